@@ -1,0 +1,212 @@
+"""Settings: one typed object, read from a TOML file and then ``ONESTOP_*`` variables.
+
+Precedence (last wins): defaults → the TOML file (``ONESTOP_CONFIG`` or ``--config``) →
+environment. A top-level key ``database_url`` is ``ONESTOP_DATABASE_URL``; a key in a
+section, e.g. ``[ami] host``, is ``ONESTOP_AMI_HOST``. Values are validated at start and
+errors name the key and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_DIR = Path(__file__).resolve().parent
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("onestop", appauthor=False))
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class OperatorMap(Section):
+    """One desk operator: the queue member interface Asterisk rings and the desk login."""
+
+    interface: str  # e.g. "Local/101@agents/n"
+    name: str = ""  # the queue member name Asterisk reports ("Operator Li")
+    login: str = ""  # the desk user name
+
+
+class AmiSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "onestop"
+    secret: str = ""
+    hotline_context: str = "from-pstn"
+    hotline_extensions: list[str] = Field(default_factory=lambda: ["6001"])
+    heartbeat_s: float = 15.0
+    action_timeout_s: float = 5.0
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 30.0
+    operators: list[OperatorMap] = Field(default_factory=list)
+
+
+class AgiSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 4573
+    menu_file: str = ""  # empty: the menu that ships in config/ivr_menu.toml
+    survey_delay_s: float = 24 * 3600.0
+    survey_quiet_start: str = "21:00"
+    survey_quiet_end: str = "08:00"
+    survey_max_per_hour: int = 30
+    survey_max_attempts: int = 3
+    survey_context: str = "survey-out"
+    survey_trunk: str = "IAX2/pstn"
+
+
+class ModemPort(Section):
+    name: str = "modem1"
+    port: str = ""  # /dev/ttyUSB0; empty with emulate=true
+    baudrate: int = 115200
+    pin: str = ""
+    max_per_minute: float = 8.0
+
+
+class ModemSettings(Section):
+    enabled: bool = True
+    emulate: bool = False
+    modems: list[ModemPort] = Field(default_factory=list)
+    smsc: str = ""
+    max_attempts: int = 5
+    retry_base_s: float = 5.0
+    accept_timeout_s: float = 600.0
+
+
+class PrinterDef(Section):
+    name: str = "desk"
+    transport: Literal["tcp", "serial", "usb", "file", "dummy"] = "tcp"
+    target: str = "127.0.0.1:9100"  # host:port, /dev/ttyS0, /dev/usb/lp0 or a directory
+    encoding: Literal["gb18030", "gbk"] = "gb18030"
+    paper_mm: Literal[58, 80] = 80
+    columns: int = 48
+    timeout_s: float = 5.0
+    desks: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+
+
+class PrinterSettings(Section):
+    enabled: bool = True
+    printers: list[PrinterDef] = Field(default_factory=lambda: [PrinterDef()])
+    max_attempts: int = 20
+    retry_base_s: float = 2.0
+
+
+class WebSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = ""  # empty: generated once and kept in the data dir
+    base_url: str = ""  # used for QR codes on slips; empty: http://host:port
+    cookie_secure: bool = False
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+
+
+class Settings(Section):
+    database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
+    data_dir: str = ""
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    center_name: str = "一站式后勤服务中心"
+    catalog_file: str = ""  # empty: config/service_catalog.toml
+    calendar_file: str = ""  # empty: config/calendar.toml
+    ami: AmiSettings = Field(default_factory=AmiSettings)
+    agi: AgiSettings = Field(default_factory=AgiSettings)
+    modem: ModemSettings = Field(default_factory=ModemSettings)
+    printer: PrinterSettings = Field(default_factory=PrinterSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir() / 'onestop.sqlite'}"
+
+    def resolved_catalog_file(self) -> Path:
+        return Path(self.catalog_file) if self.catalog_file else CONFIG_DIR / "service_catalog.toml"
+
+    def resolved_calendar_file(self) -> Path:
+        return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
+
+
+class SettingsError(ValueError):
+    """Settings could not be read; the message names the key and the fix."""
+
+
+_SECTIONS = {"ami", "agi", "modem", "printer", "web"}
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith("ONESTOP_") or key == "ONESTOP_CONFIG":
+            continue
+        name = key[len("ONESTOP_") :].lower()
+        section, _, rest = name.partition("_")
+        if section in _SECTIONS and rest:
+            out.setdefault(section, {})[rest] = _env_value(value)
+        elif name in Settings.model_fields:
+            out[name] = _env_value(value)
+    return out
+
+
+def _env_value(value: str) -> Any:
+    # Lists and tables may be given as JSON (ONESTOP_AMI_HOTLINE_EXTENSIONS='["6001"]').
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``path`` (or ``ONESTOP_CONFIG``) and the environment."""
+    env = dict(os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    file = path or env.get("ONESTOP_CONFIG")
+    if file:
+        try:
+            data = tomllib.loads(Path(file).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"settings file {file} not found: create it or unset ONESTOP_CONFIG") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"settings file {file} is not valid TOML: {exc}") from exc
+    data = _merge(data, _env_overrides(env))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from exc
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = ["invalid settings:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        env = "ONESTOP_" + "_".join(str(p) for p in err["loc"] if isinstance(p, str)).upper()
+        lines.append(f"  {key}: {err['msg']} (set it in the settings file or as {env})")
+    return "\n".join(lines)

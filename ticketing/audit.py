@@ -1,0 +1,46 @@
+"""The audit log: append-only rows of who changed what, when, before → after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from ticketing.model import AuditLog
+
+
+def row_dict(obj: Any) -> dict[str, Any]:
+    """A mapped row's columns as JSON-safe values."""
+    return {c.key: _jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Keep only the keys that changed (both sides), so the log shows what moved."""
+    if before is None or after is None:
+        return before, after
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def audit(s: Session, at: datetime, actor: str, entity: str, key: object, action: str,
+          before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    b, a = diff(before, after)
+    s.add(AuditLog(at=at, actor=actor[:50], entity=entity, entity_key=str(key)[:50],
+                   action=action, before=b, after=a))
+
+
+def history(s: Session, entity: str, key: object) -> list[AuditLog]:
+    return list(s.scalars(select(AuditLog).where(AuditLog.entity == entity,
+                                                 AuditLog.entity_key == str(key))
+                          .order_by(AuditLog.id)))

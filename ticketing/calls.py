@@ -1,0 +1,65 @@
+"""The call log: every inbound hotline call the CTI listener finished, linkable to tickets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ticketing.model import CallRecord
+
+OUTCOMES = ("answered", "abandoned", "ended_in_ivr")
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    uniqueid: str
+    started_at: datetime
+    linkedid: str = ""
+    caller_num: str = ""
+    caller_name: str = ""
+    service_type: str = ""
+    queue: str = ""
+    outcome: str = ""
+    agent: str = ""
+    wait_s: int | None = None
+    talk_s: int | None = None
+    hangup_cause: str = ""
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def record_call(s: Session, facts: CallFacts) -> int:
+    """Insert or update (by the inbound channel's uniqueid): replaying a call is harmless."""
+    values = asdict(facts)
+    # Caller ID is untrusted: stored as text, bounded, never interpreted.
+    values["caller_name"] = values["caller_name"][:200]
+    values["caller_num"] = values["caller_num"][:80]
+    row = s.scalar(select(CallRecord).where(CallRecord.uniqueid == facts.uniqueid))
+    if row is None:
+        row = CallRecord(**values)
+        s.add(row)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    s.flush()
+    return row.id
+
+
+def list_calls(s: Session, since: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    stmt = select(CallRecord).order_by(CallRecord.started_at, CallRecord.id).limit(limit)
+    if since is not None:
+        stmt = stmt.where(CallRecord.started_at >= since)
+    return [call_dict(r) for r in s.scalars(stmt)]
+
+
+def call_dict(r: CallRecord) -> dict[str, Any]:
+    return {"uniqueid": r.uniqueid, "caller_num": r.caller_num, "caller_name": r.caller_name,
+            "service_type": r.service_type, "queue": r.queue, "outcome": r.outcome,
+            "agent": r.agent, "wait_s": r.wait_s, "talk_s": r.talk_s,
+            "hangup_cause": r.hangup_cause, "started_at": r.started_at.isoformat(),
+            "ended_at": r.ended_at.isoformat() if r.ended_at else None}

@@ -1,0 +1,423 @@
+"""The ticket store's tables (SQLAlchemy 2, typed declarative).
+
+The schema changes only through Alembic revisions in ``migrations/``; this module is what they
+are checked against.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored as UTC and always come back tz-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- master data -------------------------------------------------------------------------
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="department")  # department|ward|team|office
+    parent_code: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Location(Base):
+    __tablename__ = "location"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # keyable digits, e.g. 10305
+    campus: Mapped[str] = mapped_column(String(50))
+    building: Mapped[str] = mapped_column(String(50))
+    floor: Mapped[str] = mapped_column(String(10))
+    room: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    org_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    org_code: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(20), default="worker")  # worker|lead|operator|clerk
+    team: Mapped[str] = mapped_column(String(32), default="", index=True)
+    skills: Mapped[str] = mapped_column(String(200), default="")  # comma-separated service types
+    phone: Mapped[str] = mapped_column(String(20), default="", index=True)  # normalised mobile
+    shift: Mapped[str] = mapped_column(String(20), default="day")  # day|night|all
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def skill_set(self) -> set[str]:
+        return {s.strip() for s in self.skills.split(",") if s.strip()}
+
+
+class PhoneEntry(Base):
+    """Phone directory: an extension or number → person, department, usual location."""
+
+    __tablename__ = "phone_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    person: Mapped[str] = mapped_column(String(50), default="")
+    staff_code: Mapped[str] = mapped_column(String(32), default="")
+    org_code: Mapped[str] = mapped_column(String(32), default="")
+    location_code: Mapped[str] = mapped_column(String(16), default="")
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SparePart(Base):
+    __tablename__ = "spare_part"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    spec: Mapped[str] = mapped_column(String(100), default="")
+    unit: Mapped[str] = mapped_column(String(10), default="")
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    supplier_code: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Supplier(Base):
+    __tablename__ = "supplier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MenuItem(Base):
+    __tablename__ = "menu_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    menu_date: Mapped[date] = mapped_column(Date, index=True)
+    meal: Mapped[str] = mapped_column(String(10))  # breakfast|lunch|dinner
+    diet: Mapped[str] = mapped_column(String(20), default="regular")  # regular|diabetic|liquid|...
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    cutoff: Mapped[str] = mapped_column(String(5), default="")  # HH:MM the order closes
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10), default="normal")  # normal|urgent|critical
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="phone")
+    location_code: Mapped[str] = mapped_column(String(16), default="")
+    org_code: Mapped[str] = mapped_column(String(32), default="")
+    reporter_name: Mapped[str] = mapped_column(String(50), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(20), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    operator: Mapped[str] = mapped_column(String(50), default="")  # first-contact owner
+    assignee: Mapped[str] = mapped_column(String(32), default="")  # current lead worker code
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+    worker_accepted_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    called_back_at: Mapped[datetime | None]
+    assessed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # cancelled or merged
+    response_due: Mapped[datetime | None]
+    completion_due: Mapped[datetime | None]
+    response_s: Mapped[int | None] = mapped_column(Integer)  # created → worker accepted
+    completion_s: Mapped[int | None] = mapped_column(Integer)  # created → done
+    response_met: Mapped[bool | None] = mapped_column(Boolean)
+    completion_met: Mapped[bool | None] = mapped_column(Boolean)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None]
+    breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        Index("ix_ticket_created_at", "created_at"),
+        Index("ix_ticket_status", "status"),
+        Index("ix_ticket_location_created", "location_code", "created_at"),
+        Index("ix_ticket_reporter_created", "reporter_phone", "created_at"),
+        Index("ix_ticket_assignee_status", "assignee", "status"),
+    )
+
+
+class Assignment(Base):
+    """A worker on a ticket. ``state``: offered → accepted → released | finished."""
+
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    staff_code: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="offered")
+    assigned_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketPart(Base):
+    __tablename__ = "ticket_part"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    part_code: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[int] = mapped_column(Integer)
+
+
+class TicketEvent(Base):
+    """The ticket's timeline: each step with its actor (shown on the desk)."""
+
+    __tablename__ = "ticket_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(16), default="")
+    to_status: Mapped[str] = mapped_column(String(16), default="")
+    actor: Mapped[str] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditLog(Base):
+    """Append-only: who changed what, when, before → after. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_key: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(30))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_key"),)
+
+
+class CallRecord(Base):
+    """One inbound hotline call as the CTI listener saw it."""
+
+    __tablename__ = "call_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
+    linkedid: Mapped[str] = mapped_column(String(64), default="")
+    caller_num: Mapped[str] = mapped_column(String(80), default="")
+    caller_name: Mapped[str] = mapped_column(String(200), default="")
+    service_type: Mapped[str] = mapped_column(String(20), default="")
+    queue: Mapped[str] = mapped_column(String(50), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    agent: Mapped[str] = mapped_column(String(80), default="")
+    wait_s: Mapped[int | None] = mapped_column(Integer)
+    talk_s: Mapped[int | None] = mapped_column(Integer)
+    hangup_cause: Mapped[str] = mapped_column(String(80), default="")
+    started_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_call_record_started_at", "started_at"),
+                      Index("ix_call_record_caller_num", "caller_num"))
+
+
+class TicketCall(Base):
+    __tablename__ = "ticket_call"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), index=True)
+    __table_args__ = (UniqueConstraint("ticket_id", "uniqueid"),)
+
+
+# --- outboxes ----------------------------------------------------------------------------
+
+class SmsOut(Base):
+    """An SMS to send. Written in the same transaction as the command that caused it."""
+
+    __tablename__ = "sms_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    staff_code: Mapped[str] = mapped_column(String(32), default="")
+    number: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="order")  # order|confirm|explain|escalation
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    modem: Mapped[str] = mapped_column(String(32), default="")
+    references: Mapped[list[Any]] = mapped_column(JSON, default=list)  # one per part
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_sms_outbox_status_due", "status", "due_at"),)
+
+
+class SmsIn(Base):
+    """Every SMS received, acted on or not, with the reason."""
+
+    __tablename__ = "sms_inbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    modem: Mapped[str] = mapped_column(String(32), default="")
+    number: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(12), default="")
+    outcome: Mapped[str] = mapped_column(String(12))  # acted|rejected|ignored
+    reason: Mapped[str] = mapped_column(Text, default="")
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class PrintJob(Base):
+    __tablename__ = "print_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    printer: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10), default="slip")  # slip|kitchen
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    printed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_print_job_status_due", "status", "due_at"),)
+
+
+class PrinterState(Base):
+    __tablename__ = "printer_state"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class SurveyCall(Base):
+    """A satisfaction call-back: scheduled → calling → done | retry | manual."""
+
+    __tablename__ = "survey_call"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    action_id: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_survey_call_status_due", "status", "due_at"),)
+
+
+# --- people who log in -------------------------------------------------------------------
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    role: Mapped[str] = mapped_column(String(16))  # operator|dispatcher|lead|manager|admin|viewer
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    staff_code: Mapped[str] = mapped_column(String(32), default="")
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- statistics rollup -------------------------------------------------------------------
+
+class DailyStat(Base):
+    """Per day × service type × org counters, kept by every command.
+
+    Lets the wallboard and the statistics pages answer over a year of tickets without scanning
+    them. Sums allow means; the median/p90 come from the ticket rows of the period asked for.
+    """
+
+    __tablename__ = "daily_stat"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    service_type: Mapped[str] = mapped_column(String(20))
+    org_code: Mapped[str] = mapped_column(String(32), default="")
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    response_sum_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    response_n: Mapped[int] = mapped_column(Integer, default=0)
+    completion_sum_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_n: Mapped[int] = mapped_column(Integer, default=0)
+    response_met: Mapped[int] = mapped_column(Integer, default=0)
+    completion_met: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction_sum: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction_n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("day", "service_type", "org_code"),)

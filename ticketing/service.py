@@ -1,0 +1,733 @@
+"""Ticket commands. Each public method is one transaction that writes the ticket, its timeline
+event, its audit rows, the statistics rollup and its outbox rows (SMS, print job, survey call)
+together — so a crash between the write and the send neither loses nor doubles a side effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ticketing.audit import audit, row_dict
+from ticketing.calendar import BusinessCalendar
+from ticketing.catalog import PRIORITIES, Catalog, CatalogError, ServiceType
+from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
+from ticketing.model import (
+    Assignment,
+    Location,
+    OrgUnit,
+    PhoneEntry,
+    PrintJob,
+    SmsIn,
+    SmsOut,
+    SparePart,
+    Staff,
+    SurveyCall,
+    Ticket,
+    TicketCall,
+    TicketEvent,
+    TicketPart,
+)
+from ticketing.phone import normalise_number
+from ticketing.ports import Clock, Composer
+from ticketing.stats import bump_daily
+from ticketing.store import Store
+from ticketing.views import TicketView, ticket_view
+
+
+class TicketError(ValueError):
+    """A command was refused for a reason the user can fix (unknown ticket, location…)."""
+
+
+class TicketNotFound(TicketError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    service_type: str
+    description: str = ""
+    location_code: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    org_code: str = ""
+    priority: str = "normal"
+    source: str = "phone"  # phone | ivr | self_service | desk | sms
+    details: dict[str, Any] = field(default_factory=dict)
+    call_uniqueid: str = ""
+
+
+@dataclass(frozen=True)
+class WorkerReply:
+    """A worker's SMS, parsed by the modem adapter."""
+
+    action: str  # accept | arrived | done | cannot
+    ticket_id: int
+    parts: tuple[tuple[str, int], ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    inbox_id: int
+    outcome: str  # acted | rejected | duplicate
+    reason: str
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    language: str = "zh-CN"
+    center_name: str = "一站式后勤服务中心"
+    default_printer: str = "desk"
+    survey_enabled: bool = True
+    survey_delay: timedelta = timedelta(hours=24)
+    escalation_step: timedelta = timedelta(minutes=5)
+
+
+class TicketService:
+    def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
+                 composer: Composer, options: ServiceOptions | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.catalog = catalog
+        self.calendar = calendar
+        self.composer = composer
+        self.options = options or ServiceOptions()
+
+    # --- commands ------------------------------------------------------------------------
+
+    def accept(self, actor: str, new: NewTicket) -> TicketView:
+        """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
+        with self.store.session() as s:
+            t = self._accept(s, actor, new)
+            return ticket_view(s, t)
+
+    def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
+                 printer: str | None = None, print_slip: bool = True) -> TicketView:
+        """派发: offer the ticket to workers by SMS and print a work slip."""
+        with self.store.session() as s:
+            t = self._dispatch(s, actor, ticket_id, staff_codes, printer, print_slip)
+            return ticket_view(s, t)
+
+    def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
+        with self.store.session() as s:
+            return ticket_view(s, self._worker_accept(s, actor, ticket_id, staff_code))
+
+    def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
+        """承办: the worker is on site."""
+        with self.store.session() as s:
+            return ticket_view(s, self._start(s, actor, ticket_id, staff_code))
+
+    def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
+                 note: str = "") -> TicketView:
+        """办结: the work is done; spare parts are booked and the call-back is scheduled."""
+        with self.store.session() as s:
+            return ticket_view(s, self._complete(s, actor, ticket_id, parts or [], note))
+
+    def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
+        """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
+        with self.store.session() as s:
+            return ticket_view(s, self._release(s, actor, ticket_id, staff_code, reason))
+
+    def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
+                        via: str = "operator") -> TicketView:
+        """回访: the reporter's satisfaction (1–5)."""
+        if not 1 <= score <= 5:
+            raise TicketError(f"satisfaction score must be 1..5, got {score}")
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            self._transition(s, t, Action.CALLBACK, actor, f"score {score} via {via}")
+            t.called_back_at = self.clock.now()
+            t.satisfaction, t.satisfaction_comment = score, comment[:2000]
+            bump_daily(s, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
+            survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+            if survey is not None and survey.status != "done":
+                survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
+            return ticket_view(s, t)
+
+    def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
+        """考核: the supervisor's assessment closes the loop."""
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            self._transition(s, t, Action.ASSESS, actor, result)
+            t.assessed_at, t.assessment = self.clock.now(), result[:2000]
+            return ticket_view(s, t)
+
+    def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            self._transition(s, t, Action.CANCEL, actor, reason)
+            t.closed_at = self.clock.now()
+            for a in self._active_assignments(s, t.id):
+                self._end_assignment(a, "released", f"cancelled: {reason}")
+                self._notify_staff(s, t, a.staff_code, "cancelled", {"reason": reason})
+            return ticket_view(s, t)
+
+    def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            self._transition(s, t, Action.REOPEN, actor, reason)
+            now = self.clock.now()
+            t.reopen_count += 1
+            t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
+            t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
+            t.response_due, t.completion_due = self.catalog.deadlines(
+                t.service_type, t.priority, now, self.calendar)
+            survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+            if survey is not None and survey.status in ("scheduled", "retry"):
+                survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
+            return ticket_view(s, t)
+
+    def merge(self, actor: str, ticket_id: int, into_id: int, note: str = "") -> TicketView:
+        """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
+        if ticket_id == into_id:
+            raise TicketError("a ticket cannot be merged into itself")
+        with self.store.session() as s:
+            keep = self._load(s, into_id)
+            if Status(keep.status) not in OPEN:
+                raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
+            t = self._load(s, ticket_id)
+            self._transition(s, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
+            t.merged_into, t.closed_at = into_id, self.clock.now()
+            for link in s.scalars(select(TicketCall).where(TicketCall.ticket_id == t.id)):
+                self._link_call(s, into_id, link.uniqueid)
+            for a in self._active_assignments(s, t.id):
+                self._end_assignment(a, "released", f"merged into {into_id}")
+            self._event(s, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
+            return ticket_view(s, t)
+
+    def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
+        allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
+                   "org_code", "details", "service_type"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            before = row_dict(t)
+            next_status(t.id, t.status, Action.EDIT)
+            if "location_code" in changes and changes["location_code"]:
+                self._require_location(s, changes["location_code"])
+            if "priority" in changes and changes["priority"] not in PRIORITIES:
+                raise TicketError(f"priority must be one of {PRIORITIES}")
+            if "service_type" in changes:
+                self._service_type(changes["service_type"])
+            for key, value in changes.items():
+                setattr(t, key, value)
+            if {"priority", "service_type"} & set(changes):
+                t.response_due, t.completion_due = self.catalog.deadlines(
+                    t.service_type, t.priority, t.created_at, self.calendar)
+            t.version += 1
+            s.flush()
+            audit(s, self.clock.now(), actor, "ticket", t.id, "edit", before, row_dict(t))
+            return ticket_view(s, t)
+
+    def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        """Raise the ticket to the roles named by its service type (team lead, manager)."""
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            self._escalate_to_roles(s, t, actor, reason)
+            return ticket_view(s, t)
+
+    def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            if self._link_call(s, t.id, uniqueid):
+                self._event(s, t, "link_call", actor, uniqueid)
+
+    def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
+        with self.store.session() as s:
+            t = self._load(s, ticket_id, lock=False)
+            job = self._queue_print(s, t, printer)
+            self._event(s, t, "reprint", actor, job.printer)
+            return job.id
+
+    def resend_order(self, actor: str, ticket_id: int) -> list[int]:
+        """Send the work order again to every worker still on the ticket."""
+        with self.store.session() as s:
+            t = self._load(s, ticket_id)
+            ids = [self._queue_order(s, t, a.staff_code).id
+                   for a in self._active_assignments(s, t.id)]
+            self._event(s, t, "resend", actor, f"{len(ids)} SMS")
+            return ids
+
+    def get(self, ticket_id: int) -> TicketView:
+        with self.store.session() as s:
+            return ticket_view(s, self._load(s, ticket_id, lock=False), with_timeline=True)
+
+    # --- worker replies by SMS -------------------------------------------------------------
+
+    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
+                           received_at: datetime, parse_error: str = "") -> ReplyOutcome:
+        """Store an incoming SMS and act on it only if its sender may: one transaction.
+
+        The same message read twice (a sweep of the SIM after a crash) is recognised and not
+        acted on again.
+        """
+        digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
+        with self.store.session() as s:
+            seen = s.scalar(select(SmsIn).where(SmsIn.dedupe_key == digest))
+            if seen is not None:
+                return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
+            row = SmsIn(modem=modem, number=number[:30], text=text[:2000], received_at=received_at,
+                        dedupe_key=digest, outcome="rejected",
+                        ticket_id=reply.ticket_id if reply else None,
+                        action=reply.action if reply else "")
+            s.add(row)
+            outcome, reason = self._act_on_reply(s, number, reply, parse_error)
+            row.outcome, row.reason = outcome, reason
+            s.flush()
+            audit(s, self.clock.now(), f"sms:{normalise_number(number)}", "sms_inbox", row.id,
+                  "receive", None, {"outcome": outcome, "reason": reason, "text": row.text})
+            return ReplyOutcome(row.id, outcome, reason, row.ticket_id)
+
+    def _act_on_reply(self, s: Session, number: str, reply: WorkerReply | None,
+                      parse_error: str) -> tuple[str, str]:
+        staff = self._staff_by_phone(s, number)
+        if staff is None:
+            return "rejected", "unknown sender"  # no reply: we don't answer strangers
+        if reply is None:
+            self._explain(s, staff, None, "unreadable", parse_error or "unreadable reply")
+            return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
+        t = s.get(Ticket, reply.ticket_id)
+        if t is None:
+            self._explain(s, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
+            return "rejected", f"unknown ticket {reply.ticket_id}"
+        if not self._is_assigned(s, t.id, staff.code):
+            self._explain(s, staff, t, "not_assigned", "")
+            return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
+        if Status(t.status) not in OPEN:
+            self._explain(s, staff, t, "closed", t.status)
+            return "rejected", f"ticket {t.id} is {t.status}"
+        actor = f"sms:{staff.code}"
+        try:
+            with s.begin_nested():
+                self._apply_reply(s, actor, t, staff, reply)
+        except (IllegalTransition, TicketError) as exc:
+            self._explain(s, staff, t, "refused", str(exc))
+            return "rejected", str(exc)
+        self._notify_staff(s, t, staff.code, "confirm", {"action": reply.action})
+        return "acted", reply.action
+
+    def _apply_reply(self, s: Session, actor: str, t: Ticket, staff: Staff,
+                     reply: WorkerReply) -> None:
+        match reply.action:
+            case "accept":
+                self._worker_accept(s, actor, t.id, staff.code)
+            case "arrived":
+                self._start(s, actor, t.id, staff.code)
+            case "done":
+                self._complete(s, actor, t.id, list(reply.parts), "by SMS")
+            case "cannot":
+                self._release(s, actor, t.id, staff.code, reply.reason or "cannot do")
+            case _:
+                raise TicketError(f"unknown action {reply.action!r}")
+
+    # --- time limits -----------------------------------------------------------------------
+
+    def sweep_overdue(self) -> list[int]:
+        """Escalate every open ticket past a time limit, one step per call and per interval.
+
+        Not accepted in time: 1) the order is sent again, 2) offered to the next qualified
+        worker on duty, 3) raised to the roles the service type names. Not done in time: raised
+        to those roles once. Returns the ids that moved.
+        """
+        now = self.clock.now()
+        moved: list[int] = []
+        with self.store.session() as s:
+            due = s.scalars(select(Ticket.id).where(
+                Ticket.status.in_([st.value for st in OPEN]),
+                ((Ticket.response_due < now) & Ticket.worker_accepted_at.is_(None)
+                 & (Ticket.escalation_level < 3))
+                | ((Ticket.completion_due < now) & Ticket.breach_notified.is_(False)),
+            ).order_by(Ticket.id)).all()
+        for ticket_id in due:
+            with self.store.session() as s:
+                t = self._load(s, ticket_id)
+                if self._escalation_step(s, t, now):
+                    moved.append(t.id)
+        return moved
+
+    def _escalation_step(self, s: Session, t: Ticket, now: datetime) -> bool:
+        if t.completion_due and t.completion_due < now and not t.breach_notified:
+            t.breach_notified = True
+            self._escalate_to_roles(s, t, "system", "completion time limit passed")
+            return True
+        if t.worker_accepted_at or (t.escalated_at and now - t.escalated_at < self.options.escalation_step):
+            return False
+        if t.status == Status.ACCEPTED:
+            # Nobody was dispatched at all: tell the roles straight away.
+            t.escalation_level = 2
+        if t.escalation_level == 0:
+            for a in self._active_assignments(s, t.id):
+                self._queue_order(s, t, a.staff_code)
+            self._bump_escalation(s, t, "system", "not accepted in time: order sent again")
+        elif t.escalation_level == 1:
+            nxt = self._next_worker(s, t)
+            if nxt is not None:
+                self._offer(s, t, nxt, now)
+                self._bump_escalation(s, t, "system", f"not accepted in time: offered to {nxt.code}")
+            else:
+                self._escalate_to_roles(s, t, "system", "not accepted and nobody else on duty")
+        else:
+            self._escalate_to_roles(s, t, "system", "response time limit passed")
+        return True
+
+    def _bump_escalation(self, s: Session, t: Ticket, actor: str, note: str) -> None:
+        next_status(t.id, t.status, Action.ESCALATE)
+        before = {"escalation_level": t.escalation_level}
+        t.escalation_level += 1
+        t.escalated_at = self.clock.now()
+        t.version += 1
+        self._event(s, t, Action.ESCALATE.value, actor, note)
+        audit(s, self.clock.now(), actor, "ticket", t.id, "escalate", before,
+              {"escalation_level": t.escalation_level, "note": note})
+
+    def _escalate_to_roles(self, s: Session, t: Ticket, actor: str, reason: str) -> None:
+        st = self.catalog.get(t.service_type)
+        self._bump_escalation(s, t, actor, reason)
+        t.escalation_level = max(t.escalation_level, 3)
+        step = min(t.escalation_level - 3, len(st.escalate_to) - 1)
+        roles = st.escalate_to[: step + 1] if st.escalate_to else ("lead",)
+        for person in self._people_in_roles(s, roles, st.skill):
+            self._notify_staff(s, t, person.code, "escalation",
+                               {"reason": reason, "level": t.escalation_level})
+
+    def _people_in_roles(self, s: Session, roles: tuple[str, ...], skill: str) -> list[Staff]:
+        people = s.scalars(select(Staff).where(Staff.role.in_(roles), Staff.active.is_(True))
+                           .order_by(Staff.code)).all()
+        # A lead hears only of his own trade; managers hear of everything.
+        return [p for p in people if p.role != "lead" or not skill or skill in p.skill_set()]
+
+    def _next_worker(self, s: Session, t: Ticket) -> Staff | None:
+        taken = {a.staff_code for a in s.scalars(select(Assignment).where(Assignment.ticket_id == t.id))}
+        ranked = suggest_workers(s, self.catalog.get(t.service_type).skill, limit=20)
+        return next((w for w in ranked if w.code not in taken), None)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _service_type(self, key: str) -> ServiceType:
+        try:
+            return self.catalog.get(key)
+        except CatalogError as exc:
+            raise TicketError(str(exc)) from exc
+
+    def _accept(self, s: Session, actor: str, new: NewTicket) -> Ticket:
+        st = self._service_type(new.service_type)
+        priority = new.priority
+        if priority not in PRIORITIES:
+            raise TicketError(f"priority must be one of {', '.join(PRIORITIES)}")
+        if st.urgent_always and priority == "normal":
+            priority = "urgent"
+        org = new.org_code
+        if new.location_code:
+            loc = self._require_location(s, new.location_code)
+            org = org or loc.org_code
+        if org and s.scalar(select(OrgUnit.id).where(OrgUnit.code == org)) is None:
+            raise TicketError(f"unknown department code {org!r}")
+        now = self.clock.now()
+        response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
+        t = Ticket(service_type=st.key, priority=priority, status=Status.ACCEPTED.value,
+                   source=new.source, location_code=new.location_code, org_code=org,
+                   reporter_name=new.reporter_name[:50], reporter_phone=normalise_number(new.reporter_phone),
+                   description=new.description[:4000], details=dict(new.details), operator=actor,
+                   created_at=now, response_due=response_due, completion_due=completion_due,
+                   escalation_level=0, breach_notified=False, reopen_count=0, version=1)
+        s.add(t)
+        s.flush()
+        self._event(s, t, "accept", actor, new.source, from_status="")
+        audit(s, now, actor, "ticket", t.id, "create", None, row_dict(t))
+        bump_daily(s, t, self.calendar.tz, created=1)
+        if new.call_uniqueid:
+            self._link_call(s, t.id, new.call_uniqueid)
+        return t
+
+    def _dispatch(self, s: Session, actor: str, ticket_id: int, staff_codes: list[str],
+                  printer: str | None, print_slip: bool) -> Ticket:
+        if not staff_codes:
+            raise TicketError("choose at least one worker to dispatch to")
+        t = self._load(s, ticket_id)
+        workers = [self._require_staff(s, code) for code in dict.fromkeys(staff_codes)]
+        self._transition(s, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
+        now = self.clock.now()
+        t.dispatched_at = t.dispatched_at or now
+        keep = {w.code for w in workers}
+        for a in self._active_assignments(s, t.id):
+            if a.staff_code not in keep:
+                self._end_assignment(a, "released", f"reassigned by {actor}")
+                self._notify_staff(s, t, a.staff_code, "cancelled", {"reason": "reassigned"})
+        current = {a.staff_code for a in self._active_assignments(s, t.id)}
+        for w in workers:
+            if w.code not in current:
+                self._offer(s, t, w, now)
+        t.assignee = workers[0].code
+        if print_slip:
+            self._queue_print(s, t, printer)
+        return t
+
+    def _offer(self, s: Session, t: Ticket, worker: Staff, now: datetime) -> None:
+        s.add(Assignment(ticket_id=t.id, staff_code=worker.code, state="offered", assigned_at=now))
+        if not t.assignee:
+            t.assignee = worker.code
+        self._queue_order(s, t, worker.code)
+
+    def _worker_accept(self, s: Session, actor: str, ticket_id: int, staff_code: str) -> Ticket:
+        t = self._load(s, ticket_id)
+        a = self._assignment(s, t.id, staff_code)
+        self._transition(s, t, Action.WORKER_ACCEPT, actor, staff_code)
+        now = self.clock.now()
+        if a.state == "offered":
+            a.state, a.accepted_at = "accepted", now
+        if t.worker_accepted_at is None:
+            t.worker_accepted_at = now
+            t.assignee = staff_code
+            t.response_s = int((now - t.created_at).total_seconds())
+            t.response_met = bool(t.response_due and now <= t.response_due)
+            bump_daily(s, t, self.calendar.tz, response_sum_s=t.response_s, response_n=1,
+                       response_met=int(t.response_met))
+        return t
+
+    def _start(self, s: Session, actor: str, ticket_id: int, staff_code: str) -> Ticket:
+        t = self._load(s, ticket_id)
+        if staff_code and self._assignment(s, t.id, staff_code).state == "offered":
+            self._worker_accept(s, actor, ticket_id, staff_code)  # arriving implies accepting
+        self._transition(s, t, Action.START, actor, staff_code)
+        t.started_at = self.clock.now()
+        return t
+
+    def _complete(self, s: Session, actor: str, ticket_id: int, parts: list[tuple[str, int]],
+                  note: str) -> Ticket:
+        t = self._load(s, ticket_id)
+        self._transition(s, t, Action.COMPLETE, actor, note)
+        now = self.clock.now()
+        for code, qty in parts:
+            self._use_part(s, actor, t, code, qty)
+        for a in self._active_assignments(s, t.id):
+            self._end_assignment(a, "finished", "")
+        t.done_at = now
+        t.completion_s = int((now - t.created_at).total_seconds())
+        t.completion_met = bool(t.completion_due and now <= t.completion_due)
+        bump_daily(s, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
+                   completion_n=1, completion_met=int(t.completion_met))
+        if self.options.survey_enabled and t.reporter_phone:
+            self._schedule_survey(s, t, now + self.options.survey_delay)
+        return t
+
+    def _release(self, s: Session, actor: str, ticket_id: int, staff_code: str, reason: str) -> Ticket:
+        t = self._load(s, ticket_id)
+        a = self._assignment(s, t.id, staff_code)
+        next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
+        self._end_assignment(a, "released", reason)
+        remaining = [x for x in self._active_assignments(s, t.id) if x.id != a.id]
+        if remaining:
+            t.assignee = remaining[0].staff_code
+            self._event(s, t, "release", actor, f"{staff_code}: {reason}")
+        else:
+            self._transition(s, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
+            t.assignee = ""
+        return t
+
+    def _use_part(self, s: Session, actor: str, t: Ticket, code: str, qty: int) -> None:
+        if qty <= 0:
+            raise TicketError(f"part {code}: quantity must be positive")
+        part = s.scalar(select(SparePart).where(SparePart.code == code).with_for_update())
+        if part is None:
+            raise TicketError(f"unknown spare part {code!r}")
+        before = {"stock": part.stock}
+        part.stock -= qty
+        s.add(TicketPart(ticket_id=t.id, part_code=code, qty=qty))
+        audit(s, self.clock.now(), actor, "spare_part", code, "use", before,
+              {"stock": part.stock, "ticket_id": t.id})
+
+    def _schedule_survey(self, s: Session, t: Ticket, due: datetime) -> None:
+        survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+        if survey is None:
+            s.add(SurveyCall(ticket_id=t.id, number=t.reporter_phone, due_at=due, updated_at=due,
+                             status="scheduled", attempts=0))
+        else:
+            survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
+            survey.updated_at = self.clock.now()
+
+    def _transition(self, s: Session, t: Ticket, action: Action, actor: str, note: str = "") -> None:
+        old = t.status
+        new = next_status(t.id, old, action)
+        t.status = new.value
+        t.version += 1
+        self._event(s, t, action.value, actor, note, from_status=old)
+        audit(s, self.clock.now(), actor, "ticket", t.id, action.value,
+              {"status": old}, {"status": new.value, "note": note} if note else {"status": new.value})
+
+    def _event(self, s: Session, t: Ticket, action: str, actor: str, note: str = "",
+               from_status: str | None = None) -> None:
+        s.add(TicketEvent(ticket_id=t.id, at=self.clock.now(), action=action,
+                          from_status=t.status if from_status is None else from_status,
+                          to_status=t.status, actor=actor, note=note[:2000]))
+
+    def _load(self, s: Session, ticket_id: int, lock: bool = True) -> Ticket:
+        stmt = select(Ticket).where(Ticket.id == ticket_id)
+        t = s.scalar(stmt.with_for_update() if lock else stmt)
+        if t is None:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        return t
+
+    def _require_location(self, s: Session, code: str) -> Location:
+        loc = s.scalar(select(Location).where(Location.code == code))
+        if loc is None or not loc.active:
+            raise TicketError(f"unknown location code {code!r}")
+        return loc
+
+    def _require_staff(self, s: Session, code: str) -> Staff:
+        staff = s.scalar(select(Staff).where(Staff.code == code))
+        if staff is None or not staff.active:
+            raise TicketError(f"unknown or inactive worker {code!r}")
+        return staff
+
+    def _staff_by_phone(self, s: Session, number: str) -> Staff | None:
+        key = normalise_number(number)
+        if not key:
+            return None
+        return s.scalar(select(Staff).where(Staff.phone == key, Staff.active.is_(True)))
+
+    def _active_assignments(self, s: Session, ticket_id: int) -> list[Assignment]:
+        return list(s.scalars(select(Assignment).where(
+            Assignment.ticket_id == ticket_id, Assignment.state.in_(("offered", "accepted")))
+            .order_by(Assignment.id)))
+
+    def _assignment(self, s: Session, ticket_id: int, staff_code: str) -> Assignment:
+        a = next((x for x in self._active_assignments(s, ticket_id) if x.staff_code == staff_code), None)
+        if a is None:
+            raise TicketError(f"ticket {ticket_id} is not assigned to {staff_code}")
+        return a
+
+    def _is_assigned(self, s: Session, ticket_id: int, staff_code: str) -> bool:
+        return any(a.staff_code == staff_code for a in self._active_assignments(s, ticket_id))
+
+    def _end_assignment(self, a: Assignment, state: str, reason: str) -> None:
+        a.state, a.ended_at, a.reason = state, self.clock.now(), reason[:500]
+
+    def _link_call(self, s: Session, ticket_id: int, uniqueid: str) -> bool:
+        exists = s.scalar(select(TicketCall.id).where(TicketCall.ticket_id == ticket_id,
+                                                      TicketCall.uniqueid == uniqueid))
+        if exists is None:
+            s.add(TicketCall(ticket_id=ticket_id, uniqueid=uniqueid))
+        return exists is None
+
+    # --- outbox writers --------------------------------------------------------------------
+
+    def _queue_order(self, s: Session, t: Ticket, staff_code: str) -> SmsOut:
+        return self._notify_staff(s, t, staff_code, "work_order", {})
+
+    def _notify_staff(self, s: Session, t: Ticket | None, staff_code: str, template: str,
+                      extra: dict[str, Any]) -> SmsOut:
+        staff = s.scalar(select(Staff).where(Staff.code == staff_code))
+        if staff is None or not staff.phone:
+            raise TicketError(f"worker {staff_code} has no mobile number to send to")
+        return self._queue_sms(s, t, staff, template, extra)
+
+    def _explain(self, s: Session, staff: Staff, t: Ticket | None, why: str, detail: str) -> None:
+        self._queue_sms(s, t, staff, "explain", {"why": why, "detail": detail})
+
+    def _queue_sms(self, s: Session, t: Ticket | None, staff: Staff, template: str,
+                   extra: dict[str, Any]) -> SmsOut:
+        data = self._message_data(s, t) if t is not None else {}
+        data.update(extra, worker=staff.name, worker_code=staff.code)
+        text = self.composer.render(template, self.options.language, data)
+        now = self.clock.now()
+        sms = SmsOut(ticket_id=t.id if t else None, staff_code=staff.code, number=staff.phone,
+                     text=text, kind=template, status="queued", attempts=0, due_at=now,
+                     created_at=now, references=[], parts=0, modem="", error="")
+        s.add(sms)
+        s.flush()
+        return sms
+
+    def _queue_print(self, s: Session, t: Ticket, printer: str | None) -> PrintJob:
+        kind = "kitchen" if t.service_type == "meals" else "slip"
+        now = self.clock.now()
+        job = PrintJob(ticket_id=t.id, printer=printer or self.options.default_printer, kind=kind,
+                       language=self.options.language, snapshot=self.slip_snapshot(s, t, kind),
+                       status="queued", attempts=0, due_at=now, created_at=now, error="")
+        s.add(job)
+        s.flush()
+        return job
+
+    def _message_data(self, s: Session, t: Ticket) -> dict[str, Any]:
+        loc = s.scalar(select(Location).where(Location.code == t.location_code)) if t.location_code else None
+        st = self.catalog.get(t.service_type)
+        return {
+            "ticket_id": t.id, "service_type": t.service_type,
+            "service_name": st.name(self.options.language), "priority": t.priority,
+            "location": _location_dict(loc, t.location_code),
+            "description": t.description, "reporter_name": t.reporter_name,
+            "reporter_phone": t.reporter_phone,
+            "response_due": _iso(t.response_due), "completion_due": _iso(t.completion_due),
+            "completion_due_local": _local_hm(t.completion_due, self.calendar),
+            "response_due_local": _local_hm(t.response_due, self.calendar),
+        }
+
+    def slip_snapshot(self, s: Session, t: Ticket, kind: str = "slip") -> dict[str, Any]:
+        """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md)."""
+        data = self._message_data(s, t)
+        org = s.scalar(select(OrgUnit).where(OrgUnit.code == t.org_code)) if t.org_code else None
+        workers = []
+        for a in self._active_assignments(s, t.id):
+            w = s.scalar(select(Staff).where(Staff.code == a.staff_code))
+            if w is not None:
+                workers.append({"code": w.code, "name": w.name, "phone": w.phone})
+        parts = []
+        for p in s.scalars(select(TicketPart).where(TicketPart.ticket_id == t.id)):
+            sp = s.scalar(select(SparePart).where(SparePart.code == p.part_code))
+            parts.append({"code": p.part_code, "name": sp.name if sp else "", "spec": sp.spec if sp else "",
+                          "unit": sp.unit if sp else "", "qty": p.qty})
+        return {
+            "ticket_id": t.id, "kind": kind, "language": self.options.language,
+            "center_name": self.options.center_name, "service_type": t.service_type,
+            "service_name": data["service_name"], "priority": t.priority, "status": t.status,
+            "created_at": _iso(t.created_at), "dispatched_at": _iso(t.dispatched_at),
+            "accepted_at": _iso(t.worker_accepted_at), "response_due": data["response_due"],
+            "completion_due": data["completion_due"], "location": data["location"],
+            "reporter": {"name": t.reporter_name, "phone": t.reporter_phone,
+                         "org": org.name if org else ""},
+            "description": t.description, "workers": workers, "parts": parts,
+            "details": dict(t.details or {}), "operator": t.operator,
+        }
+
+
+def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:
+    """Qualified workers on duty, least loaded first (open assignments)."""
+    load = (select(Assignment.staff_code, func.count().label("n"))
+            .where(Assignment.state.in_(("offered", "accepted")))
+            .group_by(Assignment.staff_code).subquery())
+    rows = s.execute(
+        select(Staff, func.coalesce(load.c.n, 0))
+        .outerjoin(load, load.c.staff_code == Staff.code)
+        .where(Staff.active.is_(True), Staff.on_duty.is_(True), Staff.role == "worker")
+        .order_by(func.coalesce(load.c.n, 0), Staff.code)
+    ).all()
+    qualified = [st for st, _n in rows if not skill or skill in st.skill_set()]
+    return qualified[:limit]
+
+
+def caller_directory_entry(s: Session, number: str) -> PhoneEntry | None:
+    key = normalise_number(number)
+    return s.scalar(select(PhoneEntry).where(PhoneEntry.number == key)) if key else None
+
+
+def _location_dict(loc: Location | None, code: str) -> dict[str, str]:
+    if loc is None:
+        return {"code": code, "campus": "", "building": "", "floor": "", "room": "", "name": ""}
+    return {"code": loc.code, "campus": loc.campus, "building": loc.building, "floor": loc.floor,
+            "room": loc.room, "name": loc.name}
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else ""
+
+
+def _local_hm(when: datetime | None, calendar: BusinessCalendar) -> str:
+    return when.astimezone(calendar.tz).strftime("%m-%d %H:%M") if when else ""
