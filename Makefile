@@ -1,0 +1,40 @@
+# OneStop — `make demo` runs the whole center on this machine; `make test` runs the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help demo test test-sqlite test-pg lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP) ## run the whole center with embedded defaults (SQLite, emulated PBX, modem, printer)
+	$(BIN)/onestop demo
+
+test: $(STAMP) ## the whole suite on SQLite, then on PostgreSQL (a throw-away local server)
+	@bash .ci/system-deps
+	$(MAKE) test-sqlite
+	$(MAKE) test-pg
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-pg: $(STAMP)
+	ONESTOP_TEST_DATABASE_URL=$$(bash .ci/pg-start) $(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(STAMP) ## ruff and mypy on the core
+	$(BIN)/ruff check .
+	$(BIN)/mypy ticketing config
+
+bench: $(STAMP) ## every benchmark, each ending with one JSON line
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,60 @@
+"""The core, wired from settings: the store, the ticket service and the outboxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from config.settings import Settings
+from ticketing.calendar import BusinessCalendar
+from ticketing.catalog import Catalog
+from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
+from ticketing.ports import Clock, Composer, SystemClock
+from ticketing.service import ServiceOptions, TicketService
+from ticketing.store import Store
+
+
+@dataclass
+class Core:
+    settings: Settings
+    store: Store
+    clock: Clock
+    catalog: Catalog
+    calendar: BusinessCalendar
+    service: TicketService
+    sms_outbox: SmsOutbox
+    print_queue: PrintQueue
+    survey_queue: SurveyQueue
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def sms_composer(settings: Settings) -> Composer:
+    """The SMS texts come from the modem adapter's jinja2 templates in config/sms/."""
+    from modem.templates import TemplateComposer
+
+    return TemplateComposer.from_settings(settings)
+
+
+def build_core(settings: Settings, clock: Clock | None = None, composer: Composer | None = None,
+               store: Store | None = None, upgrade: bool = True) -> Core:
+    clock = clock or SystemClock()
+    store = store or Store(settings.resolved_database_url())
+    if upgrade:
+        store.upgrade()
+    catalog = Catalog.load(settings.resolved_catalog_file())
+    calendar = BusinessCalendar.load(settings.resolved_calendar_file(), settings.timezone)
+    options = ServiceOptions(
+        language=settings.language, center_name=settings.center_name,
+        default_printer=settings.printer.printers[0].name if settings.printer.printers else "desk",
+        survey_enabled=settings.agi.enabled,
+        survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+    )
+    service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options)
+    sms = SmsOutbox(store, clock, Backoff(base_s=settings.modem.retry_base_s, cap_s=600,
+                                          max_attempts=settings.modem.max_attempts))
+    prints = PrintQueue(store, clock, Backoff(base_s=settings.printer.retry_base_s, cap_s=120,
+                                              max_attempts=settings.printer.max_attempts))
+    surveys = SurveyQueue(store, clock, max_attempts=settings.agi.survey_max_attempts)
+    return Core(settings, store, clock, catalog, calendar, service, sms, prints, surveys)
