@@ -259,7 +259,7 @@ class TicketService:
 
     def get(self, ticket_id: int) -> TicketView:
         with self.store.session() as s:
-            return ticket_view(s, self._load(s, ticket_id, lock=False), with_timeline=True)
+            return ticket_view(s, self._load(s, ticket_id, lock=False), details=True)
 
     # --- worker replies by SMS -------------------------------------------------------------
 
@@ -458,11 +458,13 @@ class TicketService:
         now = self.clock.now()
         t.dispatched_at = t.dispatched_at or now
         keep = {w.code for w in workers}
+        current = set()
         for a in self._active_assignments(s, t.id):
-            if a.staff_code not in keep:
+            if a.staff_code in keep:
+                current.add(a.staff_code)
+            else:
                 self._end_assignment(a, "released", f"reassigned by {actor}")
                 self._notify_staff(s, t, a.staff_code, "cancelled", {"reason": "reassigned"})
-        current = {a.staff_code for a in self._active_assignments(s, t.id)}
         for w in workers:
             if w.code not in current:
                 self._offer(s, t, w, now)
@@ -475,7 +477,7 @@ class TicketService:
         s.add(Assignment(ticket_id=t.id, staff_code=worker.code, state="offered", assigned_at=now))
         if not t.assignee:
             t.assignee = worker.code
-        self._queue_order(s, t, worker.code)
+        self._queue_sms(s, t, worker, "work_order", {})
 
     def _worker_accept(self, s: Session, actor: str, ticket_id: int, staff_code: str) -> Ticket:
         t = self._load(s, ticket_id)
@@ -577,7 +579,7 @@ class TicketService:
         return t
 
     def _require_location(self, s: Session, code: str) -> Location:
-        loc = s.scalar(select(Location).where(Location.code == code))
+        loc = self._location(s, code)
         if loc is None or not loc.active:
             raise TicketError(f"unknown location code {code!r}")
         return loc
@@ -656,8 +658,17 @@ class TicketService:
         s.flush()
         return job
 
+    def _location(self, s: Session, code: str) -> Location | None:
+        """Location rows are read several times in one command (SMS, slip): once is enough."""
+        if not code:
+            return None
+        memo: dict[str, Location | None] = s.info.setdefault("locations", {})
+        if code not in memo:
+            memo[code] = s.scalar(select(Location).where(Location.code == code))
+        return memo[code]
+
     def _message_data(self, s: Session, t: Ticket) -> dict[str, Any]:
-        loc = s.scalar(select(Location).where(Location.code == t.location_code)) if t.location_code else None
+        loc = self._location(s, t.location_code)
         st = self.catalog.get(t.service_type)
         return {
             "ticket_id": t.id, "service_type": t.service_type,
@@ -674,16 +685,15 @@ class TicketService:
         """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md)."""
         data = self._message_data(s, t)
         org = s.scalar(select(OrgUnit).where(OrgUnit.code == t.org_code)) if t.org_code else None
-        workers = []
-        for a in self._active_assignments(s, t.id):
-            w = s.scalar(select(Staff).where(Staff.code == a.staff_code))
-            if w is not None:
-                workers.append({"code": w.code, "name": w.name, "phone": w.phone})
-        parts = []
-        for p in s.scalars(select(TicketPart).where(TicketPart.ticket_id == t.id)):
-            sp = s.scalar(select(SparePart).where(SparePart.code == p.part_code))
-            parts.append({"code": p.part_code, "name": sp.name if sp else "", "spec": sp.spec if sp else "",
-                          "unit": sp.unit if sp else "", "qty": p.qty})
+        workers = [{"code": w.code, "name": w.name, "phone": w.phone} for w in s.scalars(
+            select(Staff).join(Assignment, Assignment.staff_code == Staff.code)
+            .where(Assignment.ticket_id == t.id, Assignment.state.in_(("offered", "accepted")))
+            .order_by(Assignment.id))]
+        parts = [{"code": p.part_code, "name": sp.name if sp else "", "spec": sp.spec if sp else "",
+                  "unit": sp.unit if sp else "", "qty": p.qty}
+                 for p, sp in s.execute(select(TicketPart, SparePart)
+                                        .outerjoin(SparePart, SparePart.code == TicketPart.part_code)
+                                        .where(TicketPart.ticket_id == t.id).order_by(TicketPart.id))]
         return {
             "ticket_id": t.id, "kind": kind, "language": self.options.language,
             "center_name": self.options.center_name, "service_type": t.service_type,

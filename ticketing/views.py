@@ -72,7 +72,13 @@ class TicketView:
 _FIELDS = [f for f in TicketView.__dataclass_fields__ if f not in ("workers", "parts", "calls", "timeline")]
 
 
-def ticket_view(s: Session, t: Ticket, with_timeline: bool = False) -> TicketView:
+def ticket_view(s: Session, t: Ticket, details: bool = False) -> TicketView:
+    """The ticket's own columns; with ``details`` also its workers, parts, calls and timeline
+    (commands return the plain view: they are on the hot path)."""
+    values = {name: getattr(t, name) for name in _FIELDS}
+    values["details"] = dict(values["details"] or {})
+    if not details:
+        return TicketView(**values)
     s.flush()
     workers = tuple((a.staff_code, a.state) for a in s.scalars(
         select(Assignment).where(Assignment.ticket_id == t.id).order_by(Assignment.id)))
@@ -80,11 +86,7 @@ def ticket_view(s: Session, t: Ticket, with_timeline: bool = False) -> TicketVie
         select(TicketPart).where(TicketPart.ticket_id == t.id).order_by(TicketPart.id)))
     calls = tuple(s.scalars(select(TicketCall.uniqueid).where(TicketCall.ticket_id == t.id)
                             .order_by(TicketCall.id)))
-    timeline: tuple[EventView, ...] = ()
-    if with_timeline:
-        timeline = tuple(EventView(e.at, e.action, e.from_status, e.to_status, e.actor, e.note)
-                         for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)
+    timeline = tuple(EventView(e.at, e.action, e.from_status, e.to_status, e.actor, e.note)
+                     for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)
                                             .order_by(TicketEvent.id)))
-    values = {name: getattr(t, name) for name in _FIELDS}
-    values["details"] = dict(values["details"] or {})
     return TicketView(**values, workers=workers, parts=parts, calls=calls, timeline=timeline)
