@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -95,7 +95,7 @@ def summary(s: Session, period: Period, group_by: str = "service_type") -> list[
 def repeat_locations(s: Session, period: Period, minimum: int = 2, limit: int = 20) -> list[dict[str, Any]]:
     """Locations with several tickets in the period: where the same fault keeps coming back."""
     n = func.count(Ticket.id)
-    stmt: Select[Any] = (
+    stmt = (
         select(Ticket.location_code, Ticket.service_type, n, Location.building, Location.room)
         .outerjoin(Location, Location.code == Ticket.location_code)
         .where(Ticket.created_at >= period.start, Ticket.created_at < period.end,

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.lifecycle import OPEN, TRANSITIONS, Action, IllegalTransition, Status, label, next_status
+from ticketing.lifecycle import (
+    OPEN,
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Status,
+    label,
+    next_status,
+)
 
 LEGAL = [(a, f, t) for a, table in TRANSITIONS.items() for f, t in table.items()]
 ILLEGAL = [(a, f) for a in Action for f in Status if f not in TRANSITIONS[a]]
