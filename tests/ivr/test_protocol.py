@@ -1,0 +1,127 @@
+"""The AGI protocol core, byte by byte."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ivr.protocol import (
+    MAX_LINE,
+    AgiParser,
+    EnvReady,
+    Hangup,
+    ProtocolError,
+    Reply,
+    format_command,
+    parse_reply,
+    quote,
+)
+from tests.conftest import TRACES
+
+
+def _inbound(path: str) -> bytes:
+    lines = [json.loads(x) for x in (TRACES / path).read_text().splitlines()]
+    return "".join(x["raw"] for x in lines if x["dir"] == "in").encode()
+
+
+def test_recorded_session_parses_at_every_split_point() -> None:
+    data = _inbound("hangup_during_ivr/agi-1.jsonl")
+    whole = AgiParser().feed(data)
+    for cut in range(len(data)):
+        p = AgiParser()
+        assert p.feed(data[:cut]) + p.feed(data[cut:]) == whole
+    env = whole[0]
+    assert isinstance(env, EnvReady)
+    assert env.env.path == "ivr"
+    assert env.env.get("calleridname") == "Pharmacy"
+    assert env.env.get("accountcode") == ""
+    assert whole[1:] == [parse_reply("200 result=1"), parse_reply("200 result=-1"), Hangup(),
+                         parse_reply("200 result=1")]
+
+
+def test_byte_at_a_time() -> None:
+    data = _inbound("survey_callback/agi-1.jsonl")
+    p = AgiParser()
+    got = [m for b in data for m in p.feed(bytes([b]))]
+    assert isinstance(got[0], EnvReady) and got[0].env.path == "survey"
+    assert got[1] == parse_reply("200 result=1 (1042)")
+    assert got[1].data == "1042" and got[2].value == 53
+
+
+@pytest.mark.parametrize("line,result,data,extra", [
+    ("200 result=1", "1", None, {}),
+    ("200 result=-1 endpos=0", "-1", None, {"endpos": "0"}),
+    ("200 result=0 endpos=40320", "0", None, {"endpos": "40320"}),
+    ("200 result=1 (6123)", "1", "6123", {}),
+    ("200 result=1 (a (b) c) )", "1", "a (b) c) ", {}),
+    ("200 result=1 (x) endpos=3 (y)", "1", "x) endpos=3 (y", {}),
+    ("200 result= (timeout)", "", "timeout", {}),
+    ("200 result=12345 (timeout)", "12345", "timeout", {}),
+    ("200 result=0 (timeout) endpos=1600", "0", "timeout", {"endpos": "1600"}),
+    ("200 result=1 ()", "1", "", {}),
+])
+def test_reply_forms(line: str, result: str, data: str | None, extra: dict[str, str]) -> None:
+    r = parse_reply(line)
+    assert (r.code, r.result, r.data, r.extra) == (200, result, data, extra)
+
+
+def test_errors_and_multiline_usage() -> None:
+    p = AgiParser()
+    p.feed(b"agi_request: agi://h/ivr\n\n")
+    msgs = p.feed(b"510 Invalid or unknown command\n"
+                  b"511 Command Not Permitted on a dead channel or intercept routine\n"
+                  b"520-Invalid command syntax.  Proper usage follows:\n"
+                  b" Usage: WAIT FOR DIGIT <timeout>\n"
+                  b"520 End of proper usage.\n"
+                  b"520 Invalid command syntax.  Proper usage not available.\n")
+    assert [m.code for m in msgs if isinstance(m, Reply)] == [510, 511, 520, 520]
+    assert "Usage: WAIT FOR DIGIT" in msgs[2].text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("data", [
+    b"GET / HTTP/1.1\r\n",
+    b"agi_request agi://x/ivr\n",
+    b"agi_" + b"x" * 60 + b": 1\n",
+    b"agi_calleridname: \xff\xfe\n",
+    b"agi_request: " + b"a" * MAX_LINE + b"\n",
+])
+def test_garbage_in_env_is_a_protocol_error(data: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        AgiParser().feed(data)
+
+
+def test_oversized_line_without_newline_is_refused_early() -> None:
+    p = AgiParser()
+    with pytest.raises(ProtocolError):
+        p.feed(b"agi_x: " + b"y" * (MAX_LINE + 10))
+
+
+@pytest.mark.parametrize("line", ["hello", "200 nothing", "200 result=1 (open"])
+def test_garbled_replies(line: str) -> None:
+    p = AgiParser()
+    p.feed(b"\n")
+    with pytest.raises(ProtocolError):
+        p.feed(line.encode() + b"\n")
+
+
+def test_env_args_and_path() -> None:
+    p = AgiParser()
+    (msg,) = p.feed(b"agi_request: agi://127.0.0.1:4573/survey?x=1\nagi_arg_1: a b\n"
+                    b"agi_arg_2: \"c\"\n\n")
+    assert isinstance(msg, EnvReady)
+    assert msg.env.path == "survey" and msg.env.args == ["a b", '"c"']
+
+
+def test_quoting_neutralises_hostile_arguments() -> None:
+    assert quote('Evil" \\ \n EXEC System rm') == '"Evil\\" \\\\   EXEC System rm"'
+    line = format_command("SET VARIABLE", "CALLER", 'x"\nHANGUP\r\n')
+    assert line.count(b"\n") == 1 and line.endswith(b"\n")
+    assert line == b'SET VARIABLE "CALLER" "x\\" HANGUP  "\n'
+    assert format_command("WAIT FOR DIGIT", raw=(6000,)) == b"WAIT FOR DIGIT 6000\n"
+    assert format_command("RECORD FILE", "c", "wav", "#", raw=(30000, "BEEP", "s=3")) == \
+        b'RECORD FILE "c" "wav" "#" 30000 BEEP s=3\n'
+    with pytest.raises(TypeError):
+        format_command("WAIT FOR DIGIT", raw=("6000 ; EXEC",))
+    with pytest.raises(ValueError):
+        format_command("VERBOSE", "x" * MAX_LINE)
