@@ -76,6 +76,10 @@ class FastAgiServer:
         self.stats.active += 1
         try:
             await self._session(reader, writer)
+        except asyncio.CancelledError:
+            # stop() ends sessions by cancelling them; this is the top of the task, and
+            # asyncio's stream callback would report a cancelled task as an error.
+            log.info("FastAGI %s: session cancelled by server stop", _peer(writer))
         finally:
             self.stats.active -= 1
             self._tasks.discard(task)

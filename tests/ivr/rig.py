@@ -1,0 +1,39 @@
+"""A FastAGI server with in-memory ports on a loopback port chosen by the OS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from ivr.fakes import FakeDirectory, FakeSelfService, FakeSurveyStore, FixedHours
+from ivr.hotline import HotlineIvr
+from ivr.menu import MenuSource
+from ivr.server import FastAgiServer
+from ivr.survey import SurveyIvr, SurveyResults
+from tests.ivr.asterisk import ScriptedChannel, env_block, run_call
+
+
+class Rig:
+    def __init__(self, menu_file: Path | None = None, env_timeout_s: float = 5.0) -> None:
+        self.menus = MenuSource(menu_file)
+        self.hours = FixedHours(open=True)
+        self.directory = FakeDirectory()
+        self.self_service = FakeSelfService(locations={"10305": "Ward 3B room 305"}, next_id=2001)
+        self.surveys = FakeSurveyStore(services={1042: "repair"})
+        self.results = SurveyResults()
+        self.server = FastAgiServer(
+            {"ivr": HotlineIvr(self.menus, self.hours, self.directory, self.self_service),
+             "survey": SurveyIvr(self.menus, self.surveys, self.results)},
+            "127.0.0.1", 0, env_timeout_s=env_timeout_s)
+        self.port = 0
+
+    async def __aenter__(self) -> Rig:
+        self.port = await self.server.start()
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.server.stop()
+
+    async def call(self, channel: ScriptedChannel, script: str = "ivr", **env: str) -> ScriptedChannel:
+        return await run_call(self.port, channel, env_block(script, **env))
