@@ -97,14 +97,14 @@ class AgiSession:
     # --- the wire -------------------------------------------------------------------------
 
     async def command(self, verb: str, *args: object, raw: tuple[object, ...] = (),
-                      timeout_s: float = REPLY_MARGIN_S) -> Reply:
+                      timeout_s: float | None = None) -> Reply:
         """Send one command and return its 200 reply; 511 → :class:`AgiHangup`,
         510/520 → :class:`AgiCommandError`."""
         self._writer.write(format_command(verb, *args, raw=raw))
         self.commands += 1
         if self._writer.transport.get_write_buffer_size() > READ_CHUNK:
             await self._writer.drain()
-        reply = await self._reply(timeout_s)
+        reply = await self._reply(REPLY_MARGIN_S if timeout_s is None else timeout_s)
         if reply.code == 511:
             self.hung_up = True
             raise AgiHangup(f"{verb}: dead channel")

@@ -180,7 +180,10 @@ async def run_call(port: int, channel: ScriptedChannel, env: bytes,
         writer.write(env)
         async with asyncio.timeout(timeout_s):
             while True:
-                line = await reader.readline()
+                try:
+                    line = await reader.readline()
+                except ConnectionError:  # the server closed on us with our data unread
+                    break
                 if not line:
                     break
                 reply = channel.answer(line.decode("utf-8").rstrip("\n"))
