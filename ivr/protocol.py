@@ -253,3 +253,29 @@ def format_command(verb: str, *args: object, raw: tuple[object, ...] = ()) -> by
 def clean_text(value: str, limit: int = 80) -> str:
     """An untrusted value (caller ID name…) made fit for a log line or a variable."""
     return _CONTROL.sub(" ", value)[:limit]
+
+
+def split_command(line: str) -> list[str]:
+    """Split a command line as Asterisk's ``parse_args`` does (blanks, double quotes,
+    backslash escapes): what Asterisk will see of a line we format."""
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = escaped = started = False
+    for ch in line:
+        if escaped:
+            cur.append(ch)
+            escaped, started = False, True
+        elif ch == "\\":
+            escaped = started = True
+        elif ch == '"':
+            quoted, started = not quoted, True
+        elif ch in " \t" and not quoted:
+            if started:
+                out.append("".join(cur))
+            cur, started = [], False
+        else:
+            cur.append(ch)
+            started = True
+    if started:
+        out.append("".join(cur))
+    return out

@@ -14,31 +14,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivr.protocol import split_command
+
 DEAD = b"511 Command Not Permitted on a dead channel or intercept routine\n"
 
 
-def split_args(line: str) -> list[str]:
-    """Split a command as Asterisk's ``parse_args`` does: blanks, double quotes, backslash."""
-    out: list[str] = []
-    cur, quoted, escaped, started = [], False, False, False
-    for ch in line:
-        if escaped:
-            cur.append(ch)
-            escaped, started = False, True
-        elif ch == "\\":
-            escaped, started = True, True
-        elif ch == '"':
-            quoted, started = not quoted, True
-        elif ch in " \t" and not quoted:
-            if started:
-                out.append("".join(cur))
-            cur, started = [], False
-        else:
-            cur.append(ch)
-            started = True
-    if started:
-        out.append("".join(cur))
-    return out
+split_args = split_command
 
 
 def command_key(args: list[str]) -> tuple[str, ...]:
