@@ -29,6 +29,7 @@ class ServerStats:
     refused: int = 0  # no environment, garbled, unknown route, over capacity
     errors: int = 0  # a handler raised: our bug, logged with its traceback
     active: int = 0
+    peak_active: int = 0
 
 
 class FastAgiServer:
@@ -74,6 +75,7 @@ class FastAgiServer:
         assert task is not None
         self._tasks.add(task)
         self.stats.active += 1
+        self.stats.peak_active = max(self.stats.peak_active, self.stats.active)
         try:
             await self._session(reader, writer)
         except asyncio.CancelledError:
