@@ -31,6 +31,7 @@ REPLY_MARGIN_S = 10.0  # on top of a command's own timeout: Asterisk answers wit
 LONG_COMMAND_S = 300.0  # prompts and recordings of unknown length
 _NUMBER = re.compile(r"[^0-9+*#]")
 ALL_DIGITS = "0123456789*#"
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}(\([A-Za-z0-9_-]{1,32}\))?")
 
 
 class AgiError(Exception):
@@ -156,11 +157,11 @@ class AgiSession:
         await self.command("VERBOSE", message, raw=(level,))
 
     async def set_variable(self, name: str, value: object) -> None:
-        await self.command("SET VARIABLE", name, value)
+        await self.command(f"SET VARIABLE {_name(name)}", value)
 
     async def get_variable(self, name: str) -> str | None:
         """The variable's value, ``None`` when it is not set."""
-        reply = await self.command("GET VARIABLE", name)
+        reply = await self.command(f"GET VARIABLE {_name(name)}")
         return reply.data if reply.result == "1" else None
 
     async def stream_file(self, name: str, escape_digits: str = "") -> StreamResult:
@@ -208,6 +209,14 @@ class AgiSession:
         reply = await self._interactive("RECORD FILE", path, fmt, escape_digits, raw=raw,
                                         timeout_s=timeout_ms / 1000 + REPLY_MARGIN_S)
         return RecordResult(_digit(reply), reply.data or "", reply.endpos or 0)
+
+
+def _name(name: str) -> str:
+    # Variable names are ours, never a caller's: sent bare, as Asterisk's own examples do
+    # (and as simple AGI peers expect), after checking they cannot carry anything else.
+    if not _VAR_NAME.fullmatch(name):
+        raise ValueError(f"not a channel variable name: {name!r}")
+    return name
 
 
 def _digit(reply: Reply) -> str:
