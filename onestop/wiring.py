@@ -1,0 +1,96 @@
+"""The core behind the adapters' ports: small classes that turn a port call into a core call.
+
+Every method here is synchronous and touches the store; the asyncio adapters call them through
+``asyncio.to_thread`` so a database wait never stalls a socket reader.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from ivr.ports import Caller, LocationInfo
+from onestop.core import Core
+from ticketing.context import caller_context, find_location
+from ticketing.model import OrgUnit, Ticket
+from ticketing.service import NewTicket, TicketError, caller_directory_entry, suggest_workers
+
+log = logging.getLogger(__name__)
+
+
+class CoreDirectory:
+    """IVR ``Directory``: the phone directory."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def lookup(self, number: str) -> Caller | None:
+        with self.core.store.session() as s:
+            entry = caller_directory_entry(s, number)
+            if entry is None or not entry.active:
+                return None
+            org = s.scalar(select(OrgUnit).where(OrgUnit.code == entry.org_code)) if entry.org_code else None
+            return Caller(person=entry.person, department=org.name if org else "",
+                          org_code=entry.org_code, vip=entry.vip, location_code=entry.location_code)
+
+
+class CoreSelfService:
+    """IVR ``SelfService``: after-hours tickets keyed in by the caller."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def find_location(self, code: str) -> LocationInfo | None:
+        with self.core.store.session() as s:
+            loc = find_location(s, code)
+        if loc is None:
+            return None
+        return LocationInfo(code=loc["code"], name=" ".join(
+            p for p in (loc["building"], loc["floor"] + "F" if loc["floor"] else "", loc["room"]) if p))
+
+    def create_ticket(self, caller_num: str, location_code: str, service_type: str) -> int:
+        view = self.core.service.accept("ivr", NewTicket(
+            service_type=service_type, location_code=location_code, reporter_phone=caller_num,
+            source="self_service", description="自助报修 (IVR)"))
+        self._dispatch_on_duty(view.id, service_type)
+        return view.id
+
+    def _dispatch_on_duty(self, ticket_id: int, service_type: str) -> None:
+        """The on-duty worker is dispatched as for any ticket; with nobody on duty the ticket
+        waits for the desk (and escalates on its time limit)."""
+        skill = self.core.catalog.get(service_type).skill
+        with self.core.store.session() as s:
+            workers = suggest_workers(s, skill, limit=1)
+        if workers:
+            try:
+                self.core.service.dispatch("ivr", ticket_id, [workers[0].code])
+            except TicketError as exc:  # e.g. no mobile on file: the desk sees it undispatched
+                log.warning("self-service ticket %s not dispatched: %s", ticket_id, exc)
+
+
+class CoreSurveyStore:
+    """IVR ``SurveyStore``: the ticket's service and the reporter's score."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def service_of(self, ticket_id: int) -> str | None:
+        with self.core.store.session() as s:
+            return s.scalar(select(Ticket.service_type).where(Ticket.id == ticket_id))
+
+    def save_result(self, ticket_id: int, score: int, comment_file: str) -> None:
+        comment = f"recording: {comment_file}" if comment_file else ""
+        self.core.service.record_callback("ivr", ticket_id, score, comment, via="ivr")
+
+
+class CoreContextLookup:
+    """CTI ``ContextLookup``: what the pop shows about a caller."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def lookup(self, number: str) -> dict[str, Any]:
+        with self.core.store.session() as s:
+            return caller_context(s, number, self.core.clock.now()).as_dict()
