@@ -1,0 +1,141 @@
+"""The web front: ``create_app(WebDeps) -> FastAPI``.
+
+Run it with uvicorn and a graceful-shutdown timeout (an open SSE stream otherwise holds the
+shutdown forever)::
+
+    uvicorn.Config(create_app(deps), host=..., port=..., timeout_graceful_shutdown=3,
+                   log_level="info", proxy_headers=False)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from web.auth import CurrentUser, LoginRequired, login_redirect
+from web.deps import WebDeps
+from web.feed import ChangeFeed
+from web.i18n import catalog, translator
+from web.security import Signer, load_secret, mask_number
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class WebState:
+    deps: WebDeps
+    signer: Signer
+    templates: Jinja2Templates
+    tz: ZoneInfo
+    feed: ChangeFeed
+
+    def render(self, request: Request, name: str, user: CurrentUser | None,
+               context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        language = user.language if user else self.deps.settings.language
+        ctx = {"request": request, "user": user, "t": translator(language), "lang": language,
+               "center": self.deps.settings.center_name,
+               "i18n_json": json.dumps(catalog(language), ensure_ascii=False), **context}
+        resp = self.templates.TemplateResponse(request, name, ctx, status_code=status)
+        # Pages are per user and live: never cached; never framed by another site.
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+    templates.env.filters["mask"] = mask_number
+    return templates
+
+
+def create_app(deps: WebDeps) -> FastAPI:
+    """The desk, board, wallboard, statistics, admin pages and the JSON API under /api/."""
+    from web import admin, api, auth, pages
+
+    secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
+    tz = ZoneInfo(deps.settings.timezone)
+    state = WebState(deps, Signer(secret), _templates(), tz, ChangeFeed(deps, tz))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        deps.hub.bind(asyncio.get_running_loop())
+        task = asyncio.create_task(state.feed.run(), name="web-change-feed")
+        try:
+            yield
+        finally:
+            task.cancel()
+            deps.hub.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="OneStop API", version="1", lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+                  description="The operator desk's JSON API. Log in at /login (form) for the "
+                              "session cookie; state-changing calls need the X-CSRF-Token header "
+                              "(GET /api/me returns it).")
+    app.state.web = state
+    app.add_middleware(_SecurityHeaders)
+    app.include_router(auth.router)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(admin.router)
+    api.install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    _error_handlers(app, state)
+    return app
+
+
+def _error_handlers(app: FastAPI, state: WebState) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(_request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        user = getattr(request.state, "user", None)
+        return state.render(request, "error.html", user, {"status": exc.status_code,
+                                                          "detail": exc.detail}, exc.status_code)
+
+
+class _SecurityHeaders:
+    """CSP without inline scripts, no framing, no MIME sniffing: defence in depth behind
+    escaping."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not scope["path"].startswith("/docs"):
+                    headers.append((b"content-security-policy",
+                                    b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                    b"script-src 'self'; frame-ancestors 'none'"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,94 @@
+"""The change feed: ticket changes made anywhere (web, worker SMS, IVR, time-limit sweeps)
+reach the live pages, and the wallboard figures are refreshed.
+
+The audit log is append-only with an increasing id, so "what changed since id N" is one
+primary-key range read; this works whichever process made the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from ticketing.model import AuditLog, Ticket, TicketEvent
+from ticketing.stats import wallboard
+from web.deps import WebDeps
+from web.live import LiveHub
+from web.queries import open_by_building, ticket_row
+
+log = logging.getLogger(__name__)
+
+
+class ChangeFeed:
+    def __init__(self, deps: WebDeps, tz: Any) -> None:
+        self.deps, self.tz = deps, tz
+        self.hub: LiveHub = deps.hub
+        self._last_audit = 0
+        self._last_event = 0
+        self._sent: OrderedDict[int, int] = OrderedDict()  # ticket id → version already published
+
+    def start_marks(self) -> None:
+        with self.deps.store.session() as s:
+            self._last_audit = s.scalar(select(func.max(AuditLog.id))) or 0
+            self._last_event = s.scalar(select(func.max(TicketEvent.id))) or 0
+
+    def publish(self, ticket: dict[str, Any]) -> None:
+        """Publish a ticket unless this version was already sent."""
+        tid, version = ticket["id"], ticket.get("version", 0)
+        if self._sent.get(tid) == version:
+            return
+        self._sent[tid] = version
+        self._sent.move_to_end(tid)
+        while len(self._sent) > 5000:
+            self._sent.popitem(last=False)
+        self.hub.publish_ticket(ticket)
+
+    def poll_once(self) -> int:
+        """Publish every ticket changed since the last poll; returns how many."""
+        with self.deps.store.session() as s:
+            keys = s.execute(select(AuditLog.id, AuditLog.entity_key).where(
+                AuditLog.id > self._last_audit, AuditLog.entity == "ticket")
+                .order_by(AuditLog.id).limit(2000)).all()
+            events = s.execute(select(TicketEvent.id, TicketEvent.ticket_id)
+                               .where(TicketEvent.id > self._last_event)
+                               .order_by(TicketEvent.id).limit(2000)).all()
+            if keys:
+                self._last_audit = keys[-1][0]
+            if events:
+                self._last_event = events[-1][0]
+            ids = {int(k) for _i, k in keys if k.isdigit()} | {t for _i, t in events}
+            if not ids:
+                return 0
+            now = self.deps.clock.now()
+            rows = [ticket_row(t, self.deps.settings.language, False, now)
+                    for t in s.scalars(select(Ticket).where(Ticket.id.in_(ids)))]
+        for row in rows:
+            self.publish(row)
+        return len(rows)
+
+    def wallboard_figures(self) -> dict[str, Any]:
+        with self.deps.store.session() as s:
+            figures = wallboard(s, self.deps.clock.now(), self.tz)
+            figures["by_building"] = open_by_building(s)
+        return {"tickets": figures}
+
+    async def run(self) -> None:
+        """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal."""
+        await run_in_threadpool(self.start_marks)
+        tick = 0.0
+        while True:
+            await asyncio.sleep(self.deps.feed_interval_s)
+            tick += self.deps.feed_interval_s
+            try:
+                changed = await run_in_threadpool(self.poll_once)
+                if changed or tick >= self.deps.wallboard_interval_s:
+                    tick = 0.0
+                    if self.hub.clients():
+                        self.hub.publish_wallboard(await run_in_threadpool(self.wallboard_figures))
+            except Exception:  # the database may be briefly away; try again next tick
+                log.exception("change feed: poll failed")

@@ -1,0 +1,163 @@
+"""Sessions, CSRF tokens, password hashes, roles and masking: the pure parts of security.
+
+A session cookie is ``<user id>.<issued unix s>.<nonce>.<HMAC-SHA256>`` signed with the web
+secret: nothing secret in it, nothing a client can change. The CSRF token is derived from the
+nonce with the same key, so it needs no storage and dies with the session.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROLES = ("operator", "dispatcher", "lead", "manager", "admin", "viewer")
+
+# What each capability is for, and who has it. Every /api/ route names exactly one.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset(ROLES),  # tickets, search, wallboard, board, statistics (viewers masked)
+    "desk": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),  # pops, calls
+    "write": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),  # ticket commands
+    "supervise": frozenset({"lead", "manager", "admin"}),  # assess, merge, reopen, escalate
+    "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
+    "admin": frozenset({"admin"}),  # master data and users
+}
+
+SESSION_TTL_S = 12 * 3600  # one shift and a half
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]
+
+
+def mask_number(number: str) -> str:
+    """``13800000001`` → ``138****0001``; shorter numbers keep less (``6123`` → ``6***``)."""
+    n = len(number)
+    head, tail = (3, 4) if n >= 11 else (2, 2) if n >= 7 else (1, 0) if n else (0, 0)
+    return number[:head] + "*" * (n - head - tail) + number[n - tail:] if n else number
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+def _local_hash(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return "scrypt$16384$8$1$" + _b64(salt) + "$" + _b64(digest)
+
+
+def _local_verify(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
+                             dklen=len(_unb64(digest)), maxmem=2**26)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, _unb64(digest))
+
+
+def _b64(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def _unb64(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def _password_functions() -> tuple[Callable[[str], str], Callable[[str, str], bool]]:
+    # The master-data module owns the format users are imported with; use it when present.
+    try:
+        from ticketing.masterdata import hash_password, verify_password
+    except ImportError:
+        return _local_hash, _local_verify
+    return hash_password, verify_password
+
+
+hash_password, verify_password = _password_functions()
+
+# Verifying against this when the user does not exist takes as long as a real check, so the
+# response time does not tell which user names exist.
+_DUMMY_HASH: str | None = None
+
+
+def dummy_verify(password: str) -> None:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not a real password")
+    verify_password(password, _DUMMY_HASH)
+
+
+# --- sessions and CSRF --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionToken:
+    user_id: int
+    issued: int
+    nonce: str
+
+
+class Signer:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("web.secret_key must be at least 16 characters")
+        self._key = hashlib.sha256(("onestop-web|" + secret).encode()).digest()
+        self._revoked: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _mac(self, text: str) -> str:
+        return _b64(hmac.new(self._key, text.encode(), hashlib.sha256).digest())
+
+    def issue(self, user_id: int, now: int) -> str:
+        body = f"{user_id}.{now}.{secrets.token_urlsafe(18)}"
+        return body + "." + self._mac(body)
+
+    def read(self, cookie: str, now: int) -> SessionToken | None:
+        """The session the cookie names, or None if forged, expired or logged out."""
+        body, _, mac = cookie.rpartition(".")
+        if not body or not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        try:
+            uid, issued, nonce = body.split(".")
+            token = SessionToken(int(uid), int(issued), nonce)
+        except ValueError:
+            return None
+        if not 0 <= now - token.issued <= SESSION_TTL_S or nonce in self._revoked:
+            return None
+        return token
+
+    def revoke(self, token: SessionToken, now: int) -> None:
+        with self._lock:
+            self._revoked[token.nonce] = token.issued
+            for nonce, issued in list(self._revoked.items()):
+                if now - issued > SESSION_TTL_S:
+                    del self._revoked[nonce]
+
+    def csrf(self, token: SessionToken) -> str:
+        return self._mac("csrf|" + token.nonce)
+
+    def check_csrf(self, token: SessionToken, given: str) -> bool:
+        return bool(given) and hmac.compare_digest(given, self.csrf(token))
+
+    def pre_csrf(self, seed: str) -> str:
+        """The log-in form's token, bound to a random pre-session cookie (double submit)."""
+        return self._mac("login|" + seed)
+
+
+def load_secret(configured: str, data_dir: Path) -> str:
+    """The configured secret, or one generated once and kept (0600) in the data dir."""
+    if configured:
+        return configured
+    path = data_dir / "web_secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret

@@ -1,0 +1,88 @@
+// Shared by every page: words, CSRF, JSON calls, the live stream, safe DOM building.
+// Data from the server is only ever put into the page with textContent (never innerHTML).
+"use strict";
+const OneStop = (() => {
+  const body = document.body;
+  const words = JSON.parse(body.dataset.i18n || "{}");
+  const t = (k) => words[k] || k;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  async function api(method, url, payload) {
+    const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+    if (payload instanceof FormData) opts.body = payload;
+    else if (payload !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(payload);
+    }
+    const resp = await fetch(url, opts);
+    if (resp.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error("401"); }
+    const data = (resp.headers.get("content-type") || "").includes("json") ? await resp.json() : await resp.text();
+    if (!resp.ok) {
+      const detail = typeof data === "object" && data ? data.detail : data;
+      throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+    }
+    return data;
+  }
+
+  let toastTimer = null;
+  function toast(message, bad) {
+    const box = document.getElementById("toast");
+    box.textContent = message;
+    box.className = "toast" + (bad ? " bad" : "");
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, bad ? 6000 : 2500);
+  }
+
+  // One EventSource; the browser reconnects by itself, we show when it is down.
+  function live(url, handlers) {
+    const state = document.getElementById("live-state");
+    const source = new EventSource(url, { withCredentials: true });
+    source.onopen = () => { if (state) state.hidden = true; };
+    source.onerror = () => { if (state) state.hidden = false; };
+    for (const [name, fn] of Object.entries(handlers)) {
+      source.addEventListener(name, (ev) => {
+        let data = {};
+        try { data = JSON.parse(ev.data || "{}"); } catch (e) { return; }
+        window.__lastEvent = { name, at: performance.now(), data };
+        fn(data);
+      });
+    }
+    window.__live = source;
+    return source;
+  }
+
+  // Replace a region with a server-rendered (escaped) fragment.
+  async function refresh(region) {
+    const resp = await fetch(region.dataset.live, { credentials: "same-origin" });
+    if (!resp.ok) return;
+    const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+    region.replaceChildren(...doc.body.childNodes);
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  const shortTime = (iso) => (iso || "").slice(5, 16).replace("T", " ");
+  return { t, el, api, toast, live, refresh, debounce, csrf, shortTime, user: body.dataset.user, role: body.dataset.role };
+})();
