@@ -14,7 +14,16 @@ from sqlalchemy import Boolean, Integer, Numeric, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, history, row_dict
-from ticketing.model import Location, MenuItem, OrgUnit, PhoneEntry, SparePart, Staff, Supplier, User
+from ticketing.model import (
+    Location,
+    MenuItem,
+    OrgUnit,
+    PhoneEntry,
+    SparePart,
+    Staff,
+    Supplier,
+    User,
+)
 from web.auth import CurrentUser, page_user, require
 from web.security import ROLES, hash_password
 
