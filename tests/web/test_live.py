@@ -1,0 +1,111 @@
+"""LiveHub fan-out and the change feed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+
+from ticketing.service import NewTicket, TicketService, WorkerReply
+from web.live import LiveHub
+
+from .conftest import Web
+
+
+def _drain(q: asyncio.Queue) -> list[dict]:  # type: ignore[type-arg]
+    out = []
+    while not q.empty():
+        out.append(q.get_nowait())
+    return out
+
+
+def test_pops_go_to_their_operator_and_updates_to_all() -> None:
+    async def main() -> None:
+        hub = LiveHub()
+        li = hub.subscribe("li", "operator")
+        wang = hub.subscribe("wang", "operator")
+        wall = hub.subscribe("screen", "viewer", frozenset({"wallboard"}))
+        hub.publish_pop("li", {"caller_num": "6123"})
+        hub.publish_ticket({"id": 1})
+        hub.publish_wallboard({"calls_waiting": 2})
+        assert [m["type"] for m in _drain(li.queue)] == ["pop", "ticket", "wallboard"]
+        assert [m["type"] for m in _drain(wang.queue)] == ["ticket", "wallboard"]
+        assert [m["type"] for m in _drain(wall.queue)] == ["wallboard"]
+        assert hub.last_cti == {"calls_waiting": 2}
+
+    asyncio.run(main())
+
+
+def test_publish_from_another_thread_is_delivered_on_the_loop() -> None:
+    async def main() -> None:
+        hub = LiveHub()
+        hub.bind(asyncio.get_running_loop())
+        c = hub.subscribe("li", "operator")
+        threads = [threading.Thread(target=lambda i=i: [hub.publish_pop("li", {"n": i * 100 + k})
+                                                          for k in range(50)]) for i in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        got = []
+        while len(got) < 200:
+            got.append(await asyncio.wait_for(c.queue.get(), 2))
+        assert sorted(m["data"]["n"] for m in got) == sorted(i * 100 + k for i in range(4) for k in range(50))
+
+    asyncio.run(main())
+
+
+def test_a_slow_client_loses_its_oldest_and_is_told() -> None:
+    async def main() -> None:
+        hub = LiveHub(queue_size=5)
+        slow = hub.subscribe("li", "operator")
+        fast = hub.subscribe("wang", "operator")
+        for i in range(12):
+            hub.publish_ticket({"id": i})
+            _drain(fast.queue)
+        assert slow.dropped == 7 and hub.dropped_total == 7
+        stream = hub.stream(slow, heartbeat_s=0.05)
+        first = await stream.__anext__()
+        assert first == {"type": "dropped", "data": {"missed": 7}}
+        rest = [await stream.__anext__() for _ in range(5)]
+        assert [m["data"]["id"] for m in rest] == [7, 8, 9, 10, 11]
+        assert (await stream.__anext__())["type"] == "ping"
+        await stream.aclose()
+        assert hub.clients() == [fast]
+
+    asyncio.run(main())
+
+
+def test_close_ends_every_stream() -> None:
+    async def main() -> None:
+        hub = LiveHub()
+        c = hub.subscribe("li", "operator")
+        seen = []
+
+        async def read() -> None:
+            async for msg in hub.stream(c):
+                seen.append(msg["type"])
+
+        task = asyncio.create_task(read())
+        await asyncio.sleep(0.01)
+        hub.close()
+        await asyncio.wait_for(task, 1)
+        assert seen == ["bye"] and hub.clients() == []
+
+    asyncio.run(main())
+
+
+def test_change_feed_publishes_a_worker_reply_made_outside_the_web(web: Web) -> None:
+    service: TicketService = web.deps.service
+    tk = service.accept("li", NewTicket(service_type="repair", location_code="10305"))
+    service.dispatch("li", tk.id, ["W001"])
+    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
+    feed.start_marks()
+    published: list[dict] = []  # type: ignore[type-arg]
+    web.deps.hub.publish_ticket = published.append  # type: ignore[method-assign]
+    out = service.handle_inbound_sms("modem1", "13800000001", "1 accept", WorkerReply("accept", tk.id),
+                                     datetime(2026, 11, 23, 1, 5, tzinfo=UTC))
+    assert out.outcome == "acted"
+    assert feed.poll_once() == 1
+    assert published[-1]["id"] == tk.id and published[-1]["assignee"] == "W001"
+    assert feed.poll_once() == 0, "nothing new, nothing published"
