@@ -23,7 +23,7 @@ from ticketing.audit import audit, history
 from ticketing.calls import list_calls
 from ticketing.catalog import CatalogError
 from ticketing.context import caller_context
-from ticketing.lifecycle import IllegalTransition
+from ticketing.lifecycle import IllegalTransition, label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.service import NewTicket, TicketError, TicketNotFound, suggest_workers
 from ticketing.stats import Period, repeat_locations, summary
@@ -211,6 +211,7 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
+    out["status_label"] = label(view.status, user.language)
     out["service_name"] = web.deps.service.catalog.get(view.service_type).name(user.language) \
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:

@@ -103,7 +103,7 @@ def test_pop_to_dispatch_to_worker_reply_without_reload(served: Any, browser: An
     page.wait_for_selector("#act-dispatch")
     page.wait_for_selector("#suggest input[value=W001]:checked")
     page.click("#act-dispatch")
-    page.wait_for_function("document.querySelector('#detail-status')?.textContent === 'dispatched'")
+    page.wait_for_function("document.querySelector('#detail-status')?.dataset.status === 'dispatched'")
     view = deps.service.get(tid)
     assert view.status == "dispatched" and view.calls == ("1795487664.5",)
     assert view.reporter_name == EVIL[:50] and view.workers == (("W001", "offered"),)
@@ -113,7 +113,7 @@ def test_pop_to_dispatch_to_worker_reply_without_reload(served: Any, browser: An
     # The worker replies by SMS (the modem adapter's path): the page moves on by itself.
     deps.service.handle_inbound_sms("modem1", "13800000001", f"{tid} 到", WorkerReply("arrived", tid),
                                     datetime(2026, 11, 23, 1, 10, tzinfo=UTC))
-    page.wait_for_function("document.querySelector('#detail-status')?.textContent === 'in_progress'")
+    page.wait_for_function("document.querySelector('#detail-status')?.dataset.status === 'in_progress'")
     page.wait_for_selector(f"#ticket-table tr[data-id='{tid}'] .st-in_progress")
     shot(page, "desk-after-reply")
 

@@ -116,7 +116,7 @@
     const loc = tk.location ? [tk.location.building, tk.location.floor + "F", tk.location.room, tk.location.name].join(" ") : "";
     pane.replaceChildren(
       el("h2", {}, el("a", { href: "/desk/tickets/" + tk.id }, t("ticket") + " #" + tk.id), " ",
-        el("span", { class: "status st-" + tk.status, id: "detail-status" }, tk.status),
+        el("span", { class: "status st-" + tk.status, id: "detail-status", dataset: { status: tk.status } }, tk.status_label),
         tk.overdue ? el("span", { class: "badge bad" }, t("overdue")) : null),
       el("dl", { class: "facts" },
         el("dt", {}, t("service_type")), el("dd", {}, tk.service_name + " · " + t(tk.priority)),
@@ -155,7 +155,7 @@
     }
     const chosen = () => ({ staff_codes: [...suggest.querySelectorAll("input:checked")].map((i) => i.value) });
     const buttons = [
-      open && el("button", { class: "primary", id: "act-dispatch", onclick: run("POST", "/dispatch", chosen) }, t("dispatch") + " (D)"),
+      (tk.status === "accepted" || tk.status === "dispatched") && el("button", { class: "primary", id: "act-dispatch", onclick: run("POST", "/dispatch", chosen) }, t("dispatch") + " (D)"),
       el("button", { id: "act-reprint", onclick: run("POST", "/reprint") }, t("reprint")),
       open && el("button", { id: "act-resend", onclick: run("POST", "/resend") }, t("resend")),
       open && el("button", { id: "act-complete", onclick: run("POST", "/complete", () => ({ note: note.value })) }, t("close")),
