@@ -27,7 +27,9 @@ class ThreadedServer:
     """uvicorn on a background thread; ``url`` once started, ``stop()`` to end it."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **kw: Any) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto must say TCP: asyncio (3.11) sets TCP_NODELAY on accepted sockets only then,
+        # and without it every keep-alive response waits ~40 ms for a delayed ACK.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port = self._sock.getsockname()[1]
