@@ -14,6 +14,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,10 +54,19 @@ class WebState:
         return resp
 
 
-def _templates() -> Jinja2Templates:
+def _templates(tz: ZoneInfo) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     templates.env.filters["mask"] = mask_number
+    templates.env.filters["local"] = lambda iso, fmt="%m-%d %H:%M": _local(iso, tz, fmt)
     return templates
+
+
+def _local(value: Any, tz: ZoneInfo, fmt: str) -> str:
+    """An ISO string or datetime in the center's time zone (stored times are UTC)."""
+    if not value:
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return str(when.astimezone(tz).strftime(fmt))
 
 
 def create_app(deps: WebDeps) -> FastAPI:
@@ -65,7 +75,7 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
     tz = ZoneInfo(deps.settings.timezone)
-    state = WebState(deps, Signer(secret), _templates(), tz, ChangeFeed(deps, tz))
+    state = WebState(deps, Signer(secret), _templates(tz), tz, ChangeFeed(deps, tz))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -57,6 +57,7 @@ def browser() -> Iterator[Any]:
 def login(browser: Any, url: str, username: str, size: tuple[int, int] = (1600, 900)) -> Any:
     # CSP off: Playwright's waits evaluate strings, and the escaping must hold without CSP too.
     page = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN",
+                               timezone_id="Asia/Shanghai",
                                bypass_csp=True).new_page()
     page.set_default_timeout(10_000)
     page.goto(url + "/login")

@@ -83,6 +83,11 @@ const OneStop = (() => {
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  const shortTime = (iso) => (iso || "").slice(5, 16).replace("T", " ");
+  // Stored times are UTC; show them in the browser's (the center's) local time.
+  const pad = (n) => String(n).padStart(2, "0");
+  const shortTime = (iso) => {
+    const d = new Date(iso || "");
+    return isNaN(d) ? "" : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  };
   return { t, el, api, toast, live, refresh, debounce, csrf, shortTime, user: body.dataset.user, role: body.dataset.role };
 })();
