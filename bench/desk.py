@@ -269,7 +269,7 @@ def main() -> int:
     figures = {
         "tickets": args.tickets, "sse_clients": args.clients, "pops": args.pops,
         "pops_received": len(got), "pop_e2e_p50_ms": pct(got, 50), "pop_e2e_p99_ms": pct(got, 99),
-        "chromium_pop_p50_ms": pct(browser, 50), "chromium_pop_max_ms": max(browser) if browser else None,
+        "chromium_pop_p50_ms": pct(browser, 50), "chromium_pop_max_ms": round(max(browser), 2) if browser else None,
         "desk_page_ms": round(statistics.median(page_ms), 1), "desk_page_max_ms": round(max(page_ms), 1),
         "search_max_ms": round(max(search_ms), 1), "bulk_insert_s": round(insert_s, 1),
     }
