@@ -1,0 +1,129 @@
+"""The composition root: builds every part of the center from settings and wires the ports.
+
+``build_center`` is what ``onestop serve`` and ``onestop demo`` run, and what the end-to-end
+tests start, so the production wiring is the tested wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.settings import Settings
+from onestop.core import Core
+from onestop.runtime import Center, Part, Periodic
+from onestop.wiring import CoreDirectory, CoreSelfService, CoreSurveyStore
+from web.live import LiveHub
+
+log = logging.getLogger(__name__)
+
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper")
+
+
+@dataclass
+class Wiring:
+    """Handles the demo and the tests reach into after the center is built."""
+
+    core: Core
+    hub: LiveHub
+    center: Center
+    parts: dict[str, Part] = field(default_factory=dict)
+
+    def part(self, name: str) -> Any:
+        return self.parts[name]
+
+
+class WebPart:
+    name = "web"
+
+    def __init__(self, core: Core, hub: LiveHub, health: Any) -> None:
+        import uvicorn
+
+        from web.app import create_app
+        from web.deps import WebDeps
+        from web.server import uvicorn_config
+
+        s = core.settings
+        self.app = create_app(WebDeps(settings=s, store=core.store, service=core.service,
+                                      clock=core.clock, sms_outbox=core.sms_outbox,
+                                      print_queue=core.print_queue, survey_queue=core.survey_queue,
+                                      hub=hub, health=health))
+        # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((s.web.host, s.web.port))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://{s.web.host}:{self.port}"
+        self.server = uvicorn.Server(uvicorn_config(self.app, s.web.host, self.port))
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.server.serve(sockets=[self.sock]), name="web")
+        for _ in range(500):
+            if self.server.started or self._task.done():
+                break
+            await asyncio.sleep(0.01)
+        if not self.server.started:
+            raise RuntimeError(f"the web desk could not start on {self.url}")
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        self.sock.close()
+
+    def health(self) -> dict[str, Any]:
+        return {"state": "up" if self.server.started else "down", "url": self.url}
+
+
+class IvrPart:
+    name = "agi"
+
+    def __init__(self, core: Core, originator: Any | None) -> None:
+        from ivr.app import IvrApp
+
+        self.core = core
+        self.app = IvrApp(core.settings, hours=core.calendar, directory=CoreDirectory(core),
+                          self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
+                          survey_queue=core.survey_queue, originator=originator,
+                          service_types=tuple(core.catalog.types), now=core.clock.now)
+        self.port = 0
+
+    async def start(self) -> None:
+        self.port = await self.app.start()
+
+    async def stop(self) -> None:
+        await self.app.stop()
+
+    def health(self) -> dict[str, Any]:
+        stats = self.app.server.stats
+        return {"state": "up" if self.port else "down", "port": self.port,
+                "sessions_active": stats.active, "sessions_completed": stats.completed,
+                "sessions_refused": stats.refused, "errors": stats.errors}
+
+
+def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
+                 sweep_interval_s: float = 30.0) -> Wiring:
+    """Every enabled part, wired to the core and to each other through the composition root."""
+    hub = LiveHub()
+    center = Center([])
+    wiring = Wiring(core, hub, center)
+    parts: list[Part] = []
+    originator = None
+    if "agi" in enabled:
+        parts.append(IvrPart(core, originator))
+    if "sweeper" in enabled:
+        parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+    if "web" in enabled:
+        parts.append(WebPart(core, hub, center.health))
+    center.parts.extend(parts)
+    wiring.parts = {p.name: p for p in parts}
+    return wiring
+
+
+def settings_summary(settings: Settings) -> str:
+    return (f"database {settings.resolved_database_url()} · AMI {settings.ami.host}:{settings.ami.port}"
+            f" · FastAGI {settings.agi.host}:{settings.agi.port} · desk http://{settings.web.host}:{settings.web.port}")

@@ -1,0 +1,48 @@
+"""``onestop serve``: every part of the center in one process, from settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from config.settings import Settings
+from onestop.app import ALL_PARTS, build_center, settings_summary
+from onestop.core import build_core
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="run the center (AMI listener, FastAGI, SMS, printing, desk)")
+    p.add_argument("--http", metavar="HOST:PORT", help="where the desk listens (default from settings)")
+    for part in ALL_PARTS:
+        p.add_argument(f"--no-{part}", action="store_true", help=f"switch the {part} part off")
+    p.set_defaults(func=serve)
+
+
+def apply_http(settings: Settings, http: str | None) -> None:
+    if http:
+        host, _, port = http.rpartition(":")
+        settings.web.host = host or settings.web.host
+        settings.web.port = int(port)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    apply_http(settings, args.http)
+    enabled = tuple(p for p in ALL_PARTS
+                    if not getattr(args, f"no_{p}") and _enabled_in_settings(settings, p))
+    core = build_core(settings)
+    log.info("OneStop: %s", settings_summary(settings))
+    wiring = build_center(core, enabled)
+    try:
+        asyncio.run(wiring.center.run_until_signal())
+    finally:
+        core.close()
+    return 0
+
+
+def _enabled_in_settings(settings: Settings, part: str) -> bool:
+    section = {"ami": settings.ami, "agi": settings.agi, "modem": settings.modem,
+               "printer": settings.printer, "web": settings.web}.get(part)
+    return True if section is None else bool(section.enabled)
