@@ -1,0 +1,155 @@
+"""Several ``serve`` processes on one PostgreSQL: one AMI listener at a time, pops to every desk.
+
+- **Leadership**: the AMI listener runs only in the process that holds a PostgreSQL advisory
+  lock. The lock lives on a dedicated connection: if the process dies, PostgreSQL drops the
+  connection and the lock with it, and a standby takes over on its next try.
+- **Fan-out**: pops and wallboard updates go through ``NOTIFY onestop_live``; every process
+  ``LISTEN``s and hands them to its own desk clients, so an operator gets the pop whichever
+  process behind the load balancer serves the page.
+
+With SQLite (one machine, one process) the lock is always held and fan-out is local.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "onestop_live"
+AMI_LOCK_KEY = 0x0E570A11  # "onestop AMI"
+NOTIFY_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes or more
+
+
+def _pg_conninfo(url: str) -> str:
+    # SQLAlchemy URL → libpq URL for a plain psycopg connection.
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class AdvisoryLeader:
+    """Try to hold ``pg_try_advisory_lock(key)`` on a dedicated connection, retrying every
+    ``retry_s``; ``on_change(is_leader)`` is called when leadership is won or lost."""
+
+    def __init__(self, url: str, key: int = AMI_LOCK_KEY, retry_s: float = 2.0,
+                 on_change: Callable[[bool], None] | None = None) -> None:
+        self.url, self.key, self.retry_s = url, key, retry_s
+        self.on_change = on_change
+        self.is_leader = not url.startswith("postgresql")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: Any = None
+
+    def start(self) -> None:
+        if not self.url.startswith("postgresql"):
+            if self.on_change:
+                self.on_change(True)
+            return
+        self._thread = threading.Thread(target=self._run, name="ami-leader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.retry_s + 5)
+        self._close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._tick()
+            except Exception as exc:  # the database went away: we are no longer leader
+                log.warning("leadership check failed: %s", exc)
+                self._close()
+                self._set(False)
+            self._stop.wait(self.retry_s)
+
+    def _tick(self) -> None:
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(_pg_conninfo(self.url), autocommit=True)
+        if self.is_leader:
+            self._conn.execute("SELECT 1")  # keep-alive: notices a dropped connection
+            return
+        got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
+        self._set(bool(got))
+
+    def _set(self, leader: bool) -> None:
+        if leader != self.is_leader:
+            self.is_leader = leader
+            log.info("AMI leadership %s", "won" if leader else "lost")
+            if self.on_change:
+                self.on_change(leader)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+
+class PgFanout:
+    """Publish live messages to every process and deliver those of others locally."""
+
+    def __init__(self, url: str, deliver: Callable[[str, dict[str, Any]], None]) -> None:
+        self.url = url
+        self.deliver = deliver
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pub_lock = threading.Lock()
+        self._pub: Any = None
+        self.received = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._listen, name="pg-fanout", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._pub_lock:
+            if self._pub is not None:
+                self._pub.close()
+
+    def publish(self, kind: str, payload: dict[str, Any]) -> None:
+        import psycopg
+
+        text = json.dumps({"kind": kind, "payload": payload}, ensure_ascii=False)
+        if len(text.encode()) > NOTIFY_LIMIT:
+            # Keep the pop small: recent tickets are dropped first (the desk refetches them).
+            payload = {k: v for k, v in payload.items() if k != "context"}
+            text = json.dumps({"kind": kind, "payload": payload, "truncated": True}, ensure_ascii=False)
+        with self._pub_lock:
+            if self._pub is None or self._pub.closed:
+                self._pub = psycopg.connect(_pg_conninfo(self.url), autocommit=True)
+            self._pub.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+
+    def _listen(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(_pg_conninfo(self.url), autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._handle(note.payload)
+            except Exception as exc:
+                log.warning("LISTEN %s failed (%s); retrying", CHANNEL, exc)
+                time.sleep(1)
+
+    def _handle(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+            self.deliver(msg["kind"], msg["payload"])
+            self.received += 1
+        except Exception:
+            log.exception("bad live message on %s", CHANNEL)

@@ -1,0 +1,69 @@
+"""Leadership and fan-out across processes sharing one PostgreSQL (skipped on SQLite)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from onestop.cluster import AdvisoryLeader, PgFanout
+from tests.conftest import PG_URL
+
+needs_pg = pytest.mark.skipif(not PG_URL, reason="needs ONESTOP_TEST_DATABASE_URL (PostgreSQL)")
+
+
+def _wait(cond, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@needs_pg
+def test_one_leader_at_a_time_and_a_standby_takes_over() -> None:
+    changes: list[tuple[str, bool]] = []
+    a = AdvisoryLeader(PG_URL, key=4242, retry_s=0.2, on_change=lambda v: changes.append(("a", v)))
+    b = AdvisoryLeader(PG_URL, key=4242, retry_s=0.2, on_change=lambda v: changes.append(("b", v)))
+    a.start()
+    assert _wait(lambda: a.is_leader)
+    b.start()
+    time.sleep(0.6)
+    assert not b.is_leader
+    a.stop()  # the leader's connection closes: PostgreSQL releases the lock
+    assert _wait(lambda: b.is_leader)
+    b.stop()
+    assert changes == [("a", True), ("b", True)]
+
+
+def test_sqlite_is_always_its_own_leader() -> None:
+    seen: list[bool] = []
+    leader = AdvisoryLeader("sqlite:///x.sqlite", on_change=seen.append)
+    leader.start()
+    assert leader.is_leader and seen == [True]
+
+
+@needs_pg
+def test_live_messages_reach_every_process() -> None:
+    got: dict[str, list[tuple[str, dict]]] = {"a": [], "b": []}  # type: ignore[type-arg]
+    lock = threading.Lock()
+
+    def sink(name: str):  # type: ignore[no-untyped-def]
+        def deliver(kind: str, payload: dict) -> None:  # type: ignore[type-arg]
+            with lock:
+                got[name].append((kind, payload))
+        return deliver
+
+    a, b = PgFanout(PG_URL, sink("a")), PgFanout(PG_URL, sink("b"))
+    a.start()
+    b.start()
+    time.sleep(0.5)  # both LISTENing
+    a.publish("pop", {"login": "li", "caller_name": "张护士 <script>", "context": {"x": "y" * 9000}})
+    assert _wait(lambda: len(got["a"]) == 1 and len(got["b"]) == 1)
+    kind, payload = got["b"][0]
+    assert kind == "pop" and payload["caller_name"] == "张护士 <script>"
+    assert "context" not in payload  # an oversized pop is trimmed, never refused
+    a.stop()
+    b.stop()
