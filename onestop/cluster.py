@@ -12,6 +12,7 @@ With SQLite (one machine, one process) the lock is always held and fan-out is lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -88,10 +89,8 @@ class AdvisoryLeader:
 
     def _close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a dead connection may raise
                 self._conn.close()
-            except Exception:
-                pass
             self._conn = None
 
 
