@@ -572,10 +572,12 @@ class CallTracker:
                 call.reconciled = True
         for uid in list(self.calls):
             call = self.calls[uid]
+            if uid in alive:
+                self._absorb_chanvars(alive[uid], call)
             if uid in alive or call.touched > since:
                 continue  # in the list, or events after the reconcile began prove it alive
             call.reconciled = True
-            self._infer_answer(call, snap.channels)
+            self._infer_answer(call, snap)
             self._finish(call, out)
         self._apply_queue(snap, since, out)
         for member in snap.queue_members:
@@ -596,22 +598,25 @@ class CallTracker:
                 call.left_queue = False
             elif call.waiting and call.touched <= since:
                 call.left_queue = True
-                self._infer_answer(call, snap.channels)
+                self._infer_answer(call, snap)
             self._update_waiting(call)
         # Reconciled joins may be older than live ones: restore the oldest-first order.
         self._waiting = dict(sorted(self._waiting.items(), key=lambda kv: kv[1]))
 
-    def _infer_answer(self, call: Call, channels: list[Message]) -> None:
+    def _infer_answer(self, call: Call, snap: Snapshot) -> None:
         """A call that left the queue while we were away was answered if one of its legs is
         (or was, at snapshot time) a queue member's channel."""
         if call.answered_at is not None or call.joined_at is None or call.abandoned:
             return
-        for ch in channels:
+        members = {op.interface: op.name or op.interface for op in self._by_interface.values()}
+        for m in snap.queue_members:
+            members.setdefault(m.get("Location"), m.get("Name") or m.get("Location"))
+        for ch in snap.channels:
             if ch.get("Linkedid") != call.linkedid or ch.get("Uniqueid") == call.uniqueid:
                 continue
-            for op in self._by_interface.values():
-                if ch.get("Channel").startswith(op.interface.removesuffix("/n") + "-"):
-                    call.agent, call.agent_interface = op.name or op.interface, op.interface
+            for interface, name in members.items():
+                if interface and ch.get("Channel").startswith(interface.removesuffix("/n") + "-"):
+                    call.agent, call.agent_interface = name, interface
                     call.answered_at = self._now
                     call.left_queue = True
                     return
