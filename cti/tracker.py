@@ -391,8 +391,9 @@ class CallTracker:
         call.agent = call.agent or msg.get("MemberName") or None
         if call.answered_at is None:  # AgentConnect was lost: the complete still proves it
             call.answered_at = self._now
-            call.wait_s = _int(msg.get("HoldTime"))
             self._update_waiting(call)
+        if call.wait_s is None:
+            call.wait_s = _int(msg.get("HoldTime"))
 
     def _on_ring_no_answer(self, msg: Message, call: Call | None,
                            out: list[TrackerEvent]) -> None:
