@@ -168,8 +168,14 @@ _MISSING = "\x00missing"
 class AmiParser:
     """Incremental AMI parser for one connection. ``feed`` never raises on bad input."""
 
-    def __init__(self, max_message: int = DEFAULT_MAX_MESSAGE, expect_banner: bool = True) -> None:
+    def __init__(self, max_message: int = DEFAULT_MAX_MESSAGE, expect_banner: bool = True,
+                 events: Iterable[str] | None = None) -> None:
+        """``events``: if given, only events of these names (plus responses and anything
+        carrying an ActionID) are decoded; the rest are framed, counted in ``skipped`` and
+        dropped undecoded, like an AMI ``eventfilter`` on our side of the socket."""
         self.max_message = max_message
+        self.wanted = frozenset(e.encode() for e in events) if events is not None else None
+        self.skipped = 0
         self.banner: str | None = None
         self._need_banner = expect_banner
         self._buf = bytearray()
@@ -209,7 +215,13 @@ class AmiParser:
         parts = buf.split(b"\n\n")
         self._buf = bytearray(parts.pop())
         out: list[Message] = []
+        wanted = self.wanted
         for part in parts:
+            if wanted is not None and part.startswith(b"Event: "):
+                end = part.find(b"\n")
+                if bytes(part[7:end]) not in wanted and b"\nActionID: " not in part:
+                    self.skipped += 1
+                    continue
             msg = self._message(part)
             if msg is not None:
                 out.append(msg)

@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import Settings
+from onestop.cluster import AdvisoryLeader, FanoutPublisher
 from onestop.core import Core
 from onestop.runtime import Center, Part, Periodic
-from onestop.wiring import CoreDirectory, CoreSelfService, CoreSurveyStore
+from onestop.wiring import (
+    CoreCallSink,
+    CoreContextLookup,
+    CoreDirectory,
+    CoreSelfService,
+    CoreSurveyStore,
+)
 from web.live import LiveHub
 
 log = logging.getLogger(__name__)
@@ -105,6 +113,59 @@ class IvrPart:
                 "sessions_refused": stats.refused, "errors": stats.errors}
 
 
+class CtiPart:
+    """The AMI listener. On PostgreSQL it runs only while this process holds the AMI advisory
+    lock, so several ``serve`` processes never track (and store) the same calls twice."""
+
+    name = "ami"
+
+    def __init__(self, core: Core, live: Any, **client_kw: Any) -> None:
+        from cti.listener import AmiOriginator, CtiListener
+
+        self.core = core
+        self.listener = CtiListener.from_settings(
+            core.settings.ami, context=CoreContextLookup(core), pops=live, wallboard=live,
+            sink=CoreCallSink(core), **client_kw)
+        self.originator = AmiOriginator(self.listener.client)
+        self.leader = AdvisoryLeader(core.settings.resolved_database_url(), on_change=self._on_leader)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running = False
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.leader.start()
+
+    def _on_leader(self, leader: bool) -> None:
+        if self._loop is None:
+            return
+        coro = self._run_listener() if leader else self._stop_listener()
+        if threading.current_thread() is threading.main_thread() and self._loop.is_running():
+            asyncio.ensure_future(coro, loop=self._loop)
+        else:
+            asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def _run_listener(self) -> None:
+        if not self._running:
+            self._running = True
+            await self.listener.start()
+            log.info("AMI listener active (%s:%s)", self.core.settings.ami.host, self.core.settings.ami.port)
+
+    async def _stop_listener(self) -> None:
+        if self._running:
+            self._running = False
+            await self.listener.stop()
+            log.info("AMI listener standing by")
+
+    async def stop(self) -> None:
+        self.leader.stop()
+        await self._stop_listener()
+
+    def health(self) -> dict[str, Any]:
+        if not self._running:
+            return {"state": "standby"}
+        return self.listener.health()
+
+
 def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
                  sweep_interval_s: float = 30.0) -> Wiring:
     """Every enabled part, wired to the core and to each other through the composition root."""
@@ -113,6 +174,14 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
     wiring = Wiring(core, hub, center)
     parts: list[Part] = []
     originator = None
+    live: Any = hub
+    if core.store.dialect == "postgresql":
+        live = FanoutPublisher(core.settings.resolved_database_url(), hub)
+        parts.append(live)
+    if "ami" in enabled:
+        cti = CtiPart(core, live)
+        originator = cti.originator if core.settings.agi.enabled else None
+        parts.append(cti)
     if "agi" in enabled:
         parts.append(IvrPart(core, originator))
     if "sweeper" in enabled:

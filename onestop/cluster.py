@@ -152,3 +152,44 @@ class PgFanout:
             self.received += 1
         except Exception:
             log.exception("bad live message on %s", CHANNEL)
+
+
+class FanoutPublisher:
+    """The CTI's ``PopPublisher``/``WallboardPublisher`` across processes: a pop goes out by
+    NOTIFY and comes back to every process's own desk clients (this one's included)."""
+
+    name = "fanout"
+
+    def __init__(self, url: str, hub: Any) -> None:
+        self.hub = hub
+        self.fanout = PgFanout(url, self._deliver)
+        self.errors = 0
+
+    def publish_pop(self, login: str, payload: dict[str, Any]) -> None:
+        self._publish("pop", {"login": login, "pop": payload})
+
+    def publish_wallboard(self, payload: dict[str, Any]) -> None:
+        self._publish("wallboard", payload)
+
+    def _publish(self, kind: str, payload: dict[str, Any]) -> None:
+        try:
+            self.fanout.publish(kind, payload)
+        except Exception as exc:  # the database is away: this process's desks still get it
+            self.errors += 1
+            log.warning("NOTIFY failed (%s); delivering locally only", exc)
+            self._deliver(kind, payload)
+
+    def _deliver(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "pop":
+            self.hub.publish_pop(payload["login"], payload["pop"])
+        elif kind == "wallboard":
+            self.hub.publish_wallboard(payload)
+
+    async def start(self) -> None:
+        self.fanout.start()
+
+    async def stop(self) -> None:
+        self.fanout.stop()
+
+    def health(self) -> dict[str, Any]:
+        return {"state": "up", "received": self.fanout.received, "errors": self.errors}

@@ -94,3 +94,16 @@ class CoreContextLookup:
     def lookup(self, number: str) -> dict[str, Any]:
         with self.core.store.session() as s:
             return caller_context(s, number, self.core.clock.now()).as_dict()
+
+
+class CoreCallSink:
+    """CTI ``CallSink``: the call log."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def record_call(self, record: Any) -> None:
+        from ticketing.calls import CallFacts, record_call
+
+        with self.core.store.session() as s:
+            record_call(s, CallFacts(**record.facts()))
