@@ -1,0 +1,192 @@
+"""The people of the demo, each acting only through the interfaces real people use.
+
+- ``Callers`` dial the hotline on the emulated PBX (a morning peak, every service type, some
+  who give up in the queue or hang up in the IVR).
+- ``DeskRobot`` is an operator at the desk: it logs in over HTTP, listens to its screen pops
+  on the SSE stream, and creates and dispatches a ticket from each through the JSON API.
+- ``FieldWorkers`` carry the phones: they read the work orders the emulated modem delivered
+  and answer by SMS (接单, 到达, 完成) after plausible delays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from onestop.pbx import CallScript, EmulatedPbx
+
+log = logging.getLogger(__name__)
+
+# key → share of calls (repair is the busiest line of a hospital's logistics hotline)
+MENU_MIX = (("1", 0.34), ("2", 0.10), ("3", 0.18), ("4", 0.09), ("5", 0.16), ("9", 0.05), ("0", 0.08))
+DESCRIPTIONS = {
+    "repair": ["病房灯不亮", "水龙头漏水", "空调不制冷", "门锁坏了", "插座没电"],
+    "meals": ["加订一份糖尿病餐", "明早流食两份"],
+    "cleaning": ["病房需要终末消毒", "走廊地面有积水", "卫生间需要清洁"],
+    "oxygen": ["3床需要氧气瓶", "氧气压力不足"],
+    "transport": ["送病人去CT室", "标本送检验科", "轮椅接病人出院"],
+    "complaint": ["送餐太慢", "维修人员态度好"],
+    "operator": ["咨询报修进度"],
+}
+
+
+@dataclass
+class Caller:
+    number: str
+    name: str
+
+
+@dataclass
+class Callers:
+    pbx: EmulatedPbx
+    people: Sequence[Caller]
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    results: list[Any] = field(default_factory=list)
+
+    def script(self) -> CallScript:
+        who = self.rng.choice(list(self.people))
+        digit = self.rng.choices([k for k, _ in MENU_MIX], [w for _, w in MENU_MIX])[0]
+        roll = self.rng.random()
+        if roll < 0.03:
+            return CallScript(who.number, who.name, [], hangup_in_ivr=True)
+        patience = 4.0 if roll < 0.12 else 60.0
+        return CallScript(who.number, who.name, [digit], patience_s=patience,
+                          talk_s=self.rng.uniform(3, 8))
+
+    async def run(self, calls: int | None = None, peak_gap_s: float = 4.0, calm_gap_s: float = 15.0,
+                  peak_calls: int = 20) -> None:
+        """Place calls: a burst (the 8 o'clock rounds), then a calmer stream."""
+        placed = 0
+        tasks: set[asyncio.Task[None]] = set()
+        while calls is None or placed < calls:
+            gap = peak_gap_s if placed < peak_calls else calm_gap_s
+            task = asyncio.create_task(self._one(self.script()))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            placed += 1
+            await asyncio.sleep(self.rng.expovariate(1 / gap))
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _one(self, script: CallScript) -> None:
+        try:
+            self.results.append(await self.pbx.place_call(script))
+        except Exception:
+            log.exception("demo call from %s failed", script.caller_num)
+
+
+class DeskRobot:
+    """An operator who turns every pop into a ticket and dispatches it to the suggested worker."""
+
+    def __init__(self, base_url: str, username: str, password: str, delay_s: float = 2.0,
+                 rng: random.Random | None = None) -> None:
+        self.base_url, self.username, self.password = base_url, username, password
+        self.delay_s = delay_s
+        self.rng = rng or random.Random(username)
+        self.created: list[int] = []
+        self.errors = 0
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            csrf = await self.log_in(http)
+            headers = {"X-CSRF-Token": csrf}
+            latest: dict[str, dict[str, Any]] = {}  # call id → the pop with its latest context
+            async with http.stream("GET", "/api/events", timeout=None) as stream:
+                event = ""
+                async for line in stream.aiter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:") and event == "pop":
+                        pop = json.loads(line[5:])
+                        call = pop.get("uniqueid", "")
+                        latest[call] = {**latest.get(call, {}), **pop}
+                        if pop.get("stage") == "connected" and not pop.get("update"):
+                            asyncio.create_task(self.handle_pop(http, headers, latest, call))
+
+    async def log_in(self, http: httpx.AsyncClient) -> str:
+        page = await http.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        if token is None:
+            raise RuntimeError("the desk's log-in page has no CSRF field")
+        r = await http.post("/login", data={"username": self.username, "password": self.password,
+                                            "csrf_token": token.group(1)})
+        if r.status_code >= 400:
+            raise RuntimeError(f"demo log-in as {self.username} refused: {r.status_code}")
+        me = await http.get("/api/me")
+        me.raise_for_status()
+        return str(me.json()["csrf_token"])
+
+    async def handle_pop(self, http: httpx.AsyncClient, headers: dict[str, str],
+                         latest: dict[str, dict[str, Any]], call: str) -> None:
+        await asyncio.sleep(self.delay_s * self.rng.uniform(0.5, 1.5))  # typing the ticket
+        pop = latest.pop(call, None)
+        if pop is None:
+            return  # already handled
+        ctx = pop.get("context") or {}
+        service = pop.get("ivr_choice") or "operator"
+        body = {"service_type": service if service != "complaints" else "complaint",
+                "description": self.rng.choice(DESCRIPTIONS.get(service, ["电话报修"])),
+                "location_code": (ctx.get("location") or {}).get("code", ""),
+                "reporter_name": ctx.get("person") or pop.get("caller_name", "")[:50],
+                "reporter_phone": pop.get("caller_num", ""), "call_uniqueid": pop.get("uniqueid", "")}
+        try:
+            r = await http.post("/api/tickets", json=body, headers=headers)
+            r.raise_for_status()
+            ticket = r.json()
+            self.created.append(ticket["id"])
+            if service in ("complaint", "operator"):
+                return  # handled on the phone
+            sug = await http.get(f"/api/tickets/{ticket['id']}/suggestions")
+            workers = [w["code"] for w in sug.json()][:1] if sug.status_code == 200 else []
+            if workers:
+                d = await http.post(f"/api/tickets/{ticket['id']}/dispatch",
+                                    json={"staff_codes": workers}, headers=headers)
+                d.raise_for_status()
+        except httpx.HTTPError as exc:
+            self.errors += 1
+            log.warning("demo operator %s: %s", self.username, exc)
+
+
+@dataclass
+class FieldWorkers:
+    """Workers answering their work orders by SMS through the emulated modem."""
+
+    inbox: Callable[[], dict[str, list[str]]]  # number → texts delivered to that phone
+    reply: Callable[[str, str], object]  # (from number, text) → the modem receives it
+    rng: random.Random = field(default_factory=lambda: random.Random(11))
+    scale: float = 1.0
+    _seen: dict[str, int] = field(default_factory=dict)
+    replies: list[tuple[str, str]] = field(default_factory=list)
+
+    async def run(self, poll_s: float = 0.5) -> None:
+        while True:
+            for number, texts in self.inbox().items():
+                for text in texts[self._seen.get(number, 0):]:
+                    ticket = _ticket_number(text)
+                    if ticket is not None and _is_order(text):
+                        asyncio.create_task(self._work(number, ticket))
+                self._seen[number] = len(texts)
+            await asyncio.sleep(poll_s)
+
+    async def _work(self, number: str, ticket: int) -> None:
+        for word, wait in (("接单", 5), ("到达", 15), ("完成", 25)):
+            await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
+            text = f"{word} {ticket}"
+            self.replies.append((number, text))
+            self.reply(number, text)
+
+
+def _ticket_number(text: str) -> int | None:
+    m = re.search(r"(?:工单|单号|#|No\.?|ticket)\s*[:：]?\s*(\d+)", text, re.IGNORECASE)
+    return int(m.group(1)) if m else None
+
+
+def _is_order(text: str) -> bool:
+    return not any(w in text for w in ("已确认", "confirmed", "无法识别", "not understood", "已取消"))

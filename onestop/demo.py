@@ -1,0 +1,138 @@
+"""``onestop demo``: the whole center on one machine with embedded defaults.
+
+The production center (``build_center``) runs unchanged; only the world around it is emulated:
+an Asterisk (``onestop/pbx.py``) that places hotline calls through the real AMI listener and
+FastAGI IVR, a GSM modem on a pseudo-terminal driven by the real SMS gateway, a network
+receipt printer on loopback, and the people (``onestop/actors.py``): callers, an operator at
+the desk who works through the HTTP API, and field workers who answer by SMS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from config.settings import OperatorMap, Settings
+from onestop.actors import Caller, Callers, DeskRobot
+from onestop.app import ALL_PARTS, Wiring, build_center
+from onestop.core import Core, build_core
+from onestop.pbx import EmulatedPbx, Operator
+from ticketing.model import PhoneEntry, User
+
+log = logging.getLogger(__name__)
+
+DEMO_SECRET = "demo-only-secret"  # the emulated PBX's AMI password; never a real one
+DEMO_OPERATORS = (("Local/101@agents/n", "Operator Li", "li"), ("Local/102@agents/n", "Operator Wang", "wang"))
+DEMO_PASSWORD = "demo"
+
+
+@dataclass
+class Demo:
+    """The running demo: the center, the emulated world, and the people in it."""
+
+    settings: Settings
+    core: Core
+    wiring: Wiring
+    pbx: EmulatedPbx
+    extras: dict[str, Any] = field(default_factory=dict)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return str(self.wiring.parts["web"].url)
+
+
+def demo_settings(settings: Settings, data_dir: Path, ami_port: int) -> Settings:
+    """Embedded defaults: SQLite in ``data_dir``, the emulated PBX, short survey delay."""
+    s = settings.model_copy(deep=True)
+    s.data_dir = str(data_dir)
+    if not settings.database_url:
+        s.database_url = f"sqlite:///{data_dir / 'onestop.sqlite'}"
+    s.ami.host, s.ami.port, s.ami.secret = "127.0.0.1", ami_port, DEMO_SECRET
+    s.ami.operators = [OperatorMap(interface=i, name=n, login=lg) for i, n, lg in DEMO_OPERATORS]
+    s.agi.host, s.agi.port = "127.0.0.1", 0
+    s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
+    s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
+    return s
+
+
+def ensure_seeded(core: Core) -> None:
+    """The sample hospital and the demo log-ins, once."""
+    with core.store.session() as s:
+        if s.scalar(select(func.count()).select_from(User)):
+            return
+    from ticketing.seed import seed_hospital
+
+    seed_hospital(core.store, demo_users=True)
+
+
+def hotline_callers(core: Core) -> list[Caller]:
+    with core.store.session() as s:
+        rows = s.execute(select(PhoneEntry.number, PhoneEntry.person)
+                         .where(PhoneEntry.active.is_(True)).limit(400)).all()
+    return [Caller(n, p) for n, p in rows] or [Caller("6123", "Nurse Zhang")]
+
+
+@contextlib.asynccontextmanager
+async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
+                       time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
+                       robot_delay_s: float = 3.0) -> AsyncIterator[Demo]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
+                      time_scale=time_scale)
+    ami_port = await pbx.start()
+    s = demo_settings(settings, data_dir, ami_port)
+    core = build_core(s)
+    ensure_seeded(core)
+    wiring = build_center(core, parts)
+    await wiring.center.start()
+    if "agi" in wiring.parts:
+        pbx.agi_port = wiring.parts["agi"].port
+    demo = Demo(s, core, wiring, pbx)
+    try:
+        if "web" in wiring.parts:
+            for login in robots:
+                robot = DeskRobot(demo.url, login, DEMO_PASSWORD, delay_s=robot_delay_s * time_scale)
+                demo.extras[f"robot:{login}"] = robot
+                demo.tasks.append(asyncio.create_task(robot.run(), name=f"robot-{login}"))
+        yield demo
+    finally:
+        for task in demo.tasks:
+            task.cancel()
+        await asyncio.gather(*demo.tasks, return_exceptions=True)
+        await wiring.center.stop()
+        await pbx.stop()
+        core.close()
+
+
+def start_callers(demo: Demo, calls: int | None = None, peak_gap_s: float = 4.0,
+                  calm_gap_s: float = 15.0) -> Callers:
+    callers = Callers(demo.pbx, hotline_callers(demo.core))
+    demo.tasks.append(asyncio.create_task(
+        callers.run(calls, peak_gap_s=peak_gap_s, calm_gap_s=calm_gap_s), name="callers"))
+    return callers
+
+
+def banner(demo: Demo) -> str:
+    logins = ", ".join(f"{u}/{DEMO_PASSWORD}" for u in
+                       ("li", "wang", "dispatcher", "lead", "manager", "admin", "viewer"))
+    return "\n".join([
+        "",
+        "  OneStop demo — 一站式后勤服务中心",
+        f"  desk      {demo.url}/desk",
+        f"  board     {demo.url}/board",
+        f"  wallboard {demo.url}/wallboard",
+        f"  log-ins   {logins}",
+        f"  data      {demo.settings.resolved_data_dir()}",
+        "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
+        "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself.",
+        "  Ctrl-C stops.",
+        "",
+    ])
