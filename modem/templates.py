@@ -1,0 +1,121 @@
+"""SMS texts from jinja2 templates in ``config/sms`` — the core's ``Composer`` port.
+
+Lookup: ``<template>.<service_type>.<language>.j2``, then ``<template>.<language>.j2``, then
+the same in the default language (zh-CN). Every template is rendered with long sample data
+when loaded and refused if it needs more than two SMS parts (134 UCS-2 characters for
+Chinese): a work order that arrives in three pieces, out of order, is a work order misread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from modem.encoding import split_text
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "config" / "sms"
+DEFAULT_LANGUAGE = "zh-CN"
+MAX_PARTS = 2
+
+
+class TemplateBudgetError(ValueError):
+    """A template renders longer than the budget; the message names each offender."""
+
+
+def clip(value: Any, n: int) -> str:
+    """At most ``n`` characters, an ellipsis marking the cut."""
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    return text if len(text) <= n else text[: max(0, n - 1)] + "…"
+
+
+def place(loc: Any) -> str:
+    """A location dict as a worker reads it: building floor room, else its name."""
+    if not isinstance(loc, dict):
+        return str(loc or "")
+    floor = f"{loc.get('floor')}F" if loc.get("floor") else ""
+    text = "".join(str(p) for p in (loc.get("building"), floor, loc.get("room")) if p)
+    return text or str(loc.get("name") or loc.get("code") or "")
+
+
+SAMPLE: dict[str, Any] = {
+    "worker": "王师傅", "worker_code": "W001", "ticket_id": 1234567, "service_type": "repair",
+    "service_name": "维修", "priority": "critical",
+    "location": {"code": "A0305", "campus": "本部", "building": "门诊医技综合楼", "floor": "12",
+                 "room": "1205-1", "name": "门诊医技综合楼12层1205-1"},
+    "description": "空调不制冷且漏水严重，病房温度过高，病人家属多次投诉，请尽快处理并带上备件" * 2,
+    "reporter_name": "李护士长", "reporter_phone": "13800000000",
+    "response_due": "2026-11-23T09:30:00+00:00", "completion_due": "2026-11-23T11:30:00+00:00",
+    "response_due_local": "11-23 17:30", "completion_due_local": "11-23 19:30",
+    "reason": "超时未接单，已转下一位值班人员，请班组长跟进协调" * 2, "level": 3,
+    "detail": "工单状态不允许此操作：已派工但未接单" * 3,
+}
+VARIANTS: dict[str, dict[str, list[Any]]] = {
+    "confirm": {"action": ["accept", "arrived", "done", "cannot"]},
+    "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
+}
+
+
+class SmsComposer:
+    """``Composer``: ``render(template, language, data) -> str``."""
+
+    def __init__(self, directory: str | Path | None = None, default_language: str = DEFAULT_LANGUAGE,
+                 max_parts: int = MAX_PARTS, check: bool = True) -> None:
+        self.directory = Path(directory) if directory else TEMPLATE_DIR
+        self.default_language = default_language
+        self.max_parts = max_parts
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.directory)),
+                                      autoescape=False, trim_blocks=True, keep_trailing_newline=False)
+        self.env.filters.update(clip=clip, place=place)
+        if check:
+            self.check()
+
+    def render(self, template: str, language: str, data: dict[str, Any]) -> str:
+        """The SMS text; whitespace collapsed so layout in the file costs no characters."""
+        tpl = self.env.get_template(self._resolve(template, language, str(data.get("service_type") or "")))
+        text = re.sub(r"[ \t]*\n[ \t]*", " ", tpl.render(**data)).strip()
+        text = re.sub(r" {2,}", " ", text)
+        if len(split_text(text).parts) > self.max_parts:
+            log.warning("SMS %s for ticket %s needs %d parts", template, data.get("ticket_id"),
+                        len(split_text(text).parts))
+        return text
+
+    def _resolve(self, template: str, language: str, service_type: str) -> str:
+        names = self.env.list_templates(extensions=["j2"])
+        for lang in (language, self.default_language):
+            for name in (f"{template}.{service_type}.{lang}.j2", f"{template}.{lang}.j2"):
+                if name in names:
+                    return name
+        raise jinja2.TemplateNotFound(f"{template}.{language}.j2 in {self.directory}")
+
+    def check(self) -> None:
+        """Render every template with the long sample (and each variant); raise if any
+        needs more than ``max_parts`` parts."""
+        problems: list[str] = []
+        for name in self.env.list_templates(extensions=["j2"]):
+            template, *rest = name[:-3].split(".")
+            for data in _samples(template, rest[0] if len(rest) == 2 else "repair"):
+                text = self.render(template, rest[-1], data)
+                parts = split_text(text)
+                if len(parts.parts) > self.max_parts:
+                    problems.append(f"{name} ({data.get('action') or data.get('why') or ''}): "
+                                    f"{len(text)} characters, {len(parts.parts)} {parts.alphabet} parts")
+        if problems:
+            raise TemplateBudgetError("SMS templates over budget of %d parts:\n  %s"
+                                      % (self.max_parts, "\n  ".join(problems)))
+
+
+def _samples(template: str, service_type: str) -> list[dict[str, Any]]:
+    variants = VARIANTS.get(template, {})
+    keys = list(variants)
+    out = []
+    for combo in itertools.product(*(variants[k] for k in keys)) if keys else [()]:
+        data = dict(SAMPLE, service_type=service_type, **dict(zip(keys, combo, strict=True)))
+        out.append(data)
+    return out
