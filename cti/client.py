@@ -30,6 +30,10 @@ Subscriber = Callable[[list[Message], float], None]
 ReadyHook = Callable[[bool], Awaitable[None]]
 
 
+# Events the client itself needs whatever the subscribers want (list items carry ActionIDs).
+CLIENT_EVENTS = frozenset({"FullyBooted", "OriginateResponse"})
+
+
 class AmiError(Exception):
     """An action could not be carried out."""
 
@@ -84,12 +88,14 @@ class AmiClient:
                  reconnect_min_s: float = 0.5, reconnect_max_s: float = 30.0,
                  max_message: int = DEFAULT_MAX_MESSAGE, queue_limit: int = 2_000_000,
                  read_size: int = 65536, boot_wait_s: float = 2.0,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, events: frozenset[str] | None = None) -> None:
         self.host, self.port, self.username, self._secret = host, port, username, secret
         self.heartbeat_s, self.action_timeout_s = heartbeat_s, action_timeout_s
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
         self.max_message, self.queue_limit, self.read_size = max_message, queue_limit, read_size
         self.boot_wait_s = boot_wait_s
+        # Only these events reach subscribers (None: all); the client's own always do.
+        self.events = events | CLIENT_EVENTS if events is not None else None
         self._rng = rng or random.Random()
         self._subscribers: list[Subscriber] = []
         self._ready_hooks: list[ReadyHook] = []
@@ -108,7 +114,7 @@ class AmiClient:
         self.connected_at: float | None = None
         self.uptime: int | None = None
         self.stats: dict[str, int] = {"connects": 0, "messages": 0, "bytes": 0, "dropped": 0,
-                                      "subscriber_errors": 0, "login_failures": 0,
+                                      "skipped": 0, "subscriber_errors": 0, "login_failures": 0,
                                       "logins": 0}
         self.last_error = ""
 
@@ -205,7 +211,7 @@ class AmiClient:
             asyncio.open_connection(self.host, self.port), self.action_timeout_s)
         self._writer = writer
         self.stats["connects"] += 1
-        parser = AmiParser(self.max_message)
+        parser = AmiParser(self.max_message, events=self.events)
         read_task = asyncio.create_task(self._read(reader, parser), name="ami-reader")
         beat: asyncio.Task[None] | None = None
         try:
@@ -273,7 +279,9 @@ class AmiClient:
                 raise ConnectionError("AMI closed the connection")
             received = time.time()
             self.stats["bytes"] += len(data)
+            skipped = parser.skipped
             msgs = parser.feed(data)
+            self.stats["skipped"] += parser.skipped - skipped
             if not msgs:
                 continue
             self.stats["messages"] += len(msgs)

@@ -63,12 +63,15 @@ class CtiListener:
     @classmethod
     def from_settings(cls, ami: Any, *, context: ContextLookup | None = None,
                       pops: PopPublisher | None = None, wallboard: WallboardPublisher | None = None,
-                      sink: CallSink | None = None, **client_kw: Any) -> CtiListener:
+                      sink: CallSink | None = None, tick_s: float = 1.0,
+                      **client_kw: Any) -> CtiListener:
         """Wire a listener from ``settings.ami``; ``client_kw`` overrides client options."""
-        client = AmiClient.from_settings(ami, **client_kw)
         tracker = CallTracker(ami.hotline_context, ami.hotline_extensions,
                               operators_from_settings(ami))
-        return cls(client, tracker, pops=pops, wallboard=wallboard, sink=sink, context=context)
+        client_kw.setdefault("events", tracker.wanted_events)
+        client = AmiClient.from_settings(ami, **client_kw)
+        return cls(client, tracker, pops=pops, wallboard=wallboard, sink=sink, context=context,
+                   tick_s=tick_s)
 
     # --- lifecycle -----------------------------------------------------------------
 

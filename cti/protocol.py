@@ -217,7 +217,7 @@ class AmiParser:
         out: list[Message] = []
         wanted = self.wanted
         for part in parts:
-            if wanted is not None and part.startswith(b"Event: "):
+            if wanted is not None and part.startswith(b"Event: ") and len(part) <= self.max_message:
                 end = part.find(b"\n")
                 if bytes(part[7:end]) not in wanted and b"\nActionID: " not in part:
                     self.skipped += 1

@@ -245,20 +245,20 @@ class CallTracker:
             "QueueMemberRemoved": self._on_member_removed,
         }
         # Events that can create a call when they are the first we see of the inbound channel.
-        self._channel_events = {"Newchannel", "NewCallerid", "Newstate", "VarSet",
-                                "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
-                                "AgentCalled", "AgentConnect", "AgentComplete", "Hold",
-                                "Unhold", "HangupRequest", "SoftHangupRequest", "Hangup",
-                                "NewConnectedLine", "DialBegin", "DialEnd", "BridgeEnter",
-                                "BridgeLeave", "Newexten"}
+        self._channel_events = {"Newchannel", "NewCallerid", "VarSet", "QueueCallerJoin",
+                                "QueueCallerLeave", "QueueCallerAbandon", "AgentCalled",
+                                "AgentConnect", "AgentComplete", "Hold", "Unhold", "Hangup"}
+        self.wanted_events = frozenset(self._channel_events | set(self._handlers))
 
     # --- the entry point -------------------------------------------------------------
 
     def handle(self, msg: Message, now: float) -> list[TrackerEvent]:
         """Apply one AMI message received at ``now`` (epoch seconds)."""
         name = msg.event
-        if name not in self._channel_events and name not in self._handlers:
+        if name not in self.wanted_events:
             return []
+        if name == "VarSet" and msg.get("Variable") not in self.variables:
+            return []  # most VarSets are Asterisk's own bookkeeping (BRIDGEPEER, QUEUEWAIT…)
         self._now = now
         out: list[TrackerEvent] = []
         call = self._call_for(msg, name, now, out) if name in self._channel_events else None
