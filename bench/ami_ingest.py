@@ -81,33 +81,29 @@ def build_stream(sets: int, spread_s: float, scenarios: list[str]) -> tuple[list
 # --- the server, in a child process ---------------------------------------------------
 
 def _serve(payload: bytes, conn: Any) -> None:
-    async def main() -> None:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writer.write(b"Asterisk Call Manager/13.0.0\r\n")
+    """Blocking sockets and one ``sendall``: the server must never be the bottleneck."""
+    lsock = socket.create_server(("127.0.0.1", 0))
+    conn.send(lsock.getsockname()[1])
+    while True:
+        sock, _ = lsock.accept()
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            sock.sendall(b"Asterisk Call Manager/13.0.0\r\n")
             buf = b""
             while b"\r\n\r\n" not in buf and b"\n\n" not in buf:
-                data = await reader.read(4096)
+                data = sock.recv(4096)
                 if not data:
-                    return
+                    break
                 buf += data
             aid = re.search(rb"ActionID: *([^\r\n]*)", buf, re.I)
-            writer.write(b"Response: Success\r\nActionID: " + (aid.group(1) if aid else b"") +
+            sock.sendall(b"Response: Success\r\nActionID: " + (aid.group(1) if aid else b"") +
                          b"\r\nMessage: Authentication accepted\r\n\r\n")
-            for i in range(0, len(payload), 262144):
-                writer.write(payload[i:i + 262144])
-                await writer.drain()
+            sock.sendall(payload)
             try:
-                while await reader.read(65536):
+                while sock.recv(65536):
                     pass  # answer nothing more; wait for the client to leave
-            except ConnectionError:
+            except OSError:
                 pass
-            writer.close()
-
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        conn.send(server.sockets[0].getsockname()[1])
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 # --- the clients ----------------------------------------------------------------------
@@ -240,7 +236,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
 
-    events, calls = build_stream(args.sets, spread_s=30.0, scenarios=CALL_SCENARIOS)
+    events, calls = build_stream(args.sets, spread_s=20.0, scenarios=CALL_SCENARIOS)
     payload = b"".join(e.raw for e in events)
     n = len(events)
     peak = peak_concurrency(events)

@@ -13,6 +13,7 @@ reconcile); a drop in the reported uptime is logged as an Asterisk restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
@@ -158,10 +159,8 @@ class AmiClient:
     async def stop(self) -> None:
         self._stopping = True
         if self._writer is not None and self.ready:
-            try:
+            with contextlib.suppress(Exception):  # going away anyway
                 await asyncio.wait_for(self.action("Logoff"), 1.0)
-            except Exception:  # going away anyway
-                pass
         for task in (self._run_task, self._dispatch_task):
             if task is not None:
                 task.cancel()
@@ -303,10 +302,8 @@ class AmiClient:
         self._queue.put_nowait((received, msgs))
 
     def _on_booted(self, msg: Message) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.uptime = int(msg.get("Uptime"))
-        except ValueError:
-            pass
         if self._booted.is_set():  # a second FullyBooted in one session: reconcile again
             asyncio.create_task(self._fire_ready(False), name="ami-ready")
         self._booted.set()

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cti.client import AmiClient, AmiError
-from cti.ports import CallSink, ContextLookup, OriginateSpec, PopPublisher, WallboardPublisher
 from cti.pops import PopBuilder
+from cti.ports import CallSink, ContextLookup, OriginateSpec, PopPublisher, WallboardPublisher
 from cti.protocol import Message
 from cti.tracker import (
     CallFinished,
