@@ -197,7 +197,7 @@ def _row(left: str, right: str, style: Style, width: int) -> list[Laid]:
 
 _TOKENS = re.compile(r"\n|[!-~]+| +|.", re.DOTALL)
 # Closing punctuation must not start a line (kinsoku): the character before comes down with it.
-_NO_LINE_START = set("，。、；：？！）」』】》〉”’…—,.;:?!)]}%")
+_NO_LINE_START = set("，。、；：？！）」』】》〉”’…—,.;:?!)]}%℃‰°′″")
 
 
 def wrap(text: str, width: int) -> list[str]:
