@@ -117,6 +117,7 @@ class _GuardedComms(SerialComms):
     rtscts: bool = False
     dsrdtr: bool = False
     on_fatal: Callable[[Exception], None] | None = None
+    max_wait_s: float = 60.0  # the library waits up to 35 s per PDU; we bound every wait
 
     def connect(self) -> None:
         if not self.guards.serial_flags:
@@ -132,6 +133,7 @@ class _GuardedComms(SerialComms):
               expectedResponseTermSeq: str | None = None) -> Any:
         if not self.alive:
             raise PortGone("serial port closed")
+        timeout = min(timeout, self.max_wait_s)
         try:
             result = SerialComms.write(self, data, waitForResponse, timeout, expectedResponseTermSeq)
         except (serial.SerialException, OSError) as exc:
@@ -259,7 +261,7 @@ class ModemGateway:
         self._partial: dict[tuple[str, int, int], float] = {}
         self._cds_pending = False
         self._sweep_due = 0.0
-        self._owner = threading.get_ident()
+        self._timeouts = 0
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -332,7 +334,6 @@ class ModemGateway:
     # --- the owner thread --------------------------------------------------------------
 
     def _run(self) -> None:
-        self._owner = threading.get_ident()
         delay = self.reconnect_min_s
         while not self._stop.is_set():
             if not self._connected.is_set():
@@ -360,15 +361,24 @@ class ModemGateway:
                 self._handle_urcs(item)
             if self.guards.sweep_stored and time.monotonic() >= self._sweep_due:
                 self._sweep()
+            self._timeouts = 0
         except PortGone as exc:
             self._lost(exc)
+        except TimeoutException as exc:
+            self._timeouts += 1
+            self._record_error(f"no answer ({self._timeouts} in a row): {exc!r}")
+            if self._timeouts >= 3:  # a port that never answers is as good as gone
+                self._timeouts = 0
+                self._lost(PortGone("modem stopped answering"))
+        except Exception as exc:  # noqa: BLE001 - the owner thread must outlive any one command
+            self._record_error(f"{type(exc).__name__}: {exc}")
 
     def _run_job(self, job: _Job) -> None:
         if not job.future.set_running_or_notify_cancel():
             return
         try:
             job.future.set_result(job.fn())
-        except PortGone as exc:
+        except (PortGone, TimeoutException) as exc:
             job.future.set_exception(exc)
             raise
         except Exception as exc:  # noqa: BLE001 - the caller gets it; the owner goes on
@@ -396,6 +406,7 @@ class ModemGateway:
         modem = _GuardedModem(self.port, self.baudrate, smsReceivedCallbackFunc=self._library_sms,
                               smsStatusReportCallback=self._library_report, requestDelivery=True)
         modem.guards, modem.rtscts, modem.dsrdtr = self.guards, self.rtscts, self.dsrdtr
+        modem.max_wait_s = self.submit_timeout_s
         modem.urc_sink = self._jobs.put
         modem.on_fatal = lambda exc: self._jobs.put([])  # wake the owner
         modem.log = logging.getLogger(f"gsmmodem.{self.name}")

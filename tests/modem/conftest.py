@@ -1,0 +1,53 @@
+"""Emulated modems and gateways on pseudo-terminals, cleaned up after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from modem.emulator import ModemEmulator, Settings
+from modem.gateway import Guards, ModemGateway
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., ModemEmulator]]:
+    made: list[ModemEmulator] = []
+
+    def make(**settings: Any) -> ModemEmulator:
+        emu = ModemEmulator(settings=Settings(**settings), name=f"emu{len(made) + 1}").start()
+        made.append(emu)
+        return emu
+
+    yield make
+    for emu in made:
+        emu.stop()
+
+
+@pytest.fixture
+def make_gateway() -> Iterator[Callable[..., ModemGateway]]:
+    made: list[ModemGateway] = []
+
+    def make(emu: ModemEmulator, guards: Guards | None = None, **kw: Any) -> ModemGateway:
+        kw.setdefault("sweep_interval_s", 0.3)
+        kw.setdefault("command_timeout_s", 2.0)
+        gw = ModemGateway(f"m{len(made) + 1}", emu.path, guards=guards, **kw).start()
+        made.append(gw)
+        assert gw.wait_connected(5), gw.health.last_error
+        return gw
+
+    yield make
+    for gw in made:
+        gw.stop()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
