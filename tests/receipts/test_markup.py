@@ -4,7 +4,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receipts.markup import Cut, Field, MarkupError, Qr, Row, Style, Text, escape, parse, split_payload
+from receipts.markup import (
+    Cut,
+    Field,
+    MarkupError,
+    Qr,
+    Row,
+    Style,
+    Text,
+    escape,
+    parse,
+    split_payload,
+)
 
 
 def test_parse_every_kind() -> None:
