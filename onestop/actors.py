@@ -183,10 +183,14 @@ class FieldWorkers:
             self.reply(number, text)
 
 
+_ORDER = re.compile(r"(?:接单/到达/完成/无法|ACCEPT/ARRIVED/DONE/CANNOT)\s*(\d+)\s*$")
+
+
 def _ticket_number(text: str) -> int | None:
-    m = re.search(r"(?:工单|单号|#|No\.?|ticket)\s*[:：]?\s*(\d+)", text, re.IGNORECASE)
+    """The ticket a work order names: its texts end with how to reply and the number."""
+    m = _ORDER.search(text)
     return int(m.group(1)) if m else None
 
 
 def _is_order(text: str) -> bool:
-    return not any(w in text for w in ("已确认", "confirmed", "无法识别", "not understood", "已取消"))
+    return _ORDER.search(text) is not None

@@ -32,9 +32,9 @@ class Core:
 
 def sms_composer(settings: Settings) -> Composer:
     """The SMS texts come from the modem adapter's jinja2 templates in config/sms/."""
-    from modem.templates import TemplateComposer
+    from modem.templates import SmsComposer
 
-    return TemplateComposer.from_settings(settings)
+    return SmsComposer(default_language=settings.language)
 
 
 def build_core(settings: Settings, clock: Clock | None = None, composer: Composer | None = None,
