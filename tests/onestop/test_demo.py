@@ -36,6 +36,9 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
     async def run() -> list:  # type: ignore[type-arg]
         async with running_demo(settings, tmp_path, ("ami", "agi", "web"), time_scale=0.05,
                                 robots=("li", "wang"), robot_delay_s=1.0) as demo:
+            async with asyncio.timeout(20):  # both operators at their desks before the phones ring
+                while len(demo.wiring.hub.clients()) < 2:
+                    await asyncio.sleep(0.05)
             callers = start_callers(demo, calls=4, peak_gap_s=0.1)
             async with asyncio.timeout(40):
                 while len(callers.results) < 4:
