@@ -174,6 +174,7 @@ class TicketService:
             t = self._load(s, ticket_id)
             self._transition(s, t, Action.REOPEN, actor, reason)
             now = self.clock.now()
+            self._unroll(s, t)
             t.reopen_count += 1
             t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
             t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
@@ -195,6 +196,7 @@ class TicketService:
             t = self._load(s, ticket_id)
             self._transition(s, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
             t.merged_into, t.closed_at = into_id, self.clock.now()
+            bump_daily(s, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
             for link in s.scalars(select(TicketCall).where(TicketCall.ticket_id == t.id)):
                 self._link_call(s, into_id, link.uniqueid)
             for a in self._active_assignments(s, t.id):
@@ -378,6 +380,22 @@ class TicketService:
         else:
             self._escalate_to_roles(s, t, "system", "response time limit passed")
         return True
+
+    def _unroll(self, s: Session, t: Ticket) -> None:
+        """Take a reopened ticket's response, completion and score out of the rollup: they
+        are counted again when it is accepted and done again."""
+        deltas: dict[str, int] = {}
+        if t.response_s is not None:
+            deltas.update(response_sum_s=-t.response_s, response_n=-1, response_met=-int(bool(t.response_met)))
+        if t.done_at is not None and t.completion_s is not None:
+            deltas.update(done=-1, completion_sum_s=-t.completion_s, completion_n=-1,
+                          completion_met=-int(bool(t.completion_met)))
+        if t.satisfaction is not None:
+            deltas.update(satisfaction_sum=-t.satisfaction, satisfaction_n=-1)
+        if deltas:
+            bump_daily(s, t, self.calendar.tz, **deltas)
+        t.response_s = t.completion_s = None
+        t.response_met = t.completion_met = None
 
     def _bump_escalation(self, s: Session, t: Ticket, actor: str, note: str) -> None:
         next_status(t.id, t.status, Action.ESCALATE)

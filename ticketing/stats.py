@@ -99,7 +99,7 @@ def repeat_locations(s: Session, period: Period, minimum: int = 2, limit: int = 
         select(Ticket.location_code, Ticket.service_type, n, Location.building, Location.room)
         .outerjoin(Location, Location.code == Ticket.location_code)
         .where(Ticket.created_at >= period.start, Ticket.created_at < period.end,
-               Ticket.location_code != "")
+               Ticket.location_code != "", Ticket.status != "merged")
         .group_by(Ticket.location_code, Ticket.service_type, Location.building, Location.room)
         .having(n >= minimum).order_by(n.desc()).limit(limit))
     return [{"location": r[0], "service_type": r[1], "tickets": r[2], "building": r[3] or "",

@@ -129,7 +129,6 @@ def test_repeat_locations(day: dict[str, int], store: Store, calendar: BusinessC
     assert rows[0]["tickets"] >= rows[-1]["tickets"]
 
 
-@pytest.mark.xfail(strict=True, reason="stats.repeat_locations counts merged duplicates (reported)")
 def test_repeat_locations_ignore_merged_duplicates(day: dict[str, int], store: Store,
                                                    calendar: BusinessCalendar) -> None:
     with store.session() as s:
@@ -154,7 +153,6 @@ def test_wallboard_today_and_year(day: dict[str, int], store: Store, clock: Fixe
     assert tomorrow["today"]["total"]["created"] == 0 and tomorrow["year"]["total"]["done"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="the rollup counts a merged duplicate as created (reported)")
 def test_wallboard_created_agrees_with_summary(day: dict[str, int], store: Store, clock: FixedClock,
                                                calendar: BusinessCalendar) -> None:
     with store.session() as s:
@@ -163,7 +161,6 @@ def test_wallboard_created_agrees_with_summary(day: dict[str, int], store: Store
     assert board["today"]["total"]["created"] == tickets
 
 
-@pytest.mark.xfail(strict=True, reason="a reopened ticket done again is counted done twice (reported)")
 def test_reopened_ticket_is_done_once_in_the_rollup(day: dict[str, int], store: Store,
                                                     service: TicketService) -> None:
     service.reopen("li", day["t3"], "still dirty")
