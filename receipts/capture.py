@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from receipts.status import STATUS_QUERY, status_replies
+from receipts.status import status_replies
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,12 @@ class CapturedJob:
 
     @property
     def data(self) -> bytes:
-        """The job without the status queries the transport sends first."""
+        """The job without the status queries the transport sends before and after it."""
         raw = self.raw
-        while raw.startswith(STATUS_QUERY[:3]) or raw.startswith(b"\x10\x04"):
+        while raw.startswith(b"\x10\x04"):
             raw = raw[3:]
+        while len(raw) >= 3 and raw[-3:-1] == b"\x10\x04":
+            raw = raw[:-3]
         return raw
 
 
@@ -114,6 +116,9 @@ class CapturePrinter:
     def _serve(self, conn: socket.socket) -> None:
         raw = bytearray()
         conn.settimeout(0.1)
+        # Status replies are single bytes: without NODELAY, Nagle holds the 2nd until the 1st
+        # is ACKed, and the delayed ACK costs the client 40 ms per job.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with conn:
             while not self._stopping.is_set():
                 try:
@@ -134,15 +139,18 @@ class CapturePrinter:
         # Real-time commands are acted on as they arrive, wherever they are in the stream.
         if not self.answer_status:
             return
+        replies = bytearray()
         i = raw.find(b"\x10\x04", start)
         while i != -1 and i + 2 < len(raw):
             reply = self.replies.get(raw[i + 2])
             if reply is not None:
-                try:
-                    conn.sendall(bytes([reply]))
-                except OSError:
-                    return
+                replies.append(reply)
             i = raw.find(b"\x10\x04", i + 3)
+        if replies:
+            try:
+                conn.sendall(bytes(replies))
+            except OSError:
+                return
 
     def _keep(self, raw: bytes) -> None:
         job = CapturedJob(raw)

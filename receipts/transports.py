@@ -29,6 +29,7 @@ from typing import Any
 from receipts.status import STATUS_QUERY, PrinterStatus, parse_status, unreachable
 
 DEFAULT_TCP_PORT = 9100
+AFTER_JOB_QUERY = b"\x10\x04\x01"
 DEFAULT_BAUDRATE = 9600
 
 
@@ -71,6 +72,12 @@ class TcpTransport:
             try:
                 sock.settimeout(self.write_timeout)
                 sock.sendall(job)
+                if status.state != "unknown":
+                    # A printer that answers status answers once more after the job: bytes
+                    # arrive in order, so the reply means it has received the whole job, and
+                    # the reply carries the TCP ACK (no 40-200 ms delayed-ACK wait).
+                    sock.sendall(AFTER_JOB_QUERY)
+                    _read_exactly(sock, 1, self.status_timeout)
                 _wait_acknowledged(sock, self.write_timeout)
                 sock.shutdown(socket.SHUT_WR)
                 _drain_until_closed(sock, self.status_timeout)
