@@ -262,6 +262,7 @@ class ModemGateway:
         self._cds_pending = False
         self._sweep_due = 0.0
         self._timeouts = 0
+        self._carry: list[_Job | list[str] | None] = []
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -347,13 +348,17 @@ class ModemGateway:
 
     def _step(self) -> None:
         timeout = max(0.0, self._sweep_due - time.monotonic()) if self.guards.sweep_stored else 1.0
+        if self._modem is None or not self._modem.alive:
+            self._lost(PortGone("serial port closed"))
+            return
         try:
-            item = self._jobs.get(timeout=timeout)
+            item = self._carry.pop(0) if self._carry else self._jobs.get(timeout=timeout)
         except queue.Empty:
             item = None
         self.health.queue_length = self._jobs.qsize()
         try:
-            if self._modem is None or not self._modem.alive:
+            if isinstance(item, _Job) and (self._modem is None or not self._modem.alive):
+                self._carry.insert(0, item)  # not started: it runs first after the reconnect
                 raise PortGone("serial port closed")
             if isinstance(item, _Job):
                 self._run_job(item)

@@ -114,6 +114,8 @@ class SmsSender:
         self._threads: list[threading.Thread] = []
         self._parts: dict[tuple[str, int], tuple[int, set[int]]] = {}
         self._parts_lock = threading.Lock()
+        self._parked: list[tuple[DeliveryReport, float]] = []
+        self.park_s = 5.0
         self.stats = {"sent": 0, "failed": 0, "retried": 0, "held": 0, "received": 0, "reports": 0}
 
     def start(self) -> SmsSender:
@@ -228,9 +230,10 @@ class SmsSender:
         self.outbox.mark_sent(item.row.id, list(result.references), result.parts or len(result.references))
         self.stats["sent"] += 1
         if refs:
+            waiting = set(refs)  # one set shared by every part: delivered when it is empty
             with self._parts_lock:
                 for r in refs:
-                    self._parts[(lane.gateway.name, r)] = (item.row.id, set(refs))
+                    self._parts[(lane.gateway.name, r)] = (item.row.id, waiting)
 
     def _failed(self, row: OutgoingSms, error: str, retry: bool) -> None:
         status = self.outbox.mark_failed(row.id, error, retry)
@@ -244,6 +247,7 @@ class SmsSender:
         while not self._stop.is_set():
             for report in _drain(gw.reports):
                 self._on_report(report)
+            self._retry_parked()
             try:
                 sms = gw.inbound.get(timeout=self.poll_s)
             except Empty:
@@ -265,20 +269,33 @@ class SmsSender:
         self.stats["received"] += 1
         gw.acknowledge(sms)
 
-    def _on_report(self, report: DeliveryReport) -> None:
-        """A part's report: the message is delivered when every part is, failed on any failure."""
-        self.stats["reports"] += 1
+    def _on_report(self, report: DeliveryReport, parked_at: float | None = None) -> None:
+        """A part's report: the message is delivered when every part is, failed on any failure.
+
+        A report can overtake the bookkeeping of its own send (the modem answers +CMSS, then
+        +CDS, before this thread has marked the row sent): an unknown reference is parked
+        briefly, then passed to the outbox as it is (a restart forgot the parts)."""
         key = (report.modem, report.reference)
         with self._parts_lock:
             entry = self._parts.pop(key, None)
+            if entry is None and (parked_at is None or time.monotonic() - parked_at < self.park_s):
+                self._parked.append((report, parked_at or time.monotonic()))
+                return
             if entry is not None and report.ok:
                 entry[1].discard(report.reference)
                 if entry[1]:
                     return  # more parts to come
+        self.stats["reports"] += 1
         try:
             self.outbox.mark_delivered(report.modem, report.reference, report.number, report.ok)
         except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
             log.exception("delivery report %s not recorded", report)
+
+    def _retry_parked(self) -> None:
+        with self._parts_lock:
+            parked, self._parked = self._parked, []
+        for report, since in parked:
+            self._on_report(report, since)
 
 
 def _drain(q: Queue[DeliveryReport]) -> list[DeliveryReport]:
