@@ -188,11 +188,12 @@ def _field(label: str, value: str, style: Style, width: int) -> list[Laid]:
 def _row(left: str, right: str, style: Style, width: int) -> list[Laid]:
     right_w = text_columns(right)
     if right_w >= width - 1:
-        return [Line(t, style) for t in wrap(left, width)] + \
-               [Line(t, Style(style.bold, style.big, "right")) for t in wrap(right, width)]
+        right_style = Style(style.bold, style.big, "right")
+        return [*(Line(t, style) for t in wrap(left, width)),
+                *(Line(t, right_style) for t in wrap(right, width))]
     lines = wrap(left, width - right_w - 1) or [""]
     first = lines[0] + " " * (width - right_w - text_columns(lines[0])) + right
-    return [Line(first, style)] + [Line(t, style) for t in lines[1:]]
+    return [Line(first, style), *(Line(t, style) for t in lines[1:])]
 
 
 _TOKENS = re.compile(r"\n|[!-~]+| +|.", re.DOTALL)
