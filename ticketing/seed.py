@@ -262,7 +262,7 @@ def _suppliers() -> list[dict[str, Any]]:
 
 
 def _parts(rng: random.Random) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for family, unit, specs, low, high in PART_FAMILIES:
         for spec in specs:
             for brand in BRANDS:
