@@ -183,7 +183,7 @@ class FieldWorkers:
             self.reply(number, text)
 
 
-_ORDER = re.compile(r"(?:接单/到达/完成/无法|ACCEPT/ARRIVED/DONE/CANNOT)\s*(\d+)\s*$")
+_ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)\s*$")
 
 
 def _ticket_number(text: str) -> int | None:

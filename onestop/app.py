@@ -50,6 +50,7 @@ class WebPart:
     def __init__(self, core: Core, hub: LiveHub, health: Any) -> None:
         import uvicorn
 
+        from receipts.service import build_slip_preview
         from web.app import create_app
         from web.deps import WebDeps
         from web.server import uvicorn_config
@@ -58,7 +59,8 @@ class WebPart:
         self.app = create_app(WebDeps(settings=s, store=core.store, service=core.service,
                                       clock=core.clock, sms_outbox=core.sms_outbox,
                                       print_queue=core.print_queue, survey_queue=core.survey_queue,
-                                      hub=hub, health=health))
+                                      hub=hub, health=health,
+                                      slip_preview=build_slip_preview(s)))
         # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -166,6 +168,42 @@ class CtiPart:
         return self.listener.health()
 
 
+class ModemPart:
+    """SMS work orders out and workers' replies in, through every configured modem."""
+
+    name = "modem"
+
+    def __init__(self, core: Core) -> None:
+        from modem.gateway import ModemGateway
+        from modem.sender import SmsSender
+
+        m = core.settings.modem
+        self.gateways = [ModemGateway(d.name, d.port, baudrate=d.baudrate, pin=d.pin, smsc=m.smsc)
+                         for d in m.modems]
+        # The core's handle_inbound_sms is the InboundHandler: one transaction stores the
+        # message, acts if the sender may, and queues the confirmation.
+        self.sender = SmsSender(core.sms_outbox, self.gateways, inbound=core.service,
+                                max_per_minute={d.name: d.max_per_minute for d in m.modems})
+
+    async def start(self) -> None:
+        if not self.gateways:
+            log.warning("no modem configured ([[modem.modems]]): SMS work orders stay queued")
+        for g in self.gateways:
+            g.start()
+        self.sender.start()
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.sender.stop)
+        for g in self.gateways:
+            await asyncio.to_thread(g.stop)
+
+    def health(self) -> dict[str, Any]:
+        modems = {g.name: g.health.as_dict() for g in self.gateways}
+        up = bool(self.gateways) and all(g.connected for g in self.gateways)
+        return {"state": "up" if up else "down", "modems": modems,
+                "in_flight": self.sender.queue_length(), **self.sender.stats}
+
+
 def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
                  sweep_interval_s: float = 30.0) -> Wiring:
     """Every enabled part, wired to the core and to each other through the composition root."""
@@ -184,6 +222,12 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(cti)
     if "agi" in enabled:
         parts.append(IvrPart(core, originator))
+    if "modem" in enabled:
+        parts.append(ModemPart(core))
+    if "printer" in enabled:
+        from receipts.service import build_printer_part
+
+        parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
     if "web" in enabled:

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from config.settings import OperatorMap, Settings
-from onestop.actors import Caller, Callers, DeskRobot
+from config.settings import ModemPort, OperatorMap, PrinterDef, Settings
+from onestop.actors import Caller, Callers, DeskRobot, FieldWorkers
 from onestop.app import ALL_PARTS, Wiring, build_center
 from onestop.core import Core, build_core
 from onestop.pbx import EmulatedPbx, Operator
@@ -49,8 +49,10 @@ class Demo:
         return str(self.wiring.parts["web"].url)
 
 
-def demo_settings(settings: Settings, data_dir: Path, ami_port: int) -> Settings:
-    """Embedded defaults: SQLite in ``data_dir``, the emulated PBX, short survey delay."""
+def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path: str = "",
+                  printer_port: int = 0) -> Settings:
+    """Embedded defaults: SQLite in ``data_dir``, the emulated PBX, modem and printer, a short
+    survey delay."""
     s = settings.model_copy(deep=True)
     s.data_dir = str(data_dir)
     if not settings.database_url:
@@ -60,6 +62,11 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int) -> Settings
     s.agi.host, s.agi.port = "127.0.0.1", 0
     s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
     s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
+    if modem_path:
+        s.modem.modems = [ModemPort(name="modem1", port=modem_path, max_per_minute=120)]
+    if printer_port:
+        s.printer.printers = [PrinterDef(name="desk", transport="tcp", target=f"127.0.0.1:{printer_port}",
+                                         desks=["li", "wang"])]
     return s
 
 
@@ -88,15 +95,30 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
     ami_port = await pbx.start()
-    s = demo_settings(settings, data_dir, ami_port)
+    emulator = printer = None
+    if "modem" in parts:
+        from modem.emulator import ModemEmulator
+        from modem.emulator import Settings as ModemSettings
+
+        emulator = ModemEmulator(settings=ModemSettings(latency_s=0.5 * time_scale)).start()
+    if "printer" in parts:
+        from receipts.capture import CapturePrinter
+
+        printer = CapturePrinter(directory=data_dir / "slips").start()
+    s = demo_settings(settings, data_dir, ami_port, emulator.path if emulator else "",
+                      printer.port if printer else 0)
     core = build_core(s)
     ensure_seeded(core)
     wiring = build_center(core, parts)
     await wiring.center.start()
     if "agi" in wiring.parts:
         pbx.agi_port = wiring.parts["agi"].port
-    demo = Demo(s, core, wiring, pbx)
+    demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
+        if emulator is not None:
+            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale)
+            demo.extras["workers"] = workers
+            demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
             for login in robots:
                 robot = DeskRobot(demo.url, login, DEMO_PASSWORD, delay_s=robot_delay_s * time_scale)
@@ -109,6 +131,10 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
         await asyncio.gather(*demo.tasks, return_exceptions=True)
         await wiring.center.stop()
         await pbx.stop()
+        if emulator is not None:
+            emulator.stop()
+        if printer is not None:
+            printer.stop()
         core.close()
 
 
