@@ -4,13 +4,16 @@ through the HTTP API, and they are dispatched."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from config.settings import load_settings
 from onestop.demo import running_demo, start_callers
-from ticketing.model import SmsOut, Ticket, TicketCall
+from ticketing.model import SmsOut, SurveyCall, Ticket, TicketCall
+from ticketing.service import NewTicket
 from ticketing.store import Store
 
 
@@ -62,3 +65,26 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
         assert len(confirms) == 3 * len(dispatched)  # 接单, 到达, 完成 each confirmed
         assert slips == len(dispatched)
     store.dispose()
+
+
+def test_a_done_ticket_gets_its_satisfaction_call_back(tmp_path: Path, db_url: str) -> None:
+    settings = load_settings(environ={"ONESTOP_DATABASE_URL": db_url, "ONESTOP_WEB_PORT": "0"})
+
+    async def run() -> dict:  # type: ignore[type-arg]
+        async with running_demo(settings, tmp_path, ("ami", "agi"), time_scale=0.05) as demo:
+            demo.core.service.options = replace(demo.core.service.options, survey_delay=timedelta(0))
+            demo.pbx.survey_scores = {}  # the reporter presses 5 (the PBX's default)
+            svc = demo.core.service
+            t = svc.accept("li", NewTicket("repair", "灯不亮", reporter_phone="13812345678"))
+            svc.complete("li", t.id, note="电话指导解决")
+            async with asyncio.timeout(30):
+                while svc.get(t.id).status != "called_back":
+                    await asyncio.sleep(0.2)
+            view = svc.get(t.id)
+            with demo.core.store.session() as s:
+                survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+                return {"score": view.satisfaction, "survey": survey.status, "action": survey.action_id}
+
+    got = asyncio.run(run())
+    assert got["score"] == 5 and got["survey"] == "done"
+    assert got["action"].startswith("survey-")
