@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -434,14 +434,15 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 def import_sheet(store: Store, kind_name: str, sheet: Sheet, actor: str = "import",
                  partial: bool = False, deactivate_missing: bool = False,
-                 at: datetime | None = None) -> ImportReport:
-    """Validate ``sheet`` as ``kind_name`` and write it in one transaction (see module doc)."""
+                 at: datetime | None = None, dry_run: bool = False) -> ImportReport:
+    """Validate ``sheet`` as ``kind_name`` and write it in one transaction (see module doc).
+    ``dry_run`` validates only: the report says what is wrong and nothing is written."""
     spec = kind(kind_name)
     report = ImportReport(spec.name, sheet.source, sheet.encoding, rows=len(sheet.rows))
     with store.session() as s:
         checked, header_errors = check_rows(s, spec, sheet)
         report.errors = header_errors or checked.errors
-        if header_errors or (checked.errors and not partial):
+        if header_errors or (checked.errors and not partial) or dry_run:
             return report
         counts = upsert_records(s, spec, (v for _, v in checked.records), actor,
                                 at or datetime.now(UTC), deactivate_missing, checked.seen_keys)
@@ -462,3 +463,22 @@ def import_file(store: Store, kind_name: str, path: str | Path, actor: str = "im
     except ImportFileError as exc:
         return ImportReport(kind_name, str(path), errors=[RowError(0, str(exc))])
     return import_sheet(store, kind_name, sheet, actor, partial, deactivate_missing, at)
+
+
+def import_bytes(store: Store, kind_name: str, filename: str, data: bytes, actor: str = "import",
+                 dry_run: bool = False, partial: bool = False) -> ImportReport:
+    """Import an uploaded file (the desk's admin page): the same checks as ``import_file``;
+    the file name's suffix says CSV or Excel."""
+    import tempfile
+
+    kind(kind_name)
+    suffix = Path(filename).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="onestop-import-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            sheet = read_sheet(path)
+        except ImportFileError as exc:
+            return ImportReport(kind_name, filename, errors=[RowError(0, str(exc))])
+    return import_sheet(store, kind_name, replace(sheet, source=filename), actor, partial,
+                        dry_run=dry_run)

@@ -293,3 +293,18 @@ def test_password_hash_round_trip_and_format() -> None:
     assert hash_password("demo") != stored  # a fresh salt each time
     for broken in ("", "scrypt$x", "bcrypt$16384$8$1$aa$bb", stored[:-4] + "!!!!"):
         assert not verify_password("demo", broken)
+
+
+def test_an_upload_is_checked_like_a_file_and_a_dry_run_writes_nothing(store: Store) -> None:
+    from ticketing.imports import import_bytes
+    from ticketing.model import OrgUnit
+
+    data = (FILES / "org_units.csv").read_bytes()
+    dry = import_bytes(store, "org_units", "科室.csv", data, actor="admin", dry_run=True)
+    assert dry.ok and not dry.applied and dry.source == "科室.csv"
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(OrgUnit)) == 0
+    real = import_bytes(store, "org_units", "科室.csv", data, actor="admin")
+    assert real.applied and real.created == dry.rows
+    broken = import_bytes(store, "org_units", "x.xlsx", b"not a workbook", actor="admin")
+    assert not broken.ok and broken.errors[0].line == 0
