@@ -25,16 +25,24 @@ COUNTERS = ("created", "done", "response_sum_s", "response_n", "completion_sum_s
 
 def bump_daily(s: Session, t: Ticket, tz: ZoneInfo, **deltas: int) -> None:
     """Add ``deltas`` to the rollup row of the ticket's creation day, type and department."""
-    day = t.created_at.astimezone(tz).date()
-    values = {"day": day, "service_type": t.service_type, "org_code": t.org_code or ""}
-    values.update({c: deltas.get(c, 0) for c in COUNTERS})
-    dialect = s.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyStat).values(**values)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["day", "service_type", "org_code"],
-        set_={c: getattr(DailyStat, c) + deltas[c] for c in deltas},
-    )
-    s.execute(stmt)
+    values: dict[str, Any] = {c: deltas.get(c, 0) for c in COUNTERS}
+    values.update(day=t.created_at.astimezone(tz).date(), service_type=t.service_type,
+                  org_code=t.org_code or "")
+    s.execute(_upsert(s.get_bind().dialect.name), values)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    # Built once per dialect: a statement made afresh each call costs its cache key every time,
+    # and this runs in every command.
+    if dialect not in _UPSERTS:
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyStat)
+        _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=["day", "service_type", "org_code"],
+            set_={c: getattr(DailyStat, c) + getattr(ins.excluded, c) for c in COUNTERS})
+    return _UPSERTS[dialect]
 
 
 @dataclass(frozen=True)
