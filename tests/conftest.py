@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -21,7 +23,35 @@ from ticketing.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 TRACES = FIXTURES / "traces"
-PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL", "")
+BASE_PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL", "")
+
+
+def _own_pg_database(base: str) -> str:
+    """A database of this test run's own (``<name>_<pid>``), so runs that share one PostgreSQL
+    server — several developers, CI — never truncate each other's tables."""
+    if not base:
+        return ""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{os.getpid()}"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    atexit.register(_drop_pg_database, admin, name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin: str, name: str) -> None:
+    import psycopg
+
+    with contextlib.suppress(Exception), psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PG_URL = _own_pg_database(BASE_PG_URL)
 
 
 @pytest.fixture(scope="session")
