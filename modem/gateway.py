@@ -125,6 +125,11 @@ class _GuardedComms(SerialComms):
             return
         self.serial = serial.Serial(port=self.port, baudrate=self.baudrate, timeout=0.05,
                                     rtscts=self.rtscts, dsrdtr=self.dsrdtr)
+        # A modem left waiting at a "> " prompt (we died mid-PDU) would take our next
+        # commands as message text: ESC cancels the prompt; what it answers is discarded.
+        self.serial.write(b"\x1b\r")
+        time.sleep(0.05)
+        self.serial.reset_input_buffer()
         self.alive = True
         self.rxThread = threading.Thread(target=self._readLoop, name=f"gsm-reader-{self.port}", daemon=True)
         self.rxThread.start()
@@ -162,12 +167,15 @@ class _GuardedComms(SerialComms):
 
     def _drain(self, buf: bytearray) -> None:
         while True:
+            term = self._expectResponseTermSeq
             i = buf.find(b"\r\n")
             if i >= 0:
                 line = _decode(bytes(buf[:i]))
                 del buf[:i + 2]
                 if line:
-                    self._safe_line(line, True)
+                    # "> " followed at once by a URC ("> \r\n+CDS: …") must still end the wait
+                    prompt = term and line.rstrip() == _decode(bytes(term)).rstrip()
+                    self._safe_line(line, not prompt)
                 continue
             term = self._expectResponseTermSeq
             if term and buf.endswith(term):
