@@ -8,6 +8,7 @@ real hardware; the pty does not: ``unplug()`` closes it and removes the stable s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -159,10 +160,8 @@ class ModemEmulator:
         with self._lock:
             for fd in (self._master, self._slave):
                 if fd >= 0:
-                    try:
+                    with contextlib.suppress(OSError):
                         os.close(fd)
-                    except OSError:
-                        pass
             self._master = self._slave = -1
             if self.link.is_symlink():
                 self.link.unlink(missing_ok=True)
@@ -275,10 +274,8 @@ class ModemEmulator:
 
     def _write(self, data: bytes) -> None:
         if self._master >= 0:
-            try:
+            with contextlib.suppress(OSError):
                 os.write(self._master, data)
-            except OSError:
-                pass
 
     def _reply(self, *lines: str) -> None:
         self._write(b"".join(f"\r\n{ln}\r\n".encode() for ln in lines))

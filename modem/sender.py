@@ -37,8 +37,16 @@ from dataclasses import dataclass, field
 from queue import Empty, Queue
 
 from modem.encoding import InvalidNumber, TextTooLong, normalise_number
-from modem.gateway import (DeliveryReport, GatewayError, InboundSms, ModemGateway, PortGone,
-                           SendAmbiguous, SendResult, SmsRejected)
+from modem.gateway import (
+    DeliveryReport,
+    GatewayError,
+    InboundSms,
+    ModemGateway,
+    PortGone,
+    SendAmbiguous,
+    SendResult,
+    SmsRejected,
+)
 from modem.ports import InboundHandler, OutgoingSms, SmsOutbox
 from modem.replies import Unparsed, parse_reply
 

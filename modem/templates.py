@@ -107,8 +107,8 @@ class SmsComposer:
                     problems.append(f"{name} ({data.get('action') or data.get('why') or ''}): "
                                     f"{len(text)} characters, {len(parts.parts)} {parts.alphabet} parts")
         if problems:
-            raise TemplateBudgetError("SMS templates over budget of %d parts:\n  %s"
-                                      % (self.max_parts, "\n  ".join(problems)))
+            listing = "\n  ".join(problems)
+            raise TemplateBudgetError(f"SMS templates over budget of {self.max_parts} parts:\n  {listing}")
 
 
 def _samples(template: str, service_type: str) -> list[dict[str, Any]]:

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 from smspdudecoder.easy import read_outgoing_sms
 
-from modem.encoding import InvalidNumber, choose_alphabet, length_units, normalise_number, split_text
+from modem.encoding import (
+    InvalidNumber,
+    choose_alphabet,
+    length_units,
+    normalise_number,
+    split_text,
+)
 from modem.pdu import decode, encode_submit
 
 

@@ -180,8 +180,9 @@ def test_status_report_split_across_reads_is_parsed(make_emulator: Emu, make_gat
     emu = make_emulator(auto_report=False)
     gw = make_gateway(emu)
     ref = gw.send("+8613800000000", "hello").references[0]
-    from modem.pdu import encode_status_report
     from datetime import UTC, datetime
+
+    from modem.pdu import encode_status_report
     hexpdu, length = encode_status_report(ref, "+8613800000000", datetime.now(UTC), datetime.now(UTC), 0)
     emu.inject_raw(f"\r\n+CDS: {length}\r\n".encode())
     import time
@@ -195,8 +196,9 @@ def test_library_loses_a_status_report_split_across_reads(make_emulator: Emu, ma
     emu = make_emulator(auto_report=False)
     gw = make_gateway(emu, replace(ALL, own_urcs=False))
     ref = gw.send("+8613800000000", "hello").references[0]
-    from modem.pdu import encode_status_report
     from datetime import UTC, datetime
+
+    from modem.pdu import encode_status_report
     hexpdu, length = encode_status_report(ref, "+8613800000000", datetime.now(UTC), datetime.now(UTC), 0)
     emu.inject_raw(f"\r\n+CDS: {length}\r\n".encode())
     import time
