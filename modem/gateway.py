@@ -8,6 +8,7 @@ Each guard below exists because of a data-losing bug of python-gsmmodem-new 0.13
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -205,10 +206,8 @@ class _GuardedComms(SerialComms):
 
     def _fatal(self, exc: Exception) -> None:
         self.alive = False
-        try:
+        with contextlib.suppress(Exception):  # the port is already broken
             self.serial.close()
-        except Exception:  # noqa: BLE001 - already broken
-            pass
         if self._responseEvent is not None:
             self._responseEvent.set()  # wake the waiting writer now, not after its timeout
         if self.on_fatal:
