@@ -69,6 +69,16 @@ def _claimable(model: Any, now: datetime, due_statuses: tuple[str, ...]) -> Any:
     )
 
 
+def _record_failure(row: Any, error: str, retry: bool, backoff: Backoff, now: datetime) -> str:
+    """A failed attempt on a leased row: due again after the backoff, or failed for good."""
+    row.error, row.lease_until = error[:500], None
+    if retry and row.attempts < backoff.max_attempts:
+        row.status, row.due_at = "retry", now + backoff.delay(row.attempts)
+    else:
+        row.status = "failed"
+    return str(row.status)
+
+
 def _lock_rows(stmt: Any, s: Session) -> Any:
     # PostgreSQL: two senders skip each other's rows; SQLite serialises writers anyway.
     return stmt.with_for_update(skip_locked=True) if s.get_bind().dialect.name == "postgresql" else stmt
@@ -108,11 +118,7 @@ class SmsOutbox:
             r = s.get(SmsOut, sms_id)
             if r is None:
                 return "missing"
-            r.error, r.lease_until = error[:500], None
-            if retry and r.attempts < self.backoff.max_attempts:
-                r.status, r.due_at = "retry", now + self.backoff.delay(r.attempts)
-            else:
-                r.status = "failed"
+            if _record_failure(r, error, retry, self.backoff, now) == "failed":
                 audit(s, now, "modem", "sms_outbox", r.id, "failed", None, {"error": r.error})
             return r.status
 
@@ -175,12 +181,7 @@ class PrintQueue:
             r = s.get(PrintJob, job_id)
             if r is None:
                 return "missing"
-            r.error, r.lease_until = error[:500], None
-            if retry and r.attempts < self.backoff.max_attempts:
-                r.status, r.due_at = "retry", now + self.backoff.delay(r.attempts)
-            else:
-                r.status = "failed"
-            return r.status
+            return _record_failure(r, error, retry, self.backoff, now)
 
     def reprint(self, job_id: int) -> int:
         """Queue a copy of an earlier job (same snapshot)."""
