@@ -42,12 +42,17 @@ class WebState:
     tz: ZoneInfo
     feed: ChangeFeed
 
+    def words(self, language: str) -> dict[str, str]:
+        """The page's message catalog plus the service types' names (``svc:repair`` → 维修)."""
+        types = self.deps.service.catalog.types
+        return {**catalog(language), **{f"svc:{k}": st.name(language) for k, st in types.items()}}
+
     def render(self, request: Request, name: str, user: CurrentUser | None,
                context: dict[str, Any], status: int = 200) -> HTMLResponse:
         language = user.language if user else self.deps.settings.language
         ctx = {"request": request, "user": user, "t": translator(language), "lang": language,
                "center": self.deps.settings.center_name,
-               "i18n_json": json.dumps(catalog(language), ensure_ascii=False), **context}
+               "i18n_json": json.dumps(self.words(language), ensure_ascii=False), **context}
         resp = self.templates.TemplateResponse(request, name, ctx, status_code=status)
         # Pages are per user and live: never cached; never framed by another site.
         resp.headers["Cache-Control"] = "no-store"

@@ -39,13 +39,13 @@
     $("pop-person").textContent = f.person + (f.vip ? " · " + t("vip") : "");
     $("pop-department").textContent = f.department;
     $("pop-location").textContent = (f.location_code + " " + f.location).trim();
-    $("pop-ivr").textContent = f.ivr;
+    $("pop-ivr").textContent = f.ivr ? t("svc:" + f.ivr) : "";
     const warn = $("pop-warning");
     warn.hidden = !(f.repeat || !f.known);
     warn.textContent = f.repeat ? t("repeat_caller") : t("unknown_caller");
     $("pop-tickets").replaceChildren(...f.tickets.map((b) => el("li", {},
       el("a", { href: "/desk/tickets/" + b.id }, "#" + b.id), " ",
-      el("span", { class: "status st-" + b.status }, b.status), " ", b.service_type, " ",
+      el("span", { class: "status st-" + b.status }, b.status), " ", t("svc:" + b.service_type), " ",
       b.location_code, " ", (b.description || "").slice(0, 40))));
     window.__popShownAt = performance.now();
   }
@@ -91,7 +91,7 @@
     },
       el("td", {}, el("a", { href: "/desk/tickets/" + r.id }, String(r.id))),
       el("td", {}, el("span", { class: "status st-" + r.status }, r.status_label)),
-      el("td", {}, r.service_type), el("td", {}, r.location_code),
+      el("td", {}, t("svc:" + r.service_type)), el("td", {}, r.location_code),
       el("td", {}, (r.reporter_name + " " + r.reporter_phone).trim()),
       el("td", { class: "desc" }, r.description), el("td", {}, r.assignee),
       el("td", { class: "time" }, shortTime(r.created_at)))));
