@@ -46,7 +46,9 @@ def test_a_call_pops_on_the_operators_desk_and_lands_in_the_call_log(store: Stor
         result = await pbx.place_call(CallScript("6123", "Nurse Zhang <script>", ["1"]))
         pops: list[dict[str, Any]] = []
         async with asyncio.timeout(5):
-            while len(pops) < 2:
+            # the first pop may go out before the directory lookup returns (context_pending);
+            # the desk then gets an update with the context — wait for that one
+            while len(pops) < 2 or not any(p["context"] for p in pops):
                 for client in (li, wang):
                     while not client.queue.empty():
                         msg = client.queue.get_nowait()
@@ -63,7 +65,8 @@ def test_a_call_pops_on_the_operators_desk_and_lands_in_the_call_log(store: Stor
     assert result.outcome == "answered"
     login = {"Operator Li": "li", "Operator Wang": "wang"}[result.agent]
     assert {p["_login"] for p in pops} == {login}
-    pop = pops[0]
+    assert all(p["context_pending"] == (p["context"] is None) for p in pops)
+    pop = next(p for p in pops if p["context"])
     assert pop["caller_num"] == "6123" and pop["ivr_choice"] == "repair"
     assert pop["caller_name"] == "Nurse Zhang <script>"  # untrusted text is data; the desk escapes it
     assert pop["context"]["person"] == "张护士" and pop["context"]["location"]["room"] == "305"
