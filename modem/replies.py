@@ -3,8 +3,9 @@
 Accepted forms (case-insensitive; full-width digits, letters and spaces normalised):
 ``接单 1042`` / ``ACCEPT 1042`` / ``1 1042``; ``到达 1042`` / ``ARRIVED 1042`` / ``2 1042``;
 ``完成 1042`` / ``DONE 1042`` / ``3 1042``, optionally ``配件 P0001x2 P0002*1`` (``PARTS``);
-``无法 1042 原因`` / ``CANNOT 1042 reason`` / ``4 1042 reason``. The keyword may also follow
-the number (``1042 完成``). Anything else is ``Unparsed`` with a reason, never an exception.
+``无法 1042 原因`` / ``CANNOT 1042 reason`` / ``4 1042 reason``. A ward head answers a meal
+order's approval request with ``同意 1042`` / ``APPROVE 1042`` or ``不同意 1042 原因`` /
+``REJECT 1042 reason``. The keyword may also follow the number (``1042 完成``). Anything else is ``Unparsed`` with a reason, never an exception.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ ACTIONS = {
     "到达": "arrived", "到": "arrived", "已到": "arrived", "ARRIVED": "arrived", "ARRIVE": "arrived", "2": "arrived",
     "完成": "done", "完工": "done", "已完成": "done", "DONE": "done", "3": "done",
     "无法": "cannot", "不能": "cannot", "CANNOT": "cannot", "4": "cannot",
+    "同意": "approve", "批准": "approve", "APPROVE": "approve",
+    "不同意": "reject", "驳回": "reject", "REJECT": "reject",
 }
 _KEYWORDS = sorted((k for k in ACTIONS if not k.isdigit()), key=len, reverse=True)
 _KEYWORD_RE = "|".join(re.escape(k) for k in _KEYWORDS)
@@ -28,7 +31,7 @@ MAX_TICKET = 2**31 - 1
 
 @dataclass(frozen=True)
 class Reply:
-    action: str  # accept | arrived | done | cannot
+    action: str  # accept | arrived | done | cannot | approve | reject
     ticket_id: int
     parts: tuple[tuple[str, int], ...] = ()
     reason: str = ""
@@ -72,8 +75,8 @@ def _build(keyword: str, number: str, rest: str) -> Reply | Unparsed:
     rest = rest.strip(" ,.;:")
     if action == "done":
         return _done(ticket, rest)
-    if action == "cannot":
-        return Reply("cannot", ticket, reason=rest[:200])
+    if action in ("cannot", "reject", "approve"):
+        return Reply(action, ticket, reason=rest[:200])
     return Reply(action, ticket)
 
 

@@ -55,9 +55,11 @@ SAMPLE: dict[str, Any] = {
     "response_due_local": "11-23 17:30", "completion_due_local": "11-23 19:30",
     "reason": "超时未接单，已转下一位值班人员，请班组长跟进协调" * 2, "level": 3,
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
+    "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
+    "delivery_local": "11-23 11:30", "order_total": "1234.50",
 }
 VARIANTS: dict[str, dict[str, list[Any]]] = {
-    "confirm": {"action": ["accept", "arrived", "done", "cannot"]},
+    "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},
     "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
 }
 

@@ -5,7 +5,8 @@
 - ``DeskRobot`` is an operator at the desk: it logs in over HTTP, listens to its screen pops
   on the SSE stream, and creates and dispatches a ticket from each through the JSON API.
 - ``FieldWorkers`` carry the phones: they read the work orders the emulated modem delivered
-  and answer by SMS (接单, 到达, 完成) after plausible delays.
+  and answer by SMS (接单, 到达, 完成) after plausible delays; the ward heads among them answer
+  meal orders' approval requests (同意, now and then 不同意).
 """
 
 from __future__ import annotations
@@ -137,12 +138,22 @@ class DeskRobot:
                 "reporter_name": ctx.get("person") or pop.get("caller_name", "")[:50],
                 "reporter_phone": pop.get("caller_num", ""), "call_uniqueid": pop.get("uniqueid", "")}
         try:
+            if service == "meals":
+                body["details"] = await self.meal_order(http)
+            elif service == "cleaning":
+                room = (ctx.get("location") or {}).get("room", "")
+                kind = "terminal_disinfection" if "终末消毒" in body["description"] else \
+                    self.rng.choice(("routine", "routine", "spill", "deep"))
+                body["details"] = {"cleaning": {"area": f"{room}病房" if room else "病房", "kind": kind}}
             r = await http.post("/api/tickets", json=body, headers=headers)
             r.raise_for_status()
             ticket = r.json()
             self.created.append(ticket["id"])
-            if service in ("complaint", "operator"):
-                return  # handled on the phone
+            if service in ("complaint", "operator") or (service == "meals" and not body["details"]):
+                return  # handled on the phone; a meal order after every cut-off waits for the menu
+            if (ticket.get("details") or {}).get("approval", {}).get("state") == "pending" \
+                    and not await self.approved(http, ticket["id"]):
+                return
             sug = await http.get(f"/api/tickets/{ticket['id']}/suggestions")
             workers = [w["code"] for w in sug.json()][:1] if sug.status_code == 200 else []
             if workers:
@@ -152,6 +163,39 @@ class DeskRobot:
         except httpx.HTTPError as exc:
             self.errors += 1
             log.warning("demo operator %s: %s", self.username, exc)
+
+
+    async def meal_order(self, http: httpx.AsyncClient) -> dict[str, Any]:
+        """Dishes from the next meal still open for orders (today, else tomorrow)."""
+        for day in ("", "?day=" + _tomorrow()):
+            r = await http.get("/api/menus" + day)
+            dishes = [m for m in r.json() if m["open"]] if r.status_code == 200 else []
+            if dishes:
+                same_meal = [m for m in dishes if m["meal"] == dishes[0]["meal"]]
+                pick = self.rng.sample(same_meal, k=min(2, len(same_meal)))
+                return {"meal": {"items": [{"code": m["code"], "qty": self.rng.randint(1, 3)} for m in pick]}}
+        return {}
+
+    async def approved(self, http: httpx.AsyncClient, ticket_id: int, wait_s: float = 120.0) -> bool:
+        """Wait for the ward head's decision on a meal order: dispatch it once approved."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while loop.time() < deadline:
+            await asyncio.sleep(1.0)
+            r = await http.get(f"/api/tickets/{ticket_id}")
+            if r.status_code != 200:
+                continue
+            state = ((r.json().get("details") or {}).get("approval") or {}).get("state")
+            if state != "pending":
+                return state == "approved"
+        return False
+
+
+def _tomorrow() -> str:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
 
 
 @dataclass
@@ -172,6 +216,9 @@ class FieldWorkers:
                     ticket = _ticket_number(text)
                     if ticket is not None and _is_order(text):
                         asyncio.create_task(self._work(number, ticket))
+                    approval = _APPROVAL.search(text)
+                    if approval is not None:
+                        asyncio.create_task(self._decide(number, int(approval.group(1))))
                 self._seen[number] = len(texts)
             await asyncio.sleep(poll_s)
 
@@ -183,6 +230,14 @@ class FieldWorkers:
             self.reply(number, text)
 
 
+    async def _decide(self, number: str, ticket: int) -> None:
+        await asyncio.sleep(self.rng.uniform(0.5, 1.5) * 10 * self.scale)
+        text = f"同意 {ticket}" if self.rng.random() < 0.9 else f"不同意 {ticket} 超出餐标"
+        self.replies.append((number, text))
+        self.reply(number, text)
+
+
+_APPROVAL = re.compile(r"(?:回复:同意|Reply APPROVE)\s*(\d+)")
 _ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)\s*$")
 
 

@@ -53,9 +53,14 @@ _KITCHEN: dict[str, Any] = {
     "description": "少盐，不要香菜。",
     "workers": [{"code": "K003", "name": "陈配送", "phone": ""}],
     "parts": [],
-    "details": {"meal": {"items": [{"name": "宫保鸡丁饭", "qty": 2, "price": "18.00"},
-                                   {"name": "番茄蛋汤", "qty": 1, "price": "6.00"}],
-                         "delivery_time": "2026-11-24T03:30:00+00:00"}},
+    "details": {"meal": {"items": [{"code": "M20261124L01", "name": "宫保鸡丁饭", "qty": 2, "price": "18.00",
+                                    "diet": "regular"},
+                                   {"code": "M20261124L04", "name": "番茄蛋汤", "qty": 1, "price": "6.00",
+                                    "diet": "low_salt"}],
+                         "menu_date": "2026-11-24", "meal": "lunch",
+                         "delivery_time": "2026-11-24T03:30:00+00:00", "total": "42.00", "note": "少盐"},
+                "approval": {"required": "ward_head", "state": "approved", "by": "钱护士长",
+                             "at": "2026-11-24T02:11:00+00:00", "note": ""}},
     "operator": "li",
 }
 

@@ -31,7 +31,8 @@ class ServiceType:
     limits: dict[str, Limits]
     escalate_to: tuple[str, ...]
     urgent_always: bool = False
-    approval: str = ""
+    approval: str = ""  # who approves before dispatch: "ward_head" or "" (nobody)
+    form: str = ""  # extra fields it carries (ticketing/orders.py): "meal" | "cleaning" | ""
 
     def name(self, language: str = "zh-CN") -> str:
         return self.names.get(language) or self.names.get("en") or self.key
@@ -89,8 +90,12 @@ def _service_type(path: Path, key: str, spec: dict) -> ServiceType:  # type: ign
         limits[prio] = Limits(float(lim["response"]), float(lim["completion"]))
     if "normal" not in limits:
         raise CatalogError(f"{where} needs limits.normal")
+    if spec.get("approval", "") not in ("", "ward_head"):
+        raise CatalogError(f"{where} approval must be 'ward_head' or absent")
+    if spec.get("form", "") not in ("", "meal", "cleaning"):
+        raise CatalogError(f"{where} form must be 'meal', 'cleaning' or absent")
     return ServiceType(key=key, names=dict(spec.get("name", {})), skill=spec.get("skill", key),
                        calendar=spec.get("calendar", "24x7"), limits=limits,
                        escalate_to=tuple(spec.get("escalate_to", ())),
                        urgent_always=bool(spec.get("urgent_always", False)),
-                       approval=spec.get("approval", ""))
+                       approval=spec.get("approval", ""), form=spec.get("form", ""))

@@ -203,7 +203,8 @@ def clock_time(raw: str) -> str:
 ROLES = {"worker": "worker", "工人": "worker", "师傅": "worker", "员工": "worker",
          "lead": "lead", "班长": "lead", "组长": "lead", "operator": "operator",
          "话务员": "operator", "坐席": "operator", "manager": "manager", "主管": "manager",
-         "主任": "manager", "经理": "manager", "clerk": "clerk", "文员": "clerk"}
+         "主任": "manager", "经理": "manager", "clerk": "clerk", "文员": "clerk",
+         "ward_head": "ward_head", "护士长": "ward_head", "病区护士长": "ward_head"}
 SHIFTS = {"day": "day", "白班": "day", "日班": "day", "night": "night", "夜班": "night",
           "all": "all", "全天": "all", "24h": "all"}
 ORG_KINDS = {"department": "department", "科室": "department", "ward": "ward", "病区": "ward",

@@ -94,7 +94,7 @@ class Staff(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(50))
     org_code: Mapped[str] = mapped_column(String(32), default="")
-    role: Mapped[str] = mapped_column(String(20), default="worker")  # worker|lead|operator|clerk
+    role: Mapped[str] = mapped_column(String(20), default="worker")  # worker|lead|operator|clerk|manager|ward_head
     team: Mapped[str] = mapped_column(String(32), default="", index=True)
     skills: Mapped[str] = mapped_column(String(200), default="")  # comma-separated service types
     phone: Mapped[str] = mapped_column(String(20), default="", index=True)  # normalised mobile
@@ -204,6 +204,11 @@ class Ticket(Base):
         Index("ix_ticket_location_created", "location_code", "created_at"),
         Index("ix_ticket_reporter_created", "reporter_phone", "created_at"),
         Index("ix_ticket_assignee_status", "assignee", "status"),
+        # Covers stats.summary (every column it reads): a period's figures come from this index
+        # alone, never from the wide ticket rows.
+        Index("ix_ticket_stats", "created_at", "status", "service_type", "org_code",
+              "location_code", "assignee", "operator", "response_s", "completion_s",
+              "response_met", "completion_met", "satisfaction", "done_at"),
     )
 
 

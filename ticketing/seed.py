@@ -115,7 +115,7 @@ def build_hospital(seed: int = SEED, menu_start: date | None = None) -> Hospital
     wards = _wards()
     orgs = _org_units(wards)
     locations = _locations(wards)
-    staff = _staff(rng)
+    staff = _staff(rng) + _ward_heads(random.Random(seed + 1), wards)
     return Hospital(orgs, locations, staff, _phones(wards), _suppliers(), _parts(rng),
                     _menus(rng, menu_start or _monday(datetime.now(TZ).date())))
 
@@ -194,6 +194,13 @@ def _staff(rng: random.Random) -> list[dict[str, Any]]:
         out.append({"code": f"CK{i:02d}", "name": _name(rng), "org_code": "HQC", "role": "clerk",
                     "team": "", "skills": "", "phone": next(phones), "shift": "day", "on_duty": True})
     return out
+
+
+def _ward_heads(rng: random.Random, wards: dict[tuple[int, int], tuple[str, str]]) -> list[dict[str, Any]]:
+    """Each ward's head nurse (护士长): approves the ward's meal orders by SMS."""
+    return [{"code": f"H-{code}", "name": _name(rng) + "(护士长)", "org_code": code, "role": "ward_head",
+             "team": "", "skills": "", "phone": f"136{n:08d}", "shift": "day", "on_duty": True}
+            for n, (code, _name_) in enumerate(sorted(wards.values()), start=1)]
 
 
 def _phones(wards: dict[tuple[int, int], tuple[str, str]]) -> list[dict[str, Any]]:

@@ -35,6 +35,14 @@ from ticketing.model import (
     TicketEvent,
     TicketPart,
 )
+from ticketing.orders import (
+    DetailsError,
+    approval_of,
+    delivery_local,
+    needs_approval,
+    normalise_details,
+    set_approval,
+)
 from ticketing.phone import normalise_number
 from ticketing.ports import Clock, Composer
 from ticketing.stats import bump_daily
@@ -68,7 +76,7 @@ class NewTicket:
 class WorkerReply:
     """A worker's SMS, parsed by the modem adapter."""
 
-    action: str  # accept | arrived | done | cannot
+    action: str  # accept | arrived | done | cannot; a ward head's approve | reject
     ticket_id: int
     parts: tuple[tuple[str, int], ...] = ()
     reason: str = ""
@@ -230,14 +238,33 @@ class TicketService:
                 raise TicketError(f"priority must be one of {PRIORITIES}")
             if "service_type" in changes:
                 self._service_type(changes["service_type"])
+            if {"details", "service_type"} & set(changes):
+                changes["details"] = self._edited_details(
+                    s, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
             for key, value in changes.items():
                 setattr(t, key, value)
+            if "details" in changes:
+                self._after_details_change(s, t, actor, before["details"] or {})
             if {"priority", "service_type"} & set(changes):
                 t.response_due, t.completion_due = self.catalog.deadlines(
                     t.service_type, t.priority, t.created_at, self.calendar)
             t.version += 1
             s.flush()
             audit(s, self.clock.now(), actor, "ticket", t.id, "edit", before, row_dict(t))
+            return ticket_view(s, t)
+
+    def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
+        """The ward head approved the order (told the desk by phone: ``by`` names them)."""
+        with self._tx() as s:
+            t = self._load(s, ticket_id)
+            self._decide(s, t, actor, True, by or actor, note)
+            return ticket_view(s, t)
+
+    def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
+        """The ward head refused the order: it is cancelled with the reason."""
+        with self._tx() as s:
+            t = self._load(s, ticket_id)
+            self._decide(s, t, actor, False, by or actor, reason)
             return ticket_view(s, t)
 
     def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
@@ -311,6 +338,8 @@ class TicketService:
         if t is None:
             self._explain(s, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
             return "rejected", f"unknown ticket {reply.ticket_id}"
+        if reply.action in ("approve", "reject"):
+            return self._approval_reply(s, staff, t, reply)
         if not self._is_assigned(s, t.id, staff.code):
             self._explain(s, staff, t, "not_assigned", "")
             return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
@@ -321,6 +350,20 @@ class TicketService:
         try:
             with s.begin_nested():
                 self._apply_reply(s, actor, t, staff, reply)
+        except (IllegalTransition, TicketError) as exc:
+            self._explain(s, staff, t, "refused", str(exc))
+            return "rejected", str(exc)
+        self._notify_staff(s, t, staff.code, "confirm", {"action": reply.action})
+        return "acted", reply.action
+
+    def _approval_reply(self, s: Session, staff: Staff, t: Ticket, reply: WorkerReply) -> tuple[str, str]:
+        if staff.role != "ward_head" or staff.org_code != t.org_code:
+            self._explain(s, staff, t, "not_assigned", "")
+            return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
+        try:
+            with s.begin_nested():
+                self._decide(s, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
+                             reply.reason)
         except (IllegalTransition, TicketError) as exc:
             self._explain(s, staff, t, "refused", str(exc))
             return "rejected", str(exc)
@@ -460,11 +503,12 @@ class TicketService:
         if org and s.scalar(select(OrgUnit.id).where(OrgUnit.code == org)) is None:
             raise TicketError(f"unknown department code {org!r}")
         now = self.clock.now()
+        details = self._checked_details(s, st, new.details, now, org)
         response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
         t = Ticket(service_type=st.key, priority=priority, status=Status.ACCEPTED.value,
                    source=new.source, location_code=new.location_code, org_code=org,
                    reporter_name=new.reporter_name[:50], reporter_phone=normalise_number(new.reporter_phone),
-                   description=new.description[:4000], details=dict(new.details), operator=actor,
+                   description=new.description[:4000], details=details, operator=actor,
                    created_at=now, response_due=response_due, completion_due=completion_due,
                    escalation_level=0, breach_notified=False, reopen_count=0, version=1)
         s.add(t)
@@ -474,13 +518,87 @@ class TicketService:
         bump_daily(s, t, self.calendar.tz, created=1)
         if new.call_uniqueid:
             self._link_call(s, t.id, new.call_uniqueid)
+        if approval_of(t.details):
+            self._request_approval(s, t, actor)
         return t
+
+    # --- order fields and approval (ticketing/orders.py) ------------------------------------
+
+    def _checked_details(self, s: Session, st: ServiceType, details: dict[str, Any],
+                         now: datetime, org_code: str) -> dict[str, Any]:
+        """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
+        approval when the catalog asks for one (other departments have no ward head)."""
+        try:
+            out = normalise_details(s, st.form, dict(details or {}), now, self.calendar.tz)
+        except DetailsError as exc:
+            raise TicketError(str(exc)) from exc
+        if st.approval == "ward_head" and "meal" in out and org_code and s.scalar(
+                select(OrgUnit.kind).where(OrgUnit.code == org_code)) == "ward":
+            out = set_approval(out, st.approval, "pending", "", now)
+        return out
+
+    def _edited_details(self, s: Session, t: Ticket, service_type: str,
+                        details: dict[str, Any]) -> dict[str, Any]:
+        st = self._service_type(service_type)
+        old = dict(t.details or {})
+        if (t.status != Status.ACCEPTED.value and "meal" in (details or {})
+                and _order_key(old.get("meal")) != _order_key((details or {}).get("meal"))):
+            raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
+                              "cancel it and order again")
+        # the order as the desk sends it back: codes and quantities (names and prices come anew)
+        out = self._checked_details(s, st, {k: v for k, v in (details or {}).items() if k != "approval"},
+                                    self.clock.now(), t.org_code)
+        kept = approval_of(old)
+        if (kept and "meal" in out and st.approval and service_type == t.service_type
+                and _order_key(old.get("meal")) == _order_key(out["meal"])):
+            out["approval"] = kept  # the same dishes: the decision stands
+        return out
+
+    def _after_details_change(self, s: Session, t: Ticket, actor: str, old: dict[str, Any]) -> None:
+        a, was = approval_of(t.details), approval_of(old)
+        if a is not None and a["state"] == "pending" and (was is None or was != a):
+            self._request_approval(s, t, actor)
+
+    def _ward_heads(self, s: Session, org_code: str) -> list[Staff]:
+        if not org_code:
+            return []
+        return list(s.scalars(select(Staff).where(Staff.role == "ward_head", Staff.org_code == org_code,
+                                                  Staff.active.is_(True)).order_by(Staff.code)))
+
+    def _request_approval(self, s: Session, t: Ticket, actor: str) -> None:
+        heads = [h for h in self._ward_heads(s, t.org_code) if h.phone]
+        for head in heads:
+            self._queue_sms(s, t, head, "approval", {})
+        self._event(s, t, "approval_requested", actor,
+                    ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
+
+    def _decide(self, s: Session, t: Ticket, actor: str, approve: bool, by: str, note: str) -> None:
+        a = approval_of(t.details or {})
+        if a is None:
+            raise TicketError(f"ticket {t.id} needs no approval")
+        if a["state"] != "pending":
+            raise TicketError(f"ticket {t.id} was already {a['state']} by {a['by']}")
+        if t.status != Status.ACCEPTED.value:
+            raise TicketError(f"ticket {t.id} is {t.status}; only an accepted order can be decided")
+        now = self.clock.now()
+        before = dict(t.details)
+        t.details = set_approval(before, a["required"], "approved" if approve else "rejected",
+                                 by[:50], now, note)
+        t.version += 1
+        audit(s, now, actor, "ticket", t.id, "approve" if approve else "reject",
+              {"approval": before.get("approval")}, {"approval": t.details["approval"]})
+        if approve:
+            self._event(s, t, "approve", actor, f"{by}: {note}" if note else by)
+        else:
+            self._transition(s, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
+            t.closed_at = now
 
     def _dispatch(self, s: Session, actor: str, ticket_id: int, staff_codes: list[str],
                   printer: str | None, print_slip: bool) -> Ticket:
         if not staff_codes:
             raise TicketError("choose at least one worker to dispatch to")
         t = self._load(s, ticket_id)
+        self._require_ready(t)
         workers = [self._require_staff(s, code) for code in dict.fromkeys(staff_codes)]
         self._transition(s, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
         now = self.clock.now()
@@ -500,6 +618,18 @@ class TicketService:
         if print_slip:
             self._queue_print(s, t, printer)
         return t
+
+    def _require_ready(self, t: Ticket) -> None:
+        """A meal order goes to the kitchen with its dishes and, where required, approved."""
+        st = self._service_type(t.service_type)
+        details = t.details or {}
+        if st.form == "meal" and "meal" not in details:
+            raise TicketError(f"ticket {t.id}: add the dishes before dispatching the meal order")
+        if needs_approval(details):
+            a = details["approval"]
+            if a["state"] == "rejected":
+                raise TicketError(f"ticket {t.id} was rejected by {a['by']}")
+            raise TicketError(f"ticket {t.id} waits for the ward head's approval")
 
     def _offer(self, s: Session, t: Ticket, worker: Staff, now: datetime) -> None:
         s.add(Assignment(ticket_id=t.id, staff_code=worker.code, state="offered", assigned_at=now))
@@ -708,6 +838,7 @@ class TicketService:
             "response_due": _iso(t.response_due), "completion_due": _iso(t.completion_due),
             "completion_due_local": _local_hm(t.completion_due, self.calendar),
             "response_due_local": _local_hm(t.response_due, self.calendar),
+            **_meal_data(t.details or {}, self.options.language, self.calendar),
         }
 
     def slip_snapshot(self, s: Session, t: Ticket, kind: str = "slip") -> dict[str, Any]:
@@ -770,3 +901,22 @@ def _iso(when: datetime | None) -> str:
 
 def _local_hm(when: datetime | None, calendar: BusinessCalendar) -> str:
     return when.astimezone(calendar.tz).strftime("%m-%d %H:%M") if when else ""
+
+
+def _order_key(meal: Any) -> tuple[Any, ...]:
+    if not isinstance(meal, dict):
+        return ()
+    return (tuple(sorted((i["code"], i["qty"]) for i in meal.get("items", []))),
+            meal.get("delivery_time"), meal.get("note", ""))
+
+
+def _meal_data(details: dict[str, Any], language: str, calendar: BusinessCalendar) -> dict[str, str]:
+    """A meal order's dishes, total and delivery time as SMS texts print them."""
+    meal = details.get("meal")
+    if not isinstance(meal, dict):
+        return {"dishes": "", "order_total": "", "delivery_local": ""}
+    en = language.startswith("en")
+    dishes = ("、" if not en else ", ").join(
+        f"{(i.get('name_en') if en else '') or i.get('name', '')}×{i.get('qty', 1)}" for i in meal.get("items", []))
+    return {"dishes": dishes, "order_total": str(meal.get("total", "")),
+            "delivery_local": delivery_local(details, calendar.tz)}

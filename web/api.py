@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sse_starlette.sse import EventSourceResponse
@@ -24,7 +24,8 @@ from ticketing.calls import list_calls
 from ticketing.catalog import CatalogError
 from ticketing.context import caller_context
 from ticketing.lifecycle import IllegalTransition, label
-from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.model import MenuItem, PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.orders import cutoff_at
 from ticketing.service import NewTicket, TicketError, TicketNotFound, suggest_workers
 from ticketing.stats import Period, repeat_locations, summary
 from ticketing.views import TicketView
@@ -50,6 +51,37 @@ def _web(request: Request) -> Any:
 
 # --- request bodies ----------------------------------------------------------------------
 
+class MealLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=32)
+    qty: int = Field(1, ge=1, le=50)
+
+
+class MealIn(BaseModel):
+    """A meal order: dishes of one menu (one day, one meal), delivered at ``delivery_time``
+    (HH:MM on the menu's day, or ISO; default the meal's usual time)."""
+    model_config = ConfigDict(extra="forbid")
+    items: list[MealLineIn] = Field(min_length=1, max_length=20)
+    delivery_time: str = Field("", max_length=40)
+    note: str = Field("", max_length=200)
+
+
+class CleaningIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area: str = Field("", max_length=100)
+    kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
+
+
+class DetailsIn(BaseModel):
+    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    model_config = ConfigDict(extra="forbid")
+    meal: MealIn | None = None
+    cleaning: CleaningIn | None = None
+
+    def plain(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class NewTicketIn(BaseModel):
     service_type: str = Field(max_length=20)
     description: str = Field("", max_length=4000)
@@ -60,6 +92,7 @@ class NewTicketIn(BaseModel):
     priority: Literal["normal", "urgent", "critical"] = "normal"
     source: Literal["phone", "ivr", "self_service", "desk", "sms"] = "phone"
     call_uniqueid: str = Field("", max_length=64)
+    details: DetailsIn = Field(default_factory=DetailsIn)
 
 
 class EditIn(BaseModel):
@@ -69,6 +102,12 @@ class EditIn(BaseModel):
     reporter_name: str | None = Field(None, max_length=50)
     reporter_phone: str | None = Field(None, max_length=30)
     service_type: str | None = Field(None, max_length=20)
+    details: DetailsIn | None = None
+
+
+class DecisionIn(BaseModel):
+    by: str = Field("", max_length=50)  # the ward head who gave the decision by phone
+    note: str = Field("", max_length=200)
 
 
 class DispatchIn(BaseModel):
@@ -201,7 +240,8 @@ def search_tickets(request: Request, user: Reader,
 def create_ticket(request: Request, body: NewTicketIn, user: Writer) -> dict[str, Any]:
     """受理: a new ticket owned by the caller of this API."""
     web = _web(request)
-    view = web.deps.service.accept(user.username, NewTicket(**body.model_dump()))
+    fields = body.model_dump(exclude={"details"})
+    view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
     _published(web, view)
     return ticket_detail(web, view.id, user)
 
@@ -253,7 +293,9 @@ def get_ticket(request: Request, ticket_id: TicketId, user: Reader) -> dict[str,
 def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer) -> dict[str, Any]:
     """Change an open ticket's description, location, priority, reporter or service type."""
     web = _web(request)
-    changes = body.model_dump(exclude_none=True)
+    changes = body.model_dump(exclude_none=True, exclude={"details"})
+    if body.details is not None:
+        changes["details"] = body.details.plain()
     if not changes:
         raise HTTPException(400, "nothing to change")
     if "reporter_phone" in changes:
@@ -283,6 +325,45 @@ def dispatch(request: Request, ticket_id: TicketId, body: DispatchIn, user: Writ
     _published(web, web.deps.service.dispatch(user.username, ticket_id, body.staff_codes,
                                               body.printer, body.print_slip))
     return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/approve")
+def approve(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+    """Record the ward head's approval of a meal order (given by phone; ``by`` names them)."""
+    web = _web(request)
+    _published(web, web.deps.service.approve(user.username, ticket_id, by=body.by, note=body.note))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/reject")
+def reject(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+    """Record the ward head's refusal: the order is cancelled with the reason in ``note``."""
+    web = _web(request)
+    _published(web, web.deps.service.reject(user.username, ticket_id, body.note or "rejected", by=body.by))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.get("/menus")
+def menus(request: Request, user: Reader, day: date | None = None,
+          meal: Literal["breakfast", "lunch", "dinner"] | None = None) -> list[dict[str, Any]]:
+    """The dishes on the menu for ``day`` (default today), each with whether orders are still open."""
+    web = _web(request)
+    tz = web.deps.service.calendar.tz
+    now = web.deps.clock.now()
+    day = day or now.astimezone(tz).date()
+    stmt = select(MenuItem).where(MenuItem.menu_date == day, MenuItem.active.is_(True))
+    if meal:
+        stmt = stmt.where(MenuItem.meal == meal)
+    order = {"breakfast": 0, "lunch": 1, "dinner": 2}
+    with web.deps.store.session() as s:
+        rows = sorted(s.scalars(stmt), key=lambda m: (order.get(m.meal, 9), m.code))
+        out = []
+        for m in rows:
+            cutoff = cutoff_at(m.menu_date, m.cutoff, tz)
+            out.append({"code": m.code, "name": m.name_en if user.language == "en" and m.name_en else m.name,
+                        "meal": m.meal, "diet": m.diet, "price": f"{m.price:.2f}", "cutoff": m.cutoff,
+                        "open": cutoff is None or now <= cutoff})
+        return out
 
 
 @router.post("/tickets/{ticket_id}/reprint")

@@ -41,7 +41,10 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
                         open_work = s.scalars(select(Ticket).where(
                             Ticket.status.in_(("dispatched", "in_progress")))).all()
                         dispatched = s.scalars(select(Ticket).where(Ticket.dispatched_at.is_not(None))).all()
-                    if dispatched and not open_work:
+                        # meal orders wait for the ward head's SMS, then the robot dispatches them
+                        ordering = [t for t in s.scalars(select(Ticket).where(Ticket.status == "accepted"))
+                                    if (t.details or {}).get("approval")]
+                    if dispatched and not open_work and not ordering:
                         break
                     await asyncio.sleep(0.2)
                 demo.extras["printer"].wait_for_jobs(len(dispatched), timeout=10)
@@ -62,7 +65,10 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
         assert len(orders) == len(dispatched)
         assert all(o.status in ("sent", "delivered") for o in orders)
         confirms = s.scalars(select(SmsOut).where(SmsOut.kind == "confirm")).all()
-        assert len(confirms) == 3 * len(dispatched)  # 接单, 到达, 完成 each confirmed
+        to_workers = [c for c in confirms if not c.staff_code.startswith("H-")]  # not ward heads
+        assert len(to_workers) == 3 * len(dispatched)  # 接单, 到达, 完成 each confirmed
+        asked = s.scalars(select(SmsOut).where(SmsOut.kind == "approval")).all()
+        assert len(confirms) - len(to_workers) <= len(asked)  # each ward head's 同意 confirmed
         assert slips == len(dispatched)
     store.dispose()
 

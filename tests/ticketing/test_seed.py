@@ -30,7 +30,7 @@ def test_the_sample_is_deterministic_and_of_hospital_size() -> None:
     a, b = build_hospital(menu_start=WEEK), build_hospital(menu_start=WEEK)
     assert a == b
     assert len(a.locations) == 4000 and len(a.parts) == 2000
-    assert 55 <= len(a.org_units) <= 75 and 280 <= len(a.staff) <= 320
+    assert 55 <= len(a.org_units) <= 75 and 310 <= len(a.staff) <= 360
     assert {r["menu_date"] for r in a.menus} == {date(2026, 11, 23 + i) for i in range(7)}
     codes = [r["code"] for r in a.locations]
     assert len(set(codes)) == 4000 and all(c.isdigit() and len(c) == 5 for c in codes)
