@@ -89,7 +89,8 @@ class AmiClient:
                  reconnect_min_s: float = 0.5, reconnect_max_s: float = 30.0,
                  max_message: int = DEFAULT_MAX_MESSAGE, queue_limit: int = 2_000_000,
                  read_size: int = 65536, boot_wait_s: float = 2.0,
-                 rng: random.Random | None = None, events: frozenset[str] | None = None) -> None:
+                 rng: random.Random | None = None, events: frozenset[str] | None = None,
+                 variables: frozenset[str] | None = None) -> None:
         self.host, self.port, self.username, self._secret = host, port, username, secret
         self.heartbeat_s, self.action_timeout_s = heartbeat_s, action_timeout_s
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
@@ -97,6 +98,8 @@ class AmiClient:
         self.boot_wait_s = boot_wait_s
         # Only these events reach subscribers (None: all); the client's own always do.
         self.events = events | CLIENT_EVENTS if events is not None else None
+        # VarSet events reach subscribers only for these variables (None: all).
+        self.variables = variables
         self._rng = rng or random.Random()
         self._subscribers: list[Subscriber] = []
         self._ready_hooks: list[ReadyHook] = []
@@ -210,7 +213,7 @@ class AmiClient:
             asyncio.open_connection(self.host, self.port), self.action_timeout_s)
         self._writer = writer
         self.stats["connects"] += 1
-        parser = AmiParser(self.max_message, events=self.events)
+        parser = AmiParser(self.max_message, events=self.events, variables=self.variables)
         read_task = asyncio.create_task(self._read(reader, parser), name="ami-reader")
         beat: asyncio.Task[None] | None = None
         try:

@@ -69,6 +69,7 @@ class CtiListener:
         tracker = CallTracker(ami.hotline_context, ami.hotline_extensions,
                               operators_from_settings(ami))
         client_kw.setdefault("events", tracker.wanted_events)
+        client_kw.setdefault("variables", tracker.variables)  # the tracker ignores other VarSets
         client = AmiClient.from_settings(ami, **client_kw)
         return cls(client, tracker, pops=pops, wallboard=wallboard, sink=sink, context=context,
                    tick_s=tick_s)

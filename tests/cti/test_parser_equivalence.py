@@ -1,0 +1,187 @@
+"""The fast AMI parser equals the simple one (tests/cti/reference_parser.py).
+
+``AmiParser`` keeps CRLF input as received and sorts whole batches of events by name in C;
+it falls back to normalising every read at the first bare line feed. Whatever the input and
+however it is cut into reads, both parsers must return the same messages from the same
+``feed`` call and keep the same counters. The recorded traces are the input, cut at random
+points, optionally damaged (bare line feeds, extra blank lines, stray carriage returns,
+responses and ActionIDs, invalid UTF-8, lines without a colon, header-less events, messages
+over the size limit), with and without the event and VarSet filters.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cti.protocol import AmiParser, Message
+from cti.tracker import DEFAULT_VARIABLES, CallTracker
+from tests.conftest import TRACES
+from tests.cti.helpers import OPERATORS
+from tests.cti.reference_parser import SimpleAmiParser
+
+SCENARIOS = sorted(p.name for p in TRACES.iterdir() if (p / "ami.raw").exists())
+RAW = {s: (TRACES / s / "ami.raw").read_bytes() for s in SCENARIOS}
+EVENTS = CallTracker().wanted_events | {"FullyBooted", "OriginateResponse"}
+COUNTERS = ("skipped", "messages", "dropped_oversize", "decode_errors", "malformed", "banner")
+
+
+def run(parser: AmiParser | SimpleAmiParser, data: bytes,
+        cuts: list[int]) -> list[list[tuple[str, int]]]:
+    out = []
+    last = 0
+    for cut in [*sorted(set(cuts)), len(data)]:
+        out.append([(m.text, m.size) for m in parser.feed(data[last:cut])])
+        last = cut
+    return out
+
+
+def assert_same(data: bytes, cuts: list[int], **kw: object) -> list[list[tuple[str, int]]]:
+    fast, simple = AmiParser(**kw), SimpleAmiParser(**kw)  # type: ignore[arg-type]
+    got, want = run(fast, data, cuts), run(simple, data, cuts)
+    assert got == want
+    for name in COUNTERS:
+        assert getattr(fast, name) == getattr(simple, name), name
+    return got
+
+
+DAMAGE = [
+    lambda d, r: d.replace(b"\r\n", b"\n", r.randint(1, 40)),  # bare line feeds, then CRLF
+    lambda d, r: d.replace(b"\r\n\r\n", b"\r\n\r\n\r\n", r.randint(1, 5)),  # extra blank lines
+    lambda d, r: d.replace(b"\r\n\r\nEvent: Newexten", b"\r\n\r\n\nEvent: Newexten", 2),
+    lambda d, r: d.replace(b"Uniqueid: ", b"Uniqueid:\r", 3),  # stray carriage returns
+    lambda d, r: d.replace(b"\r\nPrivilege: ", b"\r\nActionID: x-1\r\nPrivilege: ", 4),
+    lambda d, r: d.replace(b"\r\n\r\nEvent: Newstate",
+                           b"\r\n\r\nResponse: Success\r\nActionID: 7\r\n\r\nEvent: Newstate", 2),
+    lambda d, r: d.replace(b"Channel: ", b"Channel: \xff\xfe", 3),  # not UTF-8
+    lambda d, r: d.replace(b"\r\nContext: ", b"\r\nno colon here\r\nContext: ", 5),
+    lambda d, r: d.replace(b"\r\nVariable: ", b"\r\nVariable:", 6),  # irregular VarSets
+    lambda d, r: d.replace(b"\r\n\r\nEvent: Newexten",
+                           b"\r\n\r\nEvent: Hangup\r\n\r\nEvent: Newexten", 2),  # header-less
+    lambda d, r: d.replace(b"Linkedid: ", b"Linkedid: " + b"x" * 700, 2),  # long lines
+    lambda d, r: d.replace(b"\r\n", b"\r\r\n", 3),
+    lambda d, r: d.replace(b"Event: VarSet\r\n", b"Event: VarSet\r\nVariable: QUEUE\r\n", 3),
+    lambda d, r: d.replace(b"\r\nValue: ", b"\r\n\r\nEvent: VarSet\r\nValue: ", 3),  # last line
+    lambda d, r: d.replace(b"Event: VarSet\r\n", b"Event: VarSet\r\nActionID: 9\r\n", 5),
+    lambda d, r: b"\r\n" * r.randint(1, 3) + d,  # blank lines before the banner
+    lambda d, r: b"\n" + d,
+]
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> tuple[bytes, list[int], dict[str, object]]:
+    # Sizes and damage come from a seeded Random: hypothesis would shrink them to nothing.
+    rnd = random.Random(draw(st.integers(0, 2**32)))
+    data = RAW[draw(st.sampled_from(SCENARIOS))]
+    if rnd.random() < 0.7:
+        start = rnd.randrange(len(data))
+        data = data[start:start + rnd.randint(500, 30000)]
+    for _ in range(rnd.choice([0, 1, 1, 2, 3, 5])):
+        data = rnd.choice(DAMAGE)(data, rnd)
+    cuts = [rnd.randint(0, len(data)) for _ in range(rnd.choice([0, 1, 5, 30, 200]))]
+    if rnd.random() < 0.5:  # reads cut right around the blank lines
+        cuts += [i + rnd.randint(-4, 4) for i in range(0, len(data), rnd.randint(2, 900))
+                 if data.startswith(b"\r\n\r\n", i)]
+    kw: dict[str, object] = {"expect_banner": draw(st.booleans())}
+    filt = draw(st.sampled_from(["none", "tracker", "tracker+vars", "tracker+vars", "vars",
+                                 "some"]))
+    if filt in ("tracker", "tracker+vars"):
+        kw["events"] = EVENTS
+    if filt in ("tracker+vars", "vars"):
+        kw["variables"] = DEFAULT_VARIABLES
+    if filt == "some":
+        kw["events"] = set(rnd.sample(sorted(EVENTS | {"Newexten", "Hold"}), rnd.randint(0, 12)))
+        kw["variables"] = set(rnd.sample([*DEFAULT_VARIABLES, "BRIDGEPEER", ""], rnd.randint(0, 5)))
+    if rnd.random() < 0.4:
+        kw["max_message"] = rnd.randint(50, 3000)
+    return data, [max(0, min(len(data), c)) for c in cuts], kw
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams())
+def test_fast_parser_equals_the_simple_one(case: tuple[bytes, list[int], dict[str, object]]) -> None:
+    data, cuts, kw = case
+    logging.disable(logging.WARNING)  # hostile input logs a lot; the counters are compared
+    try:
+        assert_same(data, cuts, **kw)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_trace_in_64k_reads_with_the_listeners_filters(scenario: str) -> None:
+    data = RAW[scenario] * 3
+    got = assert_same(data, list(range(0, len(data), 65536)), events=EVENTS,
+                      variables=DEFAULT_VARIABLES)
+    assert sum(map(len, got)) > 0
+
+
+def test_every_split_point_with_filters() -> None:
+    data = RAW["repair_answered"][:5000]
+    for cut in range(len(data)):
+        assert_same(data, [cut], events=EVENTS, variables=DEFAULT_VARIABLES)
+
+
+def test_the_filters_keep_what_the_tracker_uses() -> None:
+    """Skipped by the filters = ignored by the tracker: the same calls come out."""
+    data = b"".join(RAW.values())
+    everything = AmiParser().feed(data)
+    filtered = AmiParser(events=EVENTS, variables=DEFAULT_VARIABLES).feed(data)
+    assert len(filtered) < len(everything) / 2
+    a, b = CallTracker(operators=OPERATORS), CallTracker(operators=OPERATORS)
+    out_a = [ev for m in everything for ev in a.handle(m, 1.0)]
+    out_b = [ev for m in filtered for ev in b.handle(m, 1.0)]
+    assert out_a == out_b and len(out_a) > 20
+
+
+# --- the CRLF fast path's own decisions, one by one ------------------------------------
+
+def test_unwanted_event_with_an_action_id_is_kept() -> None:
+    data = (b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: CoreShowChannel\r\nActionID: a-1\r\nUniqueid: 2\r\n\r\n"
+            b"Event: Hangup\r\nUniqueid: 3\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    msgs = parser.feed(data)
+    assert [m.event for m in msgs] == ["CoreShowChannel", "Hangup"] and parser.skipped == 1
+
+
+def test_varset_filter_reads_the_first_variable_header() -> None:
+    data = (b"Event: VarSet\r\nUniqueid: 1\r\nVariable: BRIDGEPEER\r\nValue: x\r\n\r\n"
+            b"Event: VarSet\r\nUniqueid: 1\r\nVariable: SERVICE_TYPE\r\nValue: repair\r\n\r\n"
+            b"Event: VarSet\r\nVariable: QUEUEWAIT\r\nVariable: QUEUE\r\n\r\n"
+            b"Event: VarSet\r\nUniqueid: 1\r\nVariable:QUEUE\r\nValue: hotline\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"VarSet"}, variables=DEFAULT_VARIABLES)
+    msgs = parser.feed(data)
+    # The last one is irregular (no space after the colon): decoded, then judged.
+    assert [m.get("Variable") for m in msgs] == ["SERVICE_TYPE", "QUEUE"]
+    assert parser.skipped == 2 and parser.messages == 2
+
+
+def test_header_less_event_is_skipped_under_a_filter() -> None:
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    assert parser.feed(b"Event: Hangup\r\n\r\nEvent: Hangup\r\nUniqueid: 1\r\n\r\n") == [
+        Message("Event: Hangup\nUniqueid: 1")]
+    assert parser.skipped == 1
+    assert [m.event for m in AmiParser(expect_banner=False).feed(b"Event: Hangup\r\n\r\n")] == [
+        "Hangup"]
+
+
+def test_bare_line_feed_midway_switches_to_normalising() -> None:
+    parser = AmiParser(expect_banner=False, events={"A", "B", "C"})
+    assert [m.event for m in parser.feed(b"Event: A\r\nX: 1\r\n\r\nEvent: B\r\nY: 2")] == ["A"]
+    assert [m.event for m in parser.feed(b"\n\nEvent: C\r\nZ: 3\r\n\r\n")] == ["B", "C"]
+    assert [m.event for m in parser.feed(b"Event: A\r\n\r\n")] == []  # header-less: skipped
+    assert [m.event for m in parser.feed(b"Event: A\r\nQ: 1\r\n\r\n")] == ["A"]
+
+
+def test_oversized_crlf_message_resyncs_and_counts_like_the_simple_parser() -> None:
+    huge = b"Event: Huge\r\nData: " + b"x" * 5000 + b"\r\n\r\n"
+    data = b"Event: A\r\nB: 1\r\n\r\n" + huge + b"Event: C\r\nD: 1\r\n\r\n"
+    for step in (1, 7, 100, 4096, len(data)):
+        got = assert_same(data, list(range(step, len(data), step)), max_message=1000,
+                          expect_banner=False)
+        assert [t for batch in got for t, _ in batch] == ["Event: A\nB: 1", "Event: C\nD: 1"]
