@@ -35,7 +35,7 @@ class IvrApp:
         self.server = FastAgiServer(routes, agi.host if host is None else host,
                                     agi.port if port is None else port)
         self.scheduler = (SurveyScheduler(survey_queue, originator, agi, self.results,
-                                          settings.timezone, now)
+                                          settings.timezone, now, poll_s=agi.survey_poll_s)
                           if survey_queue is not None and originator is not None else None)
         self._scheduler_task: asyncio.Task[None] | None = None
 

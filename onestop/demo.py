@@ -62,6 +62,7 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     s.agi.host, s.agi.port = "127.0.0.1", 0
     s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
     s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
+    s.agi.survey_poll_s = 1.0
     if modem_path:
         s.modem.modems = [ModemPort(name="modem1", port=modem_path, max_per_minute=120)]
     if printer_port:

@@ -8,12 +8,13 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from config.settings import load_settings
 from onestop.demo import running_demo, start_callers
 from ticketing.model import SmsOut, SurveyCall, Ticket, TicketCall
 from ticketing.service import NewTicket
+from ticketing.stats import wallboard
 from ticketing.store import Store
 
 
@@ -23,6 +24,8 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
     async def run() -> list:  # type: ignore[type-arg]
         async with running_demo(settings, tmp_path, ("ami", "agi", "web", "modem", "printer"), time_scale=0.05,
                                 robots=("li", "wang"), robot_delay_s=1.0) as demo:
+            # the satisfaction call-back goes out as soon as a ticket is done; reporters press 5
+            demo.core.service.options = replace(demo.core.service.options, survey_delay=timedelta(0))
             async with asyncio.timeout(20):  # both operators at their desks before the phones ring
                 while len(demo.wiring.hub.clients()) < 2:
                     await asyncio.sleep(0.05)
@@ -49,9 +52,19 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
                     await asyncio.sleep(0.2)
                 demo.extras["printer"].wait_for_jobs(len(dispatched), timeout=10)
                 slips = len(demo.extras["printer"].jobs)
-            return answered, slips
+                # the outbound IVR call-back asks each reporter for a score: 回访 → statistics
+                while True:
+                    with store.session() as s:
+                        waiting = s.scalar(select(func.count()).select_from(Ticket).where(
+                            Ticket.status == "done", Ticket.reporter_phone != ""))
+                    if not waiting:
+                        break
+                    await asyncio.sleep(0.2)
+                with store.session() as s:
+                    board = wallboard(s, demo.core.clock.now(), demo.core.calendar.tz)
+            return answered, slips, board
 
-    answered, slips = asyncio.run(run())
+    answered, slips, board = asyncio.run(run())
     assert answered, "no call was answered"
     store = Store(db_url)
     with store.session() as s:
@@ -60,7 +73,7 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
         tickets = s.scalars(select(Ticket)).all()
         assert all(t.operator in ("li", "wang") for t in tickets)
         dispatched = [t for t in tickets if t.dispatched_at is not None]
-        assert dispatched and all(t.status == "done" for t in dispatched)
+        assert dispatched and all(t.done_at is not None for t in dispatched)
         orders = s.scalars(select(SmsOut).where(SmsOut.kind == "work_order")).all()
         assert len(orders) == len(dispatched)
         assert all(o.status in ("sent", "delivered") for o in orders)
@@ -70,6 +83,12 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
         asked = s.scalars(select(SmsOut).where(SmsOut.kind == "approval")).all()
         assert len(confirms) - len(to_workers) <= len(asked)  # each ward head's 同意 confirmed
         assert slips == len(dispatched)
+        called_back = [t for t in dispatched if t.reporter_phone]
+        assert called_back and all(t.status == "called_back" and t.satisfaction == 5 for t in called_back)
+        assert {s.status for s in s.scalars(select(SurveyCall))} == {"done"}
+    today = board["today"]["total"]
+    assert today["created"] == len(tickets) and today["done"] == len(dispatched)
+    assert today["satisfaction"] == 5.0 and today["completion_hit_rate"] is not None
     store.dispose()
 
 
