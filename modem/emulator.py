@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import re
 import select
 import tempfile
@@ -74,9 +75,15 @@ class Settings:
     imsi: str = "460001234567890"
     smsc: str = "+8613800100500"
     storage_size: int = 30
-    auto_report: bool = True  # send +CDS for each SMS that asked for a status report
+    auto_report: bool = True  # a status report for each SMS that asked for one
     report_delay_s: float = 0.01
     report_status: int = 0  # TP-ST: 0 delivered
+    # How status reports reach the host (27.005 §3.4.1, +CNMI <ds>): "cds" follows <ds> (1: the
+    # PDU at once as +CDS, 2: stored, announced as +CDSI); "cdsi" is a modem that can only
+    # store them: <ds>=1 is refused, reports go to ``report_memory`` and +CDSI names the slot.
+    report_mode: str = "cds"
+    report_memory: str = "SR"  # "SR" (status report storage) or "SM" (with the messages)
+    report_storage_size: int = 20
 
 
 @dataclass
@@ -89,6 +96,7 @@ class _Session:
     cscs: str = "GSM"
     cnmi: tuple[int, ...] = (0, 0, 0, 0, 0)
     pin_ok: bool = False
+    mem1: str = "SM"  # +CPMS <mem1>: where +CMGR, +CMGL and +CMGD look
 
 
 class ModemEmulator:
@@ -101,7 +109,9 @@ class ModemEmulator:
         self.sent: list[Submitted] = []
         self.commands: list[str] = []
         self.rejected: list[str] = []  # garbled submissions (what interleaved writers produce)
-        self.storage: dict[int, Stored] = {}
+        self.storage: dict[int, Stored] = {}  # "SM": received, written and (maybe) reports
+        self.report_storage: dict[int, Stored] = {}  # "SR": status reports (``report_mode``)
+        self.reports_lost = 0  # stored reports dropped because their memory was full
         self.plugged = False
         self._session = _Session(pin_ok=not self.settings.pin)
         self._mr = 0
@@ -114,6 +124,8 @@ class ModemEmulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.unplugs = 0
+        self._due_reports: queue.Queue[tuple[float, int, str, int]] = queue.Queue()
+        self._reporter: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -213,12 +225,39 @@ class ModemEmulator:
         with self._lock:
             self._write(data)
 
-    def status_report(self, reference: int, number: str, status: int = 0) -> None:
-        """Emit ``+CDS`` for a message reference (status 0 delivered, 0x40+ failed)."""
+    def status_report(self, reference: int, number: str, status: int = 0, notify: bool = True) -> None:
+        """A status report for a message reference (status 0 delivered, 0x40+ failed): ``+CDS``
+        with the PDU, or stored and announced as ``+CDSI: "<mem>",<index>`` (see ``report_mode``)."""
+        self.status_report_burst([(reference, number, status)], notify)
+
+    def status_report_burst(self, reports: list[tuple[int, str, int]], notify: bool = True) -> None:
+        """Several reports at once, all their URCs in ONE write. ``notify=False``: stored
+        silently (a +CDSI the host never heard)."""
         now = datetime.now(UTC)
-        hexpdu, length = pdumod.encode_status_report(reference, number, now, now, status)
+        out: list[bytes] = []
         with self._lock:
-            self._write(f"\r\n+CDS: {length}\r\n{hexpdu}\r\n".encode())
+            for reference, number, status in reports:
+                hexpdu, length = pdumod.encode_status_report(reference, number, now, now, status)
+                if not self.stores_reports:
+                    out.append(f"\r\n+CDS: {length}\r\n{hexpdu}\r\n".encode())
+                    continue
+                mem = self.settings.report_memory
+                index = self._store(Stored(0, hexpdu), mem)
+                if index < 0:
+                    self.reports_lost += 1
+                    log.warning("emulator %s: %s full, status report for MR %s lost", self.name, mem, reference)
+                    continue
+                out.append(f'\r\n+CDSI: "{mem}",{index}\r\n'.encode())
+            if notify and out:
+                self._write(b"".join(out))
+
+    @property
+    def stores_reports(self) -> bool:
+        """Status reports go to storage (+CDSI) rather than straight to the host (+CDS)."""
+        return self.settings.report_mode == "cdsi" or self._session.cnmi[3:4] == (2,)
+
+    def stored_reports(self) -> dict[int, Stored]:
+        return self._memory(self.settings.report_memory)
 
     def delivered_texts(self) -> dict[str, list[str]]:
         """Whole messages per number, reassembled from concatenated parts, in order sent."""
@@ -390,18 +429,38 @@ class ModemEmulator:
         self._reply(*(["+CSMP: 17,167,0,0"] if op == "?" else []), "OK")
 
     def _c_cnmi(self, op: str, arg: str) -> None:
+        only_stored = self.settings.report_mode == "cdsi"
         if op == "=":
-            self._session.cnmi = tuple(int(x or 0) for x in arg.split(","))
-        self._reply(*(["+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)"] if op == "=?" else []), "OK")
+            cnmi = tuple(_int(x) if x.strip() else 0 for x in arg.split(","))
+            if only_stored and cnmi[3:4] == (1,):
+                self._error(cms=303)  # operation not supported: this modem only stores reports
+                return
+            self._session.cnmi = cnmi
+        ds = "(0,2)" if only_stored else "(0-2)"
+        self._reply(*([f"+CNMI: (0-2),(0-3),(0-3),{ds},(0,1)"] if op == "=?" else []), "OK")
 
     def _c_cpms(self, op: str, arg: str) -> None:
-        used, total = len(self.storage), self.settings.storage_size
         if op == "=?":
-            self._reply('+CPMS: ("SM"),("SM"),("SM")', "OK")
-        elif op == "?":
-            self._reply(f'+CPMS: "SM",{used},{total},"SM",{used},{total},"SM",{used},{total}', "OK")
-        else:
-            self._reply(f"+CPMS: {used},{total},{used},{total},{used},{total}", "OK")
+            self._reply('+CPMS: ("SM","SR"),("SM"),("SM")', "OK")
+            return
+        sm = f"{len(self.storage)},{self.settings.storage_size}"
+        if op == "?":
+            mem1 = self._session.mem1
+            self._reply(f'+CPMS: "{mem1}",{self._usage(mem1)},"SM",{sm},"SM",{sm}', "OK")
+            return
+        mems = [m.strip().strip('"').upper() for m in arg.split(",")]
+        if not mems[0] or mems[0] not in ("SM", "SR") or any(m not in ("", "SM") for m in mems[1:]):
+            self._error(cms=302)
+            return
+        self._session.mem1 = mems[0]
+        self._reply(f"+CPMS: {self._usage(mems[0])},{sm},{sm}", "OK")
+
+    def _usage(self, mem: str) -> str:
+        size = self.settings.report_storage_size if mem == "SR" else self.settings.storage_size
+        return f"{len(self._memory(mem))},{size}"
+
+    def _memory(self, mem: str) -> dict[int, Stored]:
+        return self.report_storage if mem == "SR" else self.storage
 
     def _c_csca(self, op: str, arg: str) -> None:
         if op == "=":
@@ -423,7 +482,7 @@ class ModemEmulator:
     _c_crc = _c_cvhu = _c_clip
 
     def _c_cmgr(self, op: str, arg: str) -> None:
-        item = self.storage.get(_int(arg))
+        item = self._memory(self._session.mem1).get(_int(arg))
         if item is None:
             self._error(cms=321)
             return
@@ -437,8 +496,9 @@ class ModemEmulator:
             self._error(cms=302)
             return
         lines: list[str] = []
-        for index in sorted(self.storage):
-            item = self.storage[index]
+        storage = self._memory(self._session.mem1)
+        for index in sorted(storage):
+            item = storage[index]
             if want in (4, item.stat):
                 lines += self._listing("CMGL", index, item)
                 if item.stat == 0:
@@ -458,6 +518,9 @@ class ModemEmulator:
             return [f"{head}{item.stat},,{length}", item.pdu]
         d = pdumod.decode(item.pdu)
         when = (d.timestamp or datetime.now(UTC)).strftime('%y/%m/%d,%H:%M:%S+32')
+        if d.kind == "status_report":  # 27.005 text mode: <stat>,<fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st>
+            return [f'{head}"{STAT_NAMES[item.stat]}",6,{d.reference},"{d.number}",145,"{when}","{when}",'
+                    f'{d.status}']
         text = d.text.encode("utf-16-be").hex().upper() if self._session.cscs == "UCS2" else d.text
         return [f'{head}"{STAT_NAMES[item.stat]}","{d.number}",,"{when}"', text]
 
@@ -465,12 +528,13 @@ class ModemEmulator:
         parts = [p.strip() for p in arg.split(",")]
         flag = int(parts[1]) if len(parts) > 1 and parts[1] else 0
         index = _int(parts[0]) if parts[0] else 0
+        storage = self._memory(self._session.mem1)
         if flag == 0:
-            self.storage.pop(index, None)
+            storage.pop(index, None)
         else:
             doomed = {1: {1}, 2: {1, 3}, 3: {1, 2, 3}, 4: {0, 1, 2, 3}}.get(flag, set())
-            for i in [i for i, s in self.storage.items() if s.stat in doomed]:
-                del self.storage[i]
+            for i in [i for i, s in storage.items() if s.stat in doomed]:
+                del storage[i]
         self._reply("OK")
 
     def _c_cmgs(self, op: str, arg: str) -> None:
@@ -571,14 +635,27 @@ class ModemEmulator:
         if self._plan_fires(cmd, "after_submit"):
             return
         self._reply(f"+{cmd}: {mr}", "OK")
-        if decoded.status_report_requested and self.settings.auto_report and self._session.cnmi[3:4] == (1,):
+        if decoded.status_report_requested and self.settings.auto_report and self._session.cnmi[3:4] in ((1,), (2,)):
             self._schedule_report(mr, decoded.number)
 
     def _schedule_report(self, mr: int, number: str) -> None:
-        t = threading.Timer(self.settings.report_delay_s, self.status_report,
-                            (mr, number, self.settings.report_status))
-        t.daemon = True
-        t.start()
+        # one reporter thread, not a thread per report: the emulator shares the host's interpreter
+        self._due_reports.put((time.monotonic() + self.settings.report_delay_s, mr, number,
+                               self.settings.report_status))
+        if self._reporter is None:
+            self._reporter = threading.Thread(target=self._report_loop, name=f"modem-emulator-{self.name}-cds",
+                                              daemon=True)
+            self._reporter.start()
+
+    def _report_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                due, mr, number, status = self._due_reports.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self._stop.wait(max(0.0, due - time.monotonic()))
+            if self.plugged and not self._stop.is_set():
+                self.status_report(mr, number, status)
 
     def _plan_fires(self, cmd: str, when: str) -> bool:
         plan = self._unplug
@@ -592,10 +669,12 @@ class ModemEmulator:
             t.start()
         return True
 
-    def _store(self, item: Stored) -> int:
-        for i in range(1, self.settings.storage_size + 1):
-            if i not in self.storage:
-                self.storage[i] = item
+    def _store(self, item: Stored, mem: str = "SM") -> int:
+        storage = self._memory(mem)
+        size = self.settings.report_storage_size if mem == "SR" else self.settings.storage_size
+        for i in range(1, size + 1):
+            if i not in storage:
+                storage[i] = item
                 return i
         return -1
 

@@ -9,6 +9,7 @@ Each guard below exists because of a data-losing bug of python-gsmmodem-new 0.13
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import re
@@ -86,6 +87,7 @@ class DeliveryReport:
     number: str
     ok: bool
     status: int
+    stored: tuple[str, int] | None = None  # (memory, index) of a report kept on the SIM (+CDSI)
 
 
 @dataclass
@@ -119,6 +121,8 @@ class _GuardedComms(SerialComms):
     dsrdtr: bool = False
     on_fatal: Callable[[Exception], None] | None = None
     max_wait_s: float = 60.0  # the library waits up to 35 s per PDU; we bound every wait
+    while_waiting: Callable[[], None] | None = None  # run during the next command (see _write_then)
+    hook_after_s: float = 0.002
 
     def connect(self) -> None:
         if not self.guards.serial_flags:
@@ -140,8 +144,12 @@ class _GuardedComms(SerialComms):
         if not self.alive:
             raise PortGone("serial port closed")
         timeout = min(timeout, self.max_wait_s)
+        hook, self.while_waiting = self.while_waiting, None
         try:
-            result = SerialComms.write(self, data, waitForResponse, timeout, expectedResponseTermSeq)
+            if hook is not None and waitForResponse:
+                result = self._write_then(hook, data, timeout, expectedResponseTermSeq)
+            else:
+                result = SerialComms.write(self, data, waitForResponse, timeout, expectedResponseTermSeq)
         except (serial.SerialException, OSError) as exc:
             raise PortGone(str(exc)) from exc
         except TimeoutException:
@@ -151,6 +159,25 @@ class _GuardedComms(SerialComms):
         if waitForResponse and not self.alive:
             raise PortGone("port vanished during command")
         return result
+
+    def _write_then(self, hook: Callable[[], None], data: str, timeout: float, term: str | None) -> list[str]:
+        """SerialComms.write, running ``hook`` once the modem has been working on the command
+        for ``hook_after_s`` (or has answered): the hook's work then overlaps the modem's."""
+        with self._txLock:
+            if term:
+                self._expectResponseTermSeq = bytearray(term.encode())
+            self._response = []
+            event = self._responseEvent = threading.Event()
+            self.serial.write(data.encode())
+            start = time.monotonic()
+            event.wait(self.hook_after_s)
+            hook()
+            answered = event.wait(max(0.0, timeout - (time.monotonic() - start)))
+            self._responseEvent = None
+            self._expectResponseTermSeq = False
+            if answered:
+                return list(self._response)
+            raise TimeoutException(self._response) if self._response else TimeoutException()
 
     def _readLoop(self) -> None:
         if not self.guards.safe_reader:
@@ -256,8 +283,9 @@ class ModemGateway:
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
         self.inbound: queue.Queue[InboundSms] = queue.Queue()
         self.reports: queue.Queue[DeliveryReport] = queue.Queue()
-        self.on_inbound = on_inbound or self.inbound.put
-        self.on_report = on_report or self.reports.put
+        self.activity = threading.Event()  # set when something was put on inbound or reports
+        self.on_inbound = on_inbound or self._queue_inbound
+        self.on_report = on_report or self._queue_report
         self.health = Health(name)
         self._jobs: queue.Queue[_Job | list[str] | None] = queue.Queue()
         self._modem: _GuardedModem | None = None
@@ -268,8 +296,17 @@ class ModemGateway:
         self._partial: dict[tuple[str, int, int], float] = {}
         self._cds_pending = False
         self._sweep_due = 0.0
+        # Status reports stored on the SIM (+CDSI): announced, handed out (until acknowledged)
+        self._home_mem = self._mem1 = "SM"  # +CPMS <mem1>: home (received, journal) and now
+        self._memories: set[str] = set()  # what +CPMS=? offers for <mem1>
+        self.stored_reports = False  # this modem stores status reports (+CNMI <ds>=2 or a +CDSI seen)
+        self._reports_due: list[tuple[str, int]] = []
+        self._pending_reports: set[tuple[str, int]] = set()
+        self._report_acks: list[tuple[str, int]] = []
+        self._acks_lock = threading.Lock()
         self._timeouts = 0
         self._carry: list[_Job | list[str] | None] = []
+        self._done: list[Callable[[], None]] = []  # results and reports not yet handed out
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -304,7 +341,15 @@ class ModemGateway:
             except Exception as exc:  # noqa: BLE001 - handed to the caller
                 fut.set_exception(exc)
             return fut
-        return self._call(lambda: self._send(number, text, tag, check_stored))
+        if not self.guards.own_pdu:
+            return self._call(lambda: self._send(number, text, tag, check_stored))
+        try:  # encoded here, in the caller's thread: the port's owner only talks to the modem
+            pdus = pdumod.encode_submit(number, text, tag=tag, concat_ref=tag, status_report=True)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller like any send failure
+            failed: Future[SendResult] = Future()
+            failed.set_exception(exc)
+            return failed
+        return self._call(lambda: self._send_pdus(pdus, check_stored))
 
     def send(self, number: str, text: str, tag: int = 0, check_stored: bool = False,
              timeout: float | None = None) -> SendResult:
@@ -317,6 +362,20 @@ class ModemGateway:
     def reject(self, sms: InboundSms) -> None:
         """The handler failed: leave it on the SIM; the next sweep offers it again."""
         self._call(lambda: self._pending_in.difference_update(sms.indexes))
+
+    def acknowledge_report(self, report: DeliveryReport) -> None:
+        """The report is applied to the outbox: delete its stored copy (+CDSI) so the SIM
+        never fills. A report that came as +CDS has none; nothing to do."""
+        if report.stored is None:
+            return
+        with self._acks_lock:
+            self._report_acks.append(report.stored)
+        self._call(self._delete_acknowledged_reports)
+
+    def reject_report(self, report: DeliveryReport) -> None:
+        """Not applied (the store failed): keep it on the SIM; the next sweep offers it again."""
+        if report.stored is not None:
+            self._call(lambda: self._pending_reports.discard(report.stored))  # type: ignore[arg-type]
 
     def sweep(self) -> Future[int]:
         """Read every message stored on the SIM now; returns how many were handed out."""
@@ -352,6 +411,7 @@ class ModemGateway:
                     delay = min(self.reconnect_max_s, delay * 2)
                 continue
             self._step()
+        self._hand_results()
 
     def _step(self) -> None:
         timeout = max(0.0, self._sweep_due - time.monotonic()) if self.guards.sweep_stored else 1.0
@@ -359,9 +419,13 @@ class ModemGateway:
             self._lost(PortGone("serial port closed"))
             return
         try:
-            item = self._carry.pop(0) if self._carry else self._jobs.get(timeout=timeout)
+            item = self._carry.pop(0) if self._carry else self._jobs.get_nowait()
         except queue.Empty:
-            item = None
+            self._hand_results()  # nothing queued: the callers' turn
+            try:
+                item = self._jobs.get(timeout=timeout)
+            except queue.Empty:
+                item = None
         self.health.queue_length = self._jobs.qsize()
         try:
             if isinstance(item, _Job) and (self._modem is None or not self._modem.alive):
@@ -371,6 +435,8 @@ class ModemGateway:
                 self._run_job(item)
             elif isinstance(item, list):
                 self._handle_urcs(item)
+            if self._reports_due:
+                self._read_stored_reports()
             if self.guards.sweep_stored and time.monotonic() >= self._sweep_due:
                 self._sweep()
             self._timeouts = 0
@@ -389,12 +455,42 @@ class ModemGateway:
         if not job.future.set_running_or_notify_cancel():
             return
         try:
-            job.future.set_result(job.fn())
+            result = job.fn()
         except (PortGone, TimeoutException) as exc:
+            self._hand_results()
             job.future.set_exception(exc)
             raise
         except Exception as exc:  # noqa: BLE001 - the caller gets it; the owner goes on
+            self._hand_results()
             job.future.set_exception(exc)
+            return
+        self._done.append(functools.partial(job.future.set_result, result))
+
+    def _hand_results(self) -> None:
+        """Resolve the finished jobs' futures. Called when the modem is busy for a while (just
+        before ``AT+CMSS``) or the owner is about to wait for work: the callers' bookkeeping
+        (the outbox's transactions) then runs while the modem is busy, not between its commands,
+        where every thread wanting the interpreter lock would delay the next command."""
+        if threading.current_thread() is not self._thread:
+            return
+        done, self._done = self._done, []
+        for hand in done:
+            try:
+                hand()
+            except Exception:  # noqa: BLE001 - a report handler's bug must not stop the owner
+                log.exception("modem %s: handing out %r failed", self.name, hand)
+
+    def _report(self, report: DeliveryReport) -> None:
+        """A status report, handed out with the next results (see ``_hand_results``)."""
+        self._done.append(functools.partial(self.on_report, report))
+
+    def _queue_inbound(self, sms: InboundSms) -> None:
+        self.inbound.put(sms)
+        self.activity.set()
+
+    def _queue_report(self, report: DeliveryReport) -> None:
+        self.reports.put(report)
+        self.activity.set()
 
     def _connect(self) -> bool:
         try:
@@ -426,17 +522,32 @@ class ModemGateway:
 
     def _setup(self) -> None:
         self._write("AT+CMGF=0")  # PDU mode: UCS-2 without +CSCS, our own references
-        self._write("AT+CNMI=2,1,0,1,0")  # +CMTI for SMS, +CDS for status reports
+        assert self._modem is not None
+        self._home_mem = self._mem1 = str(getattr(self._modem, "_smsMemReadDelete", None) or "SM").strip('"')
+        try:
+            cpms = _first_match(r"\+CPMS:\s*\(([^)]*)\)", self._write("AT+CPMS=?"))
+            self._memories = set(re.findall(r'"([A-Z]+)"', cpms.group(1))) if cpms else set()
+        except CommandError:
+            self._memories = set()
+        try:
+            self._write("AT+CNMI=2,1,0,1,0")  # +CMTI for SMS, +CDS for status reports
+        except CommandError:
+            # a modem that only stores status reports: +CDSI names the slot; we read and delete it
+            self._write("AT+CNMI=2,1,0,2,0")
+            self.stored_reports = True
         if self.smsc:
             self._write(f'AT+CSCA="{self.smsc}",145')
 
     def _lost(self, exc: Exception) -> None:
+        self._hand_results()
         self._record_error(f"port lost: {exc}")
         self._connected.clear()
         self.health.connected = False
         self.health.reconnects += 1
         self._pending_in.clear()
         self._cds_pending = False
+        self._reports_due.clear()  # the sweep after the reconnect reads them
+        self._pending_reports.clear()
         self._close()
 
     def _close(self) -> None:
@@ -493,10 +604,80 @@ class ModemGateway:
                 self._report_from_pdu(line)
             elif line.startswith("+CDS:"):
                 self._cds_pending = True  # the PDU is the next line, maybe the next read
-            elif line.startswith(("+CMTI:", "+CDSI:")):
+            elif line.startswith("+CDSI:"):
+                self._stored_report_announced(line)
+            elif line.startswith("+CMTI:"):
                 self._sweep_due = 0.0  # read them ALL: a burst of +CMTI must not lose one
             elif line:
                 log.debug("modem %s: unsolicited %r", self.name, line)
+
+    def _stored_report_announced(self, line: str) -> None:
+        # +CDSI: "SR",3 (27.005 §3.4.1): read at the next safe point, never in the middle of a
+        # send (the memory switch would move the journal's +CMGD to the wrong memory)
+        self.stored_reports = True
+        m = re.match(r'\+CDSI:\s*"?([A-Za-z]+)"?\s*,\s*(\d+)', line)
+        if m is None:
+            self._record_error(f"bad +CDSI {line[:60]!r}")
+            self._sweep_due = 0.0
+            return
+        self._reports_due.append((m.group(1).upper(), int(m.group(2))))
+
+    @contextlib.contextmanager
+    def _reading(self, mem: str) -> Any:
+        """+CMGR/+CMGL/+CMGD in ``mem``; always back to the home memory afterwards."""
+        before = self._mem1
+        if mem == before:
+            yield
+            return
+        self._write(f'AT+CPMS="{mem}"')
+        self._mem1 = mem
+        try:
+            yield
+        finally:
+            self._write(f'AT+CPMS="{before}"')
+            self._mem1 = before
+
+    def _read_stored_reports(self) -> None:
+        due, self._reports_due = self._reports_due, []
+        for mem in dict.fromkeys(m for m, _ in due):
+            with self._reading(mem):
+                for index in dict.fromkeys(i for m, i in due if m == mem):
+                    if (mem, index) in self._pending_reports:
+                        continue
+                    try:
+                        lines = self._write(f"AT+CMGR={index}")
+                    except CmsError as exc:  # 321: nothing there (already read and deleted)
+                        log.debug("modem %s: +CMGR %s,%s: %s", self.name, mem, index, exc)
+                        continue
+                    head = _first_match(r"\+CMGR:\s*(\d+)", lines)
+                    pdus = [ln.strip() for ln in lines if ln and not ln.startswith(("+CMGR", "OK"))]
+                    if head and pdus:
+                        self._stored_pdu(mem, index, pdus[0])
+
+    def _stored_pdu(self, mem: str, index: int, hexpdu: str) -> bool:
+        """A status report found in storage: handed out, deleted once acknowledged.
+        False if the PDU is something else (a received SMS: the sweep's business)."""
+        try:
+            d = pdumod.decode(hexpdu)
+        except ValueError as exc:
+            self._record_error(f"undecodable stored PDU at {mem} {index}: {exc}")
+            with self._reading(mem):
+                self._write(f"AT+CMGD={index}")
+            return True
+        if d.kind != "status_report":
+            return False
+        self._pending_reports.add((mem, index))
+        self._report(DeliveryReport(self.name, d.reference, d.number, d.status < 0x20, d.status, (mem, index)))
+        return True
+
+    def _delete_acknowledged_reports(self) -> None:
+        with self._acks_lock:
+            acks, self._report_acks = self._report_acks, []
+        for mem in dict.fromkeys(m for m, _ in acks):
+            with self._reading(mem):
+                for index in dict.fromkeys(i for m, i in acks if m == mem):
+                    self._write(f"AT+CMGD={index}")
+                    self._pending_reports.discard((mem, index))
 
     def _report_from_pdu(self, line: str) -> None:
         try:
@@ -505,14 +686,17 @@ class ModemGateway:
             self._record_error(f"bad +CDS PDU {line[:60]!r}: {exc}")
             return
         if d.kind == "status_report":
-            self.on_report(DeliveryReport(self.name, d.reference, d.number, d.status < 0x20, d.status))
+            self._report(DeliveryReport(self.name, d.reference, d.number, d.status < 0x20, d.status))
 
     # --- sending -----------------------------------------------------------------------
 
     def _send(self, number: str, text: str, tag: int, check_stored: bool) -> SendResult:
         if not self.guards.own_pdu:
             return self._library_send(number, text)
-        pdus = pdumod.encode_submit(number, text, tag=tag, concat_ref=tag, status_report=True)
+        return self._send_pdus(pdumod.encode_submit(number, text, tag=tag, concat_ref=tag, status_report=True),
+                               check_stored)
+
+    def _send_pdus(self, pdus: list[pdumod.SubmitPdu], check_stored: bool) -> SendResult:
         stored = self._stored_outgoing() if check_stored else {}
         refs: list[int] = []
         indexes: list[int] = []
@@ -544,6 +728,8 @@ class ModemGateway:
         return int(m.group(1))
 
     def _send_stored(self, index: int) -> int:
+        if self._modem is not None and threading.current_thread() is self._thread:
+            self._modem.while_waiting = self._hand_results  # while the network has the modem
         try:
             lines = self._write(f"AT+CMSS={index}", timeout=self.submit_timeout_s)
         except CmsError as exc:
@@ -589,7 +775,7 @@ class ModemGateway:
         groups: dict[tuple[str, int, int], list[tuple[int, pdumod.Decoded]]] = {}
         handed = 0
         for index, stat, hexpdu in _parse_cmgl(self._write("AT+CMGL=4")):
-            if stat not in (0, 1) or index in self._pending_in:
+            if stat not in (0, 1) or index in self._pending_in or (self._home_mem, index) in self._pending_reports:
                 continue
             try:
                 d = pdumod.decode(hexpdu)
@@ -598,8 +784,7 @@ class ModemGateway:
                 self._delete([index])
                 continue
             if d.kind == "status_report":
-                self._delete([index])
-                self.on_report(DeliveryReport(self.name, d.reference, d.number, d.status < 0x20, d.status))
+                self._stored_pdu(self._home_mem, index, hexpdu)
             elif d.concat is None:
                 handed += self._hand_out([(index, d)])
             else:
@@ -607,8 +792,17 @@ class ModemGateway:
         for key, parts in groups.items():
             if len(parts) == key[2] or self._partial_expired(key):
                 handed += self._hand_out(sorted(parts, key=lambda p: p[1].concat or (0, 0, 0)))
+        if self.stored_reports and "SR" in self._memories and self._home_mem != "SR":
+            self._sweep_reports("SR")  # a +CDSI lost in an unplug: the report is still there
         self.refresh_signal_quietly()
         return handed
+
+    def _sweep_reports(self, mem: str) -> None:
+        with self._reading(mem):
+            listed = _parse_cmgl(self._write("AT+CMGL=4"))
+        for index, _, hexpdu in listed:
+            if (mem, index) not in self._pending_reports and not self._stored_pdu(mem, index, hexpdu):
+                self._record_error(f"not a status report in {mem} at {index}: left there")
 
     def _partial_expired(self, key: tuple[str, int, int], after_s: float = 600.0) -> bool:
         first = self._partial.setdefault(key, time.monotonic())

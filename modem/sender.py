@@ -35,6 +35,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from queue import Empty, Queue
+from typing import TypeVar
 
 from modem.encoding import InvalidNumber, TextTooLong, normalise_number
 from modem.gateway import (
@@ -51,6 +52,7 @@ from modem.ports import InboundHandler, OutgoingSms, SmsOutbox
 from modem.replies import Unparsed, parse_reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # +CMS ERROR codes (3GPP TS 24.011 RP causes 0–127, TS 23.040 TP-FCS 128–255, TS 27.005 300+).
 PERMANENT = {1, 8, 10, 21, 28, 29, 30, 50, 69, 96, 97, 98, 99, 111, 127,
@@ -116,6 +118,7 @@ class SmsSender:
         rates = max_per_minute or {}
         self.outbox, self.inbound = outbox, inbound
         self.lanes = [_Lane(g, RateLimit(rates.get(g.name, 0.0))) for g in gateways]
+        self._gateways = {g.name: g for g in gateways}
         self.depth, self.poll_s, self.hold_s = depth, poll_s, hold_s
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -253,14 +256,13 @@ class SmsSender:
     def _receive_loop(self, lane: _Lane) -> None:
         gw = lane.gateway
         while not self._stop.is_set():
+            gw.activity.wait(self.poll_s)
+            gw.activity.clear()  # before draining: what arrives from now on sets it again
             for report in _drain(gw.reports):
                 self._on_report(report)
             self._retry_parked()
-            try:
-                sms = gw.inbound.get(timeout=self.poll_s)
-            except Empty:
-                continue
-            self._on_inbound(gw, sms)
+            for sms in _drain(gw.inbound):
+                self._on_inbound(gw, sms)
 
     def _on_inbound(self, gw: ModemGateway, sms: InboundSms) -> None:
         if self.inbound is None:
@@ -294,10 +296,19 @@ class SmsSender:
                 if entry[1]:
                     return  # more parts to come
         self.stats["reports"] += 1
+        gw = self._gateways.get(report.modem)
         try:
             self.outbox.mark_delivered(report.modem, report.reference, report.number, report.ok)
         except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
             log.exception("delivery report %s not recorded", report)
+            if entry is not None:
+                with self._parts_lock:
+                    self._parts[key] = entry  # known again when the report comes back
+            if gw is not None:
+                gw.reject_report(report)  # stored on the SIM: offered again by the next sweep
+            return
+        if gw is not None:
+            gw.acknowledge_report(report)  # applied: its stored copy (+CDSI) may go
 
     def _retry_parked(self) -> None:
         with self._parts_lock:
@@ -306,8 +317,8 @@ class SmsSender:
             self._on_report(report, since)
 
 
-def _drain(q: Queue[DeliveryReport]) -> list[DeliveryReport]:
-    out: list[DeliveryReport] = []
+def _drain(q: Queue[T]) -> list[T]:
+    out: list[T] = []
     while True:
         try:
             out.append(q.get_nowait())

@@ -237,3 +237,34 @@ def test_decode_of_what_was_written() -> None:
     hexpdu, _ = encode_status_report(200, "+8613800000000", datetime.now(UTC), datetime.now(UTC), 0x41)
     d = decode(hexpdu)
     assert (d.kind, d.reference, d.status) == ("status_report", 200, 0x41)
+
+
+# --- +CDSI: status reports stored on the SIM --------------------------------------------------
+
+def _stored_burst(make_emulator: Emu, make_gateway: Gw, guards: Guards) -> tuple[ModemEmulator, ModemGateway]:
+    emu = make_emulator(report_mode="cdsi", auto_report=False)
+    gw = make_gateway(emu, guards, sweep_interval_s=3600)
+    refs = [gw.send(f"+861380000000{i}", f"order {i}", tag=i).references[0] for i in (1, 2)]
+    emu.status_report_burst([(refs[0], "+8613800000001", 0), (refs[1], "+8613800000002", 0)])
+    return emu, gw
+
+
+def test_both_reports_of_a_cdsi_burst_are_read_and_deleted_once_applied(make_emulator: Emu,
+                                                                        make_gateway: Gw) -> None:
+    emu, gw = _stored_burst(make_emulator, make_gateway, ALL)
+    assert wait_for(lambda: gw.reports.qsize() == 2)
+    assert len(emu.stored_reports()) == 2  # read, not yet applied: still on the SIM
+    for _ in range(2):
+        gw.acknowledge_report(gw.reports.get())
+    assert wait_for(lambda: not emu.stored_reports())
+    gw.send("+8613800000003", "after the reports", tag=3)
+    assert not emu.storage  # the journal's +CMGD went to SM: the read memory was set back
+
+
+def test_library_loses_stored_reports(make_emulator: Emu, make_gateway: Gw) -> None:
+    emu, gw = _stored_burst(make_emulator, make_gateway, replace(ALL, own_urcs=False, sweep_stored=False))
+    assert wait_for(lambda: gw.reports.qsize() >= 1)
+    assert not wait_for(lambda: gw.reports.qsize() == 2, timeout=1.0)
+    assert len(emu.stored_reports()) == 1  # the second report of the burst is never read
+    gw.send("+8613800000003", "after the reports", tag=3)
+    assert emu.storage  # and the read memory was left on SR: the journal copy stays on the SIM
