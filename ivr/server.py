@@ -159,7 +159,9 @@ def _check_caller_id(session: AgiSession, peer: str) -> None:
     # Caller ID arrives unescaped from whoever placed the call. We never pass it on unquoted;
     # odd values are logged so a probe shows up, and the caller still gets the menu.
     name, num = session.env.get("calleridname"), session.env.get("callerid")
-    if session.caller_name != name or len(name) > 80 or '"' in name or "\\" in name:
+    # "unknown" is how Asterisk says the call has no name: ordinary, not a probe
+    if name != "unknown" and (session.caller_name != name or len(name) > 80 or '"' in name
+                              or "\\" in name):
         log.warning("FastAGI %s %s: suspicious caller ID name %r, neutralised",
                     peer, session.name, name[:120])
     if num not in ("", "unknown") and session.caller_number != num:

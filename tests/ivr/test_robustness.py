@@ -101,6 +101,20 @@ def test_hostile_caller_id_name_is_neutralised(name: str, caplog: pytest.LogCapt
     assert "caller number" in caplog.text
 
 
+@pytest.mark.parametrize("name", ["unknown", ""])
+def test_a_call_without_a_name_is_not_logged_as_suspicious(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+    async def scenario() -> ScriptedChannel:
+        async with Rig() as rig:
+            ch = await rig.call(ScriptedChannel(keys=["1"]), name=name)
+            await asyncio.sleep(0.02)
+            return ch
+
+    assert asyncio.run(scenario()).set_vars["SERVICE_TYPE"] == "repair"
+    assert "suspicious" not in caplog.text
+
+
 def test_port_scans_and_silent_clients_do_not_stall_others(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
 
