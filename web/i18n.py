@@ -9,6 +9,16 @@ LANGUAGES = ("zh-CN", "en")
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
     "app": ("一站式后勤服务中心", "One-stop logistics service center"),
+    "meal_order": ("订餐", "Meal order"), "dishes": ("菜品", "Dishes"), "qty": ("数量", "Qty"),
+    "amount": ("金额", "Amount"), "delivery": ("送达时间", "Delivery"),
+    "approval": ("审批", "Approval"), "approval_pending": ("待护士长审批", "Waiting for the ward head"),
+    "approval_approved": ("已同意", "Approved"), "approval_rejected": ("不同意", "Rejected"),
+    "approve": ("同意", "Approve"), "reject": ("不同意", "Reject"),
+    "approved_by": ("审批人", "Approved by"), "no_dishes": ("尚未选菜：选好后再派发", "No dishes yet: add them before dispatch"),
+    "cleaning_area": ("保洁区域", "Area"), "cleaning_kind": ("保洁类型", "Kind of cleaning"),
+    "clean_routine": ("日常保洁", "Routine"), "clean_spill": ("污染物清理", "Spill"),
+    "clean_deep": ("深度保洁", "Deep cleaning"), "clean_terminal_disinfection": ("终末消毒", "Terminal disinfection"),
+    "clean_medical_waste": ("医废收运", "Medical waste"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"),
     "username": ("用户名", "User name"), "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误", "Wrong user name or password"),

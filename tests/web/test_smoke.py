@@ -59,6 +59,11 @@ def test_a_meal_order_from_the_menu_through_the_approval(web: Web) -> None:
     assert ok.status_code == 200 and ok.json()["details"]["approval"]["state"] == "approved"
     d = c.post(f"/api/tickets/{tid}/dispatch", json={"staff_codes": ["K001"]})
     assert d.status_code == 200 and d.json()["status"] == "dispatched"
+    page = c.get(f"/desk/tickets/{tid}").text
+    assert "宫保鸡丁饭" in page and "¥36.00" in page and 'data-state="approved"' in page and "钱护士长" in page
+    cl = c.post("/api/tickets", json={"service_type": "cleaning", "location_code": "10306",
+                                      "details": {"cleaning": {"area": "3床", "kind": "terminal_disinfection"}}})
+    assert cl.status_code == 201 and "终末消毒 · 3床" in c.get(f"/desk/tickets/{cl.json()['id']}").text
     other = c.post("/api/tickets", json={"service_type": "meals", "location_code": "10305",
                                          "details": {"meal": {"items": [{"code": "L1", "qty": 1}]}}}).json()
     no = c.post(f"/api/tickets/{other['id']}/reject", json={"by": "钱护士长", "note": "已出院"})
