@@ -6,6 +6,8 @@
   const isDesk = document.body.classList.contains("desk");
   let lastPop = null;
   let selected = null;
+  let shown = null; // { id, version } of the ticket in the detail pane
+  let detailSeq = 0; // only the newest openDetail renders
 
   // --- screen pop ------------------------------------------------------------------------
   function popFacts(p) {
@@ -72,6 +74,8 @@
     try {
       const tk = await api("POST", "/api/tickets", body);
       form.reset();
+      // Leave the form so the shortcuts (D: dispatch) work on the new ticket at once.
+      if (form.contains(document.activeElement)) document.activeElement.blur();
       toast(t("ticket") + " #" + tk.id + " · " + t("saved"));
       await reloadList();
       openDetail(tk.id);
@@ -110,7 +114,10 @@
   // --- detail pane and actions -----------------------------------------------------------
   async function openDetail(id) {
     selected = id;
+    const seq = ++detailSeq;
     const tk = await api("GET", "/api/tickets/" + id);
+    if (seq !== detailSeq) return; // a newer load of the pane is on its way
+    shown = { id: tk.id, version: tk.version };
     const pane = $("detail");
     pane.hidden = false;
     const loc = tk.location ? [tk.location.building, tk.location.floor + "F", tk.location.room, tk.location.name].join(" ") : "";
@@ -189,7 +196,10 @@
       pop: showPop,
       ticket: (tk) => {
         reloadSoon();
-        if (selected === tk.id) openDetail(tk.id).catch(() => {});
+        // Re-render only for a newer version: the echo of the desk's own change must not
+        // wipe the operator's worker choice and note while the suggestions load again.
+        const same = shown && shown.id === tk.id && shown.version === tk.version;
+        if (selected === tk.id && !same) openDetail(tk.id).catch(() => {});
       },
       dropped: () => { toast(t("missed")); reloadSoon(); },
     });
@@ -198,7 +208,7 @@
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.closest("#new-ticket")) {
         ev.preventDefault(); $("new-ticket").requestSubmit(); return;
       }
-      if (ev.key === "Escape") { $("detail").hidden = true; selected = null; ev.target.blur && ev.target.blur(); return; }
+      if (ev.key === "Escape") { $("detail").hidden = true; selected = shown = null; ev.target.blur && ev.target.blur(); return; }
       if (typing) return;
       if (ev.key === "Enter" && lastPop && $("pop").dataset.state === "ringing") { ev.preventDefault(); ticketFromPop(); }
       else if (ev.key === "Enter" && ev.target.matches("tr[data-id]")) openDetail(Number(ev.target.dataset.id));
