@@ -33,6 +33,7 @@ class Operator:
     name: str  # Operator Li
     paused: bool = False
     busy: bool = False
+    calls_taken: int = 0
 
 
 @dataclass
@@ -285,6 +286,7 @@ class EmulatedPbx:
                 if local is not None:
                     break
                 op.busy = False
+                self._member_status(op)
             if time.monotonic() >= deadline:
                 pos = self._waiting.index(ch.uniqueid) + 1
                 self._waiting.remove(ch.uniqueid)
@@ -302,6 +304,8 @@ class EmulatedPbx:
                    ("Interface", op.interface), ("MemberName", op.name), ("HoldTime", str(hold)),
                    ("TalkTime", str(int(script.talk_s))), ("Reason", "agent"), privilege="agent,all")
         op.busy = False
+        op.calls_taken += 1
+        self._member_status(op)
         await self._hangup(local, "16", "Normal Clearing")
         await self._hangup(ch, "16", "Normal Clearing")
         return CallResult(ch.uniqueid, variables, "answered", op.name)
@@ -326,6 +330,16 @@ class EmulatedPbx:
                    ("Interface", op.interface), ("MemberName", op.name), ("HoldTime", str(wait)),
                    ("RingTime", str(int(self.ring_s))), privilege="agent,all")
         return local
+
+    def _member_status(self, op: Operator) -> None:
+        """The device state change Asterisk reports when a member is free again: without it a
+        listener would show the operator in the call (or ringing) until the next call."""
+        state_if = op.interface.removesuffix("/n")
+        self._emit("QueueMemberStatus", ("Queue", self.queue), ("MemberName", op.name),
+                   ("Interface", op.interface), ("StateInterface", state_if), ("Membership", "static"),
+                   ("Penalty", "0"), ("CallsTaken", str(op.calls_taken)), ("InCall", "0"),
+                   ("Status", "1"), ("Paused", "1" if op.paused else "0"), ("PausedReason", ""),
+                   ("Ringinuse", "0"), ("Wrapuptime", "0"), privilege="agent,all")
 
     def _local_for(self, op: Operator, ch: _Channel) -> _Channel:
         """The queue member's Local channel (``;1`` leg), linked to the inbound call."""
