@@ -1,7 +1,8 @@
 """The asyncio AMI client: one connection, kept alive, drained fast, with correlated actions.
 
-The reader task does nothing but read 64 KiB at a time, feed the parser, settle action
-responses and append the other messages to an in-memory queue. Asterisk disconnects a
+The reader task does nothing but read up to 256 KiB at a time (what asyncio hands over per
+receive), feed the parser, settle action responses and append the other messages to an
+in-memory queue. Asterisk disconnects a
 client that stops reading (ASTERISK.md), so the reader never waits on a subscriber: a
 separate dispatcher task hands each batch to the subscribers, catching what they raise.
 
@@ -88,7 +89,7 @@ class AmiClient:
                  heartbeat_s: float = 15.0, action_timeout_s: float = 5.0,
                  reconnect_min_s: float = 0.5, reconnect_max_s: float = 30.0,
                  max_message: int = DEFAULT_MAX_MESSAGE, queue_limit: int = 2_000_000,
-                 read_size: int = 65536, boot_wait_s: float = 2.0,
+                 read_size: int = 262144, boot_wait_s: float = 2.0,
                  rng: random.Random | None = None, events: frozenset[str] | None = None,
                  variables: frozenset[str] | None = None) -> None:
         self.host, self.port, self.username, self._secret = host, port, username, secret

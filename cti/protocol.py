@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage retur
 class Message:
     """One AMI message (an event or a response); ``text`` has ``\\n`` line ends."""
 
-    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event")
+    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
 
     def __init__(self, text: str, size: int = 0) -> None:
         self.text = text
@@ -56,10 +55,14 @@ class Message:
             self._parse()
         #: The event name, "" for a response (read once: every consumer asks for it).
         self.event: str
+        self._first: str | None  # the first line's key (see get)
         if text.startswith("Event: "):
+            self._first = "Event"  # no other key can be at position 0
             end = text.find("\n")
             self.event = text[7:] if end < 0 else text[7:end]
         else:
+            i = text.find(": ")
+            self._first = text[:i] if i >= 0 else None
             self.event = self.get("Event")
 
     @classmethod
@@ -85,6 +88,24 @@ class Message:
         """The first value of header ``key`` (exact case), ``default`` if absent."""
         if self._headers is not None:
             return self._headers.get(key, default)
+        t = self.text
+        needle = _NEEDLES.get(key)  # "\nKey: ", made once per key
+        if needle is None:
+            needle = _needle(key)
+            if needle is None:
+                return self._get_plain(key, default)
+        if key == self._first:  # the first line's key: position 0 is its first occurrence
+            start = len(key) + 2
+        else:
+            start = t.find(needle)
+            if start < 0:
+                return default
+            start += len(needle)
+        end = t.find("\n", start)
+        return t[start:] if end < 0 else t[start:end]
+
+    def _get_plain(self, key: str, default: str) -> str:
+        """``get`` for a key no needle is cached for (``": "`` or a line break in it)."""
         t = self.text
         needle = key + ": "
         if t.startswith(needle):
@@ -172,6 +193,17 @@ class Message:
 
 
 _MISSING = "\x00missing"
+_NEEDLES: dict[str, str] = {}
+
+
+def _needle(key: str) -> str | None:
+    """``"\\nKey: "`` for ``Message.get``; None for a key that is not a plain header name."""
+    if ": " in key or "\n" in key or key.endswith(":"):
+        return None
+    needle = "\n" + key + ": "
+    if len(_NEEDLES) < 4096:  # header names are few; never let odd callers grow it
+        _NEEDLES[key] = needle
+    return needle
 
 
 class AmiParser:
@@ -258,38 +290,54 @@ class AmiParser:
         out: list[Message] = []
         n = len(parts)
         if (self.wanted is None or region > self.max_message
-                or sum(map(bytes.startswith, parts, repeat(b"Event: "))) != n):
+                or sum(map(bytes.startswith, parts, repeat(b"Event: "))) != n
+                or not self._action_ids_named(raw, region)):
             for part in parts:  # responses, stray lines, no filter: one part at a time
                 self._part(part.replace(b"\r\n", b"\n"), out)
             return out
-        # Every part is an event under the size limit: sort them by name in C.
-        flags = list(map(bytes.startswith, parts, repeat(self._prefixes)))
-        forced: set[int] = set()
-        at = raw.find(_ACTION_ID, 0, region)
-        if at >= 0:  # events carrying an ActionID are kept whatever their name
-            starts = list(accumulate(map((4).__add__, map(len, parts)), initial=0))
-            while at >= 0:
-                k = bisect_right(starts, at) - 1
-                forced.add(k)
-                flags[k] = True
-                at = raw.find(_ACTION_ID, starts[k + 1], region)
+        # Every part is an event under the size limit (so the blank lines are single), and
+        # every event carrying an ActionID is wanted by name: sort them by name in C.
         flagged = unwanted_vars = 0
         check_var = self.variables is not None
-        for i in compress(range(n), flags):
+        any_aid = check_var and raw.find(_ACTION_ID, 0, region) >= 0
+        for part in compress(parts, map(bytes.startswith, parts, repeat(self._prefixes))):
             flagged += 1
-            part = parts[i]
             varset = False
-            if check_var and part.startswith(b"Event: VarSet\r\n") and i not in forced:
+            if check_var and part.startswith(b"Event: VarSet\r\n") and not (
+                    any_aid and _ACTION_ID in part):
                 wanted = self._varset_wanted(part)
                 if wanted is False:
                     unwanted_vars += 1
                     continue
                 varset = wanted is None  # irregular headers: decide on the decoded message
-            msg = self._message(part.replace(b"\r\n", b"\n"), varset)
-            if msg is not None:
-                out.append(msg)
+            data = part.replace(b"\r\n", b"\n")
+            try:
+                msg = Message(data.decode("utf-8"), len(data))
+            except UnicodeDecodeError:
+                slow = self._message(data, varset)  # logs, replaces, counts
+                if slow is not None:
+                    out.append(slow)
+                continue
+            if varset and msg.get("Variable") not in self.variables:  # type: ignore[operator]
+                self.skipped += 1
+                continue
+            if msg.bad_lines:
+                self._malformed(msg)
+            self.messages += 1
+            out.append(msg)
         self.skipped += n - flagged + unwanted_vars
         return out
+
+    def _action_ids_named(self, raw: bytes, region: int) -> bool:
+        """Whether every event carrying an ActionID in ``raw[:region]`` is wanted by name
+        anyway (``OriginateResponse``); an unwanted one (a list item) needs the slow way."""
+        at = raw.find(_ACTION_ID, 0, region)
+        while at >= 0:
+            start = raw.rfind(_SEP, 0, at)
+            if not raw.startswith(self._prefixes, start + 4 if start >= 0 else 0):
+                return False
+            at = raw.find(_ACTION_ID, raw.find(_SEP, at, region), region)
+        return True
 
     def _varset_wanted(self, part: bytes) -> bool | None:
         """Whether a VarSet's ``Variable`` is wanted, read from the raw bytes exactly as
@@ -468,11 +516,14 @@ class AmiParser:
             log.warning("AMI: message is not UTF-8 (%s), decoded with replacement: %r",
                         error.reason, text[:80])
         if msg.bad_lines:
-            self.malformed += 1
-            log.warning("AMI: %d malformed line(s) in %s message, ignored: %r", len(msg.bad_lines),
-                        msg.event or msg.response or "an unnamed", msg.bad_lines[0][:80])
+            self._malformed(msg)
         self.messages += 1
         return msg
+
+    def _malformed(self, msg: Message) -> None:
+        self.malformed += 1
+        log.warning("AMI: %d malformed line(s) in %s message, ignored: %r", len(msg.bad_lines),
+                    msg.event or msg.response or "an unnamed", msg.bad_lines[0][:80])
 
 
 def parse_all(data: bytes, max_message: int = DEFAULT_MAX_MESSAGE) -> list[Message]:

@@ -224,6 +224,8 @@ class CallTracker:
         self._seq = 0
         self._reconcile_from: int | None = None
         self._now = 0.0
+        self._msg: Message | None = None  # the message being handled and its Uniqueid
+        self._uid = ""
         self.operators: dict[str, dict[str, Any]] = {}
         self._by_interface: dict[str, Operator] = {}
         self._by_name: dict[str, Operator] = {}
@@ -261,26 +263,34 @@ class CallTracker:
             return []  # most VarSets are Asterisk's own bookkeeping (BRIDGEPEER, QUEUEWAIT…)
         self._now = now
         out: list[TrackerEvent] = []
-        call = self._call_for(msg, name, now, out) if name in self._channel_events else None
+        if name in self._channel_events:
+            uid = msg.get("Uniqueid")
+            self._msg, self._uid = msg, uid  # _inbound asks again: answer from here
+            call = self._call_for(msg, uid, name, now, out)
+        else:
+            call = None
         handler = self._handlers.get(name)
         if handler is not None:
             handler(msg, call, out)
-        elif call is not None:
+        elif call is not None and name == "NewCallerid":
             self._refresh_caller(msg, call)
-        self._counters(out)
+        if self._dirty:
+            self._dirty = False
+            out.append(self.counters())
         return out
 
     # --- which call an event belongs to ----------------------------------------------
 
-    def _call_for(self, msg: Message, name: str, now: float,
+    def _call_for(self, msg: Message, uid: str, name: str, now: float,
                   out: list[TrackerEvent]) -> Call | None:
-        uid = msg.get("Uniqueid")
         call = self.calls.get(uid)
         if call is not None:
-            self._touch(call)
-            self._absorb_chanvars(msg, call)
+            self._seq += 1  # _touch, inline: most events of a call land here
+            call.touched = self._seq
+            if "ChanVariable" in msg.text:
+                self._absorb_chanvars(msg, call)
             return call
-        if uid in self._finished or not uid:
+        if not uid or uid in self._finished:
             return None
         linked = msg.get("Linkedid") or uid
         if linked != uid:
@@ -312,7 +322,10 @@ class CallTracker:
 
     def _inbound(self, msg: Message, call: Call | None) -> bool:
         """Whether ``msg`` is about the inbound channel itself (not one of its legs)."""
-        return call is not None and msg.get("Uniqueid") == call.uniqueid
+        if call is None:
+            return False
+        uid = self._uid if msg is self._msg else msg.get("Uniqueid")
+        return uid == call.uniqueid
 
     def _refresh_caller(self, msg: Message, call: Call) -> None:
         if msg.event == "NewCallerid" and self._inbound(msg, call):

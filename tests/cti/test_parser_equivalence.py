@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cti.protocol import AmiParser, Message
+from cti.replay import load_trace
 from cti.tracker import DEFAULT_VARIABLES, CallTracker
 from tests.conftest import TRACES
 from tests.cti.helpers import OPERATORS
@@ -49,24 +51,40 @@ def assert_same(data: bytes, cuts: list[int], **kw: object) -> list[list[tuple[s
     return got
 
 
+def sub(old: bytes, new: bytes, most: int = 5) -> Callable[[bytes, random.Random], bytes]:
+    """Replace up to ``most`` occurrences of ``old``, picked at random."""
+    def damage(data: bytes, rnd: random.Random) -> bytes:
+        spots, i = [], data.find(old)
+        while i >= 0:
+            spots.append(i)
+            i = data.find(old, i + len(old))
+        chosen = sorted(rnd.sample(spots, min(len(spots), rnd.randint(1, most))))
+        out, last = [], 0
+        for i in chosen:
+            out += [data[last:i], new]
+            last = i + len(old)
+        return b"".join([*out, data[last:]])
+    return damage
+
+
 DAMAGE = [
-    lambda d, r: d.replace(b"\r\n", b"\n", r.randint(1, 40)),  # bare line feeds, then CRLF
-    lambda d, r: d.replace(b"\r\n\r\n", b"\r\n\r\n\r\n", r.randint(1, 5)),  # extra blank lines
-    lambda d, r: d.replace(b"\r\n\r\nEvent: Newexten", b"\r\n\r\n\nEvent: Newexten", 2),
-    lambda d, r: d.replace(b"Uniqueid: ", b"Uniqueid:\r", 3),  # stray carriage returns
-    lambda d, r: d.replace(b"\r\nPrivilege: ", b"\r\nActionID: x-1\r\nPrivilege: ", 4),
-    lambda d, r: d.replace(b"\r\n\r\nEvent: Newstate",
-                           b"\r\n\r\nResponse: Success\r\nActionID: 7\r\n\r\nEvent: Newstate", 2),
-    lambda d, r: d.replace(b"Channel: ", b"Channel: \xff\xfe", 3),  # not UTF-8
-    lambda d, r: d.replace(b"\r\nContext: ", b"\r\nno colon here\r\nContext: ", 5),
-    lambda d, r: d.replace(b"\r\nVariable: ", b"\r\nVariable:", 6),  # irregular VarSets
-    lambda d, r: d.replace(b"\r\n\r\nEvent: Newexten",
-                           b"\r\n\r\nEvent: Hangup\r\n\r\nEvent: Newexten", 2),  # header-less
-    lambda d, r: d.replace(b"Linkedid: ", b"Linkedid: " + b"x" * 700, 2),  # long lines
-    lambda d, r: d.replace(b"\r\n", b"\r\r\n", 3),
-    lambda d, r: d.replace(b"Event: VarSet\r\n", b"Event: VarSet\r\nVariable: QUEUE\r\n", 3),
-    lambda d, r: d.replace(b"\r\nValue: ", b"\r\n\r\nEvent: VarSet\r\nValue: ", 3),  # last line
-    lambda d, r: d.replace(b"Event: VarSet\r\n", b"Event: VarSet\r\nActionID: 9\r\n", 5),
+    sub(b"\r\n", b"\n", 40),  # bare line feeds, then CRLF
+    sub(b"\r\n\r\n", b"\r\n\r\n\r\n"),  # extra blank lines
+    sub(b"\r\n\r\nEvent: Newexten", b"\r\n\r\n\nEvent: Newexten", 2),
+    sub(b"Uniqueid: ", b"Uniqueid:\r", 3),  # stray carriage returns
+    sub(b"\r\nPrivilege: ", b"\r\nActionID: x-1\r\nPrivilege: ", 8),
+    sub(b"\r\nUniqueid: ", b"\r\nActionID: x-2\r\nUniqueid: ", 8),
+    sub(b"\r\n\r\nEvent: Newstate",
+        b"\r\n\r\nResponse: Success\r\nActionID: 7\r\n\r\nEvent: Newstate", 2),
+    sub(b"Channel: ", b"Channel: \xff\xfe", 3),  # not UTF-8
+    sub(b"\r\nContext: ", b"\r\nno colon here\r\nContext: "),
+    sub(b"\r\nVariable: ", b"\r\nVariable:", 6),  # irregular VarSets
+    sub(b"\r\n\r\nEvent: Newexten", b"\r\n\r\nEvent: Hangup\r\n\r\nEvent: Newexten", 2),
+    sub(b"Linkedid: ", b"Linkedid: " + b"x" * 700, 2),  # long lines
+    sub(b"\r\n", b"\r\r\n", 3),
+    sub(b"Event: VarSet\r\n", b"Event: VarSet\r\nVariable: QUEUE\r\n", 3),
+    sub(b"\r\nValue: ", b"\r\n\r\nEvent: VarSet\r\nValue: ", 3),  # Variable: last line
+    sub(b"Event: VarSet\r\n", b"Event: VarSet\r\nActionID: 9\r\n", 5),
     lambda d, r: b"\r\n" * r.randint(1, 3) + d,  # blank lines before the banner
     lambda d, r: b"\n" + d,
 ]
@@ -147,6 +165,11 @@ def test_unwanted_event_with_an_action_id_is_kept() -> None:
     parser = AmiParser(expect_banner=False, events={"Hangup"})
     msgs = parser.feed(data)
     assert [m.event for m in msgs] == ["CoreShowChannel", "Hangup"] and parser.skipped == 1
+    # Right after a wanted event with an ActionID (the search for the next one goes on).
+    data = (b"Event: Hangup\r\nActionID: a-0\r\nUniqueid: 3\r\n\r\n"
+            b"Event: QueueEntry\r\nActionID: a-1\r\n\r\nEvent: Newexten\r\nX: 1\r\n\r\n")
+    msgs = AmiParser(expect_banner=False, events={"Hangup"}).feed(data)
+    assert [m.event for m in msgs] == ["Hangup", "QueueEntry"]
 
 
 def test_varset_filter_reads_the_first_variable_header() -> None:
@@ -185,3 +208,36 @@ def test_oversized_crlf_message_resyncs_and_counts_like_the_simple_parser() -> N
         got = assert_same(data, list(range(step, len(data), step)), max_message=1000,
                           expect_banner=False)
         assert [t for batch in got for t, _ in batch] == ["Event: A\nB: 1", "Event: C\nD: 1"]
+
+
+def test_a_clean_event_stream_never_takes_the_slow_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events only, OriginateResponses with ActionIDs among them: all sorted in C."""
+    def slow(*args: object) -> None:
+        raise AssertionError("the per-part path was taken")
+
+    data = b"".join(e.raw for s in SCENARIOS for e in load_trace(TRACES / s))
+    assert b"Event: OriginateResponse\r\n" in data and b"\nActionID: " in data
+    monkeypatch.setattr(AmiParser, "_part", slow)
+    parser = AmiParser(expect_banner=False, events=EVENTS, variables=DEFAULT_VARIABLES)
+    msgs = [m for i in range(0, len(data), 4096) for m in parser.feed(data[i:i + 4096])]
+    assert msgs and parser.skipped > len(msgs)
+
+
+@example(["A: x", "\n", "B: y", "\n", "A: z"], "A")
+@example(["Response: Success", "\n", "A: 1"], "Response")
+@given(st.lists(st.sampled_from(["A", "B", ":", " ", ": ", "\n", "Event", "Event: ", "A: ", "x",
+                                 "é"]), max_size=30),
+       st.sampled_from(["A", "B", "Event", "A:", "A B", "x", "A: B", "", "\nA"]))
+def test_message_get_equals_the_plain_lookup(pieces: list[str], key: str) -> None:
+    text = "".join(pieces)
+    msg = Message(text)
+    if msg.irregular:
+        want = msg.headers.get(key, "")
+    elif text.startswith(key + ": "):
+        want = text[len(key) + 2:].split("\n", 1)[0]
+    else:
+        i = text.find("\n" + key + ": ")
+        want = "" if i < 0 else text[i + len(key) + 3:].split("\n", 1)[0]
+    assert msg.get(key) == want
+    assert msg.event == (text[7:].split("\n", 1)[0] if text.startswith("Event: ")
+                         else msg.get("Event"))
