@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 BANNER_PREFIX = b"Asterisk Call Manager"
 DEFAULT_MAX_MESSAGE = 1024 * 1024
 _SEP = b"\r\n\r\n"
+_WINDOW = 65536  # bytes parsed at a time: the buffer and its parts stay in the CPU cache
 _ACTION_ID = b"\nActionID: "
 _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage return
 
@@ -234,6 +235,9 @@ class AmiParser:
         self.variables = frozenset(variables) if variables is not None else None
         self._var_bytes = (frozenset(v.encode() for v in self.variables)
                            if self.variables is not None else frozenset())
+        self._var_empty = b"" in self._var_bytes
+        # A wanted name with U+FFFD in it could match a replaced byte: decode such VarSets.
+        self._var_raw = not any("\ufffd" in v for v in self.variables or ())
         self._prefixes = tuple(b"Event: " + name + b"\r\n" for name in sorted(self.wanted or ()))
         self.skipped = 0
         self.banner: str | None = None
@@ -257,6 +261,11 @@ class AmiParser:
 
     def feed(self, data: bytes) -> list[Message]:
         """Consume ``data``; return the messages it completed (possibly none)."""
+        if len(data) > _WINDOW:  # a big read in cache-sized windows: several passes each
+            out: list[Message] = []
+            for i in range(0, len(data), _WINDOW):
+                out += self.feed(data[i:i + _WINDOW])
+            return out
         if not self._crlf:
             return self._feed_normalised(data)
         buf = self._buf
@@ -341,15 +350,19 @@ class AmiParser:
 
     def _varset_wanted(self, part: bytes) -> bool | None:
         """Whether a VarSet's ``Variable`` is wanted, read from the raw bytes exactly as
-        ``Message.get`` would read it; None when the headers are irregular (the decoded
-        message then decides)."""
-        if part.count(b": ") < part.count(b"\n") + 1:
+        ``Message.get`` would read it; None when that is not certain (the decoded message
+        then decides). With one ``Variable`` in the whole message, the find-based and the
+        dict-based lookups of ``Message.get`` both read that line."""
+        count = part.count(b"Variable")
+        if not count:
+            return self._var_empty  # no Variable header at all: get() gives ""
+        if count > 1 or not self._var_raw:
             return None
-        i = part.find(b"\nVariable: ")
-        if i < 0:
-            return b"" in self._var_bytes
-        j = part.find(b"\r\n", i + 11)
-        return (part[i + 11:] if j < 0 else part[i + 11:j]) in self._var_bytes
+        i = part.find(b"Variable")  # the only one: is it a "Variable: " line?
+        if i < 1 or not part.startswith(b"\nVariable: ", i - 1):
+            return None
+        j = part.find(b"\r\n", i + 10)
+        return (part[i + 10:] if j < 0 else part[i + 10:j]) in self._var_bytes
 
     def _take_banner_crlf(self) -> bool:
         buf = self._buf

@@ -130,10 +130,11 @@ def test_fast_parser_equals_the_simple_one(case: tuple[bytes, list[int], dict[st
         logging.disable(logging.NOTSET)
 
 
+@pytest.mark.parametrize("read", [65536, 262144])
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_trace_in_64k_reads_with_the_listeners_filters(scenario: str) -> None:
+def test_every_trace_in_big_reads_with_the_listeners_filters(scenario: str, read: int) -> None:
     data = RAW[scenario] * 3
-    got = assert_same(data, list(range(0, len(data), 65536)), events=EVENTS,
+    got = assert_same(data, list(range(0, len(data), read)), events=EVENTS,
                       variables=DEFAULT_VARIABLES)
     assert sum(map(len, got)) > 0
 
