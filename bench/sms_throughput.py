@@ -1,25 +1,31 @@
-"""SMS throughput: work orders through 1, 2 and 4 emulated modems, outbox on SQLite (and
-PostgreSQL when ONESTOP_PG_URL is set).
+"""SMS throughput: work orders through 1, 2 and 4 emulated modems, the core outbox on SQLite
+and on PostgreSQL side by side.
 
 Each modem takes ``latency`` seconds per SMS, so the physical limit is modems × 60 / latency
 messages a minute; the figure is the ratio measured ÷ limit. 600 orders at 0.05 s per
-message for 1, 2 and 4 modems, then 20 orders at a realistic 3 s on one modem.
-Last line: JSON with modems_1_ratio, modems_2_ratio, modems_4_ratio (SQLite).
+message for 1, 2 and 4 modems, then 20 orders at a realistic 3 s on one modem, on each store.
+PostgreSQL: ``ONESTOP_PG_URL`` (its tables are dropped), else a database of this bench's own
+on the local server ``.ci/pg-start`` starts; ``--skip-pg`` leaves it out.
+Last line: JSON with every figure; modems_1_ratio, modems_2_ratio, modems_4_ratio are SQLite's,
+pg_modems_… PostgreSQL's.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from modem.emulator import ModemEmulator, Settings  # noqa: E402
 from modem.gateway import ModemGateway  # noqa: E402
@@ -33,6 +39,20 @@ from ticketing.store import Store  # noqa: E402
 def order_text(n: int) -> str:
     # one part (≤ 70 UCS-2 characters): the limit counts messages, the modem counts parts
     return f"【工单{n}】维修 1号楼3F305 灯不亮 报修人6123 09:30前接单 回复:接单 {n}"
+
+
+def pg_url() -> str:
+    url = os.environ.get("ONESTOP_PG_URL", "")
+    if url:
+        return url
+    out = subprocess.run([str(ROOT / ".ci" / "pg-start")], check=True, capture_output=True, text=True)
+    server = out.stdout.strip().rsplit("/", 1)[0]
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # our own database: other benches drop theirs' tables
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'onestop_bench_sms'")).first():
+            conn.execute(text("CREATE DATABASE onestop_bench_sms"))
+    admin.dispose()
+    return server + "/onestop_bench_sms"
 
 
 def fresh_store(url: str | None) -> Store:
@@ -89,27 +109,33 @@ def run(db: str, url: str | None, modems: int, orders: int, latency: float) -> d
             "per_minute": round(per_min, 1), "limit": round(limit, 1), "ratio": round(per_min / limit, 3)}
 
 
+CASES = ((1, 600, 0.05), (2, 600, 0.05), (4, 600, 0.05), (1, 20, 3.0))
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--skip-pg", action="store_true", help="SQLite only")
+    args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     dbs: list[tuple[str, str | None]] = [("sqlite", None)]
-    if os.environ.get("ONESTOP_PG_URL"):
-        dbs.append(("postgresql", os.environ["ONESTOP_PG_URL"]))
-    rows = []
+    if not args.skip_pg:
+        dbs.append(("postgresql", pg_url()))
+    results: dict[tuple[str, int, int, float], dict[str, float]] = {}
     for db, url in dbs:
-        for modems in (1, 2, 4):
-            rows.append(run(db, url, modems, 600, 0.05))
-        rows.append(run(db, url, 1, 20, 3.0))
-    print(f"{'db':<11}{'modems':>7}{'orders':>7}{'latency':>9}{'elapsed s':>10}{'msg/min':>9}{'limit':>8}{'ratio':>7}")
-    for r in rows:
-        print(f"{r['db']:<11}{r['modems']:>7}{r['orders']:>7}{r['latency_s']:>9}{r['elapsed_s']:>10}"
-              f"{r['per_minute']:>9}{r['limit']:>8}{r['ratio']:>7}")
-    fast = {r["modems"]: r["ratio"] for r in rows if r["db"] == "sqlite" and r["latency_s"] == 0.05}
-    figures = {f"modems_{m}_ratio": fast[m] for m in (1, 2, 4)}
-    slow = [r for r in rows if r["db"] == "sqlite" and r["latency_s"] == 3.0][0]
-    figures["modems_1_3s_ratio"] = slow["ratio"]
-    for r in rows:
-        if r["db"] == "postgresql" and r["latency_s"] == 0.05:
-            figures[f"pg_modems_{r['modems']}_ratio"] = r["ratio"]
+        for modems, orders, latency in CASES:
+            results[(db, modems, orders, latency)] = run(db, url, modems, orders, latency)
+    names = [db for db, _ in dbs]
+    print(f"{'modems':>6}{'orders':>7}{'latency':>9}{'limit/min':>10}"
+          + "".join(f"{db + ' msg/min':>20}{'ratio':>7}" for db in names))
+    figures: dict[str, float] = {}
+    for modems, orders, latency in CASES:
+        cells = [results[(db, modems, orders, latency)] for db in names]
+        print(f"{modems:>6}{orders:>7}{latency:>8}s{cells[0]['limit']:>10}"
+              + "".join(f"{c['per_minute']:>20}{c['ratio']:>7}" for c in cells))
+        for db, c in zip(names, cells, strict=True):
+            key = f"{'pg_' if db == 'postgresql' else ''}modems_{modems}{'_3s' if latency == 3.0 else ''}"
+            figures[key + "_ratio"] = c["ratio"]
+            figures[key + "_per_minute"] = c["per_minute"]
     print(json.dumps(figures))
 
 

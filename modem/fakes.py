@@ -73,6 +73,9 @@ class FakeOutbox:
                     return r.id
         return None
 
+    def mark_delivered_many(self, modem: str, reports: list[tuple[int, str, bool]]) -> list[int | None]:
+        return [self.mark_delivered(modem, reference, number, ok) for reference, number, ok in reports]
+
     def by_status(self, status: str) -> list[FakeRow]:
         return [r for r in self.rows.values() if r.status == status]
 

@@ -36,6 +36,9 @@ class SmsOutbox(Protocol):
 
     def mark_delivered(self, modem: str, reference: int, number: str, ok: bool) -> int | None: ...
 
+    # Optional: ``mark_delivered_many(modem, [(reference, number, ok), …]) -> [id | None, …]``,
+    # the same in one transaction; the sender uses it when the outbox has it.
+
 
 class InboundHandler(Protocol):
     """``TicketService.handle_inbound_sms``: stores the message, acts if the sender may, queues

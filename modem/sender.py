@@ -98,6 +98,15 @@ class _InFlight:
 
 
 @dataclass
+class _Delivery:
+    """One sent message awaiting its parts' reports; shared by every part's reference."""
+
+    sms_id: int
+    waiting: set[int]
+    reports: list[DeliveryReport] = field(default_factory=list)  # parts' stored reports, acked with the last
+
+
+@dataclass
 class _Lane:
     gateway: ModemGateway
     rate: RateLimit
@@ -123,10 +132,14 @@ class SmsSender:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._parts: dict[tuple[str, int], tuple[int, set[int]]] = {}
+        self._parts: dict[tuple[str, int], _Delivery] = {}
         self._parts_lock = threading.Lock()
         self._parked: list[tuple[DeliveryReport, float]] = []
         self.park_s = 5.0
+        # whole messages' reports, applied to the outbox together: one transaction per batch
+        self._ready: list[tuple[DeliveryReport, _Delivery | None]] = []
+        self._ready_since = 0.0
+        self.report_batch, self.report_batch_s = 64, 0.25
         self.stats = {"sent": 0, "failed": 0, "retried": 0, "held": 0, "received": 0, "reports": 0}
 
     def start(self) -> SmsSender:
@@ -241,10 +254,10 @@ class SmsSender:
         self.outbox.mark_sent(item.row.id, list(result.references), result.parts or len(result.references))
         self.stats["sent"] += 1
         if refs:
-            waiting = set(refs)  # one set shared by every part: delivered when it is empty
+            delivery = _Delivery(item.row.id, set(refs))  # delivered when every part is
             with self._parts_lock:
                 for r in refs:
-                    self._parts[(lane.gateway.name, r)] = (item.row.id, waiting)
+                    self._parts[(lane.gateway.name, r)] = delivery
 
     def _failed(self, row: OutgoingSms, error: str, retry: bool) -> None:
         status = self.outbox.mark_failed(row.id, error, retry)
@@ -256,13 +269,20 @@ class SmsSender:
     def _receive_loop(self, lane: _Lane) -> None:
         gw = lane.gateway
         while not self._stop.is_set():
-            gw.activity.wait(self.poll_s)
+            gw.activity.wait(self._receive_wait())
             gw.activity.clear()  # before draining: what arrives from now on sets it again
-            for report in _drain(gw.reports):
-                self._on_report(report)
+            self._on_reports([(r, None) for r in _drain(gw.reports)])
             self._retry_parked()
+            self._apply_reports()
             for sms in _drain(gw.inbound):
                 self._on_inbound(gw, sms)
+        self._apply_reports(force=True)
+
+    def _receive_wait(self) -> float:
+        with self._parts_lock:
+            if not self._ready:
+                return self.poll_s
+            return max(0.0, min(self.poll_s, self._ready_since + self.report_batch_s - time.monotonic()))
 
     def _on_inbound(self, gw: ModemGateway, sms: InboundSms) -> None:
         if self.inbound is None:
@@ -279,42 +299,75 @@ class SmsSender:
         self.stats["received"] += 1
         gw.acknowledge(sms)
 
-    def _on_report(self, report: DeliveryReport, parked_at: float | None = None) -> None:
-        """A part's report: the message is delivered when every part is, failed on any failure.
+    def _on_reports(self, reports: list[tuple[DeliveryReport, float | None]]) -> None:
+        """Parts' reports: a message is delivered when every part is, failed on any failure.
 
         A report can overtake the bookkeeping of its own send (the modem answers +CMSS, then
         +CDS, before this thread has marked the row sent): an unknown reference is parked
-        briefly, then passed to the outbox as it is (a restart forgot the parts)."""
-        key = (report.modem, report.reference)
+        briefly, then passed to the outbox as it is (a restart forgot the parts). Whole
+        messages' reports wait in ``_ready`` for ``_apply_reports``."""
+        now = time.monotonic()
         with self._parts_lock:
-            entry = self._parts.pop(key, None)
-            if entry is None and (parked_at is None or time.monotonic() - parked_at < self.park_s):
-                self._parked.append((report, parked_at or time.monotonic()))
+            for report, parked_at in reports:
+                entry = self._parts.pop((report.modem, report.reference), None)
+                if entry is None and (parked_at is None or now - parked_at < self.park_s):
+                    self._parked.append((report, parked_at or now))
+                    continue
+                if entry is not None and report.ok:
+                    entry.waiting.discard(report.reference)
+                    if entry.waiting:
+                        entry.reports.append(report)  # more parts to come
+                        continue
+                if not self._ready:
+                    self._ready_since = now
+                if report.stored is not None:
+                    self._ready_since = 0.0  # it takes SIM space (+CDSI): apply at once
+                self._ready.append((report, entry))
+
+    def _apply_reports(self, force: bool = False) -> None:
+        """One outbox transaction for the reports of a batch; then (only then) their stored
+        copies (+CDSI) are deleted. Not recorded: kept on the SIM, offered again."""
+        with self._parts_lock:
+            due = self._ready and (force or len(self._ready) >= self.report_batch
+                                   or time.monotonic() - self._ready_since >= self.report_batch_s)
+            if not due:
                 return
-            if entry is not None and report.ok:
-                entry[1].discard(report.reference)
-                if entry[1]:
-                    return  # more parts to come
-        self.stats["reports"] += 1
-        gw = self._gateways.get(report.modem)
-        try:
-            self.outbox.mark_delivered(report.modem, report.reference, report.number, report.ok)
-        except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
-            log.exception("delivery report %s not recorded", report)
-            if entry is not None:
+            batch, self._ready = self._ready, []
+        by_modem: dict[str, list[tuple[DeliveryReport, _Delivery | None]]] = {}
+        for report, entry in batch:
+            by_modem.setdefault(report.modem, []).append((report, entry))
+        for modem, items in by_modem.items():
+            gw = self._gateways.get(modem)
+            try:
+                _mark_delivered_many(self.outbox, modem, [(r.reference, r.number, r.ok) for r, _ in items])
+            except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
+                log.exception("%d delivery reports from %s not recorded", len(items), modem)
                 with self._parts_lock:
-                    self._parts[key] = entry  # known again when the report comes back
+                    for r, entry in items:
+                        if entry is not None:
+                            self._parts[(modem, r.reference)] = entry  # known again when it comes back
+                for r, _ in items:
+                    if gw is not None:
+                        gw.reject_report(r)  # stored on the SIM: offered again by the next sweep
+                continue
+            self.stats["reports"] += len(items)
             if gw is not None:
-                gw.reject_report(report)  # stored on the SIM: offered again by the next sweep
-            return
-        if gw is not None:
-            gw.acknowledge_report(report)  # applied: its stored copy (+CDSI) may go
+                for r, entry in items:
+                    for applied in (*(entry.reports if entry else ()), r):
+                        gw.acknowledge_report(applied)  # applied: its stored copy (+CDSI) may go
 
     def _retry_parked(self) -> None:
         with self._parts_lock:
             parked, self._parked = self._parked, []
-        for report, since in parked:
-            self._on_report(report, since)
+        if parked:
+            self._on_reports([(report, since) for report, since in parked])
+
+
+def _mark_delivered_many(outbox: SmsOutbox, modem: str, reports: list[tuple[int, str, bool]]) -> list[int | None]:
+    many = getattr(outbox, "mark_delivered_many", None)  # optional: one transaction for the batch
+    if many is not None:
+        return list(many(modem, reports))
+    return [outbox.mark_delivered(modem, reference, number, ok) for reference, number, ok in reports]
 
 
 def _drain(q: Queue[T]) -> list[T]:

@@ -81,11 +81,11 @@ class _FlakyOutbox(FakeOutbox):
         super().__init__()
         self.fail_times = fail_times
 
-    def mark_delivered(self, modem: str, reference: int, number: str, ok: bool) -> int | None:
+    def mark_delivered_many(self, modem: str, reports: list[tuple[int, str, bool]]) -> list[int | None]:
         if self.fail_times > 0:
             self.fail_times -= 1
             raise RuntimeError("store unavailable")
-        return super().mark_delivered(modem, reference, number, ok)
+        return super().mark_delivered_many(modem, reports)
 
 
 def test_report_stays_on_the_sim_until_applied(make_emulator: Emu, make_gateway: Gw,
