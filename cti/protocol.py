@@ -44,14 +44,15 @@ class Message:
 
     __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
 
-    def __init__(self, text: str, size: int = 0) -> None:
+    def __init__(self, text: str, size: int = 0, lines: int = 0) -> None:
+        """``lines``: the number of lines if the caller knows it (the parser does)."""
         self.text = text
         self.size = size or len(text)
         self._headers: dict[str, str] | None = None
         self._dups: dict[str, list[str]] | None = None
         self.bad_lines: Sequence[str] = ()  # _parse gives an irregular message its list
         # A line without ":" (or "Key:Value" without the space) makes the fast lookups unsafe.
-        self.irregular = text.count(": ") < text.count("\n") + 1
+        self.irregular = text.count(": ") < (lines or text.count("\n") + 1)
         if self.irregular:
             self._parse()
         #: The event name, "" for a response (read once: every consumer asks for it).
@@ -321,7 +322,8 @@ class AmiParser:
                 varset = wanted is None  # irregular headers: decide on the decoded message
             data = part.replace(b"\r\n", b"\n")
             try:
-                msg = Message(data.decode("utf-8"), len(data))
+                # Every "\n" was a "\r\n" (no bare line feed in this mode): lines for free.
+                msg = Message(data.decode("utf-8"), len(data), len(part) - len(data) + 1)
             except UnicodeDecodeError:
                 slow = self._message(data, varset)  # logs, replaces, counts
                 if slow is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -251,25 +251,31 @@ class CallTracker:
                                 "QueueCallerLeave", "QueueCallerAbandon", "AgentCalled",
                                 "AgentConnect", "AgentComplete", "Hold", "Unhold", "Hangup"}
         self.wanted_events = frozenset(self._channel_events | set(self._handlers))
+        # One lookup per event: (does it name a channel, its handler).
+        self._routes: dict[str, tuple[bool, Callable[[Message, Call | None, list[TrackerEvent]],
+                                                      None] | None]] = {
+            name: (name in self._channel_events, self._handlers.get(name))
+            for name in self.wanted_events}
 
     # --- the entry point -------------------------------------------------------------
 
     def handle(self, msg: Message, now: float) -> list[TrackerEvent]:
         """Apply one AMI message received at ``now`` (epoch seconds)."""
         name = msg.event
-        if name not in self.wanted_events:
+        route = self._routes.get(name)
+        if route is None:
             return []
         if name == "VarSet" and msg.get("Variable") not in self.variables:
             return []  # most VarSets are Asterisk's own bookkeeping (BRIDGEPEER, QUEUEWAIT…)
         self._now = now
         out: list[TrackerEvent] = []
-        if name in self._channel_events:
+        channel, handler = route
+        if channel:
             uid = msg.get("Uniqueid")
             self._msg, self._uid = msg, uid  # _inbound asks again: answer from here
             call = self._call_for(msg, uid, name, now, out)
         else:
             call = None
-        handler = self._handlers.get(name)
         if handler is not None:
             handler(msg, call, out)
         elif call is not None and name == "NewCallerid":
