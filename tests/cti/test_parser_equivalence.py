@@ -85,6 +85,10 @@ DAMAGE = [
     sub(b"Event: VarSet\r\n", b"Event: VarSet\r\nVariable: QUEUE\r\n", 3),
     sub(b"\r\nValue: ", b"\r\n\r\nEvent: VarSet\r\nValue: ", 3),  # Variable: last line
     sub(b"Event: VarSet\r\n", b"Event: VarSet\r\nActionID: 9\r\n", 5),
+    sub(b"\r\n\r\nEvent: Newstate", b"\r\n\r\nEvent:Newstate", 2),  # not quite events
+    sub(b"\r\n\r\nEvent: Newexten", b"\r\n\r\nEvent:!Newexten", 2),
+    sub(b"\r\n\r\nEvent: DialEnd", b"\r\n\r\nEvent: ", 2),
+    sub(b"\r\n\r\nEvent: DialBegin", b"\r\n\r\nEvent:\tDialBegin", 2),
     lambda d, r: b"\r\n" * r.randint(1, 3) + d,  # blank lines before the banner
     lambda d, r: b"\n" + d,
 ]
