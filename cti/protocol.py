@@ -236,7 +236,6 @@ class AmiParser:
         self.variables = frozenset(variables) if variables is not None else None
         self._var_bytes = (frozenset(v.encode() for v in self.variables)
                            if self.variables is not None else frozenset())
-        self._var_empty = b"" in self._var_bytes
         # A wanted name with U+FFFD in it could match a replaced byte: decode such VarSets.
         self._var_raw = not any("\ufffd" in v for v in self.variables or ())
         self._prefixes = tuple(b"Event: " + name + b"\r\n" for name in sorted(self.wanted or ()))
@@ -310,18 +309,25 @@ class AmiParser:
         # Every part is an event under the size limit (so the blank lines are single), and
         # every event carrying an ActionID is wanted by name: sort them by name in C.
         flagged = unwanted_vars = 0
-        check_var = self.variables is not None
+        check_var, raw_var, var_bytes = self.variables is not None, self._var_raw, self._var_bytes
         any_aid = check_var and raw.find(_ACTION_ID, 0, region) >= 0
         for part in compress(parts, map(bytes.startswith, parts, repeat(self._prefixes))):
             flagged += 1
             varset = False
-            if check_var and part.startswith(b"Event: VarSet\r\n") and not (
-                    any_aid and _ACTION_ID in part):
-                wanted = self._varset_wanted(part)
-                if wanted is False:
+            if check_var and part.startswith(b"Event: VarSet\r\n"):
+                # Asterisk puts Variable near the end: find it from there. With no other
+                # "Variable" before it, it is what Message.get reads (by find or by dict).
+                i = part.rfind(b"\nVariable: ")
+                keep: bool | None = None  # None: decide on the decoded message
+                if raw_var and i >= 0 and part.find(b"Variable", 0, i) < 0:
+                    j = part.find(b"\r\n", i + 11)
+                    keep = (part[i + 11:] if j < 0 else part[i + 11:j]) in var_bytes
+                if keep is not True and any_aid and _ACTION_ID in part:
+                    keep = True  # an event carrying an ActionID is kept whatever it is
+                if keep is False:
                     unwanted_vars += 1
                     continue
-                varset = wanted is None  # irregular headers: decide on the decoded message
+                varset = keep is None
             data = part.replace(b"\r\n", b"\n")
             try:
                 # Every "\n" was a "\r\n" (no bare line feed in this mode): lines for free.
@@ -351,22 +357,6 @@ class AmiParser:
                 return False
             at = raw.find(_ACTION_ID, raw.find(_SEP, at, region), region)
         return True
-
-    def _varset_wanted(self, part: bytes) -> bool | None:
-        """Whether a VarSet's ``Variable`` is wanted, read from the raw bytes exactly as
-        ``Message.get`` would read it; None when that is not certain (the decoded message
-        then decides). With one ``Variable`` in the whole message, the find-based and the
-        dict-based lookups of ``Message.get`` both read that line."""
-        count = part.count(b"Variable")
-        if not count:
-            return self._var_empty  # no Variable header at all: get() gives ""
-        if count > 1 or not self._var_raw:
-            return None
-        i = part.find(b"Variable")  # the only one: is it a "Variable: " line?
-        if i < 1 or not part.startswith(b"\nVariable: ", i - 1):
-            return None
-        j = part.find(b"\r\n", i + 10)
-        return (part[i + 10:] if j < 0 else part[i + 10:j]) in self._var_bytes
 
     def _take_banner_crlf(self) -> bool:
         buf = self._buf

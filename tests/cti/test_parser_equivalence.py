@@ -189,6 +189,14 @@ def test_varset_filter_reads_the_first_variable_header() -> None:
     assert parser.skipped == 2 and parser.messages == 2
 
 
+def test_varset_filter_with_a_replacement_character_in_a_name() -> None:
+    """A wanted name with U+FFFD matches a byte that is not UTF-8: decided after decoding."""
+    data = b"Event: VarSet\r\nUniqueid: 1\r\nVariable: BAD\xff\r\nValue: 1\r\n\r\n"
+    for read in (1, 7, len(data)):
+        assert assert_same(data, list(range(read, len(data), read)), expect_banner=False,
+                           events={"VarSet"}, variables={"BAD\ufffd"})[-1] != []
+
+
 def test_header_less_event_is_skipped_under_a_filter() -> None:
     parser = AmiParser(expect_banner=False, events={"Hangup"})
     assert parser.feed(b"Event: Hangup\r\n\r\nEvent: Hangup\r\nUniqueid: 1\r\n\r\n") == [
