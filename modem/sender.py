@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -188,11 +188,13 @@ class SmsSender:
                 if lane.inflight:
                     return
                 self._stop.wait(wait)
-            rows = self.outbox.claim(gw.name, 1)
+            # every free slot in one claim (one at a time under a rate limit)
+            rows = self.outbox.claim(gw.name, 1 if lane.rate.interval else self.depth - len(lane.inflight))
             if not rows:
                 return
-            lane.rate.take()
-            self._submit(lane, rows[0])
+            for row in rows:
+                lane.rate.take()
+                self._submit(lane, row)
 
     def _submit(self, lane: _Lane, row: OutgoingSms, check_stored: bool = False) -> None:
         try:
@@ -250,14 +252,32 @@ class SmsSender:
                 self._failed(item.row, f"modem {lane.gateway.name} gone mid-send; may be sent twice", True)
 
     def _sent(self, lane: _Lane, item: _InFlight, result: SendResult) -> None:
+        """Record it sent; when the lane has room, lease the next rows in the same transaction
+        (``sent_and_claim``, if the outbox has it): one commit per message."""
         refs = [r for r in result.references if r >= 0]
-        self.outbox.mark_sent(item.row.id, list(result.references), result.parts or len(result.references))
+        references, parts = list(result.references), result.parts or len(result.references)
+        want = self._room(lane)
+        combined = getattr(self.outbox, "sent_and_claim", None)
+        rows: Sequence[OutgoingSms] = []
+        if want and combined is not None:
+            rows = combined(item.row.id, references, parts, lane.gateway.name, want)
+        else:
+            self.outbox.mark_sent(item.row.id, references, parts)
         self.stats["sent"] += 1
         if refs:
             delivery = _Delivery(item.row.id, set(refs))  # delivered when every part is
             with self._parts_lock:
                 for r in refs:
                     self._parts[(lane.gateway.name, r)] = delivery
+        for row in rows:
+            lane.rate.take()
+            self._submit(lane, row)
+
+    def _room(self, lane: _Lane) -> int:
+        """Rows the lane can start now without waiting."""
+        if self._stop.is_set() or not lane.gateway.connected or lane.rate.wait_s() > 0:
+            return 0
+        return 1 if lane.rate.interval else max(0, self.depth - len(lane.inflight))
 
     def _failed(self, row: OutgoingSms, error: str, retry: bool) -> None:
         status = self.outbox.mark_failed(row.id, error, retry)
