@@ -302,7 +302,7 @@ class AmiParser:
                 # Every part starts with "Event: " iff all lie in ["Event: ", "Event:!"):
                 # two C loops of comparisons instead of one call per part.
                 or min(parts) < b"Event: " or max(parts) >= b"Event:!"
-                or not self._action_ids_named(raw, region)):
+                or (aid := self._action_ids_named(raw, region)) is None):
             for part in parts:  # responses, stray lines, no filter: one part at a time
                 self._part(part.replace(b"\r\n", b"\n"), out)
             return out
@@ -310,7 +310,7 @@ class AmiParser:
         # every event carrying an ActionID is wanted by name: sort them by name in C.
         flagged = unwanted_vars = 0
         check_var, raw_var, var_bytes = self.variables is not None, self._var_raw, self._var_bytes
-        any_aid = check_var and raw.find(_ACTION_ID, 0, region) >= 0
+        any_aid = check_var and aid  # a VarSet carries an ActionID: look at each one
         for part in compress(parts, map(bytes.startswith, parts, repeat(self._prefixes))):
             flagged += 1
             varset = False
@@ -347,16 +347,19 @@ class AmiParser:
         self.skipped += n - flagged + unwanted_vars
         return out
 
-    def _action_ids_named(self, raw: bytes, region: int) -> bool:
-        """Whether every event carrying an ActionID in ``raw[:region]`` is wanted by name
-        anyway (``OriginateResponse``); an unwanted one (a list item) needs the slow way."""
+    def _action_ids_named(self, raw: bytes, region: int) -> bool | None:
+        """None if an event carrying an ActionID in ``raw[:region]`` is not wanted by name
+        (a list item: the slow way keeps it); else whether a VarSet carries one."""
+        varset = False
         at = raw.find(_ACTION_ID, 0, region)
         while at >= 0:
             start = raw.rfind(_SEP, 0, at)
-            if not raw.startswith(self._prefixes, start + 4 if start >= 0 else 0):
-                return False
+            start = start + 4 if start >= 0 else 0
+            if not raw.startswith(self._prefixes, start):
+                return None
+            varset = varset or raw.startswith(b"Event: VarSet\r\n", start)
             at = raw.find(_ACTION_ID, raw.find(_SEP, at, region), region)
-        return True
+        return varset
 
     def _take_banner_crlf(self) -> bool:
         buf = self._buf

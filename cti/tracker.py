@@ -296,13 +296,13 @@ class CallTracker:
             if "ChanVariable" in msg.text:
                 self._absorb_chanvars(msg, call)
             return call
-        if not uid or uid in self._finished:
-            return None
+        if not uid or uid in self._finished or name == "Hangup":
+            return None  # a Hangup counts only for the inbound channel, which is tracked
         linked = msg.get("Linkedid") or uid
         if linked != uid:
             owner = self._by_linkedid.get(linked)
             return self.calls.get(owner) if owner else None  # a leg of a tracked call
-        if name == "Hangup" or not self._is_hotline(msg.get("Context"), msg.get("Exten")):
+        if not self._is_hotline(msg.get("Context"), msg.get("Exten")):
             return None
         return self._start(uid, linked, msg, now, out)
 
