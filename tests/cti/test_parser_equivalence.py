@@ -12,7 +12,9 @@ over the size limit), with and without the event and VarSet filters.
 from __future__ import annotations
 
 import logging
+import operator
 import random
+import re
 from collections.abc import Callable
 
 import pytest
@@ -21,9 +23,9 @@ from hypothesis import strategies as st
 
 from cti.protocol import AmiParser, Message
 from cti.replay import load_trace
-from cti.tracker import DEFAULT_VARIABLES, CallTracker
+from cti.tracker import DEFAULT_VARIABLES, CallFinished, CallTracker
 from tests.conftest import TRACES
-from tests.cti.helpers import OPERATORS
+from tests.cti.helpers import KEYS, OPERATORS, expected
 from tests.cti.reference_parser import SimpleAmiParser
 
 SCENARIOS = sorted(p.name for p in TRACES.iterdir() if (p / "ami.raw").exists())
@@ -254,3 +256,34 @@ def test_message_get_equals_the_plain_lookup(pieces: list[str], key: str) -> Non
     assert msg.get(key) == want
     assert msg.event == (text[7:].split("\n", 1)[0] if text.startswith("Event: ")
                          else msg.get("Event"))
+
+
+def test_interleaved_copies_of_every_trace_through_the_listeners_path() -> None:
+    """Copies of every trace with their own ids, interleaved by recorded time (the bench's
+    stream, smaller), cut into 256 KiB reads, filtered parser → tracker: every copy's calls
+    come out as its calls.jsonl says, and nothing the filters skip was needed."""
+    uid = re.compile(rb"\b(\d{10})\.(\d+)\b")
+    events: list[tuple[float, int, bytes]] = []
+    wanted: list[dict[str, object]] = []
+    for copy, (scenario, offset) in enumerate((s, o) for o in (0.0, 0.7, 1.9) for s in SCENARIOS):
+        ids: dict[bytes, bytes] = {}
+
+        def renumber(m: re.Match[bytes], ids: dict[bytes, bytes] = ids,
+                     copy: int = copy) -> bytes:
+            return ids.setdefault(m.group(0), b"%d.%d" % (1900000000 + copy, len(ids) + 1))
+
+        for e in load_trace(TRACES / scenario):
+            if not e.raw.startswith(b"Event: FullyBooted"):
+                events.append((e.t + offset, len(events), uid.sub(renumber, e.raw)))
+        for call in expected(scenario):
+            wanted.append({**call, "uniqueid": ids[str(call["uniqueid"]).encode()].decode()})
+    data = b"".join(raw for _, _, raw in sorted(events))
+    tracker = CallTracker(operators=OPERATORS)
+    parser = AmiParser(expect_banner=False, events=tracker.wanted_events | {"OriginateResponse"},
+                       variables=tracker.variables)
+    got = [ev.record.summary() for i in range(0, len(data), 262144)
+           for m in parser.feed(data[i:i + 262144]) for ev in tracker.handle(m, 1.0)
+           if isinstance(ev, CallFinished)]
+    assert parser.messages + parser.skipped == len(events)
+    key = operator.itemgetter("uniqueid")
+    assert sorted(({k: r[k] for k in KEYS} for r in got), key=key) == sorted(wanted, key=key)
