@@ -9,7 +9,10 @@ as fast as each client reads; each client counts messages until it has seen them
 - panoramisk 1.4: ``Manager`` with a ``*`` event callback (asyncio).
 - asterisk-ami 0.1.7: ``AMIClient`` with an event listener on its reader thread; its default
   ``timeout=3`` would kill the reader at the first 3 s pause (LIBRARIES.md), so it gets 60 s,
-  and 64 KiB reads (its best measured setting).
+  and 64 KiB reads (its best measured setting; 1 KiB reads are measured too).
+
+``--runs`` rounds (default 3): each round runs every reader once, in turn, and each reader's
+best round is reported, so a busy moment on the machine cannot favour one reader.
 
 Then the screen-pop latency: 200 concurrent calls paced at 5× the recorded speed, from the
 AMI read (the listener's receive time) to the pop arriving at a desk subscriber of the web's
