@@ -174,8 +174,13 @@ class AmiClient:
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every message received so far has been dispatched."""
-        done = asyncio.get_running_loop().create_future()
-        self.enqueue_call(lambda: done.done() or done.set_result(None))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def mark() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self.enqueue_call(mark)
         await asyncio.wait_for(done, timeout)
 
     def health(self) -> dict[str, Any]:
