@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import queue
 import re
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -185,12 +187,21 @@ class _GuardedComms(SerialComms):
             return
         buf = bytearray()
         try:
+            fd = self.serial.fileno()
             while self.alive:
-                data = self.serial.read(self.serial.in_waiting or 1)
-                if data:
-                    buf.extend(data)
-                    self._drain(buf)
-        except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+                # whatever has arrived, in one read (pyserial's read(n) waits for n bytes, so it
+                # would take a byte, then ask how many more: three system calls per answer)
+                if not select.select([fd], [], [], 0.05)[0]:
+                    continue
+                try:
+                    data = os.read(fd, 4096)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                if not data:  # readable but empty: the device went away (as pyserial reports it)
+                    raise serial.SerialException("device reports readiness to read but returned no data")
+                buf.extend(data)
+                self._drain(buf)
+        except (serial.SerialException, OSError, TypeError, AttributeError, ValueError) as exc:
             self._fatal(exc)
 
     def _drain(self, buf: bytearray) -> None:
