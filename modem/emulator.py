@@ -620,14 +620,18 @@ class ModemEmulator:
             return
         if self._plan_fires(cmd, "before_submit"):
             return
+        mr = self._mr  # from here on the network has it: its report is due after the latency
+        self._mr = (self._mr + 1) % 256
+        if decoded.status_report_requested and self.settings.auto_report and self._session.cnmi[3:4] in ((1,), (2,)):
+            # scheduled now, while the network is busy, not when the answer goes out and the
+            # host is busiest: the emulator shares the host's interpreter, a real modem does not
+            self._schedule_report(mr, decoded.number, self.settings.latency_s)
         if self.settings.latency_s:
             self._lock.release()  # a slow network must not stop test controls
             try:
                 time.sleep(self.settings.latency_s)
             finally:
                 self._lock.acquire()
-        mr = self._mr
-        self._mr = (self._mr + 1) % 256
         self.sent.append(Submitted(decoded.number, decoded.text, decoded.alphabet, mr, decoded.concat,
                                    decoded.status_report_requested, hexpdu, via or cmd, time.monotonic()))
         if stored is not None:
@@ -635,12 +639,10 @@ class ModemEmulator:
         if self._plan_fires(cmd, "after_submit"):
             return
         self._reply(f"+{cmd}: {mr}", "OK")
-        if decoded.status_report_requested and self.settings.auto_report and self._session.cnmi[3:4] in ((1,), (2,)):
-            self._schedule_report(mr, decoded.number)
 
-    def _schedule_report(self, mr: int, number: str) -> None:
+    def _schedule_report(self, mr: int, number: str, after_s: float = 0.0) -> None:
         # one reporter thread, not a thread per report: the emulator shares the host's interpreter
-        self._due_reports.put((time.monotonic() + self.settings.report_delay_s, mr, number,
+        self._due_reports.put((time.monotonic() + after_s + self.settings.report_delay_s, mr, number,
                                self.settings.report_status))
         if self._reporter is None:
             self._reporter = threading.Thread(target=self._report_loop, name=f"modem-emulator-{self.name}-cds",
