@@ -56,6 +56,9 @@ class AgiSettings(Section):
     host: str = "127.0.0.1"
     port: int = 4573
     menu_file: str = ""  # empty: the menu that ships in config/ivr_menu.toml
+    # When the desk is staffed: "calendar" = the business calendar's hours (after them the IVR
+    # offers self-service); "always" = around the clock (a 7×24 desk: never self-service)
+    hours: Literal["calendar", "always"] = "calendar"
     survey_delay_s: float = 24 * 3600.0
     survey_quiet_start: str = "21:00"
     survey_quiet_end: str = "08:00"

@@ -96,7 +96,8 @@ class IvrPart:
         from ivr.app import IvrApp
 
         self.core = core
-        self.app = IvrApp(core.settings, hours=core.calendar, directory=CoreDirectory(core),
+        hours = core.calendar if core.settings.agi.hours == "calendar" else None  # None: always open
+        self.app = IvrApp(core.settings, hours=hours, directory=CoreDirectory(core),
                           self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
                           survey_queue=core.survey_queue, originator=originator,
                           service_types=tuple(core.catalog.types), now=core.clock.now)

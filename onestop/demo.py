@@ -63,6 +63,10 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
     s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
     s.agi.survey_poll_s = 1.0
+    if "hours" not in settings.agi.model_fields_set:
+        # the demo's operators are at their desks whatever the hour, so a newcomer sees pops at
+        # night too; ONESTOP_AGI_HOURS=calendar shows the after-hours self-service instead
+        s.agi.hours = "always"
     if modem_path:
         s.modem.modems = [ModemPort(name="modem1", port=modem_path, max_per_minute=120)]
     if printer_port:

@@ -23,6 +23,7 @@ def _settings(db_url: str, ami_port: int, tmp: str) -> Any:
         "ONESTOP_AMI_OPERATORS": '[{"interface": "Local/101@agents/n", "name": "Operator Li", "login": "li"},'
                                  ' {"interface": "Local/102@agents/n", "name": "Operator Wang", "login": "wang"}]',
         "ONESTOP_AGI_PORT": "0", "ONESTOP_WEB_PORT": "0",
+        "ONESTOP_AGI_HOURS": "always",  # the desk is staffed whatever time the suite runs
     })
 
 
@@ -75,3 +76,19 @@ def test_a_call_pops_on_the_operators_desk_and_lands_in_the_call_log(store: Stor
     assert len(calls) == 1
     assert (calls[0]["uniqueid"], calls[0]["service_type"], calls[0]["outcome"]) == (
         result.uniqueid, "repair", "answered")
+
+
+def test_the_ivr_follows_the_calendar_unless_the_desk_is_always_staffed(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from onestop.app import IvrPart
+    from ticketing.fakes import FixedClock
+
+    night = FixedClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # Monday 23:00 in Shanghai
+    url = str(store.engine.url.render_as_string(hide_password=False))
+    for hours, open_ in (("calendar", False), ("always", True)):
+        settings = _settings(url, 1, str(tmp_path)).model_copy(deep=True)
+        settings.agi.hours = hours
+        core = build_core(settings, clock=night, composer=PlainComposer(), store=store, upgrade=False)
+        hotline = IvrPart(core, None).app.server.routes["ivr"]
+        assert hotline._open() is open_, hours

@@ -47,7 +47,7 @@ def _env(db_url: str, ami_port: int, data_dir: Path) -> dict[str, str]:
         "ONESTOP_DATABASE_URL": db_url, "ONESTOP_DATA_DIR": str(data_dir),
         "ONESTOP_AMI_HOST": "127.0.0.1", "ONESTOP_AMI_PORT": str(ami_port),
         "ONESTOP_AMI_SECRET": DEMO_SECRET, "ONESTOP_AMI_OPERATORS": json.dumps(operators),
-        "ONESTOP_AMI_RECONNECT_MIN_S": "0.2", "ONESTOP_AGI_HOST": "127.0.0.1",
+        "ONESTOP_AMI_RECONNECT_MIN_S": "0.2", "ONESTOP_AGI_HOST": "127.0.0.1", "ONESTOP_AGI_HOURS": "always",
         "ONESTOP_WEB_SECRET_KEY": "two-processes-test-secret-key",  # both desks sign alike
         "PYTHONUNBUFFERED": "1",
     })
