@@ -345,8 +345,9 @@ class SmsSender:
                 self._ready.append((report, entry))
 
     def _apply_reports(self, force: bool = False) -> None:
-        """One outbox transaction for the reports of a batch; then (only then) their stored
-        copies (+CDSI) are deleted. Not recorded: kept on the SIM, offered again."""
+        """The reports of a batch to the outbox (one transaction when it has
+        ``mark_delivered_many``); then, and only then, their stored copies (+CDSI) are deleted.
+        Not recorded: kept on the SIM, offered again."""
         with self._parts_lock:
             due = self._ready and (force or len(self._ready) >= self.report_batch
                                    or time.monotonic() - self._ready_since >= self.report_batch_s)
@@ -357,37 +358,42 @@ class SmsSender:
         for report, entry in batch:
             by_modem.setdefault(report.modem, []).append((report, entry))
         for modem, items in by_modem.items():
+            applied = self._record_reports(modem, [r for r, _ in items])
+            done, undone = items[:applied], items[applied:]
+            self.stats["reports"] += len(done)
             gw = self._gateways.get(modem)
-            try:
-                _mark_delivered_many(self.outbox, modem, [(r.reference, r.number, r.ok) for r, _ in items])
-            except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
-                log.exception("%d delivery reports from %s not recorded", len(items), modem)
-                with self._parts_lock:
-                    for r, entry in items:
-                        if entry is not None:
-                            self._parts[(modem, r.reference)] = entry  # known again when it comes back
-                for r, _ in items:
-                    if gw is not None:
-                        gw.reject_report(r)  # stored on the SIM: offered again by the next sweep
+            with self._parts_lock:
+                for r, entry in undone:
+                    if entry is not None:
+                        self._parts[(modem, r.reference)] = entry  # known again when it comes back
+            if gw is None:
                 continue
-            self.stats["reports"] += len(items)
-            if gw is not None:
-                for r, entry in items:
-                    for applied in (*(entry.reports if entry else ()), r):
-                        gw.acknowledge_report(applied)  # applied: its stored copy (+CDSI) may go
+            for r, _ in undone:
+                gw.reject_report(r)  # stored on the SIM: offered again by the next sweep
+            for r, entry in done:
+                for report in (*(entry.reports if entry else ()), r):
+                    gw.acknowledge_report(report)  # applied: its stored copy (+CDSI) may go
+
+    def _record_reports(self, modem: str, reports: list[DeliveryReport]) -> int:
+        """How many of ``reports`` (from the first) the outbox has recorded."""
+        many = getattr(self.outbox, "mark_delivered_many", None)
+        recorded = 0
+        try:
+            if many is not None:
+                many(modem, [(r.reference, r.number, r.ok) for r in reports])
+                return len(reports)
+            for r in reports:
+                self.outbox.mark_delivered(modem, r.reference, r.number, r.ok)
+                recorded += 1
+        except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
+            log.exception("%d delivery reports from %s not recorded", len(reports) - recorded, modem)
+        return recorded
 
     def _retry_parked(self) -> None:
         with self._parts_lock:
             parked, self._parked = self._parked, []
         if parked:
             self._on_reports([(report, since) for report, since in parked])
-
-
-def _mark_delivered_many(outbox: SmsOutbox, modem: str, reports: list[tuple[int, str, bool]]) -> list[int | None]:
-    many = getattr(outbox, "mark_delivered_many", None)  # optional: one transaction for the batch
-    if many is not None:
-        return list(many(modem, reports))
-    return [outbox.mark_delivered(modem, reference, number, ok) for reference, number, ok in reports]
 
 
 def _drain(q: Queue[T]) -> list[T]:
