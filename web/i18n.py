@@ -9,7 +9,8 @@ LANGUAGES = ("zh-CN", "en")
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
     "app": ("一站式后勤服务中心", "One-stop logistics service center"),
-    "meal_order": ("订餐", "Meal order"), "dishes": ("菜品", "Dishes"), "qty": ("数量", "Qty"),
+    "meal_order": ("订餐", "Meal order"), "meal:breakfast": ("早餐", "Breakfast"),
+    "meal:lunch": ("午餐", "Lunch"), "meal:dinner": ("晚餐", "Dinner"), "dishes": ("菜品", "Dishes"), "qty": ("数量", "Qty"),
     "amount": ("金额", "Amount"), "delivery": ("送达时间", "Delivery"),
     "approval": ("审批", "Approval"), "approval_pending": ("待护士长审批", "Waiting for the ward head"),
     "approval_approved": ("已同意", "Approved"), "approval_rejected": ("不同意", "Rejected"),

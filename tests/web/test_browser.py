@@ -148,3 +148,48 @@ def test_wallboard_counters_change_live(served: Any, browser: Any) -> None:
     shot(page, "wallboard")
     page.goto(server.url + "/stats")
     shot(page, "stats-viewer")
+
+
+def test_a_meal_order_is_keyed_from_the_menu_and_approved_at_the_desk(served: Any, browser: Any) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from ticketing.model import MenuItem, Staff
+
+    deps, server = served
+    with deps.store.session() as s:
+        s.add_all([MenuItem(code="L1", name="宫保鸡丁饭", menu_date=date(2026, 11, 23), meal="lunch",
+                            price=Decimal("18.00"), cutoff="10:00"),
+                   MenuItem(code="B1", name="小米粥", menu_date=date(2026, 11, 23), meal="breakfast",
+                            price=Decimal("3.00"), cutoff="06:30"),  # closed at 09:00: not offered
+                   Staff(code="K001", name="刘师傅", role="worker", skills="meals", phone="13800000009")])
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    # a call whose directory lookup is late: taken first, the update fills the empty fields
+    deps.hub.publish_pop("operator", {"uniqueid": "1795487664.9", "caller_num": "6123", "ivr_choice": "meals",
+                                      "context": None, "context_pending": True})
+    page.wait_for_selector("#pop-body:not([hidden])")
+    page.keyboard.press("Enter")
+    with deps.store.session() as s:
+        ctx = caller_context(s, "6123", deps.clock.now()).as_dict()
+    deps.hub.publish_pop("operator", {"uniqueid": "1795487664.9", "caller_num": "6123", "ivr_choice": "meals",
+                                      "context": ctx, "update": True})
+    page.wait_for_function("document.querySelector('#new-ticket [name=location_code]').value === '10305'")
+    assert page.get_attribute("#pop", "data-state") == "taken"
+    page.wait_for_selector("#meal-fields:not([hidden]) input.qty[data-code=L1]")
+    assert page.locator("#menu-table input.qty").count() == 1  # breakfast is closed
+    page.fill("input.qty[data-code=L1]", "2")
+    page.fill("#new-ticket [name=description]", "3床加餐")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#detail-approval[data-state=pending]")
+    assert "宫保鸡丁饭×2" in page.text_content("#detail-dishes") and "¥36.00" in page.text_content("#detail-dishes")
+    assert page.locator("#act-dispatch").count() == 0  # not before the ward head says yes
+    shot(page, "desk-meal-pending")
+    page.fill("#action-note", "钱护士长")
+    page.click("#act-approve")
+    page.wait_for_selector("#detail-approval[data-state=approved]")
+    page.wait_for_selector("#act-dispatch")
+    tid = int(page.get_attribute("#ticket-table tbody tr.selected", "data-id"))
+    view = deps.service.get(tid)
+    assert view.details["approval"]["by"] == "钱护士长" and view.details["meal"]["total"] == "36.00"
+    assert view.calls == ("1795487664.9",) and view.location_code == "10305"

@@ -33,8 +33,12 @@
 
   function showPop(p) {
     const f = popFacts(p);
+    // The directory's answer for a call the operator already took: show it and fill only
+    // the form's empty fields, never ring again or overwrite what was typed.
+    const taken = lastPop && lastPop.uniqueid === f.uniqueid && $("pop").dataset.state === "taken";
     lastPop = f;
-    $("pop").dataset.state = "ringing";
+    $("pop").dataset.state = taken ? "taken" : "ringing";
+    if (taken) fillForm(f, true);
     $("pop-idle").hidden = true;
     $("pop-body").hidden = false;
     $("pop-number").textContent = f.number || "—";
@@ -52,18 +56,52 @@
     window.__popShownAt = performance.now();
   }
 
+  function fillForm(f, onlyEmpty) {
+    const form = $("new-ticket");
+    const set = (name, value) => {
+      if (value === undefined || (onlyEmpty && (value === "" || form.elements[name].value))) return;
+      form.elements[name].value = value;
+    };
+    set("reporter_phone", f.number);
+    set("reporter_name", f.person);
+    set("location_code", f.location_code);
+    set("call_uniqueid", f.uniqueid);
+    const types = [...form.elements.service_type.options].map((o) => o.value);
+    if (!onlyEmpty && types.includes(f.ivr)) set("service_type", f.ivr);
+  }
+
   function ticketFromPop() {
     if (!lastPop) return;
-    const form = $("new-ticket");
-    const set = (name, value) => { if (value !== undefined) form.elements[name].value = value; };
-    set("reporter_phone", lastPop.number);
-    set("reporter_name", lastPop.person);
-    set("location_code", lastPop.location_code);
-    set("call_uniqueid", lastPop.uniqueid);
-    const types = [...form.elements.service_type.options].map((o) => o.value);
-    if (types.includes(lastPop.ivr)) set("service_type", lastPop.ivr);
+    fillForm(lastPop, false);
+    showTypeFields().catch(() => {});
     $("pop").dataset.state = "taken";
-    form.elements.description.focus();
+    $("new-ticket").elements.description.focus();
+  }
+
+  // --- meal orders and cleaning tasks: their own fields in the new-ticket form -------------
+  async function showTypeFields() {
+    const type = $("new-ticket").elements.service_type.value;
+    $("meal-fields").hidden = type !== "meals";
+    $("cleaning-fields").hidden = type !== "cleaning";
+    if (type !== "meals") return;
+    const dishes = (await api("GET", "/api/menus")).filter((m) => m.open);
+    const rows = dishes.length ? dishes.map((m) => el("tr", {},
+      el("td", {}, t("meal:" + m.meal)), el("td", {}, m.name + (m.diet !== "regular" ? " (" + m.diet + ")" : "")),
+      el("td", {}, "¥" + m.price),
+      el("td", {}, el("input", { type: "number", min: 0, max: 50, value: 0, class: "qty", dataset: { code: m.code, meal: m.meal } }))))
+      : [el("tr", {}, el("td", { class: "muted" }, t("no_dishes")))];
+    $("menu-table").tBodies[0].replaceChildren(...rows);
+  }
+
+  function typeDetails(type) {
+    if (type === "meals") {
+      const items = [...document.querySelectorAll("#menu-table input.qty")]
+        .filter((i) => Number(i.value) > 0).map((i) => ({ code: i.dataset.code, qty: Number(i.value) }));
+      if (!items.length) return {}; // the call first, the dishes later: dispatch waits for them
+      return { meal: { items, delivery_time: $("meal-delivery").value || "" } };
+    }
+    if (type === "cleaning") return { cleaning: { kind: $("cleaning-kind").value, area: $("cleaning-area").value } };
+    return {};
   }
 
   async function createTicket(ev) {
@@ -71,9 +109,12 @@
     const form = $("new-ticket");
     const body = Object.fromEntries(new FormData(form).entries());
     body.source = body.call_uniqueid ? "phone" : "desk";
+    body.details = typeDetails(body.service_type);
     try {
       const tk = await api("POST", "/api/tickets", body);
       form.reset();
+      $("cleaning-area").value = "";
+      showTypeFields().catch(() => {});
       // Leave the form so the shortcuts (D: dispatch) work on the new ticket at once.
       if (form.contains(document.activeElement)) document.activeElement.blur();
       toast(t("ticket") + " #" + tk.id + " · " + t("saved"));
@@ -130,7 +171,8 @@
         el("dt", {}, t("location")), el("dd", {}, (tk.location_code + " " + loc).trim()),
         el("dt", {}, t("reporter")), el("dd", {}, (tk.reporter_name + " " + tk.reporter_phone).trim()),
         el("dt", {}, t("description")), el("dd", { class: "pre" }, tk.description),
-        el("dt", {}, t("workers")), el("dd", {}, tk.workers.map(([c, st]) => (tk.worker_names[c] || c) + " (" + st + ")").join(", ") || "—")),
+        el("dt", {}, t("workers")), el("dd", {}, tk.workers.map(([c, st]) => (tk.worker_names[c] || c) + " (" + st + ")").join(", ") || "—"),
+        ...orderFacts(tk)),
       actionBar(tk, () => openDetail(id)),
       el("h3", {}, t("timeline")),
       el("ol", { class: "timeline" }, tk.timeline.map((e) => el("li", {},
@@ -139,6 +181,26 @@
       el("ul", { class: "brief" }, tk.sms.map((m) => el("li", {}, m.staff_code + " ", el("span", { class: "sms sms-" + m.status }, m.status), " " + m.kind)),
         tk.replies.map((m) => el("li", {}, "↩ " + m.text + " (" + m.outcome + ")"))));
     for (const tr of document.querySelectorAll("#ticket-table tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === id);
+  }
+
+  function orderFacts(tk) {
+    const d = tk.details || {};
+    const out = [];
+    if (d.meal) {
+      out.push(el("dt", {}, t("dishes")), el("dd", { id: "detail-dishes" },
+        d.meal.items.map((i) => i.name + "×" + i.qty).join("、") + " · ¥" + d.meal.total + " · " + shortTime(d.meal.delivery_time)));
+    } else if (tk.service_type === "meals") {
+      out.push(el("dt", {}, t("meal_order")), el("dd", { class: "bad" }, t("no_dishes")));
+    }
+    if (d.approval) {
+      out.push(el("dt", {}, t("approval")), el("dd", { id: "detail-approval", dataset: { state: d.approval.state } },
+        el("span", { class: "badge" + (d.approval.state === "approved" ? "" : " bad") }, t("approval_" + d.approval.state)),
+        d.approval.by ? " · " + d.approval.by : "", d.approval.note ? " — " + d.approval.note : ""));
+    }
+    if (d.cleaning) {
+      out.push(el("dt", {}, t("cleaning_kind")), el("dd", {}, t("clean_" + d.cleaning.kind) + (d.cleaning.area ? " · " + d.cleaning.area : "")));
+    }
+    return out;
   }
 
   function actionBar(tk, done) {
@@ -161,8 +223,12 @@
       }).catch(() => {});
     }
     const chosen = () => ({ staff_codes: [...suggest.querySelectorAll("input:checked")].map((i) => i.value) });
+    const pending = tk.status === "accepted" && tk.details && tk.details.approval && tk.details.approval.state === "pending";
     const buttons = [
-      (tk.status === "accepted" || tk.status === "dispatched") && el("button", { class: "primary", id: "act-dispatch", onclick: run("POST", "/dispatch", chosen) }, t("dispatch") + " (D)"),
+      // the ward head phoned the desk: her name goes in the note field
+      pending && el("button", { class: "primary", id: "act-approve", onclick: run("POST", "/approve", () => ({ by: note.value.slice(0, 50) })) }, t("approve")),
+      pending && el("button", { class: "danger", id: "act-reject", onclick: run("POST", "/reject", () => ({ note: note.value })) }, t("reject")),
+      !pending && (tk.status === "accepted" || tk.status === "dispatched") && el("button", { class: "primary", id: "act-dispatch", onclick: run("POST", "/dispatch", chosen) }, t("dispatch") + " (D)"),
       el("button", { id: "act-reprint", onclick: run("POST", "/reprint") }, t("reprint")),
       open && el("button", { id: "act-resend", onclick: run("POST", "/resend") }, t("resend")),
       open && el("button", { id: "act-complete", onclick: run("POST", "/complete", () => ({ note: note.value })) }, t("close")),
@@ -181,6 +247,7 @@
   if (isDesk) {
     $("pop-to-ticket").addEventListener("click", ticketFromPop);
     $("new-ticket").addEventListener("submit", createTicket);
+    $("new-ticket").elements.service_type.addEventListener("change", () => showTypeFields().catch((e) => toast(e.message, true)));
     $("search").addEventListener("submit", (ev) => {
       ev.preventDefault();
       searching = $("search-q").value.trim();
