@@ -64,7 +64,7 @@ class AgiSettings(Section):
     survey_quiet_end: str = "08:00"
     survey_max_per_hour: int = 30
     survey_max_attempts: int = 3
-    survey_poll_s: float = Field(30.0, gt=0)  # how often due call-backs are looked for
+    survey_poll_s: float = Field(default=30.0, gt=0)  # how often due call-backs are looked for
     survey_context: str = "survey-out"
     survey_trunk: str = "IAX2/pstn"
 
