@@ -7,11 +7,12 @@ is recorded before the lease is released, so nothing is sent twice by a healthy 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit
@@ -94,22 +95,38 @@ class SmsOutbox:
     def claim(self, modem: str, limit: int = 1) -> list[OutgoingSms]:
         now = self.clock.now()
         with self.store.session() as s:
-            rows = s.scalars(_lock_rows(select(SmsOut).where(_claimable(SmsOut, now, ("queued", "retry")))
-                                        .order_by(SmsOut.due_at, SmsOut.id).limit(limit), s)).all()
-            for r in rows:
-                r.status, r.modem, r.lease_until = "sending", modem, now + self.lease
-                r.attempts += 1
-            return [OutgoingSms(r.id, r.number, r.text, r.kind, r.ticket_id, r.staff_code, r.attempts)
-                    for r in rows]
+            return self._claim(s, modem, limit, now)
 
     def mark_sent(self, sms_id: int, references: list[int], parts: int) -> None:
         now = self.clock.now()
         with self.store.session() as s:
-            r = s.get(SmsOut, sms_id)
-            if r is None or r.status in ("sent", "delivered"):
-                return
-            r.status, r.references, r.parts, r.sent_at, r.lease_until = "sent", list(references), parts, now, None
-            r.error = ""
+            self._mark_sent(s, sms_id, references, parts, now)
+
+    def sent_and_claim(self, sms_id: int, references: list[int], parts: int, modem: str,
+                       limit: int = 1) -> list[OutgoingSms]:
+        """``mark_sent`` and then ``claim`` in ONE transaction: a busy modem costs the store one
+        commit per message, not two. The row is sent once this returns, as with ``mark_sent``."""
+        now = self.clock.now()
+        with self.store.session() as s:
+            self._mark_sent(s, sms_id, references, parts, now)
+            return self._claim(s, modem, limit, now) if limit > 0 else []
+
+    def _claim(self, s: Session, modem: str, limit: int, now: datetime) -> list[OutgoingSms]:
+        rows = s.scalars(_lock_rows(select(SmsOut).where(_claimable(SmsOut, now, ("queued", "retry")))
+                                    .order_by(SmsOut.due_at, SmsOut.id).limit(limit), s)).all()
+        for r in rows:
+            r.status, r.modem, r.lease_until = "sending", modem, now + self.lease
+            r.attempts += 1
+        return [OutgoingSms(r.id, r.number, r.text, r.kind, r.ticket_id, r.staff_code, r.attempts)
+                for r in rows]
+
+    @staticmethod
+    def _mark_sent(s: Session, sms_id: int, references: list[int], parts: int, now: datetime) -> None:
+        r = s.get(SmsOut, sms_id)
+        if r is None or r.status in ("sent", "delivered"):
+            return
+        r.status, r.references, r.parts, r.sent_at, r.lease_until = "sent", list(references), parts, now, None
+        r.error = ""
 
     def mark_failed(self, sms_id: int, error: str, retry: bool) -> str:
         """Record a failed attempt; returns the new status (retry or failed)."""
@@ -132,17 +149,28 @@ class SmsOutbox:
     def mark_delivered(self, modem: str, reference: int, number: str, ok: bool) -> int | None:
         """Match a delivery report to the newest sent message from ``modem`` holding ``reference``
         (references wrap at 255, so the newest wins). Returns the message id."""
+        return self.mark_delivered_many(modem, [(reference, number, ok)])[0]
+
+    def mark_delivered_many(self, modem: str, reports: Sequence[tuple[int, str, bool]]) -> list[int | None]:
+        """``mark_delivered`` for several (reference, number, ok) in one transaction: one look
+        at the newest sent messages (ids and references only), one update per match."""
+        now = self.clock.now()
+        matched: list[int | None] = []
         with self.store.session() as s:
-            candidates = s.scalars(select(SmsOut).where(SmsOut.modem == modem, SmsOut.status == "sent")
+            candidates = s.execute(select(SmsOut.id, SmsOut.references)
+                                   .where(SmsOut.modem == modem, SmsOut.status == "sent")
                                    .order_by(SmsOut.sent_at.desc(), SmsOut.id.desc()).limit(200)).all()
-            for r in candidates:
-                if reference in (r.references or []):
-                    if ok:
-                        r.status, r.delivered_at = "delivered", self.clock.now()
-                    else:
-                        r.status, r.error = "failed", "delivery report: not delivered"
-                    return r.id
-        return None
+            taken: set[int] = set()
+            for reference, _number, ok in reports:
+                sms_id = next((i for i, refs in candidates if i not in taken and reference in (refs or [])), None)
+                matched.append(sms_id)
+                if sms_id is None:
+                    continue
+                taken.add(sms_id)
+                values: dict[str, Any] = ({"status": "delivered", "delivered_at": now} if ok else
+                                          {"status": "failed", "error": "delivery report: not delivered"})
+                s.execute(update(SmsOut).where(SmsOut.id == sms_id, SmsOut.status == "sent").values(**values))
+        return matched
 
     def counts(self) -> dict[str, int]:
         with self.store.session() as s:
