@@ -372,19 +372,7 @@ class AmiParser:
             i += 2
         if i:
             del buf[:i]
-        end = buf.find(b"\r\n")
-        if end < 0:
-            size = len(buf) - buf.endswith(b"\r")
-            if size >= len(BANNER_PREFIX) and not buf.startswith(BANNER_PREFIX):
-                self._need_banner = False  # a stream without a banner (a replayed capture)
-                return True
-            return False
-        self._need_banner = False
-        line = bytes(buf[:end])
-        if line.startswith(BANNER_PREFIX):
-            self.banner = line.decode("utf-8", "replace").strip()
-            del buf[: end + 2]
-        return True
+        return self._banner_line(b"\r\n")
 
     def _resync_crlf(self, start: int) -> bool:
         buf = self._buf
@@ -454,9 +442,16 @@ class AmiParser:
         stripped = len(buf) - len(buf.lstrip(b"\n"))
         if stripped:
             del buf[:stripped]
-        end = buf.find(b"\n")
+        return self._banner_line(b"\n")
+
+    def _banner_line(self, eol: bytes) -> bool:
+        """The first line, ended by ``eol``: the banner is kept and consumed; a first line that
+        cannot be one means a stream without a banner. False while it is incomplete."""
+        buf = self._buf
+        end = buf.find(eol)
         if end < 0:
-            if len(buf) >= len(BANNER_PREFIX) and not buf.startswith(BANNER_PREFIX):
+            size = len(buf) - (len(eol) == 2 and buf.endswith(b"\r"))
+            if size >= len(BANNER_PREFIX) and not buf.startswith(BANNER_PREFIX):
                 self._need_banner = False  # a stream without a banner (a replayed capture)
                 return True
             return False
@@ -464,7 +459,7 @@ class AmiParser:
         line = bytes(buf[:end])
         if line.startswith(BANNER_PREFIX):
             self.banner = line.decode("utf-8", "replace").strip()
-            del buf[: end + 1]
+            del buf[: end + len(eol)]
         return True
 
     def _resync(self, start: int) -> bool:
