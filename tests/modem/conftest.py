@@ -9,6 +9,7 @@ import pytest
 
 from modem.emulator import ModemEmulator, Settings
 from modem.gateway import Guards, ModemGateway
+from modem.sender import SmsSender
 
 
 @pytest.fixture
@@ -40,6 +41,15 @@ def make_gateway() -> Iterator[Callable[..., ModemGateway]]:
     yield make
     for gw in made:
         gw.stop()
+
+
+@pytest.fixture
+def senders() -> Iterator[list[SmsSender]]:
+    """Senders a test started, stopped after it."""
+    made: list[SmsSender] = []
+    yield made
+    for s in made:
+        s.stop()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:

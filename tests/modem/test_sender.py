@@ -3,7 +3,7 @@ across an unplug, +CMS ERROR by its meaning, delivery reports, replies to the co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -26,14 +26,6 @@ from ticketing.store import Store
 
 Emu = Callable[..., ModemEmulator]
 Gw = Callable[..., ModemGateway]
-
-
-@pytest.fixture
-def senders() -> Iterator[list[SmsSender]]:
-    made: list[SmsSender] = []
-    yield made
-    for s in made:
-        s.stop()
 
 
 def start(senders: list[SmsSender], outbox: object, gws: list[ModemGateway], **kw: object) -> SmsSender:

@@ -4,9 +4,7 @@ deleted (+CMGD), so the report memory never fills and a report is never lost to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from modem.emulator import ModemEmulator
 from modem.fakes import FakeOutbox
@@ -16,14 +14,6 @@ from tests.modem.conftest import wait_for
 
 Emu = Callable[..., ModemEmulator]
 Gw = Callable[..., ModemGateway]
-
-
-@pytest.fixture
-def senders() -> Iterator[list[SmsSender]]:
-    made: list[SmsSender] = []
-    yield made
-    for s in made:
-        s.stop()
 
 
 def _start(senders: list[SmsSender], outbox: FakeOutbox, gw: ModemGateway) -> SmsSender:
