@@ -95,7 +95,7 @@ def hotline_callers(core: Core) -> list[Caller]:
 @contextlib.asynccontextmanager
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
-                       robot_delay_s: float = 3.0) -> AsyncIterator[Demo]:
+                       robot_delay_s: float = 3.0, field_workers: bool = True) -> AsyncIterator[Demo]:
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -120,7 +120,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
         pbx.agi_port = wiring.parts["agi"].port
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
-        if emulator is not None:
+        if emulator is not None and field_workers:
             workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale)
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))

@@ -92,7 +92,8 @@ def test_a_real_call_becomes_a_dispatched_ticket_and_the_worker_closes_it_by_sms
     settings = load_settings(environ={"ONESTOP_DATABASE_URL": db_url, "ONESTOP_WEB_PORT": "0"})
 
     async def run() -> dict[str, Any]:
-        async with running_demo(settings, tmp_path, PARTS, time_scale=0.05, robots=()) as demo, \
+        async with running_demo(settings, tmp_path, PARTS, time_scale=0.05, robots=(),
+                                field_workers=False) as demo, \
                 async_api.async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             try:
@@ -115,9 +116,6 @@ def test_a_real_call_becomes_a_dispatched_ticket_and_the_worker_closes_it_by_sms
 
 async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
     store, emulator, printer = demo.core.store, demo.extras["modem"], demo.extras["printer"]
-    for task in demo.tasks:  # the test is the field worker: it sends each reply itself
-        if task.get_name() == "field-workers":
-            task.cancel()
 
     with store.session() as s:
         entry = s.scalar(select(PhoneEntry).where(PhoneEntry.number == CALLER))
