@@ -10,7 +10,6 @@ desk or API sent into the one normalised shape the slips, SMS and statistics rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -30,18 +29,6 @@ APPROVAL_STATES = ("pending", "approved", "rejected")
 
 class DetailsError(ValueError):
     """The order's fields are wrong in a way the operator can fix."""
-
-
-@dataclass(frozen=True)
-class Approval:
-    state: str  # pending | approved | rejected
-    by: str = ""
-    at: str = ""
-    note: str = ""
-
-    def as_dict(self, required: str) -> dict[str, str]:
-        return {"required": required, "state": self.state, "by": self.by, "at": self.at,
-                "note": self.note}
 
 
 def normalise_details(s: Session, form: str, details: dict[str, Any], now: datetime,
@@ -119,9 +106,12 @@ def normalise_meal(s: Session, meal: Any, now: datetime, tz: tzinfo) -> dict[str
 
 def cutoff_at(day: date, cutoff: str, tz: tzinfo) -> datetime | None:
     """When orders for a menu of ``day`` close (``cutoff`` is HH:MM local), or None."""
-    if not cutoff:
-        return None
-    hh, mm = (int(x) for x in cutoff.split(":"))
+    return _on(day, cutoff, tz) if cutoff else None
+
+
+def _on(day: date, hhmm: str, tz: tzinfo) -> datetime:
+    """``HH:MM`` local time on ``day``."""
+    hh, mm = (int(x) for x in hhmm.split(":"))
     return datetime.combine(day, time(hh, mm), tz)
 
 
@@ -132,8 +122,7 @@ def _delivery(value: Any, day: date, meal: str, tz: tzinfo) -> datetime:
         raise DetailsError("delivery_time must be HH:MM or an ISO date-time")
     try:
         if len(value) <= 5 and ":" in value:  # "11:30" on the menu's day
-            hh, mm = (int(x) for x in value.split(":"))
-            return datetime.combine(day, time(hh, mm), tz)
+            return _on(day, value, tz)
         when = datetime.fromisoformat(value)
     except ValueError:
         raise DetailsError(f"delivery_time {value!r} is not HH:MM or an ISO date-time") from None
@@ -154,8 +143,8 @@ def needs_approval(details: dict[str, Any]) -> bool:
 def set_approval(details: dict[str, Any], required: str, state: str, by: str, at: datetime,
                  note: str = "") -> dict[str, Any]:
     assert state in APPROVAL_STATES
-    return {**details, "approval": Approval(state, by, at.isoformat() if state != "pending" else "",
-                                            note[:200]).as_dict(required)}
+    return {**details, "approval": {"required": required, "state": state, "by": by,
+                                    "at": at.isoformat() if state != "pending" else "", "note": note[:200]}}
 
 
 # --- cleaning tasks ------------------------------------------------------------------------
@@ -176,13 +165,5 @@ def normalise_cleaning(cleaning: Any) -> dict[str, Any]:
     return {"area": area.strip(), "kind": kind}
 
 
-def delivery_local(details: dict[str, Any], tz: tzinfo) -> str:
-    meal = details.get("meal") or {}
-    try:
-        return datetime.fromisoformat(meal["delivery_time"]).astimezone(tz).strftime("%m-%d %H:%M")
-    except (KeyError, TypeError, ValueError):
-        return ""
-
-
-__all__ = ["CLEANING_KINDS", "DetailsError", "approval_of", "cutoff_at", "delivery_local", "needs_approval",
+__all__ = ["CLEANING_KINDS", "DetailsError", "approval_of", "cutoff_at", "needs_approval",
            "normalise_cleaning", "normalise_details", "normalise_meal", "set_approval"]

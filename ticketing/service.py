@@ -38,7 +38,6 @@ from ticketing.model import (
 from ticketing.orders import (
     DetailsError,
     approval_of,
-    delivery_local,
     needs_approval,
     normalise_details,
     set_approval,
@@ -238,13 +237,14 @@ class TicketService:
                 raise TicketError(f"priority must be one of {PRIORITIES}")
             if "service_type" in changes:
                 self._service_type(changes["service_type"])
+            ask = False
             if {"details", "service_type"} & set(changes):
-                changes["details"] = self._edited_details(
+                changes["details"], ask = self._edited_details(
                     s, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
             for key, value in changes.items():
                 setattr(t, key, value)
-            if "details" in changes:
-                self._after_details_change(s, t, actor, before["details"] or {})
+            if ask:
+                self._request_approval(s, t, actor)
             if {"priority", "service_type"} & set(changes):
                 t.response_due, t.completion_due = self.catalog.deadlines(
                     t.service_type, t.priority, t.created_at, self.calendar)
@@ -538,26 +538,22 @@ class TicketService:
         return out
 
     def _edited_details(self, s: Session, t: Ticket, service_type: str,
-                        details: dict[str, Any]) -> dict[str, Any]:
+                        details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The edited details, and whether the ward head must be asked (again)."""
         st = self._service_type(service_type)
         old = dict(t.details or {})
-        if (t.status != Status.ACCEPTED.value and "meal" in (details or {})
-                and _order_key(old.get("meal")) != _order_key((details or {}).get("meal"))):
-            raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
-                              "cancel it and order again")
         # the order as the desk sends it back: codes and quantities (names and prices come anew)
         out = self._checked_details(s, st, {k: v for k, v in (details or {}).items() if k != "approval"},
                                     self.clock.now(), t.org_code)
+        same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
+        if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
+            raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
+                              "cancel it and order again")
         kept = approval_of(old)
-        if (kept and "meal" in out and st.approval and service_type == t.service_type
-                and _order_key(old.get("meal")) == _order_key(out["meal"])):
+        if kept and "approval" in out and same_order:
             out["approval"] = kept  # the same dishes: the decision stands
-        return out
-
-    def _after_details_change(self, s: Session, t: Ticket, actor: str, old: dict[str, Any]) -> None:
-        a, was = approval_of(t.details), approval_of(old)
-        if a is not None and a["state"] == "pending" and (was is None or was != a):
-            self._request_approval(s, t, actor)
+            return out, False
+        return out, "approval" in out
 
     def _ward_heads(self, s: Session, org_code: str) -> list[Staff]:
         if not org_code:
@@ -918,5 +914,6 @@ def _meal_data(details: dict[str, Any], language: str, calendar: BusinessCalenda
     en = language.startswith("en")
     dishes = ("、" if not en else ", ").join(
         f"{(i.get('name_en') if en else '') or i.get('name', '')}×{i.get('qty', 1)}" for i in meal.get("items", []))
+    delivery = meal.get("delivery_time")  # always ISO: normalise_meal wrote it
     return {"dishes": dishes, "order_total": str(meal.get("total", "")),
-            "delivery_local": delivery_local(details, calendar.tz)}
+            "delivery_local": _local_hm(datetime.fromisoformat(delivery) if delivery else None, calendar)}

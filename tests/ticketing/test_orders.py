@@ -206,3 +206,11 @@ def test_cleaning_fields_are_kept_normalised(service: TicketService, store: Stor
     with store.session() as s:
         snap = s.scalar(select(PrintJob.snapshot).where(PrintJob.ticket_id == t.id))
     assert snap["details"]["cleaning"]["kind"] == "terminal_disinfection"
+
+
+def test_changing_a_pending_order_asks_the_ward_head_again(service: TicketService, store: Store) -> None:
+    t = service.accept("li", lunch(("L1", 1)))
+    same = service.edit("li", t.id, details={"meal": {"items": [{"code": "L1", "qty": 1}], "delivery_time": "11:30"}})
+    assert same.details["approval"]["state"] == "pending" and len(sent(store, "approval")) == 1
+    service.edit("li", t.id, details={"meal": {"items": [{"code": "L1", "qty": 3}]}})
+    assert len(sent(store, "approval")) == 2
