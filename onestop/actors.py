@@ -18,7 +18,9 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -164,7 +166,6 @@ class DeskRobot:
             self.errors += 1
             log.warning("demo operator %s: %s", self.username, exc)
 
-
     async def meal_order(self, http: httpx.AsyncClient) -> dict[str, Any]:
         """Dishes from the next meal still open for orders (today, else tomorrow)."""
         for day in ("", "?day=" + _tomorrow()):
@@ -192,9 +193,6 @@ class DeskRobot:
 
 
 def _tomorrow() -> str:
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
     return (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
 
 
@@ -228,7 +226,6 @@ class FieldWorkers:
             text = f"{word} {ticket}"
             self.replies.append((number, text))
             self.reply(number, text)
-
 
     async def _decide(self, number: str, ticket: int) -> None:
         await asyncio.sleep(self.rng.uniform(0.5, 1.5) * 10 * self.scale)
