@@ -104,7 +104,7 @@ def list_tickets(args: argparse.Namespace, settings: Settings) -> int:
         if args.service_type:
             stmt = stmt.where(Ticket.service_type == args.service_type)
         with core.store.session() as s:
-            return [ticket_view(s, t).as_dict() for t in s.scalars(stmt)]
+            return [ticket_view(t).as_dict() for t in s.scalars(stmt)]
     return _run(settings, action)
 
 

@@ -10,10 +10,13 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ticketing.model import AuditLog
+from ticketing.tx import Record, Tx
 
 
 def row_dict(obj: Any) -> dict[str, Any]:
-    """A mapped row's columns as JSON-safe values."""
+    """A mapped row's (or a ``Record``'s) columns as JSON-safe values."""
+    if isinstance(obj, Record):
+        return {k: _jsonable(v) for k, v in obj.as_dict().items()}
     return {c.key: _jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
 
 
@@ -33,11 +36,16 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[d
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def audit(s: Session, at: datetime, actor: str, entity: str, key: object, action: str,
+def audit(s: Session | Tx, at: datetime, actor: str, entity: str, key: object, action: str,
           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """Append one audit row in the transaction of ``s`` (a session, or a command's ``Tx``)."""
     b, a = diff(before, after)
-    s.add(AuditLog(at=at, actor=actor[:50], entity=entity, entity_key=str(key)[:50],
-                   action=action, before=b, after=a))
+    row = {"at": at, "actor": actor[:50], "entity": entity, "entity_key": str(key)[:50],
+           "action": action, "before": b, "after": a}
+    if isinstance(s, Tx):
+        s.insert(AuditLog.__table__, row)  # type: ignore[arg-type]
+    else:
+        s.add(AuditLog(**row))
 
 
 def history(s: Session, entity: str, key: object) -> list[AuditLog]:

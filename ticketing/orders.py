@@ -31,10 +31,11 @@ class DetailsError(ValueError):
     """The order's fields are wrong in a way the operator can fix."""
 
 
-def normalise_details(s: Session, form: str, details: dict[str, Any], now: datetime,
+def normalise_details(s: Session | None, form: str, details: dict[str, Any], now: datetime,
                       tz: tzinfo) -> dict[str, Any]:
     """``details`` checked and normalised for a service type whose form is ``form``
-    (``meal`` | ``cleaning`` | ``""``). Keys other forms own are refused, not silently kept."""
+    (``meal`` | ``cleaning`` | ``""``). Keys other forms own are refused, not silently kept.
+    ``s`` reads the menus: a meal form needs it."""
     if not isinstance(details, dict):
         raise DetailsError("details must be an object")
     out = {k: v for k, v in details.items() if k not in ("meal", "cleaning", "approval")}
@@ -45,6 +46,8 @@ def normalise_details(s: Session, form: str, details: dict[str, Any], now: datet
         if "cleaning" in details:
             raise DetailsError("a meal order has no cleaning fields")
         if "meal" in details:  # a call can come first and the dishes later (dispatch waits)
+            if s is None:
+                raise TypeError("a meal order is checked against the menus: give a session")
             out["meal"] = normalise_meal(s, details["meal"], now, tz)
     elif form == "cleaning":
         if "meal" in details:

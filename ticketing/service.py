@@ -6,35 +6,18 @@ together — so a crash between the write and the send neither loses nor doubles
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, row_dict
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import PRIORITIES, Catalog, CatalogError, ServiceType
 from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
-from ticketing.model import (
-    Assignment,
-    Location,
-    OrgUnit,
-    PhoneEntry,
-    PrintJob,
-    SmsIn,
-    SmsOut,
-    SparePart,
-    Staff,
-    SurveyCall,
-    Ticket,
-    TicketCall,
-    TicketEvent,
-    TicketPart,
-)
+from ticketing.model import Assignment, Base, PhoneEntry, Staff
 from ticketing.orders import (
     DetailsError,
     approval_of,
@@ -46,7 +29,24 @@ from ticketing.phone import normalise_number
 from ticketing.ports import Clock, Composer
 from ticketing.stats import bump_daily
 from ticketing.store import Store
-from ticketing.views import TicketView, ticket_view
+from ticketing.tx import Record, Tx
+from ticketing.views import TicketView, ticket_detail, ticket_view
+
+_TABLES = Base.metadata.tables
+TICKET: Table = _TABLES["ticket"]
+ASSIGNMENT: Table = _TABLES["assignment"]
+EVENT: Table = _TABLES["ticket_event"]
+CALL: Table = _TABLES["ticket_call"]
+TICKET_PART: Table = _TABLES["ticket_part"]
+SPARE_PART: Table = _TABLES["spare_part"]
+STAFF: Table = _TABLES["staff"]
+LOCATION: Table = _TABLES["location"]
+ORG_UNIT: Table = _TABLES["org_unit"]
+SMS_OUT: Table = _TABLES["sms_outbox"]
+SMS_IN: Table = _TABLES["sms_inbox"]
+PRINT_JOB: Table = _TABLES["print_job"]
+SURVEY: Table = _TABLES["survey_call"]
+ACTIVE = "state IN ('offered', 'accepted')"
 
 
 class TicketError(ValueError):
@@ -100,6 +100,10 @@ class ServiceOptions:
 
 
 class TicketService:
+    """The ticket commands. Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
+    and the rows a command appends are read and written with hand-written SQL; the ORM session
+    of the same transaction serves the few reads that want the models (menus, suggestions)."""
+
     def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
                  composer: Composer, options: ServiceOptions | None = None) -> None:
         self.store = store
@@ -109,117 +113,108 @@ class TicketService:
         self.composer = composer
         self.options = options or ServiceOptions()
 
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        """One command's transaction. Reads inside it don't flush pending rows (a flush per
-        lookup was a third of a command's time); the few places that need to see rows
-        written earlier in the same command flush explicitly."""
-        with self.store.session() as s, s.no_autoflush:
-            yield s
-
     # --- commands ------------------------------------------------------------------------
 
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
-        with self._tx() as s:
-            t = self._accept(s, actor, new)
-            return ticket_view(s, t)
+        with self.store.tx() as tx:
+            return ticket_view(self._accept(tx, actor, new))
 
     def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
                  printer: str | None = None, print_slip: bool = True) -> TicketView:
         """派发: offer the ticket to workers by SMS and print a work slip."""
-        with self._tx() as s:
-            t = self._dispatch(s, actor, ticket_id, staff_codes, printer, print_slip)
-            return ticket_view(s, t)
+        with self.store.tx() as tx:
+            return ticket_view(self._dispatch(tx, actor, ticket_id, staff_codes, printer, print_slip))
 
     def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
-        with self._tx() as s:
-            return ticket_view(s, self._worker_accept(s, actor, ticket_id, staff_code))
+        with self.store.tx() as tx:
+            return ticket_view(self._worker_accept(tx, actor, ticket_id, staff_code))
 
     def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
         """承办: the worker is on site."""
-        with self._tx() as s:
-            return ticket_view(s, self._start(s, actor, ticket_id, staff_code))
+        with self.store.tx() as tx:
+            return ticket_view(self._start(tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
                  note: str = "") -> TicketView:
         """办结: the work is done; spare parts are booked and the call-back is scheduled."""
-        with self._tx() as s:
-            return ticket_view(s, self._complete(s, actor, ticket_id, parts or [], note))
+        with self.store.tx() as tx:
+            return ticket_view(self._complete(tx, actor, ticket_id, parts or [], note))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
-        with self._tx() as s:
-            return ticket_view(s, self._release(s, actor, ticket_id, staff_code, reason))
+        with self.store.tx() as tx:
+            return ticket_view(self._release(tx, actor, ticket_id, staff_code, reason))
 
     def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
                         via: str = "operator") -> TicketView:
         """回访: the reporter's satisfaction (1–5)."""
         if not 1 <= score <= 5:
             raise TicketError(f"satisfaction score must be 1..5, got {score}")
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._transition(s, t, Action.CALLBACK, actor, f"score {score} via {via}")
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
             t.called_back_at = self.clock.now()
             t.satisfaction, t.satisfaction_comment = score, comment[:2000]
-            bump_daily(s, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
-            survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+            bump_daily(tx, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
+            survey = self._survey(tx, t.id)
             if survey is not None and survey.status != "done":
                 survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
-            return ticket_view(s, t)
+            return ticket_view(t)
 
     def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
         """考核: the supervisor's assessment closes the loop."""
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._transition(s, t, Action.ASSESS, actor, result)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._transition(tx, t, Action.ASSESS, actor, result)
             t.assessed_at, t.assessment = self.clock.now(), result[:2000]
-            return ticket_view(s, t)
+            return ticket_view(t)
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._transition(s, t, Action.CANCEL, actor, reason)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._transition(tx, t, Action.CANCEL, actor, reason)
             t.closed_at = self.clock.now()
-            for a in self._active_assignments(s, t.id):
+            for a in self._active_assignments(tx, t.id):
                 self._end_assignment(a, "released", f"cancelled: {reason}")
-                self._notify_staff(s, t, a.staff_code, "cancelled", {"reason": reason})
-            return ticket_view(s, t)
+                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": reason})
+            return ticket_view(t)
 
     def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._transition(s, t, Action.REOPEN, actor, reason)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._transition(tx, t, Action.REOPEN, actor, reason)
             now = self.clock.now()
-            self._unroll(s, t)
+            self._unroll(tx, t)
             t.reopen_count += 1
             t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
             t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
             t.response_due, t.completion_due = self.catalog.deadlines(
                 t.service_type, t.priority, now, self.calendar)
-            survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+            survey = self._survey(tx, t.id)
             if survey is not None and survey.status in ("scheduled", "retry"):
                 survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
-            return ticket_view(s, t)
+            return ticket_view(t)
 
     def merge(self, actor: str, ticket_id: int, into_id: int, note: str = "") -> TicketView:
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
         if ticket_id == into_id:
             raise TicketError("a ticket cannot be merged into itself")
-        with self._tx() as s:
-            keep = self._load(s, into_id)
+        with self.store.tx() as tx:
+            keep = self._load(tx, into_id)
             if Status(keep.status) not in OPEN:
                 raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
-            t = self._load(s, ticket_id)
-            self._transition(s, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
+            t = self._load(tx, ticket_id)
+            self._transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
             t.merged_into, t.closed_at = into_id, self.clock.now()
-            bump_daily(s, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
-            for link in s.scalars(select(TicketCall).where(TicketCall.ticket_id == t.id)):
-                self._link_call(s, into_id, link.uniqueid)
-            for a in self._active_assignments(s, t.id):
+            bump_daily(tx, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
+            for (uniqueid,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
+                                      (t.id,)):
+                self._link_call(tx, into_id, uniqueid)
+            for a in self._active_assignments(tx, t.id):
                 self._end_assignment(a, "released", f"merged into {into_id}")
-            self._event(s, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
-            return ticket_view(s, t)
+            self._event(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
+            return ticket_view(t)
 
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
         allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
@@ -227,12 +222,12 @@ class TicketService:
         unknown = set(changes) - allowed
         if unknown:
             raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
             before = row_dict(t)
             next_status(t.id, t.status, Action.EDIT)
             if "location_code" in changes and changes["location_code"]:
-                self._require_location(s, changes["location_code"])
+                self._require_location(tx, changes["location_code"])
             if "priority" in changes and changes["priority"] not in PRIORITIES:
                 raise TicketError(f"priority must be one of {PRIORITIES}")
             if "service_type" in changes:
@@ -240,65 +235,65 @@ class TicketService:
             ask = False
             if {"details", "service_type"} & set(changes):
                 changes["details"], ask = self._edited_details(
-                    s, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
+                    tx, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
             for key, value in changes.items():
                 setattr(t, key, value)
             if ask:
-                self._request_approval(s, t, actor)
+                self._request_approval(tx, t, actor)
             if {"priority", "service_type"} & set(changes):
                 t.response_due, t.completion_due = self.catalog.deadlines(
                     t.service_type, t.priority, t.created_at, self.calendar)
             t.version += 1
-            s.flush()
-            audit(s, self.clock.now(), actor, "ticket", t.id, "edit", before, row_dict(t))
-            return ticket_view(s, t)
+            audit(tx, self.clock.now(), actor, "ticket", t.id, "edit", before, row_dict(t))
+            return ticket_view(t)
 
     def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
         """The ward head approved the order (told the desk by phone: ``by`` names them)."""
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._decide(s, t, actor, True, by or actor, note)
-            return ticket_view(s, t)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._decide(tx, t, actor, True, by or actor, note)
+            return ticket_view(t)
 
     def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
         """The ward head refused the order: it is cancelled with the reason."""
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._decide(s, t, actor, False, by or actor, reason)
-            return ticket_view(s, t)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._decide(tx, t, actor, False, by or actor, reason)
+            return ticket_view(t)
 
     def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         """Raise the ticket to the roles named by its service type (team lead, manager)."""
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            self._escalate_to_roles(s, t, actor, reason)
-            return ticket_view(s, t)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            self._escalate_to_roles(tx, t, actor, reason)
+            return ticket_view(t)
 
     def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            if self._link_call(s, t.id, uniqueid):
-                self._event(s, t, "link_call", actor, uniqueid)
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            if self._link_call(tx, t.id, uniqueid):
+                self._event(tx, t, "link_call", actor, uniqueid)
 
     def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
-        with self._tx() as s:
-            t = self._load(s, ticket_id, lock=False)
-            job = self._queue_print(s, t, printer)
-            self._event(s, t, "reprint", actor, job.printer)
-            return job.id
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id, lock=False)
+            name = printer or self.options.default_printer
+            job_id = self._queue_print(tx, t, name)
+            self._event(tx, t, "reprint", actor, name)
+            return job_id
 
     def resend_order(self, actor: str, ticket_id: int) -> list[int]:
         """Send the work order again to every worker still on the ticket."""
-        with self._tx() as s:
-            t = self._load(s, ticket_id)
-            ids = [self._queue_order(s, t, a.staff_code).id
-                   for a in self._active_assignments(s, t.id)]
-            self._event(s, t, "resend", actor, f"{len(ids)} SMS")
+        with self.store.tx() as tx:
+            t = self._load(tx, ticket_id)
+            ids = [self._notify_staff(tx, t, a.staff_code, "work_order", {})
+                   for a in self._active_assignments(tx, t.id)]
+            self._event(tx, t, "resend", actor, f"{len(ids)} SMS")
             return ids
 
     def get(self, ticket_id: int) -> TicketView:
-        with self._tx() as s:
-            return ticket_view(s, self._load(s, ticket_id, lock=False), details=True)
+        with self.store.tx() as tx:
+            return ticket_detail(tx, self._load(tx, ticket_id, lock=False))
 
     # --- worker replies by SMS -------------------------------------------------------------
 
@@ -310,77 +305,75 @@ class TicketService:
         acted on again.
         """
         digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
-        with self._tx() as s:
-            seen = s.scalar(select(SmsIn).where(SmsIn.dedupe_key == digest))
+        with self.store.tx() as tx:
+            seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
             if seen is not None:
                 return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
-            row = SmsIn(modem=modem, number=number[:30], text=text[:2000], received_at=received_at,
-                        dedupe_key=digest, outcome="rejected",
-                        ticket_id=reply.ticket_id if reply else None,
-                        action=reply.action if reply else "")
-            s.add(row)
-            outcome, reason = self._act_on_reply(s, number, reply, parse_error)
-            row.outcome, row.reason = outcome, reason
-            s.flush()
-            audit(s, self.clock.now(), f"sms:{normalise_number(number)}", "sms_inbox", row.id,
-                  "receive", None, {"outcome": outcome, "reason": reason, "text": row.text})
-            return ReplyOutcome(row.id, outcome, reason, row.ticket_id)
+            ticket_id = reply.ticket_id if reply else None
+            outcome, reason = self._act_on_reply(tx, number, reply, parse_error)
+            row_id = tx.insert(SMS_IN, {
+                "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
+                "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
+                "action": reply.action if reply else ""})
+            audit(tx, self.clock.now(), f"sms:{normalise_number(number)}", "sms_inbox", row_id,
+                  "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
+            return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
-    def _act_on_reply(self, s: Session, number: str, reply: WorkerReply | None,
+    def _act_on_reply(self, tx: Tx, number: str, reply: WorkerReply | None,
                       parse_error: str) -> tuple[str, str]:
-        staff = self._staff_by_phone(s, number)
+        staff = self._staff_by_phone(tx, number)
         if staff is None:
             return "rejected", "unknown sender"  # no reply: we don't answer strangers
         if reply is None:
-            self._explain(s, staff, None, "unreadable", parse_error or "unreadable reply")
+            self._explain(tx, staff, None, "unreadable", parse_error or "unreadable reply")
             return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
-        t = s.get(Ticket, reply.ticket_id)
+        t = tx.get(TICKET, reply.ticket_id)
         if t is None:
-            self._explain(s, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
+            self._explain(tx, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
             return "rejected", f"unknown ticket {reply.ticket_id}"
         if reply.action in ("approve", "reject"):
-            return self._approval_reply(s, staff, t, reply)
-        if not self._is_assigned(s, t.id, staff.code):
-            self._explain(s, staff, t, "not_assigned", "")
+            return self._approval_reply(tx, staff, t, reply)
+        if not self._is_assigned(tx, t.id, staff.code):
+            self._explain(tx, staff, t, "not_assigned", "")
             return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
         if Status(t.status) not in OPEN:
-            self._explain(s, staff, t, "closed", t.status)
+            self._explain(tx, staff, t, "closed", t.status)
             return "rejected", f"ticket {t.id} is {t.status}"
         actor = f"sms:{staff.code}"
         try:
-            with s.begin_nested():
-                self._apply_reply(s, actor, t, staff, reply)
+            with tx.savepoint():
+                self._apply_reply(tx, actor, t, staff, reply)
         except (IllegalTransition, TicketError) as exc:
-            self._explain(s, staff, t, "refused", str(exc))
+            self._explain(tx, staff, t, "refused", str(exc))
             return "rejected", str(exc)
-        self._notify_staff(s, t, staff.code, "confirm", {"action": reply.action})
+        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
         return "acted", reply.action
 
-    def _approval_reply(self, s: Session, staff: Staff, t: Ticket, reply: WorkerReply) -> tuple[str, str]:
+    def _approval_reply(self, tx: Tx, staff: Record, t: Record, reply: WorkerReply) -> tuple[str, str]:
         if staff.role != "ward_head" or staff.org_code != t.org_code:
-            self._explain(s, staff, t, "not_assigned", "")
+            self._explain(tx, staff, t, "not_assigned", "")
             return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
         try:
-            with s.begin_nested():
-                self._decide(s, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
+            with tx.savepoint():
+                self._decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
                              reply.reason)
         except (IllegalTransition, TicketError) as exc:
-            self._explain(s, staff, t, "refused", str(exc))
+            self._explain(tx, staff, t, "refused", str(exc))
             return "rejected", str(exc)
-        self._notify_staff(s, t, staff.code, "confirm", {"action": reply.action})
+        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
         return "acted", reply.action
 
-    def _apply_reply(self, s: Session, actor: str, t: Ticket, staff: Staff,
+    def _apply_reply(self, tx: Tx, actor: str, t: Record, staff: Record,
                      reply: WorkerReply) -> None:
         match reply.action:
             case "accept":
-                self._worker_accept(s, actor, t.id, staff.code)
+                self._worker_accept(tx, actor, t.id, staff.code)
             case "arrived":
-                self._start(s, actor, t.id, staff.code)
+                self._start(tx, actor, t.id, staff.code)
             case "done":
-                self._complete(s, actor, t.id, list(reply.parts), "by SMS")
+                self._complete(tx, actor, t.id, list(reply.parts), "by SMS")
             case "cannot":
-                self._release(s, actor, t.id, staff.code, reply.reason or "cannot do")
+                self._release(tx, actor, t.id, staff.code, reply.reason or "cannot do")
             case _:
                 raise TicketError(f"unknown action {reply.action!r}")
 
@@ -395,24 +388,24 @@ class TicketService:
         """
         now = self.clock.now()
         moved: list[int] = []
-        with self._tx() as s:
-            due = s.scalars(select(Ticket.id).where(
-                Ticket.status.in_([st.value for st in OPEN]),
-                ((Ticket.response_due < now) & Ticket.worker_accepted_at.is_(None)
-                 & (Ticket.escalation_level < 3))
-                | ((Ticket.completion_due < now) & Ticket.breach_notified.is_(False)),
-            ).order_by(Ticket.id)).all()
+        open_ = ", ".join(f"'{st.value}'" for st in OPEN)
+        with self.store.tx() as tx:
+            due = [row[0] for row in tx.all(
+                f"SELECT id FROM ticket WHERE status IN ({open_}) AND ("
+                "(response_due < ? AND worker_accepted_at IS NULL AND escalation_level < 3)"
+                " OR (completion_due < ? AND breach_notified = ?)) ORDER BY id",
+                (tx.at(now), tx.at(now), False))]
         for ticket_id in due:
-            with self._tx() as s:
-                t = self._load(s, ticket_id)
-                if self._escalation_step(s, t, now):
+            with self.store.tx() as tx:
+                t = self._load(tx, ticket_id)
+                if self._escalation_step(tx, t, now):
                     moved.append(t.id)
         return moved
 
-    def _escalation_step(self, s: Session, t: Ticket, now: datetime) -> bool:
+    def _escalation_step(self, tx: Tx, t: Record, now: datetime) -> bool:
         if t.completion_due and t.completion_due < now and not t.breach_notified:
             t.breach_notified = True
-            self._escalate_to_roles(s, t, "system", "completion time limit passed")
+            self._escalate_to_roles(tx, t, "system", "completion time limit passed")
             return True
         if t.worker_accepted_at or (t.escalated_at and now - t.escalated_at < self.options.escalation_step):
             return False
@@ -420,21 +413,21 @@ class TicketService:
             # Nobody was dispatched at all: tell the roles straight away.
             t.escalation_level = 2
         if t.escalation_level == 0:
-            for a in self._active_assignments(s, t.id):
-                self._queue_order(s, t, a.staff_code)
-            self._bump_escalation(s, t, "system", "not accepted in time: order sent again")
+            for a in self._active_assignments(tx, t.id):
+                self._notify_staff(tx, t, a.staff_code, "work_order", {})
+            self._bump_escalation(tx, t, "system", "not accepted in time: order sent again")
         elif t.escalation_level == 1:
-            nxt = self._next_worker(s, t)
+            nxt = self._next_worker(tx, t)
             if nxt is not None:
-                self._offer(s, t, nxt, now)
-                self._bump_escalation(s, t, "system", f"not accepted in time: offered to {nxt.code}")
+                self._offer(tx, t, nxt, now)
+                self._bump_escalation(tx, t, "system", f"not accepted in time: offered to {nxt.code}")
             else:
-                self._escalate_to_roles(s, t, "system", "not accepted and nobody else on duty")
+                self._escalate_to_roles(tx, t, "system", "not accepted and nobody else on duty")
         else:
-            self._escalate_to_roles(s, t, "system", "response time limit passed")
+            self._escalate_to_roles(tx, t, "system", "response time limit passed")
         return True
 
-    def _unroll(self, s: Session, t: Ticket) -> None:
+    def _unroll(self, tx: Tx, t: Record) -> None:
         """Take a reopened ticket's response, completion and score out of the rollup: they
         are counted again when it is accepted and done again."""
         deltas: dict[str, int] = {}
@@ -446,39 +439,39 @@ class TicketService:
         if t.satisfaction is not None:
             deltas.update(satisfaction_sum=-t.satisfaction, satisfaction_n=-1)
         if deltas:
-            bump_daily(s, t, self.calendar.tz, **deltas)
+            bump_daily(tx, t, self.calendar.tz, **deltas)
         t.response_s = t.completion_s = None
         t.response_met = t.completion_met = None
 
-    def _bump_escalation(self, s: Session, t: Ticket, actor: str, note: str) -> None:
+    def _bump_escalation(self, tx: Tx, t: Record, actor: str, note: str) -> None:
         next_status(t.id, t.status, Action.ESCALATE)
         before = {"escalation_level": t.escalation_level}
         t.escalation_level += 1
         t.escalated_at = self.clock.now()
         t.version += 1
-        self._event(s, t, Action.ESCALATE.value, actor, note)
-        audit(s, self.clock.now(), actor, "ticket", t.id, "escalate", before,
+        self._event(tx, t, Action.ESCALATE.value, actor, note)
+        audit(tx, self.clock.now(), actor, "ticket", t.id, "escalate", before,
               {"escalation_level": t.escalation_level, "note": note})
 
-    def _escalate_to_roles(self, s: Session, t: Ticket, actor: str, reason: str) -> None:
+    def _escalate_to_roles(self, tx: Tx, t: Record, actor: str, reason: str) -> None:
         st = self.catalog.get(t.service_type)
-        self._bump_escalation(s, t, actor, reason)
+        self._bump_escalation(tx, t, actor, reason)
         t.escalation_level = max(t.escalation_level, 3)
         step = min(t.escalation_level - 3, len(st.escalate_to) - 1)
         roles = st.escalate_to[: step + 1] if st.escalate_to else ("lead",)
-        for person in self._people_in_roles(s, roles, st.skill):
-            self._notify_staff(s, t, person.code, "escalation",
+        for person in self._people_in_roles(tx, roles, st.skill):
+            self._notify_staff(tx, t, person.code, "escalation",
                                {"reason": reason, "level": t.escalation_level})
 
-    def _people_in_roles(self, s: Session, roles: tuple[str, ...], skill: str) -> list[Staff]:
-        people = s.scalars(select(Staff).where(Staff.role.in_(roles), Staff.active.is_(True))
-                           .order_by(Staff.code)).all()
+    def _people_in_roles(self, tx: Tx, roles: tuple[str, ...], skill: str) -> list[Record]:
+        people = tx.records(STAFF, f"role IN ({', '.join('?' * len(roles))}) AND active = ? ORDER BY code",
+                            (*roles, True))
         # A lead hears only of his own trade; managers hear of everything.
-        return [p for p in people if p.role != "lead" or not skill or skill in p.skill_set()]
+        return [p for p in people if p.role != "lead" or not skill or skill in _skills(p)]
 
-    def _next_worker(self, s: Session, t: Ticket) -> Staff | None:
-        taken = {a.staff_code for a in s.scalars(select(Assignment).where(Assignment.ticket_id == t.id))}
-        ranked = suggest_workers(s, self.catalog.get(t.service_type).skill, limit=20)
+    def _next_worker(self, tx: Tx, t: Record) -> Staff | None:
+        taken = {row[0] for row in tx.all("SELECT staff_code FROM assignment WHERE ticket_id = ?", (t.id,))}
+        ranked = suggest_workers(tx.session, self.catalog.get(t.service_type).skill, limit=20)
         return next((w for w in ranked if w.code not in taken), None)
 
     # --- internals -------------------------------------------------------------------------
@@ -489,7 +482,7 @@ class TicketService:
         except CatalogError as exc:
             raise TicketError(str(exc)) from exc
 
-    def _accept(self, s: Session, actor: str, new: NewTicket) -> Ticket:
+    def _accept(self, tx: Tx, actor: str, new: NewTicket) -> Record:
         st = self._service_type(new.service_type)
         priority = new.priority
         if priority not in PRIORITIES:
@@ -498,52 +491,53 @@ class TicketService:
             priority = "urgent"
         org = new.org_code
         if new.location_code:
-            loc = self._require_location(s, new.location_code)
+            loc = self._require_location(tx, new.location_code)
             org = org or loc.org_code
-        if org and s.scalar(select(OrgUnit.id).where(OrgUnit.code == org)) is None:
+        if org and self._org(tx, org) is None:
             raise TicketError(f"unknown department code {org!r}")
         now = self.clock.now()
-        details = self._checked_details(s, st, new.details, now, org)
+        details = self._checked_details(tx, st, new.details, now, org)
         response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
-        t = Ticket(service_type=st.key, priority=priority, status=Status.ACCEPTED.value,
-                   source=new.source, location_code=new.location_code, org_code=org,
-                   reporter_name=new.reporter_name[:50], reporter_phone=normalise_number(new.reporter_phone),
-                   description=new.description[:4000], details=details, operator=actor,
-                   created_at=now, response_due=response_due, completion_due=completion_due,
-                   escalation_level=0, breach_notified=False, reopen_count=0, version=1)
-        s.add(t)
-        s.flush()
-        self._event(s, t, "accept", actor, new.source, from_status="")
-        audit(s, now, actor, "ticket", t.id, "create", None, row_dict(t))
-        bump_daily(s, t, self.calendar.tz, created=1)
+        t = tx.create(TICKET, {
+            "service_type": st.key, "priority": priority, "status": Status.ACCEPTED.value,
+            "source": new.source, "location_code": new.location_code, "org_code": org,
+            "reporter_name": new.reporter_name[:50], "reporter_phone": normalise_number(new.reporter_phone),
+            "description": new.description[:4000], "details": details, "operator": actor,
+            "created_at": now, "response_due": response_due, "completion_due": completion_due,
+            "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
+        self._event(tx, t, "accept", actor, new.source, from_status="")
+        audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
+        bump_daily(tx, t, self.calendar.tz, created=1)
         if new.call_uniqueid:
-            self._link_call(s, t.id, new.call_uniqueid)
+            self._link_call(tx, t.id, new.call_uniqueid)
         if approval_of(t.details):
-            self._request_approval(s, t, actor)
+            self._request_approval(tx, t, actor)
         return t
 
     # --- order fields and approval (ticketing/orders.py) ------------------------------------
 
-    def _checked_details(self, s: Session, st: ServiceType, details: dict[str, Any],
+    def _checked_details(self, tx: Tx, st: ServiceType, details: dict[str, Any],
                          now: datetime, org_code: str) -> dict[str, Any]:
         """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
         approval when the catalog asks for one (other departments have no ward head)."""
         try:
-            out = normalise_details(s, st.form, dict(details or {}), now, self.calendar.tz)
+            out = normalise_details(tx.session if st.form == "meal" else None, st.form,
+                                    dict(details or {}), now, self.calendar.tz)
         except DetailsError as exc:
             raise TicketError(str(exc)) from exc
-        if st.approval == "ward_head" and "meal" in out and org_code and s.scalar(
-                select(OrgUnit.kind).where(OrgUnit.code == org_code)) == "ward":
-            out = set_approval(out, st.approval, "pending", "", now)
+        if st.approval == "ward_head" and "meal" in out and org_code:
+            org = self._org(tx, org_code)
+            if org is not None and org.kind == "ward":
+                out = set_approval(out, st.approval, "pending", "", now)
         return out
 
-    def _edited_details(self, s: Session, t: Ticket, service_type: str,
+    def _edited_details(self, tx: Tx, t: Record, service_type: str,
                         details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """The edited details, and whether the ward head must be asked (again)."""
         st = self._service_type(service_type)
         old = dict(t.details or {})
         # the order as the desk sends it back: codes and quantities (names and prices come anew)
-        out = self._checked_details(s, st, {k: v for k, v in (details or {}).items() if k != "approval"},
+        out = self._checked_details(tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
                                     self.clock.now(), t.org_code)
         same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
         if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
@@ -555,20 +549,20 @@ class TicketService:
             return out, False
         return out, "approval" in out
 
-    def _ward_heads(self, s: Session, org_code: str) -> list[Staff]:
+    def _ward_heads(self, tx: Tx, org_code: str) -> list[Record]:
         if not org_code:
             return []
-        return list(s.scalars(select(Staff).where(Staff.role == "ward_head", Staff.org_code == org_code,
-                                                  Staff.active.is_(True)).order_by(Staff.code)))
+        return tx.records(STAFF, "role = ? AND org_code = ? AND active = ? ORDER BY code",
+                          ("ward_head", org_code, True))
 
-    def _request_approval(self, s: Session, t: Ticket, actor: str) -> None:
-        heads = [h for h in self._ward_heads(s, t.org_code) if h.phone]
+    def _request_approval(self, tx: Tx, t: Record, actor: str) -> None:
+        heads = [h for h in self._ward_heads(tx, t.org_code) if h.phone]
         for head in heads:
-            self._queue_sms(s, t, head, "approval", {})
-        self._event(s, t, "approval_requested", actor,
+            self._queue_sms(tx, t, head, "approval", {})
+        self._event(tx, t, "approval_requested", actor,
                     ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
 
-    def _decide(self, s: Session, t: Ticket, actor: str, approve: bool, by: str, note: str) -> None:
+    def _decide(self, tx: Tx, t: Record, actor: str, approve: bool, by: str, note: str) -> None:
         a = approval_of(t.details or {})
         if a is None:
             raise TicketError(f"ticket {t.id} needs no approval")
@@ -581,41 +575,41 @@ class TicketService:
         t.details = set_approval(before, a["required"], "approved" if approve else "rejected",
                                  by[:50], now, note)
         t.version += 1
-        audit(s, now, actor, "ticket", t.id, "approve" if approve else "reject",
+        audit(tx, now, actor, "ticket", t.id, "approve" if approve else "reject",
               {"approval": before.get("approval")}, {"approval": t.details["approval"]})
         if approve:
-            self._event(s, t, "approve", actor, f"{by}: {note}" if note else by)
+            self._event(tx, t, "approve", actor, f"{by}: {note}" if note else by)
         else:
-            self._transition(s, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
+            self._transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
             t.closed_at = now
 
-    def _dispatch(self, s: Session, actor: str, ticket_id: int, staff_codes: list[str],
-                  printer: str | None, print_slip: bool) -> Ticket:
+    def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
+                  printer: str | None, print_slip: bool) -> Record:
         if not staff_codes:
             raise TicketError("choose at least one worker to dispatch to")
-        t = self._load(s, ticket_id)
+        t = self._load(tx, ticket_id)
         self._require_ready(t)
-        workers = [self._require_staff(s, code) for code in dict.fromkeys(staff_codes)]
-        self._transition(s, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
+        workers = [self._require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
+        self._transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
         now = self.clock.now()
         t.dispatched_at = t.dispatched_at or now
         keep = {w.code for w in workers}
         current = set()
-        for a in self._active_assignments(s, t.id):
+        for a in self._active_assignments(tx, t.id):
             if a.staff_code in keep:
                 current.add(a.staff_code)
             else:
                 self._end_assignment(a, "released", f"reassigned by {actor}")
-                self._notify_staff(s, t, a.staff_code, "cancelled", {"reason": "reassigned"})
+                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
         for w in workers:
             if w.code not in current:
-                self._offer(s, t, w, now)
+                self._offer(tx, t, w, now)
         t.assignee = workers[0].code
         if print_slip:
-            self._queue_print(s, t, printer)
+            self._queue_print(tx, t, printer or self.options.default_printer)
         return t
 
-    def _require_ready(self, t: Ticket) -> None:
+    def _require_ready(self, t: Record) -> None:
         """A meal order goes to the kitchen with its dishes and, where required, approved."""
         st = self._service_type(t.service_type)
         details = t.details or {}
@@ -627,16 +621,18 @@ class TicketService:
                 raise TicketError(f"ticket {t.id} was rejected by {a['by']}")
             raise TicketError(f"ticket {t.id} waits for the ward head's approval")
 
-    def _offer(self, s: Session, t: Ticket, worker: Staff, now: datetime) -> None:
-        s.add(Assignment(ticket_id=t.id, staff_code=worker.code, state="offered", assigned_at=now))
+    def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime) -> None:
+        """``worker``: a staff record or model (code, name, phone)."""
+        tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code, "state": "offered",
+                               "assigned_at": now, "reason": ""})
         if not t.assignee:
             t.assignee = worker.code
-        self._queue_sms(s, t, worker, "work_order", {})
+        self._queue_sms(tx, t, worker, "work_order", {})
 
-    def _worker_accept(self, s: Session, actor: str, ticket_id: int, staff_code: str) -> Ticket:
-        t = self._load(s, ticket_id)
-        a = self._assignment(s, t.id, staff_code)
-        self._transition(s, t, Action.WORKER_ACCEPT, actor, staff_code)
+    def _worker_accept(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
+        t = self._load(tx, ticket_id)
+        a = self._assignment(tx, t.id, staff_code)
+        self._transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
         now = self.clock.now()
         if a.state == "offered":
             a.state, a.accepted_at = "accepted", now
@@ -645,185 +641,177 @@ class TicketService:
             t.assignee = staff_code
             t.response_s = int((now - t.created_at).total_seconds())
             t.response_met = bool(t.response_due and now <= t.response_due)
-            bump_daily(s, t, self.calendar.tz, response_sum_s=t.response_s, response_n=1,
+            bump_daily(tx, t, self.calendar.tz, response_sum_s=t.response_s, response_n=1,
                        response_met=int(t.response_met))
         return t
 
-    def _start(self, s: Session, actor: str, ticket_id: int, staff_code: str) -> Ticket:
-        t = self._load(s, ticket_id)
-        if staff_code and self._assignment(s, t.id, staff_code).state == "offered":
-            self._worker_accept(s, actor, ticket_id, staff_code)  # arriving implies accepting
-        self._transition(s, t, Action.START, actor, staff_code)
+    def _start(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
+        t = self._load(tx, ticket_id)
+        if staff_code and self._assignment(tx, t.id, staff_code).state == "offered":
+            self._worker_accept(tx, actor, ticket_id, staff_code)  # arriving implies accepting
+        self._transition(tx, t, Action.START, actor, staff_code)
         t.started_at = self.clock.now()
         return t
 
-    def _complete(self, s: Session, actor: str, ticket_id: int, parts: list[tuple[str, int]],
-                  note: str) -> Ticket:
-        t = self._load(s, ticket_id)
-        self._transition(s, t, Action.COMPLETE, actor, note)
+    def _complete(self, tx: Tx, actor: str, ticket_id: int, parts: list[tuple[str, int]],
+                  note: str) -> Record:
+        t = self._load(tx, ticket_id)
+        self._transition(tx, t, Action.COMPLETE, actor, note)
         now = self.clock.now()
         for code, qty in parts:
-            self._use_part(s, actor, t, code, qty)
-        for a in self._active_assignments(s, t.id):
+            self._use_part(tx, actor, t, code, qty)
+        for a in self._active_assignments(tx, t.id):
             self._end_assignment(a, "finished", "")
         t.done_at = now
         t.completion_s = int((now - t.created_at).total_seconds())
         t.completion_met = bool(t.completion_due and now <= t.completion_due)
-        bump_daily(s, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
+        bump_daily(tx, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
                    completion_n=1, completion_met=int(t.completion_met))
         if self.options.survey_enabled and t.reporter_phone:
-            self._schedule_survey(s, t, now + self.options.survey_delay)
+            self._schedule_survey(tx, t, now + self.options.survey_delay)
         return t
 
-    def _release(self, s: Session, actor: str, ticket_id: int, staff_code: str, reason: str) -> Ticket:
-        t = self._load(s, ticket_id)
-        a = self._assignment(s, t.id, staff_code)
+    def _release(self, tx: Tx, actor: str, ticket_id: int, staff_code: str, reason: str) -> Record:
+        t = self._load(tx, ticket_id)
+        a = self._assignment(tx, t.id, staff_code)
         next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
         self._end_assignment(a, "released", reason)
-        remaining = [x for x in self._active_assignments(s, t.id) if x.id != a.id]
+        remaining = [x for x in self._active_assignments(tx, t.id) if x.id != a.id]
         if remaining:
             t.assignee = remaining[0].staff_code
-            self._event(s, t, "release", actor, f"{staff_code}: {reason}")
+            self._event(tx, t, "release", actor, f"{staff_code}: {reason}")
         else:
-            self._transition(s, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
+            self._transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
             t.assignee = ""
         return t
 
-    def _use_part(self, s: Session, actor: str, t: Ticket, code: str, qty: int) -> None:
+    def _use_part(self, tx: Tx, actor: str, t: Record, code: str, qty: int) -> None:
         if qty <= 0:
             raise TicketError(f"part {code}: quantity must be positive")
-        part = s.scalar(select(SparePart).where(SparePart.code == code).with_for_update())
+        part = tx.record(SPARE_PART, "code = ?", (code,), lock=True)
         if part is None:
             raise TicketError(f"unknown spare part {code!r}")
         before = {"stock": part.stock}
         part.stock -= qty
-        s.add(TicketPart(ticket_id=t.id, part_code=code, qty=qty))
-        audit(s, self.clock.now(), actor, "spare_part", code, "use", before,
+        tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
+        audit(tx, self.clock.now(), actor, "spare_part", code, "use", before,
               {"stock": part.stock, "ticket_id": t.id})
 
-    def _schedule_survey(self, s: Session, t: Ticket, due: datetime) -> None:
-        survey = s.scalar(select(SurveyCall).where(SurveyCall.ticket_id == t.id))
+    def _survey(self, tx: Tx, ticket_id: int) -> Record | None:
+        return tx.record(SURVEY, "ticket_id = ?", (ticket_id,))
+
+    def _schedule_survey(self, tx: Tx, t: Record, due: datetime) -> None:
+        # the first completion has no call-back yet: one lookup saved on the common path
+        survey = self._survey(tx, t.id) if t.reopen_count else None
         if survey is None:
-            s.add(SurveyCall(ticket_id=t.id, number=t.reporter_phone, due_at=due, updated_at=due,
-                             status="scheduled", attempts=0))
+            tx.insert(SURVEY, {"ticket_id": t.id, "number": t.reporter_phone, "due_at": due,
+                               "updated_at": due, "status": "scheduled", "attempts": 0})
         else:
             survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
             survey.updated_at = self.clock.now()
 
-    def _transition(self, s: Session, t: Ticket, action: Action, actor: str, note: str = "") -> None:
+    def _transition(self, tx: Tx, t: Record, action: Action, actor: str, note: str = "") -> None:
         old = t.status
         new = next_status(t.id, old, action)
         t.status = new.value
         t.version += 1
-        self._event(s, t, action.value, actor, note, from_status=old)
-        audit(s, self.clock.now(), actor, "ticket", t.id, action.value,
+        self._event(tx, t, action.value, actor, note, from_status=old)
+        audit(tx, self.clock.now(), actor, "ticket", t.id, action.value,
               {"status": old}, {"status": new.value, "note": note} if note else {"status": new.value})
 
-    def _event(self, s: Session, t: Ticket, action: str, actor: str, note: str = "",
+    def _event(self, tx: Tx, t: Record, action: str, actor: str, note: str = "",
                from_status: str | None = None) -> None:
-        s.add(TicketEvent(ticket_id=t.id, at=self.clock.now(), action=action,
-                          from_status=t.status if from_status is None else from_status,
-                          to_status=t.status, actor=actor, note=note[:2000]))
+        tx.insert(EVENT, {"ticket_id": t.id, "at": self.clock.now(), "action": action,
+                          "from_status": t.status if from_status is None else from_status,
+                          "to_status": t.status, "actor": actor, "note": note[:2000]})
 
-    def _load(self, s: Session, ticket_id: int, lock: bool = True) -> Ticket:
-        stmt = select(Ticket).where(Ticket.id == ticket_id)
-        t = s.scalar(stmt.with_for_update() if lock else stmt)
+    def _load(self, tx: Tx, ticket_id: int, lock: bool = True) -> Record:
+        t = tx.get(TICKET, ticket_id, lock=lock)
         if t is None:
             raise TicketNotFound(f"no ticket {ticket_id}")
         return t
 
-    def _require_location(self, s: Session, code: str) -> Location:
-        loc = self._location(s, code)
+    def _require_location(self, tx: Tx, code: str) -> Record:
+        loc = self._location(tx, code)
         if loc is None or not loc.active:
             raise TicketError(f"unknown location code {code!r}")
         return loc
 
-    def _require_staff(self, s: Session, code: str) -> Staff:
-        staff = s.scalar(select(Staff).where(Staff.code == code))
+    def _require_staff(self, tx: Tx, code: str) -> Record:
+        staff = tx.record(STAFF, "code = ?", (code,))
         if staff is None or not staff.active:
             raise TicketError(f"unknown or inactive worker {code!r}")
         return staff
 
-    def _staff_by_phone(self, s: Session, number: str) -> Staff | None:
+    def _staff_by_phone(self, tx: Tx, number: str) -> Record | None:
         key = normalise_number(number)
         if not key:
             return None
-        return s.scalar(select(Staff).where(Staff.phone == key, Staff.active.is_(True)))
+        return tx.record(STAFF, "phone = ? AND active = ?", (key, True))
 
-    def _active_assignments(self, s: Session, ticket_id: int) -> list[Assignment]:
-        return list(s.scalars(select(Assignment).where(
-            Assignment.ticket_id == ticket_id, Assignment.state.in_(("offered", "accepted")))
-            .order_by(Assignment.id)))
+    def _org(self, tx: Tx, code: str) -> Record | None:
+        return tx.record(ORG_UNIT, "code = ?", (code,))
 
-    def _assignment(self, s: Session, ticket_id: int, staff_code: str) -> Assignment:
-        a = next((x for x in self._active_assignments(s, ticket_id) if x.staff_code == staff_code), None)
+    def _active_assignments(self, tx: Tx, ticket_id: int) -> list[Record]:
+        return tx.records(ASSIGNMENT, f"ticket_id = ? AND {ACTIVE} ORDER BY id", (ticket_id,))
+
+    def _assignment(self, tx: Tx, ticket_id: int, staff_code: str) -> Record:
+        a = next((x for x in self._active_assignments(tx, ticket_id) if x.staff_code == staff_code), None)
         if a is None:
             raise TicketError(f"ticket {ticket_id} is not assigned to {staff_code}")
         return a
 
-    def _is_assigned(self, s: Session, ticket_id: int, staff_code: str) -> bool:
-        return any(a.staff_code == staff_code for a in self._active_assignments(s, ticket_id))
+    def _is_assigned(self, tx: Tx, ticket_id: int, staff_code: str) -> bool:
+        return any(a.staff_code == staff_code for a in self._active_assignments(tx, ticket_id))
 
-    def _end_assignment(self, a: Assignment, state: str, reason: str) -> None:
+    def _end_assignment(self, a: Record, state: str, reason: str) -> None:
         a.state, a.ended_at, a.reason = state, self.clock.now(), reason[:500]
 
-    def _link_call(self, s: Session, ticket_id: int, uniqueid: str) -> bool:
-        exists = s.scalar(select(TicketCall.id).where(TicketCall.ticket_id == ticket_id,
-                                                      TicketCall.uniqueid == uniqueid))
+    def _link_call(self, tx: Tx, ticket_id: int, uniqueid: str) -> bool:
+        exists = tx.one("SELECT id FROM ticket_call WHERE ticket_id = ? AND uniqueid = ?",
+                        (ticket_id, uniqueid))
         if exists is None:
-            s.add(TicketCall(ticket_id=ticket_id, uniqueid=uniqueid))
+            tx.insert(CALL, {"ticket_id": ticket_id, "uniqueid": uniqueid})
         return exists is None
 
     # --- outbox writers --------------------------------------------------------------------
 
-    def _queue_order(self, s: Session, t: Ticket, staff_code: str) -> SmsOut:
-        return self._notify_staff(s, t, staff_code, "work_order", {})
-
-    def _notify_staff(self, s: Session, t: Ticket | None, staff_code: str, template: str,
-                      extra: dict[str, Any]) -> SmsOut:
-        staff = s.scalar(select(Staff).where(Staff.code == staff_code))
+    def _notify_staff(self, tx: Tx, t: Record | None, staff_code: str, template: str,
+                      extra: dict[str, Any]) -> int:
+        staff = tx.record(STAFF, "code = ?", (staff_code,))
         if staff is None or not staff.phone:
             raise TicketError(f"worker {staff_code} has no mobile number to send to")
-        return self._queue_sms(s, t, staff, template, extra)
+        return self._queue_sms(tx, t, staff, template, extra)
 
-    def _explain(self, s: Session, staff: Staff, t: Ticket | None, why: str, detail: str) -> None:
-        self._queue_sms(s, t, staff, "explain", {"why": why, "detail": detail})
+    def _explain(self, tx: Tx, staff: Record, t: Record | None, why: str, detail: str) -> None:
+        self._queue_sms(tx, t, staff, "explain", {"why": why, "detail": detail})
 
-    def _queue_sms(self, s: Session, t: Ticket | None, staff: Staff, template: str,
-                   extra: dict[str, Any]) -> SmsOut:
-        data = self._message_data(s, t) if t is not None else {}
+    def _queue_sms(self, tx: Tx, t: Record | None, staff: Any, template: str,
+                   extra: dict[str, Any]) -> int:
+        """The SMS row (``staff``: a staff record or model); returns its id."""
+        data = self._message_data(tx, t) if t is not None else {}
         data.update(extra, worker=staff.name, worker_code=staff.code)
         text = self.composer.render(template, self.options.language, data)
         now = self.clock.now()
-        sms = SmsOut(ticket_id=t.id if t else None, staff_code=staff.code, number=staff.phone,
-                     text=text, kind=template, status="queued", attempts=0, due_at=now,
-                     created_at=now, references=[], parts=0, modem="", error="")
-        s.add(sms)
-        s.flush()
-        return sms
+        return tx.insert(SMS_OUT, {
+            "ticket_id": t.id if t else None, "staff_code": staff.code, "number": staff.phone,
+            "text": text, "kind": template, "status": "queued", "attempts": 0, "due_at": now,
+            "created_at": now, "references": [], "parts": 0, "modem": "", "error": ""})
 
-    def _queue_print(self, s: Session, t: Ticket, printer: str | None) -> PrintJob:
-        s.flush()  # the snapshot reads the assignments this command just made
+    def _queue_print(self, tx: Tx, t: Record, printer: str) -> int:
+        tx.flush()  # the snapshot reads the assignments this command changed
         kind = "kitchen" if t.service_type == "meals" else "slip"
         now = self.clock.now()
-        job = PrintJob(ticket_id=t.id, printer=printer or self.options.default_printer, kind=kind,
-                       language=self.options.language, snapshot=self.slip_snapshot(s, t, kind),
-                       status="queued", attempts=0, due_at=now, created_at=now, error="")
-        s.add(job)
-        s.flush()
-        return job
+        return tx.insert(PRINT_JOB, {
+            "ticket_id": t.id, "printer": printer, "kind": kind, "language": self.options.language,
+            "snapshot": self.slip_snapshot(tx, t, kind), "status": "queued", "attempts": 0,
+            "due_at": now, "created_at": now, "error": ""})
 
-    def _location(self, s: Session, code: str) -> Location | None:
-        """Location rows are read several times in one command (SMS, slip): once is enough."""
-        if not code:
-            return None
-        memo: dict[str, Location | None] = s.info.setdefault("locations", {})
-        if code not in memo:
-            memo[code] = s.scalar(select(Location).where(Location.code == code))
-        return memo[code]
+    def _location(self, tx: Tx, code: str) -> Record | None:
+        return tx.record(LOCATION, "code = ?", (code,)) if code else None
 
-    def _message_data(self, s: Session, t: Ticket) -> dict[str, Any]:
-        loc = self._location(s, t.location_code)
+    def _message_data(self, tx: Tx, t: Record) -> dict[str, Any]:
+        loc = self._location(tx, t.location_code)
         st = self.catalog.get(t.service_type)
         return {
             "ticket_id": t.id, "service_type": t.service_type,
@@ -837,19 +825,20 @@ class TicketService:
             **_meal_data(t.details or {}, self.options.language, self.calendar),
         }
 
-    def slip_snapshot(self, s: Session, t: Ticket, kind: str = "slip") -> dict[str, Any]:
+    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip") -> dict[str, Any]:
         """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md)."""
-        data = self._message_data(s, t)
-        org = s.scalar(select(OrgUnit).where(OrgUnit.code == t.org_code)) if t.org_code else None
-        workers = [{"code": w.code, "name": w.name, "phone": w.phone} for w in s.scalars(
-            select(Staff).join(Assignment, Assignment.staff_code == Staff.code)
-            .where(Assignment.ticket_id == t.id, Assignment.state.in_(("offered", "accepted")))
-            .order_by(Assignment.id))]
-        parts = [{"code": p.part_code, "name": sp.name if sp else "", "spec": sp.spec if sp else "",
-                  "unit": sp.unit if sp else "", "qty": p.qty}
-                 for p, sp in s.execute(select(TicketPart, SparePart)
-                                        .outerjoin(SparePart, SparePart.code == TicketPart.part_code)
-                                        .where(TicketPart.ticket_id == t.id).order_by(TicketPart.id))]
+        data = self._message_data(tx, t)
+        org = self._org(tx, t.org_code) if t.org_code else None
+        workers = [{"code": code, "name": name, "phone": phone} for code, name, phone in tx.all(
+            "SELECT staff.code, staff.name, staff.phone FROM assignment"
+            " JOIN staff ON staff.code = assignment.staff_code"
+            f" WHERE assignment.ticket_id = ? AND assignment.{ACTIVE} ORDER BY assignment.id", (t.id,))]
+        parts = [{"code": code, "name": name or "", "spec": spec or "", "unit": unit or "", "qty": qty}
+                 for code, name, spec, unit, qty in tx.all(
+                     "SELECT ticket_part.part_code, spare_part.name, spare_part.spec, spare_part.unit,"
+                     " ticket_part.qty FROM ticket_part"
+                     " LEFT JOIN spare_part ON spare_part.code = ticket_part.part_code"
+                     " WHERE ticket_part.ticket_id = ? ORDER BY ticket_part.id", (t.id,))]
         return {
             "ticket_id": t.id, "kind": kind, "language": self.options.language,
             "center_name": self.options.center_name, "service_type": t.service_type,
@@ -884,7 +873,11 @@ def caller_directory_entry(s: Session, number: str) -> PhoneEntry | None:
     return s.scalar(select(PhoneEntry).where(PhoneEntry.number == key)) if key else None
 
 
-def _location_dict(loc: Location | None, code: str) -> dict[str, str]:
+def _skills(staff: Any) -> set[str]:
+    return {s.strip() for s in (staff.skills or "").split(",") if s.strip()}
+
+
+def _location_dict(loc: Any, code: str) -> dict[str, str]:
     if loc is None:
         return {"code": code, "campus": "", "building": "", "floor": "", "room": "", "name": ""}
     return {"code": loc.code, "campus": loc.campus, "building": loc.building, "floor": loc.floor,

@@ -15,36 +15,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, func, select, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import OPEN
 from ticketing.model import DailyStat, Location, Ticket
+from ticketing.tx import Tx
 
 COUNTERS = ("created", "done", "response_sum_s", "response_n", "completion_sum_s", "completion_n",
             "response_met", "completion_met", "satisfaction_sum", "satisfaction_n")
 
 
-def bump_daily(s: Session, t: Ticket, tz: ZoneInfo, **deltas: int) -> None:
+def bump_daily(tx: Tx, t: Any, tz: ZoneInfo, **deltas: int) -> None:
     """Add ``deltas`` to the rollup row of the ticket's creation day, type and department."""
-    values: dict[str, Any] = {c: deltas.get(c, 0) for c in COUNTERS}
-    values.update(day=t.created_at.astimezone(tz).date(), service_type=t.service_type,
-                  org_code=t.org_code or "")
-    s.execute(_upsert(s.get_bind().dialect.name), values)
+    day = t.created_at.astimezone(tz).date()
+    tx.run(_BUMP, (day if tx.pg else day.isoformat(), t.service_type, t.org_code or "",
+                   *(deltas.get(c, 0) for c in COUNTERS)))
 
 
-_UPSERTS: dict[str, Any] = {}
-
-
-def _upsert(dialect: str) -> Any:
-    # Built once per dialect: a statement made afresh each call costs its cache key every time,
-    # and this runs in every command.
-    if dialect not in _UPSERTS:
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyStat)
-        _UPSERTS[dialect] = ins.on_conflict_do_update(
-            index_elements=["day", "service_type", "org_code"],
-            set_={c: getattr(DailyStat, c) + getattr(ins.excluded, c) for c in COUNTERS})
-    return _UPSERTS[dialect]
+_BUMP = (f"INSERT INTO daily_stat (day, service_type, org_code, {', '.join(COUNTERS)}) "
+         f"VALUES ({', '.join('?' * (3 + len(COUNTERS)))}) "
+         "ON CONFLICT (day, service_type, org_code) DO UPDATE SET "
+         + ", ".join(f"{c} = daily_stat.{c} + excluded.{c}" for c in COUNTERS))
 
 
 @dataclass(frozen=True)

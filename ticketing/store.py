@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ticketing.tx import Tx
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -67,6 +69,17 @@ class Store:
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        """One command's transaction with hand-written SQL (``ticketing.tx``)."""
+        with self.engine.begin() as conn:
+            tx = Tx(conn)
+            try:
+                yield tx
+                tx.finish()
+            finally:
+                tx.close()
 
     def upgrade(self, revision: str = "head") -> None:
         from alembic import command

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table
 
-from ticketing.model import Assignment, Ticket, TicketCall, TicketEvent, TicketPart
+from ticketing.model import Base
+from ticketing.tx import Tx
+
+EVENT: Table = Base.metadata.tables["ticket_event"]
 
 
 @dataclass(frozen=True)
@@ -72,21 +75,24 @@ class TicketView:
 _FIELDS = [f for f in TicketView.__dataclass_fields__ if f not in ("workers", "parts", "calls", "timeline")]
 
 
-def ticket_view(s: Session, t: Ticket, details: bool = False) -> TicketView:
-    """The ticket's own columns; with ``details`` also its workers, parts, calls and timeline
-    (commands return the plain view: they are on the hot path)."""
+def ticket_view(t: Any) -> TicketView:
+    """The ticket's own columns (``t``: a model or a ``Record``); commands return this plain
+    view, they are on the hot path."""
     values = {name: getattr(t, name) for name in _FIELDS}
     values["details"] = dict(values["details"] or {})
-    if not details:
-        return TicketView(**values)
-    s.flush()
-    workers = tuple((a.staff_code, a.state) for a in s.scalars(
-        select(Assignment).where(Assignment.ticket_id == t.id).order_by(Assignment.id)))
-    parts = tuple((p.part_code, p.qty) for p in s.scalars(
-        select(TicketPart).where(TicketPart.ticket_id == t.id).order_by(TicketPart.id)))
-    calls = tuple(s.scalars(select(TicketCall.uniqueid).where(TicketCall.ticket_id == t.id)
-                            .order_by(TicketCall.id)))
+    return TicketView(**values)
+
+
+def ticket_detail(tx: Tx, t: Any) -> TicketView:
+    """The view with the ticket's workers, parts, calls and timeline."""
+    tx.flush()
+    workers = tuple((code, state) for code, state in tx.all(
+        "SELECT staff_code, state FROM assignment WHERE ticket_id = ? ORDER BY id", (t.id,)))
+    parts = tuple((code, qty) for code, qty in tx.all(
+        "SELECT part_code, qty FROM ticket_part WHERE ticket_id = ? ORDER BY id", (t.id,)))
+    calls = tuple(u for (u,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
+                                       (t.id,)))
     timeline = tuple(EventView(e.at, e.action, e.from_status, e.to_status, e.actor, e.note)
-                     for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)
-                                            .order_by(TicketEvent.id)))
-    return TicketView(**values, workers=workers, parts=parts, calls=calls, timeline=timeline)
+                     for e in tx.records(EVENT, "ticket_id = ? ORDER BY id", (t.id,)))
+    return dataclasses.replace(ticket_view(t), workers=workers, parts=parts, calls=calls,
+                               timeline=timeline)
