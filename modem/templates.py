@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from modem.encoding import split_text
+from modem.encoding import PART_LIMIT, split_text
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ class SmsComposer:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.directory)),
                                       autoescape=False, trim_blocks=True, keep_trailing_newline=False)
         self.env.filters.update(clip=clip, place=place)
+        self._names: frozenset[str] | None = None
+        self._resolved: dict[tuple[str, str, str], str] = {}
         if check:
             self.check()
 
@@ -83,18 +85,30 @@ class SmsComposer:
         tpl = self.env.get_template(self._resolve(template, language, str(data.get("service_type") or "")))
         text = re.sub(r"[ \t]*\n[ \t]*", " ", tpl.render(**data)).strip()
         text = re.sub(r" {2,}", " ", text)
-        if len(split_text(text).parts) > self.max_parts:
-            log.warning("SMS %s for ticket %s needs %d parts", template, data.get("ticket_id"),
-                        len(split_text(text).parts))
+        # A part holds 67 UTF-16 units at least (UCS-2; GSM-7 holds more): only a text longer
+        # than that many parts can need more, and only then is it worth splitting to count.
+        if len(text.encode("utf-16-le")) > 2 * PART_LIMIT["ucs2"] * self.max_parts:
+            parts = len(split_text(text).parts)
+            if parts > self.max_parts:
+                log.warning("SMS %s for ticket %s needs %d parts", template, data.get("ticket_id"), parts)
         return text
 
     def _resolve(self, template: str, language: str, service_type: str) -> str:
-        names = self.env.list_templates(extensions=["j2"])
-        for lang in (language, self.default_language):
-            for name in (f"{template}.{service_type}.{lang}.j2", f"{template}.{lang}.j2"):
-                if name in names:
-                    return name
-        raise jinja2.TemplateNotFound(f"{template}.{language}.j2 in {self.directory}")
+        """The file for this template, language and service type: the directory is listed
+        once (templates are read at start; a changed file is reloaded, a new one needs a
+        restart) and each answer kept — listing it per SMS was a third of the render."""
+        key = (template, language, service_type)
+        found = self._resolved.get(key)
+        if found is None:
+            if self._names is None:
+                self._names = frozenset(self.env.list_templates(extensions=["j2"]))
+            found = next((name for lang in (language, self.default_language)
+                          for name in (f"{template}.{service_type}.{lang}.j2", f"{template}.{lang}.j2")
+                          if name in self._names), None)
+            if found is None:
+                raise jinja2.TemplateNotFound(f"{template}.{language}.j2 in {self.directory}")
+            self._resolved[key] = found
+        return found
 
     def check(self) -> None:
         """Render every template with the long sample (and each variant); raise if any

@@ -43,6 +43,7 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
     store = store or Store(settings.resolved_database_url())
     if upgrade:
         store.upgrade()
+    store.start_checkpointer()
     catalog = Catalog.load(settings.resolved_catalog_file())
     calendar = BusinessCalendar.load(settings.resolved_calendar_file(), settings.timezone)
     options = ServiceOptions(

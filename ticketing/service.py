@@ -6,6 +6,8 @@ together — so a crash between the write and the send neither loses nor doubles
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -113,37 +115,44 @@ class TicketService:
         self.composer = composer
         self.options = options or ServiceOptions()
 
+    @contextmanager
+    def _tx(self) -> Iterator[Tx]:
+        """One command's transaction; ``tx.now``, the command's time, is on all its rows."""
+        with self.store.tx() as tx:
+            tx.now = self.clock.now()
+            yield tx
+
     # --- commands ------------------------------------------------------------------------
 
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._accept(tx, actor, new))
 
     def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
                  printer: str | None = None, print_slip: bool = True) -> TicketView:
         """派发: offer the ticket to workers by SMS and print a work slip."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._dispatch(tx, actor, ticket_id, staff_codes, printer, print_slip))
 
     def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._worker_accept(tx, actor, ticket_id, staff_code))
 
     def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
         """承办: the worker is on site."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._start(tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
                  note: str = "") -> TicketView:
         """办结: the work is done; spare parts are booked and the call-back is scheduled."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._complete(tx, actor, ticket_id, parts or [], note))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_view(self._release(tx, actor, ticket_id, staff_code, reason))
 
     def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
@@ -151,10 +160,10 @@ class TicketService:
         """回访: the reporter's satisfaction (1–5)."""
         if not 1 <= score <= 5:
             raise TicketError(f"satisfaction score must be 1..5, got {score}")
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
-            t.called_back_at = self.clock.now()
+            t.called_back_at = tx.now
             t.satisfaction, t.satisfaction_comment = score, comment[:2000]
             bump_daily(tx, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
             survey = self._survey(tx, t.id)
@@ -164,27 +173,27 @@ class TicketService:
 
     def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
         """考核: the supervisor's assessment closes the loop."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._transition(tx, t, Action.ASSESS, actor, result)
-            t.assessed_at, t.assessment = self.clock.now(), result[:2000]
+            t.assessed_at, t.assessment = tx.now, result[:2000]
             return ticket_view(t)
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._transition(tx, t, Action.CANCEL, actor, reason)
-            t.closed_at = self.clock.now()
+            t.closed_at = tx.now
             for a in self._active_assignments(tx, t.id):
-                self._end_assignment(a, "released", f"cancelled: {reason}")
+                self._end_assignment(tx, a, "released", f"cancelled: {reason}")
                 self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": reason})
             return ticket_view(t)
 
     def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._transition(tx, t, Action.REOPEN, actor, reason)
-            now = self.clock.now()
+            now = tx.now
             self._unroll(tx, t)
             t.reopen_count += 1
             t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
@@ -200,19 +209,19 @@ class TicketService:
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
         if ticket_id == into_id:
             raise TicketError("a ticket cannot be merged into itself")
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             keep = self._load(tx, into_id)
             if Status(keep.status) not in OPEN:
                 raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
             t = self._load(tx, ticket_id)
             self._transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
-            t.merged_into, t.closed_at = into_id, self.clock.now()
+            t.merged_into, t.closed_at = into_id, tx.now
             bump_daily(tx, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
             for (uniqueid,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
                                       (t.id,)):
                 self._link_call(tx, into_id, uniqueid)
             for a in self._active_assignments(tx, t.id):
-                self._end_assignment(a, "released", f"merged into {into_id}")
+                self._end_assignment(tx, a, "released", f"merged into {into_id}")
             self._event(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
             return ticket_view(t)
 
@@ -222,7 +231,7 @@ class TicketService:
         unknown = set(changes) - allowed
         if unknown:
             raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             before = row_dict(t)
             next_status(t.id, t.status, Action.EDIT)
@@ -244,38 +253,38 @@ class TicketService:
                 t.response_due, t.completion_due = self.catalog.deadlines(
                     t.service_type, t.priority, t.created_at, self.calendar)
             t.version += 1
-            audit(tx, self.clock.now(), actor, "ticket", t.id, "edit", before, row_dict(t))
+            audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
             return ticket_view(t)
 
     def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
         """The ward head approved the order (told the desk by phone: ``by`` names them)."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._decide(tx, t, actor, True, by or actor, note)
             return ticket_view(t)
 
     def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
         """The ward head refused the order: it is cancelled with the reason."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._decide(tx, t, actor, False, by or actor, reason)
             return ticket_view(t)
 
     def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         """Raise the ticket to the roles named by its service type (team lead, manager)."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             self._escalate_to_roles(tx, t, actor, reason)
             return ticket_view(t)
 
     def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             if self._link_call(tx, t.id, uniqueid):
                 self._event(tx, t, "link_call", actor, uniqueid)
 
     def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id, lock=False)
             name = printer or self.options.default_printer
             job_id = self._queue_print(tx, t, name)
@@ -284,7 +293,7 @@ class TicketService:
 
     def resend_order(self, actor: str, ticket_id: int) -> list[int]:
         """Send the work order again to every worker still on the ticket."""
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             t = self._load(tx, ticket_id)
             ids = [self._notify_staff(tx, t, a.staff_code, "work_order", {})
                    for a in self._active_assignments(tx, t.id)]
@@ -292,7 +301,7 @@ class TicketService:
             return ids
 
     def get(self, ticket_id: int) -> TicketView:
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             return ticket_detail(tx, self._load(tx, ticket_id, lock=False))
 
     # --- worker replies by SMS -------------------------------------------------------------
@@ -305,7 +314,7 @@ class TicketService:
         acted on again.
         """
         digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
             if seen is not None:
                 return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
@@ -315,7 +324,7 @@ class TicketService:
                 "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
                 "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
                 "action": reply.action if reply else ""})
-            audit(tx, self.clock.now(), f"sms:{normalise_number(number)}", "sms_inbox", row_id,
+            audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
                   "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
             return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
@@ -389,14 +398,14 @@ class TicketService:
         now = self.clock.now()
         moved: list[int] = []
         open_ = ", ".join(f"'{st.value}'" for st in OPEN)
-        with self.store.tx() as tx:
+        with self._tx() as tx:
             due = [row[0] for row in tx.all(
                 f"SELECT id FROM ticket WHERE status IN ({open_}) AND ("
                 "(response_due < ? AND worker_accepted_at IS NULL AND escalation_level < 3)"
                 " OR (completion_due < ? AND breach_notified = ?)) ORDER BY id",
                 (tx.at(now), tx.at(now), False))]
         for ticket_id in due:
-            with self.store.tx() as tx:
+            with self._tx() as tx:
                 t = self._load(tx, ticket_id)
                 if self._escalation_step(tx, t, now):
                     moved.append(t.id)
@@ -447,10 +456,10 @@ class TicketService:
         next_status(t.id, t.status, Action.ESCALATE)
         before = {"escalation_level": t.escalation_level}
         t.escalation_level += 1
-        t.escalated_at = self.clock.now()
+        t.escalated_at = tx.now
         t.version += 1
         self._event(tx, t, Action.ESCALATE.value, actor, note)
-        audit(tx, self.clock.now(), actor, "ticket", t.id, "escalate", before,
+        audit(tx, tx.now, actor, "ticket", t.id, "escalate", before,
               {"escalation_level": t.escalation_level, "note": note})
 
     def _escalate_to_roles(self, tx: Tx, t: Record, actor: str, reason: str) -> None:
@@ -490,12 +499,12 @@ class TicketService:
         if st.urgent_always and priority == "normal":
             priority = "urgent"
         org = new.org_code
-        if new.location_code:
-            loc = self._require_location(tx, new.location_code)
-            org = org or loc.org_code
         if org and self._org(tx, org) is None:
             raise TicketError(f"unknown department code {org!r}")
-        now = self.clock.now()
+        if new.location_code:
+            loc = self._require_location(tx, new.location_code)
+            org = org or loc.org_code  # the location's department, as its import checked it
+        now = tx.now
         details = self._checked_details(tx, st, new.details, now, org)
         response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
         t = tx.create(TICKET, {
@@ -538,7 +547,7 @@ class TicketService:
         old = dict(t.details or {})
         # the order as the desk sends it back: codes and quantities (names and prices come anew)
         out = self._checked_details(tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
-                                    self.clock.now(), t.org_code)
+                                    tx.now, t.org_code)
         same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
         if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
             raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
@@ -570,7 +579,7 @@ class TicketService:
             raise TicketError(f"ticket {t.id} was already {a['state']} by {a['by']}")
         if t.status != Status.ACCEPTED.value:
             raise TicketError(f"ticket {t.id} is {t.status}; only an accepted order can be decided")
-        now = self.clock.now()
+        now = tx.now
         before = dict(t.details)
         t.details = set_approval(before, a["required"], "approved" if approve else "rejected",
                                  by[:50], now, note)
@@ -591,22 +600,22 @@ class TicketService:
         self._require_ready(t)
         workers = [self._require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
         self._transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
-        now = self.clock.now()
+        now = tx.now
         t.dispatched_at = t.dispatched_at or now
-        keep = {w.code for w in workers}
-        current = set()
+        chosen = {w.code: w for w in workers}
+        current = []  # chosen workers already on the ticket, in the order they came
         for a in self._active_assignments(tx, t.id):
-            if a.staff_code in keep:
-                current.add(a.staff_code)
+            if a.staff_code in chosen:
+                current.append(chosen[a.staff_code])
             else:
-                self._end_assignment(a, "released", f"reassigned by {actor}")
+                self._end_assignment(tx, a, "released", f"reassigned by {actor}")
                 self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
-        for w in workers:
-            if w.code not in current:
-                self._offer(tx, t, w, now)
+        offered = [w for w in workers if w not in current]
+        for w in offered:
+            self._offer(tx, t, w, now)
         t.assignee = workers[0].code
         if print_slip:
-            self._queue_print(tx, t, printer or self.options.default_printer)
+            self._queue_print(tx, t, printer or self.options.default_printer, current + offered)
         return t
 
     def _require_ready(self, t: Record) -> None:
@@ -633,7 +642,7 @@ class TicketService:
         t = self._load(tx, ticket_id)
         a = self._assignment(tx, t.id, staff_code)
         self._transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
-        now = self.clock.now()
+        now = tx.now
         if a.state == "offered":
             a.state, a.accepted_at = "accepted", now
         if t.worker_accepted_at is None:
@@ -650,18 +659,18 @@ class TicketService:
         if staff_code and self._assignment(tx, t.id, staff_code).state == "offered":
             self._worker_accept(tx, actor, ticket_id, staff_code)  # arriving implies accepting
         self._transition(tx, t, Action.START, actor, staff_code)
-        t.started_at = self.clock.now()
+        t.started_at = tx.now
         return t
 
     def _complete(self, tx: Tx, actor: str, ticket_id: int, parts: list[tuple[str, int]],
                   note: str) -> Record:
         t = self._load(tx, ticket_id)
         self._transition(tx, t, Action.COMPLETE, actor, note)
-        now = self.clock.now()
+        now = tx.now
         for code, qty in parts:
             self._use_part(tx, actor, t, code, qty)
         for a in self._active_assignments(tx, t.id):
-            self._end_assignment(a, "finished", "")
+            self._end_assignment(tx, a, "finished", "")
         t.done_at = now
         t.completion_s = int((now - t.created_at).total_seconds())
         t.completion_met = bool(t.completion_due and now <= t.completion_due)
@@ -675,7 +684,7 @@ class TicketService:
         t = self._load(tx, ticket_id)
         a = self._assignment(tx, t.id, staff_code)
         next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
-        self._end_assignment(a, "released", reason)
+        self._end_assignment(tx, a, "released", reason)
         remaining = [x for x in self._active_assignments(tx, t.id) if x.id != a.id]
         if remaining:
             t.assignee = remaining[0].staff_code
@@ -694,7 +703,7 @@ class TicketService:
         before = {"stock": part.stock}
         part.stock -= qty
         tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
-        audit(tx, self.clock.now(), actor, "spare_part", code, "use", before,
+        audit(tx, tx.now, actor, "spare_part", code, "use", before,
               {"stock": part.stock, "ticket_id": t.id})
 
     def _survey(self, tx: Tx, ticket_id: int) -> Record | None:
@@ -708,7 +717,7 @@ class TicketService:
                                "updated_at": due, "status": "scheduled", "attempts": 0})
         else:
             survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
-            survey.updated_at = self.clock.now()
+            survey.updated_at = tx.now
 
     def _transition(self, tx: Tx, t: Record, action: Action, actor: str, note: str = "") -> None:
         old = t.status
@@ -716,12 +725,12 @@ class TicketService:
         t.status = new.value
         t.version += 1
         self._event(tx, t, action.value, actor, note, from_status=old)
-        audit(tx, self.clock.now(), actor, "ticket", t.id, action.value,
+        audit(tx, tx.now, actor, "ticket", t.id, action.value,
               {"status": old}, {"status": new.value, "note": note} if note else {"status": new.value})
 
     def _event(self, tx: Tx, t: Record, action: str, actor: str, note: str = "",
                from_status: str | None = None) -> None:
-        tx.insert(EVENT, {"ticket_id": t.id, "at": self.clock.now(), "action": action,
+        tx.insert(EVENT, {"ticket_id": t.id, "at": tx.now, "action": action,
                           "from_status": t.status if from_status is None else from_status,
                           "to_status": t.status, "actor": actor, "note": note[:2000]})
 
@@ -764,8 +773,8 @@ class TicketService:
     def _is_assigned(self, tx: Tx, ticket_id: int, staff_code: str) -> bool:
         return any(a.staff_code == staff_code for a in self._active_assignments(tx, ticket_id))
 
-    def _end_assignment(self, a: Record, state: str, reason: str) -> None:
-        a.state, a.ended_at, a.reason = state, self.clock.now(), reason[:500]
+    def _end_assignment(self, tx: Tx, a: Record, state: str, reason: str) -> None:
+        a.state, a.ended_at, a.reason = state, tx.now, reason[:500]
 
     def _link_call(self, tx: Tx, ticket_id: int, uniqueid: str) -> bool:
         exists = tx.one("SELECT id FROM ticket_call WHERE ticket_id = ? AND uniqueid = ?",
@@ -792,23 +801,29 @@ class TicketService:
         data = self._message_data(tx, t) if t is not None else {}
         data.update(extra, worker=staff.name, worker_code=staff.code)
         text = self.composer.render(template, self.options.language, data)
-        now = self.clock.now()
+        now = tx.now
         return tx.insert(SMS_OUT, {
             "ticket_id": t.id if t else None, "staff_code": staff.code, "number": staff.phone,
             "text": text, "kind": template, "status": "queued", "attempts": 0, "due_at": now,
             "created_at": now, "references": [], "parts": 0, "modem": "", "error": ""})
 
-    def _queue_print(self, tx: Tx, t: Record, printer: str) -> int:
-        tx.flush()  # the snapshot reads the assignments this command changed
+    def _queue_print(self, tx: Tx, t: Record, printer: str, workers: list[Any] | None = None) -> int:
+        """``workers``: the ticket's workers when the command knows them (else read)."""
         kind = "kitchen" if t.service_type == "meals" else "slip"
-        now = self.clock.now()
+        now = tx.now
         return tx.insert(PRINT_JOB, {
             "ticket_id": t.id, "printer": printer, "kind": kind, "language": self.options.language,
-            "snapshot": self.slip_snapshot(tx, t, kind), "status": "queued", "attempts": 0,
+            "snapshot": self.slip_snapshot(tx, t, kind, workers), "status": "queued", "attempts": 0,
             "due_at": now, "created_at": now, "error": ""})
 
     def _location(self, tx: Tx, code: str) -> Record | None:
-        return tx.record(LOCATION, "code = ?", (code,)) if code else None
+        """Read once per command (the SMS and the slip both print it)."""
+        if not code:
+            return None
+        key = ("location", code)
+        if key not in tx.memo:
+            tx.memo[key] = tx.record(LOCATION, "code = ?", (code,))
+        return tx.memo[key]
 
     def _message_data(self, tx: Tx, t: Record) -> dict[str, Any]:
         loc = self._location(tx, t.location_code)
@@ -825,20 +840,28 @@ class TicketService:
             **_meal_data(t.details or {}, self.options.language, self.calendar),
         }
 
-    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip") -> dict[str, Any]:
-        """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md)."""
+    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip",
+                      workers: list[Any] | None = None) -> dict[str, Any]:
+        """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md).
+        ``workers``: the staff on the ticket in assignment order, if the caller has them."""
         data = self._message_data(tx, t)
         org = self._org(tx, t.org_code) if t.org_code else None
-        workers = [{"code": code, "name": name, "phone": phone} for code, name, phone in tx.all(
-            "SELECT staff.code, staff.name, staff.phone FROM assignment"
-            " JOIN staff ON staff.code = assignment.staff_code"
-            f" WHERE assignment.ticket_id = ? AND assignment.{ACTIVE} ORDER BY assignment.id", (t.id,))]
-        parts = [{"code": code, "name": name or "", "spec": spec or "", "unit": unit or "", "qty": qty}
-                 for code, name, spec, unit, qty in tx.all(
-                     "SELECT ticket_part.part_code, spare_part.name, spare_part.spec, spare_part.unit,"
-                     " ticket_part.qty FROM ticket_part"
-                     " LEFT JOIN spare_part ON spare_part.code = ticket_part.part_code"
-                     " WHERE ticket_part.ticket_id = ? ORDER BY ticket_part.id", (t.id,))]
+        if workers is None:
+            tx.flush()  # assignments this command changed
+            on_ticket = [tuple(row) for row in tx.all(
+                "SELECT staff.code, staff.name, staff.phone FROM assignment"
+                " JOIN staff ON staff.code = assignment.staff_code"
+                f" WHERE assignment.ticket_id = ? AND assignment.{ACTIVE} ORDER BY assignment.id", (t.id,))]
+        else:
+            on_ticket = [(w.code, w.name, w.phone) for w in workers]
+        # parts are booked only when the work is done: a ticket never done has none to read
+        parts = [] if t.done_at is None and not t.reopen_count else [
+            {"code": code, "name": name or "", "spec": spec or "", "unit": unit or "", "qty": qty}
+            for code, name, spec, unit, qty in tx.all(
+                "SELECT ticket_part.part_code, spare_part.name, spare_part.spec, spare_part.unit,"
+                " ticket_part.qty FROM ticket_part"
+                " LEFT JOIN spare_part ON spare_part.code = ticket_part.part_code"
+                " WHERE ticket_part.ticket_id = ? ORDER BY ticket_part.id", (t.id,))]
         return {
             "ticket_id": t.id, "kind": kind, "language": self.options.language,
             "center_name": self.options.center_name, "service_type": t.service_type,
@@ -848,7 +871,8 @@ class TicketService:
             "completion_due": data["completion_due"], "location": data["location"],
             "reporter": {"name": t.reporter_name, "phone": t.reporter_phone,
                          "org": org.name if org else ""},
-            "description": t.description, "workers": workers, "parts": parts,
+            "description": t.description, "parts": parts,
+            "workers": [{"code": code, "name": name, "phone": phone} for code, name, phone in on_ticket],
             "details": dict(t.details or {}), "operator": t.operator,
         }
 

@@ -8,7 +8,8 @@ declarative models (``ticketing.model``), values are converted as SQLAlchemy sto
 (``UtcDateTime`` naive-UTC text on SQLite, JSON text, 0/1), so the ORM read side (desk lists,
 statistics, imports, tests) sees exactly the rows it would have written.
 
-``Tx`` keeps an identity map like a session: a row loaded twice in one command is one
+``Store.tx`` runs one on a pooled driver connection (an SQLAlchemy ``Connection`` and its
+begin/commit bookkeeping cost more than the commit itself). ``Tx`` keeps an identity map like a session: a row loaded twice in one command is one
 ``Record``; changed attributes are written by ``flush`` (also at commit). ``savepoint`` undoes
 both the rows and the in-memory records when the block fails. ``tx.session`` is an ORM session
 on the same connection and transaction, made only when a command needs one (menus, worker
@@ -23,12 +24,62 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Table
+from sqlalchemy import JSON, Boolean, Connection, Date, Engine, Table
 from sqlalchemy.orm import Session
 
 from ticketing.model import UtcDateTime
 
 _DT, _JSON, _BOOL, _DATE = 1, 2, 3, 4
+
+
+# --- conversions, as SQLAlchemy does them (``UtcDateTime``, JSON, Boolean, Date) -----------
+
+def _aware(v: datetime) -> datetime:
+    if v.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+    return v if v.tzinfo is UTC else v.astimezone(UTC)
+
+
+_LAST_DT: tuple[Any, str] = (None, "")
+
+
+def _dt_sqlite(v: datetime) -> str:
+    # a command stamps its rows with one time: the last conversion is usually the next one
+    global _LAST_DT
+    last = _LAST_DT
+    if last[0] is v:
+        return last[1]
+    out = _aware(v).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _LAST_DT = (v, out)
+    return out
+
+
+def _dt_pg(v: datetime) -> datetime:
+    return _aware(v)
+
+
+def _json_pg(v: Any) -> Any:
+    from psycopg.types.json import Json
+
+    return Json(v)
+
+
+def _read_dt_sqlite(v: str) -> datetime:
+    return datetime.fromisoformat(v).replace(tzinfo=UTC)
+
+
+def _read_dt_pg(v: datetime) -> datetime:
+    return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+
+
+_BINDERS: dict[bool, dict[int, Any]] = {
+    False: {_DT: _dt_sqlite, _JSON: json.dumps, _BOOL: None, _DATE: date.isoformat},
+    True: {_DT: _dt_pg, _JSON: _json_pg, _BOOL: None, _DATE: None},
+}
+_READERS: dict[bool, dict[int, Any]] = {
+    False: {_DT: _read_dt_sqlite, _JSON: json.loads, _BOOL: bool, _DATE: date.fromisoformat},
+    True: {_DT: _read_dt_pg, _JSON: None, _BOOL: None, _DATE: None},  # psycopg reads these
+}
 
 
 class Record:
@@ -74,6 +125,11 @@ class _Codec:
                 self.defaults[c.name] = d.arg  # type: ignore[attr-defined]
             elif d is not None and getattr(d, "is_callable", False):
                 self.defaults[c.name] = d.arg  # type: ignore[attr-defined]  # a factory (dict, list)
+        # per engine (False: SQLite, True: PostgreSQL): column → converter, for binding and reading
+        self.bind = {pg: {n: _BINDERS[pg][k] for n, k in self.kinds.items() if _BINDERS[pg][k]}
+                     for pg in (False, True)}
+        self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
+                     for pg in (False, True)}
         self.select = f"SELECT {', '.join(_q(n) for n in self.names)} FROM {table.name}"
         self.inserts: dict[tuple[str, ...], str] = {}
 
@@ -94,21 +150,20 @@ def _codec(table: Table) -> _Codec:
 
 
 class Tx:
-    """One transaction on one connection (``Store.tx``)."""
+    """One transaction on one pooled driver connection (``Store.tx`` begins and ends it)."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.pg = conn.dialect.name == "postgresql"
-        self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    def __init__(self, engine: Engine, raw: Any) -> None:
+        self.engine = engine
+        self.raw = raw  # the pool's proxy of the driver connection
+        self.pg = engine.dialect.name == "postgresql"
+        self.cur = raw.cursor()
         self._records: dict[tuple[str, int], Record] = {}
+        self._conn: Connection | None = None
         self._session: Session | None = None
         self._sql: dict[str, str] = {}
-        if self.pg:
-            from psycopg.types.json import Json
-
-            self._json_in: Any = Json
-        else:
-            self._json_in = json.dumps
+        self._savepoints = 0
+        self.memo: dict[Any, Any] = {}  # a command's own lookups of master data
+        self.now = datetime.now(UTC)  # the command's time (the service sets its clock's)
 
     # --- plain SQL (``?`` placeholders on both engines) --------------------------------------
 
@@ -134,7 +189,7 @@ class Tx:
 
     def at(self, when: datetime) -> Any:
         """A timestamp as a query parameter."""
-        return self._bind(_DT, when)
+        return _dt_pg(when) if self.pg else _dt_sqlite(when)
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -171,8 +226,8 @@ class Tx:
             text = codec.inserts[names] = (
                 f"INSERT INTO {table.name} ({', '.join(_q(n) for n in names)}) "
                 f"VALUES ({', '.join('?' * len(names))}) RETURNING id")
-        kinds = codec.kinds
-        self.cur.execute(self.sql(text), [self._bind(kinds[n], v) if n in kinds and v is not None else v
+        bind = codec.bind[self.pg]
+        self.cur.execute(self.sql(text), [v if v is None or n not in bind else bind[n](v)
                                           for n, v in row.items()])
         return int(self.cur.fetchone()[0])
 
@@ -197,10 +252,8 @@ class Tx:
     def _update(self, rec: Record) -> None:
         codec = _codec(rec._table)
         names = sorted(rec._dirty)
-        kinds = codec.kinds
-        values = [rec.__dict__[n] for n in names]
-        params = [self._bind(kinds[n], v) if n in kinds and v is not None else v
-                  for n, v in zip(names, values, strict=True)]
+        bind = codec.bind[self.pg]
+        params = [v if (v := rec.__dict__[n]) is None or n not in bind else bind[n](v) for n in names]
         self.run(f"UPDATE {codec.table.name} SET {', '.join(f'{_q(n)} = ?' for n in names)} WHERE id = ?",
                  [*params, rec.__dict__["id"]])
         rec._dirty.clear()
@@ -210,12 +263,15 @@ class Tx:
         """A block that is undone as a whole, rows and loaded records alike, if it raises."""
         self.flush()
         kept = {key: dict(rec.__dict__) for key, rec in self._records.items()}
-        nested = self.conn.begin_nested()
+        self._savepoints += 1
+        name = f"tx_{self._savepoints}"
+        self.cur.execute(f"SAVEPOINT {name}")
         try:
             yield
             self.flush()
         except BaseException:
-            nested.rollback()
+            self.cur.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.cur.execute(f"RELEASE SAVEPOINT {name}")
             for key in list(self._records):
                 rec = self._records[key]
                 if key in kept:
@@ -225,13 +281,16 @@ class Tx:
                 else:
                     del self._records[key]
             raise
-        nested.commit()
+        self.cur.execute(f"RELEASE SAVEPOINT {name}")
 
     @property
     def session(self) -> Session:
-        """An ORM session in this transaction, for the few reads that need the models."""
+        """An ORM session in this transaction, for the few reads that want the models. Its
+        connection joins no engine events: the transaction is already begun (and is ended by
+        ``Store.tx`` on the driver connection, not by the session)."""
         if self._session is None:
-            self._session = Session(bind=self.conn, autoflush=False, expire_on_commit=False)
+            self._conn = Connection(self.engine, connection=self.raw, _has_events=False)
+            self._session = Session(bind=self._conn, autoflush=False, expire_on_commit=False)
         return self._session
 
     def finish(self) -> None:
@@ -241,9 +300,11 @@ class Tx:
             self._session.flush()
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
+        """After commit or rollback (``Store.tx`` then keeps or closes ``raw``)."""
         self.cur.close()
+        if self._session is not None:
+            self._session.close()  # ends only its own bookkeeping: the driver's work is done
+        self._session = self._conn = None  # the Connection is dropped, not closed: it would close ``raw``
 
     # --- conversions, as SQLAlchemy does them ----------------------------------------------
 
@@ -253,35 +314,9 @@ class Tx:
         if known is not None:
             return known  # the one object for this row in this transaction, changes and all
         values = dict(zip(codec.names, row, strict=True))
-        for name, kind in codec.kinds.items():
-            v = values[name]
-            if v is not None:
-                values[name] = self._result(kind, v)
+        for name, read in codec.read[self.pg]:
+            if (v := values[name]) is not None:
+                values[name] = read(v)
         rec = Record(codec.table, values)
         self._records[key] = rec
         return rec
-
-    def _bind(self, kind: int, v: Any) -> Any:
-        if kind == _DT:
-            if v.tzinfo is None:
-                raise ValueError("naive datetime given to the store; use an aware UTC datetime")
-            v = v.astimezone(UTC)
-            return v if self.pg else v.replace(tzinfo=None).isoformat(" ", "microseconds")
-        if kind == _JSON:
-            return self._json_in(v)
-        if kind == _DATE:
-            return v if self.pg else v.isoformat()
-        return v
-
-    def _result(self, kind: int, v: Any) -> Any:
-        if kind == _DT:
-            if isinstance(v, str):
-                return datetime.fromisoformat(v).replace(tzinfo=UTC)
-            return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-        if kind == _JSON:
-            return json.loads(v) if isinstance(v, str) else v
-        if kind == _BOOL:
-            return bool(v)
-        if kind == _DATE:
-            return date.fromisoformat(v) if isinstance(v, str) else v
-        return v
