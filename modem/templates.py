@@ -72,8 +72,10 @@ class SmsComposer:
         self.directory = Path(directory) if directory else TEMPLATE_DIR
         self.default_language = default_language
         self.max_parts = max_parts
+        # read at start: no stat of the file per SMS (a changed template needs a restart)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.directory)),
-                                      autoescape=False, trim_blocks=True, keep_trailing_newline=False)
+                                      autoescape=False, trim_blocks=True, keep_trailing_newline=False,
+                                      auto_reload=False)
         self.env.filters.update(clip=clip, place=place)
         self._names: frozenset[str] | None = None
         self._resolved: dict[tuple[str, str, str], str] = {}
@@ -95,8 +97,8 @@ class SmsComposer:
 
     def _resolve(self, template: str, language: str, service_type: str) -> str:
         """The file for this template, language and service type: the directory is listed
-        once (templates are read at start; a changed file is reloaded, a new one needs a
-        restart) and each answer kept — listing it per SMS was a third of the render."""
+        once (templates are read at start) and each answer kept — listing it per SMS was a
+        third of the render."""
         key = (template, language, service_type)
         found = self._resolved.get(key)
         if found is None:

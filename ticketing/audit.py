@@ -16,7 +16,8 @@ from ticketing.tx import Record, Tx
 def row_dict(obj: Any) -> dict[str, Any]:
     """A mapped row's (or a ``Record``'s) columns as JSON-safe values."""
     if isinstance(obj, Record):
-        return {k: _jsonable(v) for k, v in obj.as_dict().items()}
+        return {k: v.isoformat() if isinstance(v, datetime | date) else str(v) if isinstance(v, Decimal) else v
+                for k, v in obj.as_dict().items()}
     return {c.key: _jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
 
 

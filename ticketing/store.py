@@ -60,6 +60,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # itself only if the WAL gets this long anyway, and a reset WAL is cut back to 64 MB.
     cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cur.execute("PRAGMA journal_size_limit=67108864")
+    cur.execute("PRAGMA mmap_size=268435456")  # pages read in place, not copied by pread
     cur.close()
 
 

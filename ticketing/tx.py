@@ -131,7 +131,50 @@ class _Codec:
         self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
                      for pg in (False, True)}
         self.select = f"SELECT {', '.join(_q(n) for n in self.names)} FROM {table.name}"
-        self.inserts: dict[tuple[str, ...], str] = {}
+        self.selects: dict[tuple[str, bool, bool], str] = {}
+        self.inserts: dict[tuple[str, ...], _Insert] = {}
+        self.updates: dict[tuple[str, ...], str] = {}
+
+    def query(self, where: str, lock: bool, pg: bool) -> str:
+        """The SELECT of every column (``where``: the SQL after WHERE), in the engine's style."""
+        key = (where, lock, pg)
+        text = self.selects.get(key)
+        if text is None:
+            text = self.select + (f" WHERE {where}" if where else "")
+            if lock and pg:
+                text += " FOR UPDATE"  # SQLite: the IMMEDIATE transaction already holds the lock
+            text = self.selects[key] = _pg_style(text) if pg else text
+        return text
+
+    def insert_plan(self, given: tuple[str, ...]) -> _Insert:
+        """The INSERT of the columns ``given`` plus every other column the model defaults."""
+        plan = self.inserts.get(given)
+        if plan is None:
+            defaults = [(n, d) for n, d in self.defaults.items() if n not in given]
+            names = (*given, *(n for n, _d in defaults))
+            text = (f"INSERT INTO {self.table.name} ({', '.join(_q(n) for n in names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})")
+            # SQLite: the id is the cursor's lastrowid (RETURNING costs a result row and a fetch)
+            plan = self.inserts[given] = _Insert(
+                text, _pg_style(text) + " RETURNING id", defaults,
+                {pg: [self.bind[pg].get(n) for n in names] for pg in (False, True)})
+        return plan
+
+
+class _Insert:
+    __slots__ = ("sqlite", "pg", "defaults", "bind")
+
+    def __init__(self, sqlite: str, pg: str, defaults: list[tuple[str, Any]],
+                 bind: dict[bool, list[Any]]) -> None:
+        self.sqlite, self.pg, self.defaults, self.bind = sqlite, pg, defaults, bind
+
+
+_PG_SQL: dict[str, str] = {}  # statement → its psycopg form
+
+
+def _pg_style(text: str) -> str:
+    """``?`` placeholders as psycopg's ``%s``."""
+    return text.replace("%", "%%").replace("?", "%s")
 
 
 _CODECS: dict[str, _Codec] = {}
@@ -160,7 +203,6 @@ class Tx:
         self._records: dict[tuple[str, int], Record] = {}
         self._conn: Connection | None = None
         self._session: Session | None = None
-        self._sql: dict[str, str] = {}
         self._savepoints = 0
         self.memo: dict[Any, Any] = {}  # a command's own lookups of master data
         self.now = datetime.now(UTC)  # the command's time (the service sets its clock's)
@@ -170,9 +212,9 @@ class Tx:
     def sql(self, text: str) -> str:
         if not self.pg:
             return text
-        out = self._sql.get(text)
+        out = _PG_SQL.get(text)
         if out is None:
-            out = self._sql[text] = text.replace("%", "%%").replace("?", "%s")
+            out = _PG_SQL[text] = _pg_style(text)
         return out
 
     def one(self, text: str, params: Sequence[Any] = ()) -> Any:
@@ -197,10 +239,8 @@ class Tx:
                 lock: bool = False) -> list[Record]:
         """Rows of ``table`` (``where``: the SQL after WHERE, with ORDER BY if wanted)."""
         codec = _codec(table)
-        text = codec.select + (f" WHERE {where}" if where else "")
-        if lock and self.pg:
-            text += " FOR UPDATE"  # SQLite: the IMMEDIATE transaction already holds the lock
-        return [self._record(codec, row) for row in self.all(text, params)]
+        self.cur.execute(codec.query(where, lock, self.pg), params)
+        return [self._record(codec, row) for row in self.cur.fetchall()]
 
     def record(self, table: Table, where: str, params: Sequence[Any] = (),
                lock: bool = False) -> Record | None:
@@ -215,21 +255,12 @@ class Tx:
 
     def insert(self, table: Table, values: dict[str, Any]) -> int:
         """Insert one row (missing columns take the model's defaults); returns its id."""
-        codec = _codec(table)
-        row = dict(values)
-        for name, default in codec.defaults.items():
-            if name not in row:
-                row[name] = default(None) if callable(default) else default
-        names = tuple(row)
-        text = codec.inserts.get(names)
-        if text is None:
-            text = codec.inserts[names] = (
-                f"INSERT INTO {table.name} ({', '.join(_q(n) for n in names)}) "
-                f"VALUES ({', '.join('?' * len(names))}) RETURNING id")
-        bind = codec.bind[self.pg]
-        self.cur.execute(self.sql(text), [v if v is None or n not in bind else bind[n](v)
-                                          for n, v in row.items()])
-        return int(self.cur.fetchone()[0])
+        plan = _codec(table).insert_plan(tuple(values))
+        params = [*values.values(), *(d(None) if callable(d) else d for _n, d in plan.defaults)]
+        cur = self.cur
+        cur.execute(plan.pg if self.pg else plan.sqlite,
+                    [v if f is None or v is None else f(v) for v, f in zip(params, plan.bind[self.pg], strict=True)])
+        return int(cur.fetchone()[0] if self.pg else cur.lastrowid)
 
     def create(self, table: Table, values: dict[str, Any]) -> Record:
         """Insert a row and keep it as a record of this transaction (every column set)."""
@@ -251,11 +282,14 @@ class Tx:
 
     def _update(self, rec: Record) -> None:
         codec = _codec(rec._table)
-        names = sorted(rec._dirty)
+        names = tuple(sorted(rec._dirty))
+        text = codec.updates.get(names)
+        if text is None:
+            text = codec.updates[names] = (
+                f"UPDATE {codec.table.name} SET {', '.join(f'{_q(n)} = ?' for n in names)} WHERE id = ?")
         bind = codec.bind[self.pg]
         params = [v if (v := rec.__dict__[n]) is None or n not in bind else bind[n](v) for n in names]
-        self.run(f"UPDATE {codec.table.name} SET {', '.join(f'{_q(n)} = ?' for n in names)} WHERE id = ?",
-                 [*params, rec.__dict__["id"]])
+        self.run(text, [*params, rec.__dict__["id"]])
         rec._dirty.clear()
 
     @contextmanager

@@ -77,10 +77,18 @@ _FIELDS = [f for f in TicketView.__dataclass_fields__ if f not in ("workers", "p
 
 def ticket_view(t: Any) -> TicketView:
     """The ticket's own columns (``t``: a model or a ``Record``); commands return this plain
-    view, they are on the hot path."""
-    values = {name: getattr(t, name) for name in _FIELDS}
+    view, they are on the hot path: it is filled in place of the frozen dataclass's generated
+    ``__init__`` (a guarded ``object.__setattr__`` per field, 31 of them)."""
+    view = object.__new__(TicketView)
+    values = view.__dict__
+    for name in _FIELDS:
+        values[name] = getattr(t, name)
     values["details"] = dict(values["details"] or {})
-    return TicketView(**values)
+    values.update(_NO_DETAIL)
+    return view
+
+
+_NO_DETAIL = {"workers": (), "parts": (), "calls": (), "timeline": ()}
 
 
 def ticket_detail(tx: Tx, t: Any) -> TicketView:
