@@ -1,19 +1,18 @@
 """A command's transaction: hand-written SQL on the driver's own cursor.
 
 The ticket commands (accept, dispatch, a worker's reply, done…) are the store's hot path: a
-full lifecycle is three of them. Through the ORM each cost ~1.5 ms, ten times what the driver
-needs for the same statements (an ORM unit of work is ~400 µs before any SQL runs), so the
-commands read and write rows here instead: tables and column types still come from the
-declarative models (``ticketing.model``), values are converted as SQLAlchemy stores them
-(``UtcDateTime`` naive-UTC text on SQLite, JSON text, 0/1), so the ORM read side (desk lists,
-statistics, imports, tests) sees exactly the rows it would have written.
+full lifecycle is three of them. Through the ORM a command cost ~1.5 ms, most of it before any
+SQL ran (a unit of work alone is ~400 µs); here the same statements cost what the driver and
+the commit cost. Tables and column types still come from the declarative models
+(``ticketing.model``) and values are converted as SQLAlchemy stores them (``UtcDateTime`` as
+naive-UTC text on SQLite, JSON text, 0/1), so the ORM read side — desk lists, statistics,
+imports, tests — sees the rows it would have written itself.
 
-``Store.tx`` runs one on a pooled driver connection (an SQLAlchemy ``Connection`` and its
-begin/commit bookkeeping cost more than the commit itself). ``Tx`` keeps an identity map like a session: a row loaded twice in one command is one
-``Record``; changed attributes are written by ``flush`` (also at commit). ``savepoint`` undoes
-both the rows and the in-memory records when the block fails. ``tx.session`` is an ORM session
-on the same connection and transaction, made only when a command needs one (menus, worker
-suggestions).
+``Tx`` keeps an identity map like a session: a row loaded twice in one command is one
+``Record``; changed attributes are written by ``flush`` (and before commit). ``savepoint``
+undoes both the rows and the in-memory records when its block fails. ``tx.session`` is an ORM
+session on the same connection and transaction, made only when a command needs the models
+(menus, worker suggestions). ``Store.tx`` begins and ends a ``Tx``.
 """
 
 from __future__ import annotations
@@ -44,7 +43,8 @@ _LAST_DT: tuple[Any, str] = (None, "")
 
 
 def _dt_sqlite(v: datetime) -> str:
-    # a command stamps its rows with one time: the last conversion is usually the next one
+    # A command stamps its rows with one time: the last conversion is usually the next one.
+    # (Threads share the memo; it is swapped whole, so a reader sees one consistent pair.)
     global _LAST_DT
     last = _LAST_DT
     if last[0] is v:
@@ -178,11 +178,11 @@ def _pg_style(text: str) -> str:
 
 
 _CODECS: dict[str, _Codec] = {}
-_QUOTED = {"before", "after", "references", "order", "user"}
 
 
 def _q(name: str) -> str:
-    return f'"{name}"' if name in _QUOTED else name
+    """A column name quoted for both engines (some are reserved words: before, after…)."""
+    return f'"{name}"'
 
 
 def _codec(table: Table) -> _Codec:
@@ -193,11 +193,11 @@ def _codec(table: Table) -> _Codec:
 
 
 class Tx:
-    """One transaction on one pooled driver connection (``Store.tx`` begins and ends it)."""
+    """One transaction on one driver connection (``Store.tx`` begins and ends it)."""
 
     def __init__(self, engine: Engine, raw: Any) -> None:
         self.engine = engine
-        self.raw = raw  # the pool's proxy of the driver connection
+        self.raw = raw  # SQLAlchemy's proxy of the driver connection
         self.pg = engine.dialect.name == "postgresql"
         self.cur = raw.cursor()
         self._records: dict[tuple[str, int], Record] = {}
