@@ -202,7 +202,8 @@ class Ticket(Base):
         Index("ix_ticket_status", "status"),
         Index("ix_ticket_location_created", "location_code", "created_at"),
         Index("ix_ticket_reporter_created", "reporter_phone", "created_at"),
-        Index("ix_ticket_assignee_status", "assignee", "status"),
+        # (a worker's open tickets are read through ``assignment``: migration 0004 dropped
+        # the (assignee, status) index that every step rewrote and no query used)
         # Covers stats.summary (every column it reads): a period's figures come from this index
         # alone, never from the wide ticket rows. Leading with created_at, it is also the index
         # for periods and "newest first" (migration 0003 dropped the one-column twin).

@@ -611,11 +611,13 @@ class TicketService:
                 self._end_assignment(tx, a, "released", f"reassigned by {actor}")
                 self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
         offered = [w for w in workers if w not in current]
+        # what the work orders and the slip print of the ticket: nothing of it moves in a dispatch
+        data = self._message_data(tx, t) if offered or print_slip else {}
         for w in offered:
-            self._offer(tx, t, w, now)
+            self._offer(tx, t, w, now, data)
         t.assignee = workers[0].code
         if print_slip:
-            self._queue_print(tx, t, printer or self.options.default_printer, current + offered)
+            self._queue_print(tx, t, printer or self.options.default_printer, current + offered, data)
         return t
 
     def _require_ready(self, t: Record) -> None:
@@ -630,13 +632,15 @@ class TicketService:
                 raise TicketError(f"ticket {t.id} was rejected by {a['by']}")
             raise TicketError(f"ticket {t.id} waits for the ward head's approval")
 
-    def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime) -> None:
-        """``worker``: a staff record or model (code, name, phone)."""
+    def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime,
+               data: dict[str, Any] | None = None) -> None:
+        """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
+        ``_message_data`` if the caller has it."""
         tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code, "state": "offered",
                                "assigned_at": now, "reason": ""})
         if not t.assignee:
             t.assignee = worker.code
-        self._queue_sms(tx, t, worker, "work_order", {})
+        self._queue_sms(tx, t, worker, "work_order", {}, data)
 
     def _worker_accept(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
         t = self._load(tx, ticket_id)
@@ -796,9 +800,11 @@ class TicketService:
         self._queue_sms(tx, t, staff, "explain", {"why": why, "detail": detail})
 
     def _queue_sms(self, tx: Tx, t: Record | None, staff: Any, template: str,
-                   extra: dict[str, Any]) -> int:
-        """The SMS row (``staff``: a staff record or model); returns its id."""
-        data = self._message_data(tx, t) if t is not None else {}
+                   extra: dict[str, Any], ticket_data: dict[str, Any] | None = None) -> int:
+        """The SMS row (``staff``: a staff record or model; ``ticket_data``: the ticket's
+        ``_message_data`` if the caller has it); returns its id."""
+        data = (dict(ticket_data) if ticket_data is not None
+                else self._message_data(tx, t) if t is not None else {})
         data.update(extra, worker=staff.name, worker_code=staff.code)
         text = self.composer.render(template, self.options.language, data)
         now = tx.now
@@ -807,13 +813,15 @@ class TicketService:
             "text": text, "kind": template, "status": "queued", "attempts": 0, "due_at": now,
             "created_at": now, "references": [], "parts": 0, "modem": "", "error": ""})
 
-    def _queue_print(self, tx: Tx, t: Record, printer: str, workers: list[Any] | None = None) -> int:
-        """``workers``: the ticket's workers when the command knows them (else read)."""
+    def _queue_print(self, tx: Tx, t: Record, printer: str, workers: list[Any] | None = None,
+                     data: dict[str, Any] | None = None) -> int:
+        """``workers``: the ticket's workers, ``data``: its ``_message_data``, when the command
+        has them (else read)."""
         kind = "kitchen" if t.service_type == "meals" else "slip"
         now = tx.now
         return tx.insert(PRINT_JOB, {
             "ticket_id": t.id, "printer": printer, "kind": kind, "language": self.options.language,
-            "snapshot": self.slip_snapshot(tx, t, kind, workers), "status": "queued", "attempts": 0,
+            "snapshot": self.slip_snapshot(tx, t, kind, workers, data), "status": "queued", "attempts": 0,
             "due_at": now, "created_at": now, "error": ""})
 
     def _location(self, tx: Tx, code: str) -> Record | None:
@@ -841,10 +849,12 @@ class TicketService:
         }
 
     def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip",
-                      workers: list[Any] | None = None) -> dict[str, Any]:
+                      workers: list[Any] | None = None,
+                      data: dict[str, Any] | None = None) -> dict[str, Any]:
         """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md).
-        ``workers``: the staff on the ticket in assignment order, if the caller has them."""
-        data = self._message_data(tx, t)
+        ``workers``: the staff on the ticket in assignment order, ``data``: its
+        ``_message_data``, if the caller has them."""
+        data = data or self._message_data(tx, t)
         org = self._org(tx, t.org_code) if t.org_code else None
         if workers is None:
             tx.flush()  # assignments this command changed
