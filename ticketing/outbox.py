@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit
-from ticketing.model import PrinterState, PrintJob, SmsOut, SurveyCall
+from ticketing.model import Base, PrinterState, PrintJob, SmsOut, SurveyCall
 from ticketing.ports import Clock
 from ticketing.store import Store
+from ticketing.tx import Record, Tx
+
+SMS_OUT: Table = Base.metadata.tables["sms_outbox"]
 
 
 @dataclass(frozen=True)
@@ -92,37 +95,44 @@ class SmsOutbox:
         self.backoff = backoff or Backoff()
         self.lease = lease
 
+    # The senders' per-message path (claim, sent, sent-and-claim) is hand-written SQL on a
+    # ``Tx``: four modems' threads share one interpreter with the serial ports' readers, and the
+    # ORM's unit of work per message was what stood between a modem's answer and its next PDU.
+
     def claim(self, modem: str, limit: int = 1) -> list[OutgoingSms]:
         now = self.clock.now()
-        with self.store.session() as s:
-            return self._claim(s, modem, limit, now)
+        with self.store.tx() as tx:
+            return self._claim(tx, modem, limit, now)
 
     def mark_sent(self, sms_id: int, references: list[int], parts: int) -> None:
         now = self.clock.now()
-        with self.store.session() as s:
-            self._mark_sent(s, sms_id, references, parts, now)
+        with self.store.tx() as tx:
+            self._mark_sent(tx, sms_id, references, parts, now)
 
     def sent_and_claim(self, sms_id: int, references: list[int], parts: int, modem: str,
                        limit: int = 1) -> list[OutgoingSms]:
         """``mark_sent`` and then ``claim`` in ONE transaction: a busy modem costs the store one
         commit per message, not two. The row is sent once this returns, as with ``mark_sent``."""
         now = self.clock.now()
-        with self.store.session() as s:
-            self._mark_sent(s, sms_id, references, parts, now)
-            return self._claim(s, modem, limit, now) if limit > 0 else []
+        with self.store.tx() as tx:
+            self._mark_sent(tx, sms_id, references, parts, now)
+            return self._claim(tx, modem, limit, now) if limit > 0 else []
 
-    def _claim(self, s: Session, modem: str, limit: int, now: datetime) -> list[OutgoingSms]:
-        rows = s.scalars(_lock_rows(select(SmsOut).where(_claimable(SmsOut, now, ("queued", "retry")))
-                                    .order_by(SmsOut.due_at, SmsOut.id).limit(limit), s)).all()
+    def _claim(self, tx: Tx, modem: str, limit: int, now: datetime) -> list[OutgoingSms]:
+        # due rows, plus rows whose sender died holding the lease (``_claimable``);
+        # PostgreSQL: two senders skip each other's rows, SQLite serialises writers anyway
+        at = tx.at(now)
+        rows = tx.records(SMS_OUT, "(status IN ('queued', 'retry') AND due_at <= ?)"
+                          " OR (status = 'sending' AND lease_until < ?) ORDER BY due_at, id LIMIT ?",
+                          (at, at, limit), lock=True, skip_locked=True)
         for r in rows:
             r.status, r.modem, r.lease_until = "sending", modem, now + self.lease
             r.attempts += 1
-        return [OutgoingSms(r.id, r.number, r.text, r.kind, r.ticket_id, r.staff_code, r.attempts)
-                for r in rows]
+        return [_outgoing(r) for r in rows]
 
     @staticmethod
-    def _mark_sent(s: Session, sms_id: int, references: list[int], parts: int, now: datetime) -> None:
-        r = s.get(SmsOut, sms_id)
+    def _mark_sent(tx: Tx, sms_id: int, references: list[int], parts: int, now: datetime) -> None:
+        r = tx.get(SMS_OUT, sms_id)
         if r is None or r.status in ("sent", "delivered"):
             return
         r.status, r.references, r.parts, r.sent_at, r.lease_until = "sent", list(references), parts, now, None
@@ -175,6 +185,10 @@ class SmsOutbox:
     def counts(self) -> dict[str, int]:
         with self.store.session() as s:
             return dict(s.execute(select(SmsOut.status, func.count()).group_by(SmsOut.status)).all())
+
+
+def _outgoing(r: Record) -> OutgoingSms:
+    return OutgoingSms(r.id, r.number, r.text, r.kind, r.ticket_id, r.staff_code, r.attempts)
 
 
 class PrintQueue:

@@ -131,18 +131,18 @@ class _Codec:
         self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
                      for pg in (False, True)}
         self.select = f"SELECT {', '.join(_q(n) for n in self.names)} FROM {table.name}"
-        self.selects: dict[tuple[str, bool, bool], str] = {}
+        self.selects: dict[tuple[str, bool, bool, bool], str] = {}
         self.inserts: dict[tuple[str, ...], _Insert] = {}
         self.updates: dict[tuple[str, ...], str] = {}
 
-    def query(self, where: str, lock: bool, pg: bool) -> str:
+    def query(self, where: str, lock: bool, pg: bool, skip_locked: bool = False) -> str:
         """The SELECT of every column (``where``: the SQL after WHERE), in the engine's style."""
-        key = (where, lock, pg)
+        key = (where, lock, pg, skip_locked)
         text = self.selects.get(key)
         if text is None:
             text = self.select + (f" WHERE {where}" if where else "")
-            if lock and pg:
-                text += " FOR UPDATE"  # SQLite: the IMMEDIATE transaction already holds the lock
+            if lock and pg:  # SQLite: the IMMEDIATE transaction already holds the lock
+                text += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
             text = self.selects[key] = _pg_style(text) if pg else text
         return text
 
@@ -236,10 +236,12 @@ class Tx:
     # --- rows -----------------------------------------------------------------------------
 
     def records(self, table: Table, where: str = "", params: Sequence[Any] = (),
-                lock: bool = False) -> list[Record]:
-        """Rows of ``table`` (``where``: the SQL after WHERE, with ORDER BY if wanted)."""
+                lock: bool = False, skip_locked: bool = False) -> list[Record]:
+        """Rows of ``table`` (``where``: the SQL after WHERE, with ORDER BY and LIMIT if
+        wanted). ``lock``: FOR UPDATE on PostgreSQL, ``skip_locked`` passing over rows another
+        transaction holds (queue consumers)."""
         codec = _codec(table)
-        self.cur.execute(codec.query(where, lock, self.pg), params)
+        self.cur.execute(codec.query(where, lock, self.pg, skip_locked), params)
         return [self._record(codec, row) for row in self.cur.fetchall()]
 
     def record(self, table: Table, where: str, params: Sequence[Any] = (),
