@@ -65,10 +65,10 @@ class SurveyView:
 
 
 def _claimable(model: Any, now: datetime, due_statuses: tuple[str, ...]) -> Any:
-    # Due rows, plus rows whose sender died holding the lease.
+    # Due rows, plus rows whose printer or caller died holding the lease (the SMS outbox says
+    # the same in its own SQL: ``SmsOutbox._claim``).
     return or_(
         (model.status.in_(due_statuses)) & (model.due_at <= now),
-        (model.status == "sending") & (model.lease_until < now) if model is SmsOut else
         (model.status.in_(("printing", "calling"))) & (model.lease_until < now),
     )
 
@@ -119,8 +119,9 @@ class SmsOutbox:
             return self._claim(tx, modem, limit, now) if limit > 0 else []
 
     def _claim(self, tx: Tx, modem: str, limit: int, now: datetime) -> list[OutgoingSms]:
-        # due rows, plus rows whose sender died holding the lease (``_claimable``);
-        # PostgreSQL: two senders skip each other's rows, SQLite serialises writers anyway
+        # due rows, plus rows whose sender died holding the lease (as ``_claimable`` for the
+        # other queues); PostgreSQL: two senders skip each other's rows, SQLite serialises
+        # writers anyway
         at = tx.at(now)
         rows = tx.records(SMS_OUT, "(status IN ('queued', 'retry') AND due_at <= ?)"
                           " OR (status = 'sending' AND lease_until < ?) ORDER BY due_at, id LIMIT ?",

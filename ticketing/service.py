@@ -854,7 +854,7 @@ class TicketService:
         """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md).
         ``workers``: the staff on the ticket in assignment order, ``data``: its
         ``_message_data``, if the caller has them."""
-        data = data or self._message_data(tx, t)
+        data = data if data is not None else self._message_data(tx, t)
         org = self._org(tx, t.org_code) if t.org_code else None
         if workers is None:
             tx.flush()  # assignments this command changed
