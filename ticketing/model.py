@@ -235,22 +235,9 @@ class TicketPart(Base):
     qty: Mapped[int] = mapped_column(Integer)
 
 
-class TicketEvent(Base):
-    """The ticket's timeline: each step with its actor (shown on the desk)."""
-
-    __tablename__ = "ticket_event"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
-    at: Mapped[datetime]
-    action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str] = mapped_column(String(16), default="")
-    to_status: Mapped[str] = mapped_column(String(16), default="")
-    actor: Mapped[str] = mapped_column(String(50))
-    note: Mapped[str] = mapped_column(Text, default="")
-
-
 class AuditLog(Base):
-    """Append-only: who changed what, when, before → after. Never updated or deleted."""
+    """Append-only: who changed what, when, before → after. Never updated or deleted. A
+    ticket's rows are also its timeline (``ticketing.views.timeline``)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -1,6 +1,7 @@
-"""Ticket commands. Each public method is one transaction that writes the ticket, its timeline
-event, its audit rows, the statistics rollup and its outbox rows (SMS, print job, survey call)
-together — so a crash between the write and the send neither loses nor doubles a side effect.
+"""Ticket commands. Each public method is one transaction that writes the ticket, its audit
+rows (which are also its timeline: ``ticketing.views.timeline``), the statistics rollup and its
+outbox rows (SMS, print job, survey call) together — so a crash between the write and the send
+neither loses nor doubles a side effect.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from ticketing.views import TicketView, ticket_detail, ticket_view
 _TABLES = Base.metadata.tables
 TICKET: Table = _TABLES["ticket"]
 ASSIGNMENT: Table = _TABLES["assignment"]
-EVENT: Table = _TABLES["ticket_event"]
 CALL: Table = _TABLES["ticket_call"]
 TICKET_PART: Table = _TABLES["ticket_part"]
 SPARE_PART: Table = _TABLES["spare_part"]
@@ -222,7 +222,7 @@ class TicketService:
                 self._link_call(tx, into_id, uniqueid)
             for a in self._active_assignments(tx, t.id):
                 self._end_assignment(tx, a, "released", f"merged into {into_id}")
-            self._event(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
+            self._note(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
             return ticket_view(t)
 
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
@@ -281,14 +281,14 @@ class TicketService:
         with self._tx() as tx:
             t = self._load(tx, ticket_id)
             if self._link_call(tx, t.id, uniqueid):
-                self._event(tx, t, "link_call", actor, uniqueid)
+                self._note(tx, t, "link_call", actor, uniqueid)
 
     def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
         with self._tx() as tx:
             t = self._load(tx, ticket_id, lock=False)
             name = printer or self.options.default_printer
             job_id = self._queue_print(tx, t, name)
-            self._event(tx, t, "reprint", actor, name)
+            self._note(tx, t, "reprint", actor, name)
             return job_id
 
     def resend_order(self, actor: str, ticket_id: int) -> list[int]:
@@ -297,7 +297,7 @@ class TicketService:
             t = self._load(tx, ticket_id)
             ids = [self._notify_staff(tx, t, a.staff_code, "work_order", {})
                    for a in self._active_assignments(tx, t.id)]
-            self._event(tx, t, "resend", actor, f"{len(ids)} SMS")
+            self._note(tx, t, "resend", actor, f"{len(ids)} SMS")
             return ids
 
     def get(self, ticket_id: int) -> TicketView:
@@ -458,7 +458,6 @@ class TicketService:
         t.escalation_level += 1
         t.escalated_at = tx.now
         t.version += 1
-        self._event(tx, t, Action.ESCALATE.value, actor, note)
         audit(tx, tx.now, actor, "ticket", t.id, "escalate", before,
               {"escalation_level": t.escalation_level, "note": note})
 
@@ -514,7 +513,6 @@ class TicketService:
             "description": new.description[:4000], "details": details, "operator": actor,
             "created_at": now, "response_due": response_due, "completion_due": completion_due,
             "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
-        self._event(tx, t, "accept", actor, new.source, from_status="")
         audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
         bump_daily(tx, t, self.calendar.tz, created=1)
         if new.call_uniqueid:
@@ -568,8 +566,8 @@ class TicketService:
         heads = [h for h in self._ward_heads(tx, t.org_code) if h.phone]
         for head in heads:
             self._queue_sms(tx, t, head, "approval", {})
-        self._event(tx, t, "approval_requested", actor,
-                    ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
+        self._note(tx, t, "approval_requested", actor,
+                   ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
 
     def _decide(self, tx: Tx, t: Record, actor: str, approve: bool, by: str, note: str) -> None:
         a = approval_of(t.details or {})
@@ -585,10 +583,9 @@ class TicketService:
                                  by[:50], now, note)
         t.version += 1
         audit(tx, now, actor, "ticket", t.id, "approve" if approve else "reject",
-              {"approval": before.get("approval")}, {"approval": t.details["approval"]})
-        if approve:
-            self._event(tx, t, "approve", actor, f"{by}: {note}" if note else by)
-        else:
+              {"approval": before.get("approval")},
+              {"approval": t.details["approval"], "note": f"{by}: {note}" if note else by})
+        if not approve:
             self._transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
             t.closed_at = now
 
@@ -692,7 +689,7 @@ class TicketService:
         remaining = [x for x in self._active_assignments(tx, t.id) if x.id != a.id]
         if remaining:
             t.assignee = remaining[0].staff_code
-            self._event(tx, t, "release", actor, f"{staff_code}: {reason}")
+            self._note(tx, t, "release", actor, f"{staff_code}: {reason}")
         else:
             self._transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
             t.assignee = ""
@@ -728,15 +725,13 @@ class TicketService:
         new = next_status(t.id, old, action)
         t.status = new.value
         t.version += 1
-        self._event(tx, t, action.value, actor, note, from_status=old)
         audit(tx, tx.now, actor, "ticket", t.id, action.value,
-              {"status": old}, {"status": new.value, "note": note} if note else {"status": new.value})
+              {"status": old}, {"status": new.value, "note": note[:2000]} if note else {"status": new.value})
 
-    def _event(self, tx: Tx, t: Record, action: str, actor: str, note: str = "",
-               from_status: str | None = None) -> None:
-        tx.insert(EVENT, {"ticket_id": t.id, "at": tx.now, "action": action,
-                          "from_status": t.status if from_status is None else from_status,
-                          "to_status": t.status, "actor": actor, "note": note[:2000]})
+    def _note(self, tx: Tx, t: Record, action: str, actor: str, note: str) -> None:
+        """A step on the ticket's timeline that changes none of its columns (a reprint, a
+        linked call…): an audit row with only the note."""
+        audit(tx, tx.now, actor, "ticket", t.id, action, None, {"note": note[:2000]})
 
     def _load(self, tx: Tx, ticket_id: int, lock: bool = True) -> Record:
         t = tx.get(TICKET, ticket_id, lock=lock)

@@ -12,11 +12,13 @@ from sqlalchemy import Table
 from ticketing.model import Base
 from ticketing.tx import Tx
 
-EVENT: Table = Base.metadata.tables["ticket_event"]
+AUDIT: Table = Base.metadata.tables["audit_log"]
 
 
 @dataclass(frozen=True)
 class EventView:
+    """One step of a ticket's timeline (from its audit rows: ``timeline``)."""
+
     at: datetime
     action: str
     from_status: str
@@ -100,7 +102,26 @@ def ticket_detail(tx: Tx, t: Any) -> TicketView:
         "SELECT part_code, qty FROM ticket_part WHERE ticket_id = ? ORDER BY id", (t.id,)))
     calls = tuple(u for (u,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
                                        (t.id,)))
-    timeline = tuple(EventView(e.at, e.action, e.from_status, e.to_status, e.actor, e.note)
-                     for e in tx.records(EVENT, "ticket_id = ? ORDER BY id", (t.id,)))
+    steps = tx.records(AUDIT, "entity = 'ticket' AND entity_key = ? ORDER BY at, id", (str(t.id),))
     return dataclasses.replace(ticket_view(t), workers=workers, parts=parts, calls=calls,
-                               timeline=timeline)
+                               timeline=timeline(steps))
+
+
+def timeline(steps: Any) -> tuple[EventView, ...]:
+    """A ticket's timeline from its audit rows in order (``at``, then id): each command's
+    row names its step (``create`` is the accept), the status it left and entered, and a note
+    (the transition's, a reprint's printer…; an edit's changed fields). A row that does not
+    move the status (escalate, reprint, link_call…) keeps the status of the row before it."""
+    out = []
+    status = ""
+    for row in steps:
+        before, after = row.before or {}, row.after or {}
+        if row.action == "create":
+            action, from_status, note = "accept", "", str(after.get("source", ""))
+        else:
+            action, from_status = row.action, before.get("status", status)
+            note = str(after["note"]) if "note" in after else (
+                ", ".join(sorted(after)) if row.action == "edit" else "")
+        status = after.get("status", status)
+        out.append(EventView(row.at, action, from_status, status, row.actor, note))
+    return tuple(out)

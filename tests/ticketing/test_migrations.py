@@ -9,12 +9,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from ticketing.model import Base
+from ticketing.service import NewTicket, TicketService
 from ticketing.store import Store, alembic_config
+from ticketing.views import EventView
 
 from ..conftest import PG_URL
+from .factories import small_hospital
 
 
 @pytest.fixture
@@ -66,3 +69,38 @@ def test_models_match_the_migrations(bare: Store) -> None:
                                                       "compare_server_default": False})
         diffs = compare_metadata(ctx, Base.metadata)
     assert diffs == []
+
+
+def test_0005_moves_the_timeline_into_the_audit_log(store: Store, service: TicketService) -> None:
+    """Down to 0004 the timeline table is rebuilt from the audit rows; back up, a step that only
+    the old table had (as 0001–0004 wrote reprints, resends…) is copied into the audit log once."""
+    small_hospital(store)
+    t = service.accept("li", NewTicket(service_type="repair", description="灯不亮",
+                                       location_code="10305", reporter_phone="6123"))
+    service.dispatch("li", t.id, ["W001"])
+    service.reprint("li", t.id)
+    expected = service.get(t.id).timeline
+    assert [(e.action, e.from_status, e.to_status) for e in expected] == [
+        ("accept", "", "accepted"), ("dispatch", "accepted", "dispatched"),
+        ("reprint", "dispatched", "dispatched")]
+    count = text("SELECT count(*) FROM audit_log")
+    try:
+        store.downgrade("0004")
+        with store.engine.begin() as conn:
+            rows = conn.execute(text("SELECT action, from_status, to_status, actor, note FROM ticket_event"
+                                     " WHERE ticket_id = :t ORDER BY id"), {"t": t.id}).all()
+            assert [tuple(r) for r in rows] == [
+                (e.action, e.from_status, e.to_status, e.actor, e.note) for e in expected]
+            conn.execute(text("INSERT INTO ticket_event (ticket_id, at, action, from_status, to_status,"
+                              " actor, note) SELECT ticket_id, at, 'resend', to_status, to_status, 'wang',"
+                              " '1 SMS' FROM ticket_event WHERE ticket_id = :t AND action = 'reprint'"),
+                         {"t": t.id})
+            audited = conn.scalar(count)
+        store.upgrade()
+        with store.engine.connect() as conn:
+            assert conn.scalar(count) == audited + 1  # the resend only: the others had their rows
+    finally:
+        store.upgrade()
+    steps = service.get(t.id).timeline
+    assert steps[:3] == expected
+    assert steps[3] == EventView(expected[2].at, "resend", "dispatched", "dispatched", "wang", "1 SMS")

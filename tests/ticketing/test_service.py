@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ticketing.audit import history
 from ticketing.fakes import FixedClock, PlainComposer
 from ticketing.lifecycle import IllegalTransition
-from ticketing.model import AuditLog, PrintJob, SmsOut, SparePart, SurveyCall, TicketEvent
+from ticketing.model import AuditLog, PrintJob, SmsOut, SparePart, SurveyCall
 from ticketing.service import NewTicket, TicketError, TicketNotFound, TicketService, WorkerReply
 from ticketing.store import Store
 
@@ -47,10 +47,14 @@ def test_full_lifecycle_writes_events_audit_and_outbox(service: TicketService, s
     final = service.assess("manager", t.id, "合格")
     assert final.status == "assessed" and cb.satisfaction == 5
     assert service.get(t.id).calls == ("1795487664.5",)
+    steps = service.get(t.id).timeline
+    assert [e.action for e in steps] == ["accept", "dispatch", "worker_accept", "start", "complete",
+                                         "callback", "assess"]
+    assert [(e.from_status, e.to_status) for e in steps][:4] == [
+        ("", "accepted"), ("accepted", "dispatched"), ("dispatched", "dispatched"),
+        ("dispatched", "in_progress")]
+    assert steps[-2].note == "score 5 via operator" and steps[-1].note == "合格"
     with store.session() as s:
-        actions = s.scalars(select(TicketEvent.action).where(TicketEvent.ticket_id == t.id)
-                            .order_by(TicketEvent.id)).all()
-        assert actions == ["accept", "dispatch", "worker_accept", "start", "complete", "callback", "assess"]
         assert s.scalar(select(func.count()).select_from(SmsOut)) == 1
         assert s.scalar(select(func.count()).select_from(PrintJob)) == 1
         assert s.scalar(select(SparePart.stock).where(SparePart.code == "P0001")) == 8
