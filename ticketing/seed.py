@@ -11,7 +11,6 @@ tickets (rows and the daily rollup) fast enough for a year of data.
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from ticketing.model import DailyStat, Ticket, User, UtcDateTime
 from ticketing.service import NewTicket, TicketService
 from ticketing.stats import COUNTERS
 from ticketing.store import Store
+from ticketing.tx import dump_json
 
 SEED = 20261123
 CAMPUS = "本部"
@@ -496,7 +496,7 @@ def _sqlite_tickets(store: Store, rows: list[dict[str, Any]]) -> None:
         for i in times:
             if out[i] is not None:
                 out[i] = out[i].isoformat(" ", "microseconds")[:26]
-        out[details] = json.dumps(out[details])
+        out[details] = dump_json(out[details])
         return out
 
     sql = (f"INSERT INTO ticket ({', '.join(TICKET_COLUMNS)}) "

@@ -58,10 +58,21 @@ def _dt_pg(v: datetime) -> datetime:
     return _aware(v)
 
 
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def dump_json(v: Any) -> str:
+    """JSON as the store writes it on both paths (the engine's ``json_serializer`` too): UTF-8
+    text as is and no spaces — an audit row of a new ticket is ~30 % shorter than
+    ``json.dumps``'s escaped Chinese and ", " separators, and every byte is WAL. One encoder:
+    ``json.dumps`` with any option builds a new one per call."""
+    return _JSON_ENCODER.encode(v)
+
+
 def _json_pg(v: Any) -> Any:
     from psycopg.types.json import Json
 
-    return Json(v)
+    return Json(v, dumps=dump_json)
 
 
 def _read_dt_sqlite(v: str) -> datetime:
@@ -73,7 +84,7 @@ def _read_dt_pg(v: datetime) -> datetime:
 
 
 _BINDERS: dict[bool, dict[int, Any]] = {
-    False: {_DT: _dt_sqlite, _JSON: json.dumps, _BOOL: None, _DATE: date.isoformat},
+    False: {_DT: _dt_sqlite, _JSON: dump_json, _BOOL: None, _DATE: date.isoformat},
     True: {_DT: _dt_pg, _JSON: _json_pg, _BOOL: None, _DATE: None},
 }
 _READERS: dict[bool, dict[int, Any]] = {

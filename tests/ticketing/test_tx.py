@@ -66,6 +66,18 @@ def test_rows_written_by_the_orm_read_back_through_tx(store: Store) -> None:
         assert rec.completion_met is False and rec.response_met is None
 
 
+def test_json_is_stored_the_same_compact_utf8_way_by_tx_and_by_the_orm(store: Store) -> None:
+    after = {"description": "灯不亮", "details": {"qty": 2}}
+    with store.tx() as tx:
+        tx.insert(AUDIT, {"at": AT, "actor": "li", "entity": "ticket", "entity_key": "1",
+                          "action": "edit", "before": None, "after": after})
+    with store.session() as s:
+        s.add(AuditLog(at=AT, actor="li", entity="ticket", entity_key="2", action="edit", after=after))
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql('SELECT CAST("after" AS TEXT) FROM audit_log ORDER BY id').scalars().all()
+    assert stored == ['{"description":"灯不亮","details":{"qty":2}}'] * 2
+
+
 def test_a_row_is_one_record_and_only_changed_columns_are_written(store: Store) -> None:
     tid = _ticket(store)
     with store.tx() as tx:
