@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,7 +108,7 @@ def ticket_detail(tx: Tx, t: Any) -> TicketView:
                                timeline=timeline(steps))
 
 
-def timeline(steps: Any) -> tuple[EventView, ...]:
+def timeline(steps: Iterable[Any]) -> tuple[EventView, ...]:
     """A ticket's timeline from its audit rows in order (``at``, then id): each command's
     row names its step (``create`` is the accept), the status it left and entered, and a note
     (the transition's, a reprint's printer…; an edit's changed fields). A row that does not

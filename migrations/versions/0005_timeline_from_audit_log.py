@@ -17,8 +17,9 @@ audit log with their time, actor and note; then the table goes. A step that has 
 upgrading after a downgrade adds nothing.
 
 Downgrade: ``ticket_event`` is rebuilt from the tickets' audit rows as the timeline reads them
-(statuses carried from row to row). The audit log is append-only: the rows the upgrade copied
-stay.
+(statuses carried from row to row; the reading is repeated here rather than imported, so that
+this revision keeps doing what it did when the application's code moves on). The audit log is
+append-only: the rows the upgrade copied stay.
 """
 
 from __future__ import annotations
