@@ -598,10 +598,13 @@ class TicketService:
         workers = [self._require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
         self._transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
         now = tx.now
+        # only a dispatch offers work (``_offer``): a ticket never dispatched has no workers to
+        # read (one lookup saved on the common path)
+        on_ticket = self._active_assignments(tx, t.id) if t.dispatched_at else []
         t.dispatched_at = t.dispatched_at or now
         chosen = {w.code: w for w in workers}
         current = []  # chosen workers already on the ticket, in the order they came
-        for a in self._active_assignments(tx, t.id):
+        for a in on_ticket:
             if a.staff_code in chosen:
                 current.append(chosen[a.staff_code])
             else:
