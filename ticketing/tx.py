@@ -111,7 +111,11 @@ class Record:
         raise AttributeError(f"{self._table.name} has no column {name!r}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {c: self.__dict__.get(c) for c in _codec(self._table).names}
+        values = self.__dict__
+        return {c: values.get(c) for c in _codec(self._table).names}
+
+    def column_names(self) -> list[str]:
+        return _codec(self._table).names
 
     def __repr__(self) -> str:
         return f"<{self._table.name} {self.__dict__.get('id')}>"
