@@ -110,11 +110,8 @@ class Record:
     def __getattr__(self, name: str) -> Any:  # only for names that are not columns
         raise AttributeError(f"{self._table.name} has no column {name!r}")
 
-    def as_dict(self) -> dict[str, Any]:
-        values = self.__dict__
-        return {c: values.get(c) for c in _codec(self._table).names}
-
     def column_names(self) -> list[str]:
+        """The table's columns, in order (a column never set reads as None: ``__dict__.get``)."""
         return _codec(self._table).names
 
     def __repr__(self) -> str:
