@@ -15,15 +15,14 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ticketing.audit import audit
+from ticketing.audit import audit, jsonable
 from ticketing.masterdata import BadValue, Kind, Ref, cell_text, kind
 from ticketing.model import AuditLog, Staff
 from ticketing.store import Store
@@ -420,14 +419,7 @@ def _audit_row(at: datetime, actor: str, entity: str, key: str, action: str,
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in values.items():
-        if isinstance(v, datetime | date):
-            v = v.isoformat()
-        elif isinstance(v, Decimal):
-            v = str(v)
-        out[k] = v
-    return out
+    return {k: jsonable(v) for k, v in values.items()}
 
 
 # --- the whole import -------------------------------------------------------------------------
