@@ -831,13 +831,30 @@ class TicketService:
             tx.memo[key] = tx.record(LOCATION, "code = ?", (code,))
         return tx.memo[key]
 
+    def _place(self, tx: Tx, t: Record) -> tuple[Record | None, str]:
+        """The ticket's location and its department's name: one read, once per command (the
+        work orders and the slip print both)."""
+        key = ("place", t.location_code, t.org_code)
+        if key not in tx.memo:
+            loc, department = None, None
+            if t.location_code:
+                loc, extra = tx.record_with(LOCATION, "(SELECT name FROM org_unit WHERE code = ?)",
+                                            "code = ?", (t.org_code, t.location_code))
+                department = extra[0] if extra else None
+                tx.memo[("location", t.location_code)] = loc
+            if loc is None and t.org_code:
+                org = self._org(tx, t.org_code)
+                department = org.name if org else None
+            tx.memo[key] = (loc, department or "")
+        return tx.memo[key]
+
     def _message_data(self, tx: Tx, t: Record) -> dict[str, Any]:
-        loc = self._location(tx, t.location_code)
+        loc, department = self._place(tx, t)
         st = self.catalog.get(t.service_type)
         return {
             "ticket_id": t.id, "service_type": t.service_type,
             "service_name": st.name(self.options.language), "priority": t.priority,
-            "location": _location_dict(loc, t.location_code),
+            "location": _location_dict(loc, t.location_code), "department": department,
             "description": t.description, "reporter_name": t.reporter_name,
             "reporter_phone": t.reporter_phone,
             "response_due": _iso(t.response_due), "completion_due": _iso(t.completion_due),
@@ -853,7 +870,6 @@ class TicketService:
         ``workers``: the staff on the ticket in assignment order, ``data``: its
         ``_message_data``, if the caller has them."""
         data = data if data is not None else self._message_data(tx, t)
-        org = self._org(tx, t.org_code) if t.org_code else None
         if workers is None:
             tx.flush()  # assignments this command changed
             on_ticket = [tuple(row) for row in tx.all(
@@ -878,7 +894,7 @@ class TicketService:
             "accepted_at": _iso(t.worker_accepted_at), "response_due": data["response_due"],
             "completion_due": data["completion_due"], "location": data["location"],
             "reporter": {"name": t.reporter_name, "phone": t.reporter_phone,
-                         "org": org.name if org else ""},
+                         "org": data["department"]},
             "description": t.description, "parts": parts,
             "workers": [{"code": code, "name": name, "phone": phone} for code, name, phone in on_ticket],
             "details": dict(t.details or {}), "operator": t.operator,

@@ -142,7 +142,8 @@ class _Codec:
                      for pg in (False, True)}
         self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
                      for pg in (False, True)}
-        self.select = f"SELECT {', '.join(_q(n) for n in self.names)} FROM {table.name}"
+        self.columns = ", ".join(_q(n) for n in self.names)
+        self.select = f"SELECT {self.columns} FROM {table.name}"
         self.selects: dict[tuple[str, bool, bool, bool], str] = {}
         self.inserts: dict[tuple[str, ...], _Insert] = {}
         self.updates: dict[tuple[str, ...], str] = {}
@@ -260,6 +261,18 @@ class Tx:
                lock: bool = False) -> Record | None:
         rows = self.records(table, where, params, lock)
         return rows[0] if rows else None
+
+    def record_with(self, table: Table, extra: str, where: str,
+                    params: Sequence[Any] = ()) -> tuple[Record | None, tuple[Any, ...]]:
+        """One row of ``table`` and, read in the same statement, the values of ``extra`` (SQL
+        expressions after its columns, e.g. a scalar subquery; their parameters come first
+        in ``params``). ``(None, ())`` when no row matches."""
+        codec = _codec(table)
+        row = self.one(f"SELECT {codec.columns}, {extra} FROM {table.name} WHERE {where}", params)
+        if row is None:
+            return None, ()
+        n = len(codec.names)
+        return self._record(codec, row[:n]), tuple(row[n:])
 
     def get(self, table: Table, id_: int, lock: bool = False) -> Record | None:
         known = self._records.get((table.name, id_))

@@ -217,3 +217,20 @@ def test_slip_snapshot_has_what_the_slip_prints(service: TicketService, store: S
     assert snap["ticket_id"] == t.id and snap["service_name"] == "维修"
     assert snap["location"]["room"] == "305" and snap["workers"][0]["name"] == "王师傅"
     assert snap["reporter"]["org"] == "心内科"
+
+
+@pytest.mark.parametrize(("given", "org"), [
+    (dict(org_code="D02"), "ICU"),  # the reporter's department, not the room's
+    (dict(location_code="", org_code="D02"), "ICU"),  # no location: the department alone
+    (dict(location_code=""), ""),
+])
+def test_slip_and_work_order_name_the_reporters_department(
+        service: TicketService, store: Store, composer: PlainComposer,
+        given: dict[str, str], org: str) -> None:
+    t = service.accept("li", repair(**given))
+    service.dispatch("li", t.id, ["W001"])
+    with store.session() as s:
+        snap = s.scalar(select(PrintJob.snapshot).where(PrintJob.ticket_id == t.id))
+    assert snap["reporter"]["org"] == org
+    assert composer.rendered[-1][2]["department"] == org
+    assert snap["location"]["room"] == ("" if given.get("location_code") == "" else "305")
