@@ -5,6 +5,7 @@ Runs on SQLite and on PostgreSQL (``ONESTOP_TEST_DATABASE_URL``) like the rest o
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from ticketing.model import AuditLog, Base, DailyStat, PrintJob, Ticket
 from ticketing.store import Store
-from ticketing.tx import Record
+from ticketing.tx import Record, dump_json
 
 TICKET = Base.metadata.tables["ticket"]
 AUDIT = Base.metadata.tables["audit_log"]
@@ -76,6 +77,21 @@ def test_json_is_stored_the_same_compact_utf8_way_by_tx_and_by_the_orm(store: St
     with store.engine.connect() as conn:
         stored = conn.exec_driver_sql('SELECT CAST("after" AS TEXT) FROM audit_log ORDER BY id').scalars().all()
     assert stored == ['{"description":"灯不亮","details":{"qty":2}}'] * 2
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], "灯不亮 \"quoted\" \\ \n\t\x00", 0, -3, 2.5, 1e300, True, None,
+    {"a": [1, {"b": None, "c": ["灯", 1.0]}], 1: "int key", None: False, 2.5: "float key"},
+    [float("inf"), float("-inf")],
+])
+def test_dump_json_writes_what_the_json_module_writes(value: object) -> None:
+    assert dump_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("value", [{"at": object()}, [date(2026, 1, 1)], {(1, 2): "tuple key"}])
+def test_dump_json_refuses_what_json_cannot_hold(value: object) -> None:
+    with pytest.raises(TypeError):
+        dump_json(value)
 
 
 def test_a_row_is_one_record_and_only_changed_columns_are_written(store: Store) -> None:
