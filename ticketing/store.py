@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,15 +125,19 @@ class Store:
             yield session
 
     @contextmanager
-    def tx(self) -> Iterator[Tx]:
+    def tx(self, clock: Callable[[], datetime] | None = None) -> Iterator[Tx]:
         """One command's transaction with hand-written SQL (``ticketing.tx``), straight on a
-        driver connection."""
+        driver connection. ``clock`` gives the command's time, ``tx.now``, read once the
+        transaction holds SQLite's write lock: commands stamp their rows in the order they
+        commit (else: the system clock's time)."""
         raw = self._tx_connection()
         tx = Tx(self.engine, raw)
         reusable = False
         try:
             if self.dialect == "sqlite":
                 tx.cur.execute("BEGIN IMMEDIATE")
+            if clock is not None:
+                tx.now = clock()
             yield tx
             tx.finish()
             raw.commit()

@@ -239,7 +239,7 @@ class Tx:
         self._session: Session | None = None
         self._savepoints = 0
         self.memo: dict[Any, Any] = {}  # a command's own lookups of master data
-        self.now = datetime.now(UTC)  # the command's time (the service sets its clock's)
+        self.now = datetime.now(UTC)  # the command's time (``Store.tx`` sets its clock's)
 
     # --- plain SQL (``?`` placeholders on both engines) --------------------------------------
 

@@ -234,3 +234,13 @@ def test_slip_and_work_order_name_the_reporters_department(
     assert snap["reporter"]["org"] == org
     assert composer.rendered[-1][2]["department"] == org
     assert snap["location"]["room"] == ("" if given.get("location_code") == "" else "305")
+
+
+def test_work_order_times_are_local_month_day_hour_minute(service: TicketService, clock: FixedClock,
+                                                         composer: PlainComposer) -> None:
+    t = service.accept("li", repair())
+    service.dispatch("li", t.id, ["W001"], print_slip=False)
+    data = composer.rendered[-1][2]
+    for key in ("response_due", "completion_due"):
+        due = getattr(service.get(t.id), key)
+        assert data[f"{key}_local"] == due.astimezone(service.calendar.tz).strftime("%m-%d %H:%M")
