@@ -191,7 +191,8 @@ class _Codec:
             # SQLite: the id is the cursor's lastrowid (RETURNING costs a result row and a fetch)
             plan = self.inserts[given] = _Insert(
                 text, _pg_style(text) + " RETURNING id", defaults,
-                {pg: [self.bind[pg].get(n) for n in names] for pg in (False, True)})
+                {pg: [(i, f) for i, n in enumerate(names) if (f := self.bind[pg].get(n))]
+                 for pg in (False, True)})
         return plan
 
 
@@ -199,8 +200,8 @@ class _Insert:
     __slots__ = ("sqlite", "pg", "defaults", "bind")
 
     def __init__(self, sqlite: str, pg: str, defaults: list[tuple[str, Any]],
-                 bind: dict[bool, list[Any]]) -> None:
-        self.sqlite, self.pg, self.defaults, self.bind = sqlite, pg, defaults, bind
+                 bind: dict[bool, list[tuple[int, Any]]]) -> None:
+        self.sqlite, self.pg, self.defaults, self.bind = sqlite, pg, defaults, bind  # (position, converter)
 
 
 _PG_SQL: dict[str, str] = {}  # statement → its psycopg form
@@ -305,9 +306,11 @@ class Tx:
         """Insert one row (missing columns take the model's defaults); returns its id."""
         plan = _codec(table).insert_plan(tuple(values))
         params = [*values.values(), *(d(None) if callable(d) else d for _n, d in plan.defaults)]
+        for i, f in plan.bind[self.pg]:  # only the columns that convert (dates, JSON…)
+            if (v := params[i]) is not None:
+                params[i] = f(v)
         cur = self.cur
-        cur.execute(plan.pg if self.pg else plan.sqlite,
-                    [v if f is None or v is None else f(v) for v, f in zip(params, plan.bind[self.pg], strict=True)])
+        cur.execute(plan.pg if self.pg else plan.sqlite, params)
         return int(cur.fetchone()[0] if self.pg else cur.lastrowid)
 
     def create(self, table: Table, values: dict[str, Any]) -> Record:
