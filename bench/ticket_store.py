@@ -1,7 +1,7 @@
 """The ticket store on SQLite and PostgreSQL side by side.
 
 Per engine: full lifecycles per second (accept → dispatch → done, each command one transaction
-with its audit, timeline, rollup and outbox rows; one thread pinned to one core, and the store's
+with its audit rows — the ticket's timeline —, rollup and outbox rows; one thread pinned to one core, and the store's
 WAL checkpointer thread on that same core), p50/p99
 latency of one creation (accept), then 1,000,000 historical tickets bulk-loaded with their daily
 rollup and the time of the wallboard query (``ticketing.stats.wallboard``) and of a one-month
