@@ -6,12 +6,13 @@ Runs on SQLite and on PostgreSQL (``ONESTOP_TEST_DATABASE_URL``) like the rest o
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ticketing.model import AuditLog, Base, DailyStat, PrintJob, Ticket
 from ticketing.store import Store
@@ -205,3 +206,47 @@ def test_the_checkpointer_keeps_the_wal_short(tmp_path: Path, checkpointer: bool
         assert second <= first * 1.1
     else:
         assert second > first * 1.5
+
+
+@pytest.mark.parametrize("second", ["tx", "session"])
+def test_writers_of_one_process_take_turns_before_sqlites_lock(tmp_path: Path, second: str) -> None:
+    """SQLite's own wait is switched off here: a writer that met its lock would fail at once.
+    The process's writers queue on the store's turn instead, and the second one goes in the
+    moment the first commits."""
+    store = Store(f"sqlite:///{tmp_path / 'turns.sqlite'}")
+    store.upgrade()
+    store.engine.dispose()
+    event.listen(store.engine, "connect", lambda conn, _rec: conn.execute("PRAGMA busy_timeout=0"))
+    holding, order, errors = threading.Event(), [], []
+
+    def first() -> None:
+        with store.tx() as tx:
+            tx.create(TICKET, {"service_type": "repair", "status": "accepted", "created_at": AT})
+            holding.set()
+            time.sleep(0.2)
+            order.append("first")
+
+    def then() -> None:
+        holding.wait(5)
+        try:
+            if second == "tx":
+                with store.tx() as tx:
+                    tx.create(TICKET, {"service_type": "cleaning", "status": "accepted", "created_at": AT})
+            else:
+                with store.session() as s:
+                    s.add(Ticket(service_type="cleaning", status="accepted", created_at=AT))
+            order.append("second")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=then)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert errors == [] and order == ["first", "second"]
+        with store.session() as s:
+            assert s.scalars(select(Ticket.service_type).order_by(Ticket.id)).all() == ["repair", "cleaning"]
+    finally:
+        store.dispose()
