@@ -86,7 +86,7 @@ def dump_json(v: Any) -> str:
     text as is and no spaces — an audit row of a new ticket is ~30 % shorter than
     ``json.dumps``'s escaped Chinese and ", " separators, and every byte is WAL. One encoder:
     ``json.dumps`` with any option builds a new one per call."""
-    if _C_ENCODE is None or type(v) is str:
+    if _C_ENCODE is None:
         return _JSON_ENCODER.encode(v)
     return "".join(_C_ENCODE(v, 0))
 
