@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.auth import CurrentUser, LoginRequired, login_redirect
@@ -32,6 +34,7 @@ from web.i18n import catalog, translator
 from web.security import Signer, load_secret, mask_number
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,6 +88,10 @@ def create_app(deps: WebDeps) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         deps.hub.bind(asyncio.get_running_loop())
+        try:  # before serving: a change made once the app is up is never taken as old
+            await run_in_threadpool(state.feed.start_marks)
+        except Exception:  # the store is away: the feed's first poll marks instead
+            log.exception("change feed: cannot read where to start")
         task = asyncio.create_task(state.feed.run(), name="web-change-feed")
         try:
             yield

@@ -30,7 +30,7 @@ class ChangeFeed:
     def __init__(self, deps: WebDeps, tz: Any) -> None:
         self.deps, self.tz = deps, tz
         self.hub: LiveHub = deps.hub
-        self._last_audit = 0
+        self._last_audit: int | None = None  # None: not marked yet (the store was away)
         self._sent: OrderedDict[int, int] = OrderedDict()  # ticket id → version already published
 
     def start_marks(self) -> None:
@@ -50,6 +50,9 @@ class ChangeFeed:
 
     def poll_once(self) -> int:
         """Publish every ticket changed since the last poll; returns how many."""
+        if self._last_audit is None:
+            self.start_marks()
+            return 0
         with self.deps.store.session() as s:
             keys = s.execute(select(AuditLog.id, AuditLog.entity_key).where(
                 AuditLog.id > self._last_audit, AuditLog.entity == "ticket")
@@ -73,8 +76,8 @@ class ChangeFeed:
         return {"tickets": figures}
 
     async def run(self) -> None:
-        """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal."""
-        await run_in_threadpool(self.start_marks)
+        """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal.
+        The app marks where the feed starts before it serves (``start_marks``)."""
         tick = 0.0
         while True:
             await asyncio.sleep(self.deps.feed_interval_s)

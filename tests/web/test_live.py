@@ -5,11 +5,21 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from ticketing.fakes import FixedClock
+from ticketing.model import AuditLog
 from ticketing.service import NewTicket, TicketService, WorkerReply
+from ticketing.store import Store
+from web.app import create_app
+from web.feed import ChangeFeed
 from web.live import LiveHub
 
-from .conftest import Web
+from .conftest import Web, make_deps, web_settings
 
 
 def _drain(q: asyncio.Queue) -> list[dict]:  # type: ignore[type-arg]
@@ -100,7 +110,6 @@ def test_change_feed_publishes_a_worker_reply_made_outside_the_web(web: Web) -> 
     tk = service.accept("li", NewTicket(service_type="repair", location_code="10305"))
     service.dispatch("li", tk.id, ["W001"])
     feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
-    feed.start_marks()
     published: list[dict] = []  # type: ignore[type-arg]
     web.deps.hub.publish_ticket = published.append  # type: ignore[method-assign]
     out = service.handle_inbound_sms("modem1", "13800000001", "1 accept", WorkerReply("accept", tk.id),
@@ -109,3 +118,32 @@ def test_change_feed_publishes_a_worker_reply_made_outside_the_web(web: Web) -> 
     assert feed.poll_once() == 1
     assert published[-1]["id"] == tk.id and published[-1]["assignee"] == "W001"
     assert feed.poll_once() == 0, "nothing new, nothing published"
+
+
+def test_the_feed_is_marked_before_the_app_serves(hospital: Store, service: TicketService, clock: FixedClock,
+                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # marked in the app's start-up, not in its background task (held here): a change made by
+    # the first request, or by a worker's SMS a moment after start, is new to the feed
+    async def held(self: ChangeFeed) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(ChangeFeed, "run", held)
+    service.accept("li", NewTicket(service_type="repair", location_code="10305"))
+    with hospital.session() as s:
+        last = s.scalar(select(func.max(AuditLog.id)))
+    deps = make_deps(hospital, service, clock, web_settings(tmp_path))
+    with TestClient(create_app(deps), base_url="http://testserver") as client:
+        feed = client.app.state.web.feed  # type: ignore[attr-defined]
+        assert last and feed._last_audit == last
+        service.accept("li", NewTicket(service_type="repair", location_code="10305"))
+        assert feed.poll_once() == 1
+
+
+def test_a_feed_that_could_not_mark_at_start_marks_on_its_first_poll(web: Web) -> None:
+    service: TicketService = web.deps.service
+    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
+    feed._last_audit = None  # as after a start-up with the store away
+    service.accept("li", NewTicket(service_type="repair", location_code="10305"))
+    assert feed.poll_once() == 0, "what changed before the feed knew where to start is not replayed"
+    service.accept("li", NewTicket(service_type="repair", location_code="10305"))
+    assert feed.poll_once() == 1
