@@ -101,6 +101,7 @@ class PgFanout:
         self.url = url
         self.deliver = deliver
         self._stop = threading.Event()
+        self.listening = threading.Event()  # set while LISTEN holds: others' messages arrive
         self._thread: threading.Thread | None = None
         self._pub_lock = threading.Lock()
         self._pub: Any = None
@@ -138,12 +139,15 @@ class PgFanout:
             try:
                 with psycopg.connect(_pg_conninfo(self.url), autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self._handle(note.payload)
             except Exception as exc:
                 log.warning("LISTEN %s failed (%s); retrying", CHANNEL, exc)
                 time.sleep(1)
+            finally:
+                self.listening.clear()
 
     def _handle(self, text: str) -> None:
         try:

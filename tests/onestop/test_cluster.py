@@ -59,7 +59,7 @@ def test_live_messages_reach_every_process() -> None:
     a, b = PgFanout(PG_URL, sink("a")), PgFanout(PG_URL, sink("b"))
     a.start()
     b.start()
-    time.sleep(0.5)  # both LISTENing
+    assert a.listening.wait(10) and b.listening.wait(10)  # a NOTIFY before LISTEN reaches no one
     a.publish("pop", {"login": "li", "caller_name": "张护士 <script>", "context": {"x": "y" * 9000}})
     assert _wait(lambda: len(got["a"]) == 1 and len(got["b"]) == 1)
     kind, payload = got["b"][0]

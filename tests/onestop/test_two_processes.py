@@ -144,11 +144,12 @@ async def _pops(url: str, login: str, into: list[dict[str, Any]], ready: asyncio
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         await _log_in(http, login)
         async with http.stream("GET", "/api/events", timeout=None) as stream:
-            ready.set()
             event = ""
             async for line in stream.aiter_lines():
                 if line.startswith("event:"):
                     event = line[6:].strip()
+                elif line.startswith("data:") and event == "hello":
+                    ready.set()  # sent once the desk's hub has this client subscribed
                 elif line.startswith("data:") and event == "pop":
                     into.append(json.loads(line[5:]))
 
@@ -197,7 +198,6 @@ def test_one_ami_listener_pops_everywhere_and_a_standby_takes_over(
             ready = asyncio.Event()
             desk = asyncio.create_task(_pops(standby.url, "li", pops, ready))
             await asyncio.wait_for(ready.wait(), 20)
-            await asyncio.sleep(0.5)  # the standby's desk hub has the client registered
             for op in pbx.operators:
                 op.paused = op.name != "Operator Li"
             pbx.agi_port = leader.agi
