@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from cti.fakes import DictContextLookup, RecordingPopPublisher
 from cti.pops import PopBuilder, clean_text
@@ -13,6 +14,14 @@ def pop(num: str = "6123", name: str = "Nurse Zhang", login: str = "li") -> Pop:
     return Pop(stage="ringing", uniqueid="1.5", linkedid="1.5", caller_num=num, caller_name=name,
                variables={"SERVICE_TYPE": "repair", "LOCATION_CODE": "A0305"}, queue="hotline",
                member_name="Operator Li", interface="Local/101@agents/n", login=login)
+
+
+async def _until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.01)
 
 
 def test_clean_text() -> None:
@@ -27,7 +36,7 @@ def test_slow_lookup_never_delays_the_pop_and_the_update_follows() -> None:
         builder = PopBuilder(pub, DictContextLookup({"6123": {"person": "张"}}, delay_s=0.2))
         builder.pop(pop(), received_at=1.0)
         assert len(pub.pops) == 1 and pub.pops[0][1]["context_pending"] is True
-        await asyncio.sleep(0.4)
+        await _until(lambda: len(pub.pops) >= 2)
         assert len(pub.pops) == 2
         login, update = pub.pops[1]
         assert login == "li" and update["update"] and update["context"]["person"] == "张"
@@ -42,10 +51,9 @@ def test_failed_lookup_still_pops_and_is_counted() -> None:
         pub = RecordingPopPublisher()
         builder = PopBuilder(pub, DictContextLookup(fail_on={"6123"}))
         builder.prefetch("6123")
-        await asyncio.sleep(0.1)
+        await _until(lambda: builder.stats["lookup_errors"] >= 1)
         builder.pop(pop())
-        await asyncio.sleep(0.1)
-        assert pub.pops[0][1]["caller_num"] == "6123" and builder.stats["lookup_errors"] >= 1
+        assert pub.pops[0][1]["caller_num"] == "6123"
         builder.close()
     asyncio.run(go())
 
