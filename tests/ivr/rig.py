@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from types import TracebackType
 
@@ -37,3 +38,11 @@ class Rig:
 
     async def call(self, channel: ScriptedChannel, script: str = "ivr", **env: str) -> ScriptedChannel:
         return await run_call(self.port, channel, env_block(script, **env))
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until the server has ended every session (stop() would cancel one still going)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.server.stats.active:
+            assert loop.time() < end, f"{self.server.stats.active} FastAGI sessions still open"
+            await asyncio.sleep(0.01)

@@ -19,7 +19,7 @@ def call(channel: ScriptedChannel, setup: Callable[[Rig], None] = lambda r: None
         async with Rig() as rig:
             setup(rig)
             await rig.call(channel, **env)
-            await asyncio.sleep(0.02)
+            await rig.settle()
             return channel, rig
     return asyncio.run(scenario())
 

@@ -57,7 +57,7 @@ def test_garbled_reply_mid_session(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> Rig:
         async with Rig() as rig:
             await rig.call(Garbler(keys=["1"]))
-            await asyncio.sleep(0.02)
+            await rig.settle()
             return rig
 
     rig = asyncio.run(scenario())
@@ -75,7 +75,7 @@ def test_oversized_reply_mid_session(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> Rig:
         async with Rig() as rig:
             await rig.call(Flooder())
-            await asyncio.sleep(0.02)
+            await rig.settle()
             return rig
 
     rig = asyncio.run(scenario())
@@ -91,7 +91,7 @@ def test_hostile_caller_id_name_is_neutralised(name: str, caplog: pytest.LogCapt
     async def scenario() -> ScriptedChannel:
         async with Rig() as rig:
             ch = await rig.call(ScriptedChannel(keys=["2"]), name=name, callerid='6123" EXEC')
-            await asyncio.sleep(0.02)
+            await rig.settle()
             assert rig.server.stats.errors == 0
             return ch
 
@@ -108,7 +108,7 @@ def test_a_call_without_a_name_is_not_logged_as_suspicious(name: str, caplog: py
     async def scenario() -> ScriptedChannel:
         async with Rig() as rig:
             ch = await rig.call(ScriptedChannel(keys=["1"]), name=name)
-            await asyncio.sleep(0.02)
+            await rig.settle()
             return ch
 
     assert asyncio.run(scenario()).set_vars["SERVICE_TYPE"] == "repair"
@@ -135,8 +135,7 @@ def test_port_scans_and_silent_clients_do_not_stall_others(caplog: pytest.LogCap
             elapsed = time.perf_counter() - t0
             assert [c.set_vars["SERVICE_TYPE"] for c in done] == \
                 ["repair", "meals", "cleaning", "oxygen", "transport", "complaint"]
-            await asyncio.sleep(1.3)  # the silent ones time out and are closed
-            assert rig.server.stats.active == 0
+            await rig.settle(timeout=3.0)  # the silent ones time out (1 s) and are closed
             for _, w in conns:
                 w.close()
             return elapsed, rig

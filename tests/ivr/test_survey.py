@@ -17,7 +17,7 @@ def survey(channel: ScriptedChannel) -> tuple[ScriptedChannel, Rig]:
     async def scenario() -> tuple[ScriptedChannel, Rig]:
         async with Rig() as rig:
             await rig.call(channel, "survey", callerid="8000", name="OneStop Hotline")
-            await asyncio.sleep(0.02)
+            await rig.settle()
             return channel, rig
     return asyncio.run(scenario())
 

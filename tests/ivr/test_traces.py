@@ -27,7 +27,7 @@ def test_replay(path: Path, caplog: pytest.LogCaptureFixture) -> None:
         async with Rig() as rig:
             ch = RecordedChannel(path)
             await run_call(rig.port, ch, ch.env)
-            await asyncio.sleep(0.05)  # let the server finish its side
+            await rig.settle()  # the server finishes its side
             return ch, rig
 
     ch, rig = asyncio.run(scenario())
