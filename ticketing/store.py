@@ -154,30 +154,27 @@ class Store:
         try:
             raw = self._tx_connection()
             tx = Tx(self.engine, raw)
-        except BaseException:
-            if got:
-                self._writers.release()  # type: ignore[union-attr]
-            raise
-        reusable = False
-        try:
-            if self.dialect == "sqlite":
-                tx.cur.execute("BEGIN IMMEDIATE")
-            if clock is not None:
-                tx.now = clock()
-            yield tx
-            tx.finish()
-            raw.commit()
-            reusable = True
-        except BaseException:
+            reusable = False
             try:
-                raw.rollback()
+                if self.dialect == "sqlite":
+                    tx.cur.execute("BEGIN IMMEDIATE")
+                if clock is not None:
+                    tx.now = clock()
+                yield tx
+                tx.finish()
+                raw.commit()
                 reusable = True
-            except self.engine.dialect.loaded_dbapi.Error:
-                raw.invalidate()  # the connection is gone: a new one is made next time
-            raise
+            except BaseException:
+                try:
+                    raw.rollback()
+                    reusable = True
+                except self.engine.dialect.loaded_dbapi.Error:
+                    raw.invalidate()  # the connection is gone: a new one is made next time
+                raise
+            finally:
+                tx.close()
+                self._release(raw, reusable)
         finally:
-            tx.close()
-            self._release(raw, reusable)
             if got:
                 self._writers.release()  # type: ignore[union-attr]
 
