@@ -16,6 +16,7 @@ from typing import Any
 from config.settings import Settings
 from onestop.cluster import AdvisoryLeader, FanoutPublisher
 from onestop.core import Core
+from onestop.errors import port_error
 from onestop.runtime import Center, Part, Periodic
 from onestop.wiring import (
     CoreCallSink,
@@ -64,7 +65,11 @@ class WebPart:
         # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((s.web.host, s.web.port))
+        try:
+            self.sock.bind((s.web.host, s.web.port))
+        except OSError as exc:
+            self.sock.close()
+            raise port_error(exc, "the desk", s.web.host, s.web.port, "--http HOST:PORT") from None
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{s.web.host}:{self.port}"
         self.server = uvicorn.Server(uvicorn_config(self.app, s.web.host, self.port))
@@ -104,7 +109,12 @@ class IvrPart:
         self.port = 0
 
     async def start(self) -> None:
-        self.port = await self.app.start()
+        s = self.core.settings.agi
+        try:
+            self.port = await self.app.start()
+        except OSError as exc:
+            raise port_error(exc, "the FastAGI IVR", s.host, s.port,
+                             "[agi] port in the settings file or ONESTOP_AGI_PORT") from None
 
     async def stop(self) -> None:
         await self.app.stop()

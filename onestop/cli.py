@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import onestop
 from config.settings import SettingsError, load_settings
+from onestop.errors import CliError
+from ticketing.store import SchemaNotCurrent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"onestop: {exc}", file=sys.stderr)
         return 2
-    return int(args.func(args, settings) or 0)
+    try:
+        return int(args.func(args, settings) or 0)
+    except (CliError, SchemaNotCurrent) as exc:
+        print(f"onestop: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -71,15 +71,15 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
 
 
 def list_stored_calls(args: argparse.Namespace, settings: Settings) -> int:
+    from onestop.errors import open_store
     from ticketing.calls import list_calls
-    from ticketing.store import Store
 
     try:
         since = parse_since(args.since)
     except ValueError as exc:
         print(f"onestop cti calls: {exc}", file=sys.stderr)
         return 2
-    store = Store(settings.resolved_database_url())
+    store = open_store(settings)
     try:
         with store.session() as s:
             rows = list_calls(s, since, limit=args.limit)

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from config.settings import Settings
+from onestop.errors import CliError, open_store, sqlite_path
 from ticketing.masterdata import KINDS
 from ticketing.store import Store
 
@@ -75,6 +76,9 @@ def downgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def current(args: argparse.Namespace, settings: Settings) -> int:
+    path = sqlite_path(settings.resolved_database_url())
+    if path is not None and not path.exists():  # asking must not create an empty file
+        raise CliError(f"no store at {path}: create it with `onestop db upgrade`")
     store = _store(settings)
     try:
         print(_revision(store) or "base (empty)")
@@ -93,7 +97,14 @@ def _revision(store: Store) -> str:
 def import_master_data(args: argparse.Namespace, settings: Settings) -> int:
     from ticketing.imports import import_file
 
-    store = _store(settings)
+    try:
+        with open(args.file, "rb"):
+            pass
+    except OSError as exc:  # before the store: the file is what the person typed last
+        raise CliError(f"import {args.kind}: cannot read {args.file}: {exc.strerror or exc}") from None
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    store = open_store(settings)
     try:
         report = import_file(store, args.kind, args.file, actor=args.actor, partial=args.partial,
                              deactivate_missing=args.deactivate_missing)
@@ -101,6 +112,8 @@ def import_master_data(args: argparse.Namespace, settings: Settings) -> int:
         store.dispose()
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif report.file_error:
+        raise CliError(f"import {args.kind}: {report.file_error}")
     else:
         print(report.format())
         if report.errors and not report.applied:

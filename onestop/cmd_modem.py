@@ -73,16 +73,16 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 def queue_sms(args: argparse.Namespace, settings: Settings) -> int:
     from modem.encoding import InvalidNumber, normalise_number
+    from onestop.errors import open_store
     from ticketing.model import SmsOut
     from ticketing.ports import SystemClock
-    from ticketing.store import Store
 
     try:
         number = normalise_number(args.number)
     except InvalidNumber as exc:
         print(f"onestop: {exc}", file=sys.stderr)
         return 2
-    store = Store(settings.resolved_database_url())
+    store = open_store(settings)
     now = SystemClock().now()
     try:
         with store.session() as s:

@@ -9,6 +9,7 @@ import logging
 from config.settings import Settings
 from onestop.app import ALL_PARTS, build_center, settings_summary
 from onestop.core import build_core
+from onestop.errors import CliError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def apply_http(settings: Settings, http: str | None) -> None:
     if http:
         host, _, port = http.rpartition(":")
+        if not port.isdigit() or int(port) > 65535:
+            raise CliError(f"--http {http}: give HOST:PORT, e.g. 127.0.0.1:8080")
         settings.web.host = host or settings.web.host
         settings.web.port = int(port)
 
@@ -34,8 +37,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
                     if not getattr(args, f"no_{p}") and _enabled_in_settings(settings, p))
     core = build_core(settings)
     log.info("OneStop: %s", settings_summary(settings))
-    wiring = build_center(core, enabled)
     try:
+        wiring = build_center(core, enabled)
         asyncio.run(wiring.center.run_until_signal())
     finally:
         core.close()

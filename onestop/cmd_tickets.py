@@ -66,8 +66,10 @@ def composer_for(settings: Settings) -> Composer:
 
 def _service(settings: Settings) -> Any:
     from onestop.core import build_core
+    from onestop.errors import open_store
 
-    return build_core(settings, composer=composer_for(settings), upgrade=False)
+    return build_core(settings, composer=composer_for(settings), store=open_store(settings),
+                      upgrade=False)
 
 
 def _run(settings: Settings, action: Any) -> int:

@@ -162,6 +162,8 @@ def banner(demo: Demo) -> str:
         f"  wallboard {demo.url}/wallboard",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
+        "  CLI       to point `onestop tickets list` and the other commands at this store:",
+        f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}",
         "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
         "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself.",
         "  Ctrl-C stops.",

@@ -106,8 +106,14 @@ class Center:
         return out
 
     async def start(self) -> None:
+        """Start every part in order; if one cannot start, stop those already started (in
+        reverse) and raise its error."""
         for part in self.parts:
-            await part.start()
+            try:
+                await part.start()
+            except BaseException:
+                await self.stop()
+                raise
             self._started.append(part)
             log.info("started %s", part.name)
 

@@ -62,8 +62,18 @@ class ImportReport:
                 "applied": self.applied,
                 "errors": [{"line": e.line, "reason": e.reason} for e in self.errors]}
 
+    @property
+    def file_error(self) -> str:
+        """Why the file could not be read at all ("" when it was read): such a report has one
+        error on line 0 and no rows."""
+        if self.rows == 0 and len(self.errors) == 1 and self.errors[0].line == 0:
+            return self.errors[0].reason
+        return ""
+
     def format(self) -> str:
-        """A human summary, then one line per bad row."""
+        """A human summary, then one line per bad row (or the one reason the file was not read)."""
+        if self.file_error:
+            return f"{self.kind}: nothing imported: {self.file_error}"
         verdict = "imported" if self.applied else "NOT imported"
         lines = [f"{self.kind} from {self.source}: {self.rows} rows, {verdict}: "
                  f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "

@@ -208,6 +208,23 @@ class Store:
 
         command.downgrade(alembic_config(self.engine), revision)
 
+    def revisions(self) -> tuple[str, str]:
+        """(the store's revision, the code's head): ``""`` for a store without a schema."""
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head() or ""
+        with self.engine.connect() as conn:
+            current = ",".join(MigrationContext.configure(conn).get_current_heads())
+        return current, head
+
+    def require_schema(self) -> None:
+        """Raise ``SchemaNotCurrent`` unless the store is migrated to the code's head, so a
+        command names the store and the fix instead of failing on a missing table."""
+        current, head = self.revisions()
+        if current != head:
+            raise SchemaNotCurrent(self.engine.url.render_as_string(hide_password=True), current, head)
+
     def start_checkpointer(self, interval: float = 0.05) -> None:
         """Checkpoint an SQLite file's WAL in the background (see ``Checkpointer``)."""
         path = self.engine.url.database
@@ -221,6 +238,15 @@ class Store:
             self._checkpointer.stop()
             self._checkpointer = None
         self.engine.dispose()
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The store has no schema, or not the one this code expects."""
+
+    def __init__(self, url: str, current: str, head: str) -> None:
+        self.url, self.current, self.head = url, current, head
+        state = f"is at revision {current}, this code needs {head}" if current else "has no schema"
+        super().__init__(f"the store {url} {state}: run `onestop db upgrade` on it first")
 
 
 def alembic_config(engine: Engine) -> Any:
