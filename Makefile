@@ -3,6 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Front-end libraries (package.json, package-lock.json) from the npm registry, copied where the
+# app serves them: nothing is fetched from a CDN at run time.
+VENDOR := web/static/vendor
+FRONT := $(VENDOR)/.installed
 
 .PHONY: help demo test test-sqlite test-pg lint bench clean
 
@@ -15,18 +19,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP) ## run the whole center with embedded defaults (SQLite, emulated PBX, modem, printer)
+$(FRONT): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (Debian 12), then run make again" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $(FRONT)
+
+demo: $(STAMP) $(FRONT) ## run the whole center with embedded defaults (SQLite, emulated PBX, modem, printer)
 	$(BIN)/onestop demo
 
 test: $(STAMP) ## the whole suite on SQLite, then on PostgreSQL (a throw-away local server)
 	@bash .ci/system-deps
+	$(MAKE) $(FRONT)
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(FRONT)
 	$(BIN)/pytest -q -p no:cacheprovider
 
-test-pg: $(STAMP)
+test-pg: $(STAMP) $(FRONT)
 	ONESTOP_TEST_DATABASE_URL=$$(bash .ci/pg-start) $(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP) ## ruff and mypy on the core
@@ -37,4 +49,4 @@ bench: $(STAMP) ## every benchmark, each ending with one JSON line
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR)
