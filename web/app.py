@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
+import pkgutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -80,6 +83,7 @@ def _local(value: Any, tz: ZoneInfo, fmt: str) -> str:
 def create_app(deps: WebDeps) -> FastAPI:
     """The desk, board, wallboard, statistics, admin pages and the JSON API under /api/."""
     from web import admin, api, auth, pages
+    from web.api.errors import install_error_handlers
 
     secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
     tz = ZoneInfo(deps.settings.timezone)
@@ -109,13 +113,26 @@ def create_app(deps: WebDeps) -> FastAPI:
     app.state.web = state
     app.add_middleware(_SecurityHeaders)
     app.include_router(auth.router)
-    app.include_router(api.router)
+    for router in _routers(api):
+        api.document_permissions(router)
+        app.include_router(router)
     app.include_router(pages.router)
+    api.document_permissions(admin.router)
     app.include_router(admin.router)
-    api.install_error_handlers(app)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _error_handlers(app, state)
     return app
+
+
+def _routers(package: ModuleType) -> list[APIRouter]:
+    """The ``router`` of every module in ``package``, in module name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if isinstance(getattr(module, "router", None), APIRouter):
+            found.append(module.router)
+    return found
 
 
 def _error_handlers(app: FastAPI, state: WebState) -> None:

@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ticketing.lifecycle import LABELS
 from ticketing.stats import summary
-from web import api, export, queries
+from web import export, queries
+from web.api.stats import GroupBy, period_of
+from web.api.tickets import ticket_detail
 from web.auth import CurrentUser, current_user, landing, page_user
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +50,7 @@ def desk(request: Request, user: DeskUser) -> Response:
 def ticket_page(request: Request, user: ReadUser,
                 ticket_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
     web = _web(request)
-    detail = api.ticket_detail(web, ticket_id, user)
+    detail = ticket_detail(web, ticket_id, user)
     return web.render(request, "ticket.html", user, {
         "tk": detail, "service_types": _service_types(web, user.language),
         "labels": {k.value: v for k, v in LABELS.items()}})
@@ -73,9 +75,9 @@ def wallboard_page(request: Request, user: ReadUser) -> Response:
 
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request, user: ReadUser, first: date | None = None,
-               last: date | None = None, group_by: api.GroupBy = "service_type") -> Response:
+               last: date | None = None, group_by: GroupBy = "service_type") -> Response:
     web = _web(request)
-    first, last, period = api.period_of(web, first, last)
+    first, last, period = period_of(web, first, last)
     with web.deps.store.session() as s:
         rows = summary(s, period, group_by)
         trend = export.daily_trend(s, first, last)
