@@ -82,7 +82,7 @@ def _local(value: Any, tz: ZoneInfo, fmt: str) -> str:
 
 def create_app(deps: WebDeps) -> FastAPI:
     """The desk, board, wallboard, statistics, admin pages and the JSON API under /api/."""
-    from web import admin, api, auth, pages
+    from web import api, auth, pages
     from web.api.errors import install_error_handlers
 
     secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
@@ -116,9 +116,8 @@ def create_app(deps: WebDeps) -> FastAPI:
     for router in _routers(api):
         api.document_permissions(router)
         app.include_router(router)
-    app.include_router(pages.router)
-    api.document_permissions(admin.router)
-    app.include_router(admin.router)
+    for router in _routers(pages):
+        app.include_router(router)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _error_handlers(app, state)
