@@ -1,7 +1,14 @@
 """Master data as administrators see it: the kinds they may list and edit (with the columns
 they may change), listing with a search, an audited edit, and imports handed to
 ``ticketing.imports`` with the bad-row report. The routes are ``web.api.masterdata`` and
-``web.pages.admin``."""
+``web.pages.admin``.
+
+A kind has one name on the command line (``onestop import KIND``), in the API
+(``/api/admin/KIND``) and on the admin pages (``/admin?kind=KIND``): the importable kinds are
+named as in ``ticketing.masterdata.KINDS``, plus ``users`` (log-in accounts, not imported).
+The old spellings in ``ticketing.masterdata.KIND_ALIASES`` are still served, off the OpenAPI
+document.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from sqlalchemy import Boolean, Integer, Numeric, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, row_dict
+from ticketing.masterdata import KIND_ALIASES
 from ticketing.model import (
     Location,
     MenuItem,
@@ -32,15 +40,17 @@ KINDS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "org_units": (OrgUnit, "code", ("name", "name_en", "kind", "parent_code", "active")),
     "staff": (Staff, "code", ("name", "org_code", "role", "team", "skills", "phone", "shift",
                               "on_duty", "active")),
-    "phone_directory": (PhoneEntry, "number", ("person", "staff_code", "org_code", "location_code",
-                                               "vip", "active")),
-    "spare_parts": (SparePart, "code", ("name", "spec", "unit", "stock", "price", "supplier_code",
-                                        "active")),
+    "phones": (PhoneEntry, "number", ("person", "staff_code", "org_code", "location_code", "vip",
+                                      "active")),
+    "parts": (SparePart, "code", ("name", "spec", "unit", "stock", "price", "supplier_code",
+                                  "active")),
     "suppliers": (Supplier, "code", ("name", "contact", "phone", "active")),
     "menus": (MenuItem, "code", ("name", "name_en", "meal", "diet", "price", "cutoff", "active")),
     "users": (User, "username", ("display_name", "role", "language", "staff_code", "active")),
 }
 Kind = Annotated[str, Path(pattern="^(" + "|".join(KINDS) + ")$", description="master data kind")]
+# A page's path may still say an old name (a bookmark); the API's old names are routes of their own.
+PageKind = Annotated[str, Path(pattern="^(" + "|".join([*KINDS, *KIND_ALIASES]) + ")$")]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Master data over the API (administrators only): rows of one kind, an audited edit, a
-record's history, imports of CSV or Excel files, and new log-in accounts."""
+record's history, imports of CSV or Excel files, and new log-in accounts.
+
+``KIND`` is one of ``web.masterdata.KINDS`` — the names ``onestop import`` takes. The old
+spellings (``/api/admin/phone_directory``, ``/api/admin/spare_parts``…) still answer, as the
+kinds they stand for, but are left out of the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ticketing.audit import audit, history, row_dict
+from ticketing.masterdata import KIND_ALIASES
 from ticketing.model import User
 from web.deps import Admin, web_state
 from web.masterdata import KINDS, Kind, edit_row, list_rows, public, run_import
@@ -30,6 +35,36 @@ class NewUserIn(BaseModel):
     display_name: str = Field("", max_length=50)
     language: str = Field("zh-CN", pattern="^(zh-CN|en)$")
     staff_code: str = Field("", max_length=32)
+
+
+def _old_name_routes(old: str, new: str) -> None:
+    """The routes below under a kind's old name, answering as kind ``new``."""
+
+    @router.get(f"/{old}", include_in_schema=False)
+    def api_list_old_name(request: Request, user: Admin,
+                          q: Annotated[str, Query(max_length=50)] = "",
+                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+        return api_list(request, new, user, q, limit)
+
+    @router.patch(f"/{old}/{{key}}", include_in_schema=False)
+    def api_edit_old_name(request: Request, key: Annotated[str, Path(max_length=50)], body: EditIn,
+                          user: Admin) -> dict[str, Any]:
+        return api_edit(request, new, key, body, user)
+
+    @router.get(f"/{old}/{{key}}/history", include_in_schema=False)
+    def api_history_old_name(request: Request, key: Annotated[str, Path(max_length=50)],
+                             user: Admin) -> list[dict[str, Any]]:
+        return api_history(request, new, key, user)
+
+    @router.post(f"/import/{old}", include_in_schema=False)
+    async def api_import_old_name(request: Request, user: Admin, file: Annotated[UploadFile, File()],
+                                  dry_run: Annotated[bool, Form()] = False) -> dict[str, Any]:
+        return await api_import(request, new, user, file, dry_run)
+
+
+# Before the {kind} routes: they would take an old name first and refuse it (422).
+for _old, _new in KIND_ALIASES.items():
+    _old_name_routes(_old, _new)
 
 
 @router.get("/{kind}")

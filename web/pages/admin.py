@@ -9,8 +9,9 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ticketing.audit import history
+from ticketing.masterdata import KIND_ALIASES
 from web.deps import AdminPage, web_state
-from web.masterdata import KINDS, Kind, list_rows
+from web.masterdata import KINDS, PageKind, list_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,6 +19,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/admin", response_class=HTMLResponse)
 def admin_home(request: Request, user: AdminPage, kind: str = "locations", q: str = "") -> Response:
     web = web_state(request)
+    kind = KIND_ALIASES.get(kind, kind)  # a bookmark may still say an old name
     if kind not in KINDS:
         raise HTTPException(404, "unknown kind")
     with web.deps.store.session() as s:
@@ -28,9 +30,10 @@ def admin_home(request: Request, user: AdminPage, kind: str = "locations", q: st
 
 
 @router.get("/admin/{kind}/{key}/history", response_class=HTMLResponse)
-def admin_history(request: Request, kind: Kind, key: Annotated[str, Path(max_length=50)],
+def admin_history(request: Request, kind: PageKind, key: Annotated[str, Path(max_length=50)],
                   user: AdminPage) -> Response:
     web = web_state(request)
+    kind = KIND_ALIASES.get(kind, kind)
     model = KINDS[kind][0]
     with web.deps.store.session() as s:
         entries = [{"at": a.at, "actor": a.actor, "action": a.action, "before": a.before,
