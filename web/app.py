@@ -109,7 +109,8 @@ def create_app(deps: WebDeps) -> FastAPI:
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
                   description="The operator desk's JSON API. Log in at /login (form) for the "
                               "session cookie; state-changing calls need the X-CSRF-Token header "
-                              "(GET /api/me returns it).")
+                              "(GET /api/me returns it). Each operation names the permission it "
+                              "needs and the roles that have it.")
     app.state.web = state
     app.add_middleware(_SecurityHeaders)
     app.include_router(auth.router)
