@@ -10,7 +10,7 @@ from typing import Any
 
 from config.settings import Settings
 from onestop.errors import CliError, open_store, sqlite_path
-from ticketing.masterdata import KINDS
+from ticketing.masterdata import KIND_ALIASES, KINDS, kind_name
 from ticketing.store import Store
 
 
@@ -26,7 +26,11 @@ def register(sub: Any) -> None:
     act.add_parser("current", help="print the store's revision").set_defaults(func=current)
 
     imp = sub.add_parser("import", help="import master data from CSV (UTF-8 or GBK) or .xlsx")
-    imp.add_argument("kind", choices=sorted(KINDS))
+    # The old spellings (phone_directory, spare_parts) are taken and mean the same kinds.
+    imp.add_argument("kind", type=kind_name, choices=sorted(KINDS),
+                     help="what the file holds: " + ", ".join(sorted(KINDS)) + " ("
+                          + ", ".join(f"{old} for {new}" for old, new in KIND_ALIASES.items())
+                          + " work too)")
     imp.add_argument("file")
     imp.add_argument("--partial", action="store_true",
                      help="import the good rows even if some rows are bad (default: all or nothing)")

@@ -459,11 +459,11 @@ def import_file(store: Store, kind_name: str, path: str | Path, actor: str = "im
                 at: datetime | None = None) -> ImportReport:
     """Import a CSV or .xlsx file of ``kind_name`` records; a file that cannot be read at all
     is reported as one error on line 0."""
-    kind(kind_name)  # an unknown kind is the caller's mistake: raise, don't report
+    name = kind(kind_name).name  # an unknown kind is the caller's mistake: raise, don't report
     try:
         sheet = read_sheet(path)
     except ImportFileError as exc:
-        return ImportReport(kind_name, str(path), errors=[RowError(0, str(exc))])
+        return ImportReport(name, str(path), errors=[RowError(0, str(exc))])
     return import_sheet(store, kind_name, sheet, actor, partial, deactivate_missing, at)
 
 
@@ -473,7 +473,7 @@ def import_bytes(store: Store, kind_name: str, filename: str, data: bytes, actor
     the file name's suffix says CSV or Excel."""
     import tempfile
 
-    kind(kind_name)
+    name = kind(kind_name).name
     suffix = Path(filename).suffix.lower() or ".csv"
     with tempfile.TemporaryDirectory(prefix="onestop-import-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
@@ -481,6 +481,6 @@ def import_bytes(store: Store, kind_name: str, filename: str, data: bytes, actor
         try:
             sheet = read_sheet(path)
         except ImportFileError as exc:
-            return ImportReport(kind_name, filename, errors=[RowError(0, str(exc))])
+            return ImportReport(name, filename, errors=[RowError(0, str(exc))])
     return import_sheet(store, kind_name, replace(sheet, source=filename), actor, partial,
                         dry_run=dry_run)

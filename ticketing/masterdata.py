@@ -329,10 +329,21 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 )}
 
 
+# The names each kind had before they were one across the command line, the API and the
+# admin pages; scripts may still use them.
+KIND_ALIASES: dict[str, str] = {"phone_directory": "phones", "spare_parts": "parts"}
+
+
+def kind_name(name: str) -> str:
+    """The kind's one name: ``name`` itself, or what an old spelling stands for."""
+    return KIND_ALIASES.get(name, name)
+
+
 def kind(name: str) -> Kind:
-    """The spec for ``name`` (org_units, staff, phones, locations, parts, suppliers, menus)."""
+    """The spec for ``name`` (org_units, staff, phones, locations, parts, suppliers, menus;
+    the old spellings phone_directory and spare_parts too)."""
     try:
-        return KINDS[name]
+        return KINDS[kind_name(name)]
     except KeyError:
         raise ValueError(f"unknown master data kind {name!r}; use one of {', '.join(KINDS)}") from None
 

@@ -1,0 +1,22 @@
+"""The web front: the operator desk, the dispatcher's board, the wallboard, statistics, master
+data admin and the JSON API (``/api/``, OpenAPI at ``/openapi.json``).
+
+Where things live — a new feature adds modules of its own rather than growing shared ones:
+
+``app.py``        ``create_app(WebDeps)``: includes the routers of ``auth``, every module of
+                  ``api/`` and of ``pages/``; security headers; error pages
+``deps.py``       ``WebDeps`` (what the composition root hands in) and the dependencies routes
+                  share: the app state, the ticket number path, who may call a route
+``api/``          the JSON API, one router module per resource (see ``web/api/__init__.py``)
+``pages/``        the HTML pages, one router module per page family (see ``web/pages/__init__.py``)
+``i18n/``         the pages' words in zh-CN and English, one catalog module per area
+``auth.py``       log-in, log-out, lock-out; ``require`` / ``page_user`` check a permission
+``security.py``   roles and ``PERMISSIONS``, session cookies, CSRF tokens, passwords, masking
+``queries.py``    read-side queries the pages and the API share (lists, search, the board)
+``masterdata.py`` the master data kinds an administrator edits, listing, edits, imports
+``export.py``     statistics as CSV and Excel, the daily trend
+``feed.py``       ticket changes made anywhere reach the live pages; wallboard refresh
+``live.py``       ``LiveHub``: screen pops and updates fanned out to the SSE clients
+``server.py``     running the app under uvicorn
+``templates/``, ``static/``  jinja2 pages and their scripts and style (no CDN)
+"""

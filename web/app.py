@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
+import pkgutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -79,7 +82,8 @@ def _local(value: Any, tz: ZoneInfo, fmt: str) -> str:
 
 def create_app(deps: WebDeps) -> FastAPI:
     """The desk, board, wallboard, statistics, admin pages and the JSON API under /api/."""
-    from web import admin, api, auth, pages
+    from web import api, auth, pages
+    from web.api.errors import install_error_handlers
 
     secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
     tz = ZoneInfo(deps.settings.timezone)
@@ -105,17 +109,30 @@ def create_app(deps: WebDeps) -> FastAPI:
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
                   description="The operator desk's JSON API. Log in at /login (form) for the "
                               "session cookie; state-changing calls need the X-CSRF-Token header "
-                              "(GET /api/me returns it).")
+                              "(GET /api/me returns it). Each operation names the permission it "
+                              "needs and the roles that have it.")
     app.state.web = state
     app.add_middleware(_SecurityHeaders)
     app.include_router(auth.router)
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(admin.router)
-    api.install_error_handlers(app)
+    for router in _routers(api):
+        api.document_permissions(router)
+        app.include_router(router)
+    for router in _routers(pages):
+        app.include_router(router)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _error_handlers(app, state)
     return app
+
+
+def _routers(package: ModuleType) -> list[APIRouter]:
+    """The ``router`` of every module in ``package``, in module name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if isinstance(getattr(module, "router", None), APIRouter):
+            found.append(module.router)
+    return found
 
 
 def _error_handlers(app: FastAPI, state: WebState) -> None:

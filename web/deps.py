@@ -1,17 +1,30 @@
-"""What the web front needs from the rest of the center, handed in by the composition root."""
+"""What the web front needs from the rest of the center, and the dependencies its routes share.
+
+``WebDeps`` is handed in by the composition root. The rest is what every router uses: the
+app's state (``web_state``), the ticket number in a path (``TicketId``), and who is asking
+with which permission. Each route names its permission in its signature through one of the
+aliases below; what a permission allows (which roles have it) is ``web.security.PERMISSIONS``,
+and ``web.api.route_permissions`` lists every /api/ route with its permission.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Path, Request
 
 from config.settings import Settings
 from ticketing.outbox import PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.ports import Clock
 from ticketing.service import TicketService
 from ticketing.store import Store
+from web.auth import CurrentUser, page_user, require
 from web.live import LiveHub
+
+if TYPE_CHECKING:
+    from web.app import WebState
 
 
 @dataclass
@@ -36,3 +49,24 @@ class WebDeps:
     # (worker SMS replies, IVR self-service, time-limit sweeps) and the wallboard refresh.
     feed_interval_s: float = 1.0
     wallboard_interval_s: float = 5.0
+
+
+def web_state(request: Request) -> WebState:
+    """The app's ``WebState`` (deps, signer, templates, time zone, change feed)."""
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="ticket number")]
+
+# --- who may call an /api/ route: no session → 401, no permission → 403, no CSRF token → 403 --
+Reader = Annotated[CurrentUser, Depends(require("read"))]
+Desk = Annotated[CurrentUser, Depends(require("desk"))]
+Writer = Annotated[CurrentUser, Depends(require("write"))]
+Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
+Exporter = Annotated[CurrentUser, Depends(require("export"))]
+Admin = Annotated[CurrentUser, Depends(require("admin"))]
+
+# --- who may open a page: a stranger is sent to /login, no permission → 403 -------------------
+ReadPage = Annotated[CurrentUser, Depends(page_user("read"))]
+DeskPage = Annotated[CurrentUser, Depends(page_user("desk"))]
+AdminPage = Annotated[CurrentUser, Depends(page_user("admin"))]

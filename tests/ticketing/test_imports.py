@@ -208,6 +208,13 @@ def test_parts_prices_stock_and_suppliers(base: Store) -> None:
     assert "more than 2 decimals" in bad[4] and bad[5] == "unknown supplier code 'S99'"
 
 
+def test_the_old_names_of_phones_and_parts_import_as_them(base: Store) -> None:
+    phones = _imp(base, "phone_directory", "phones.csv")
+    parts = _imp(base, "spare_parts", "parts.csv")
+    assert (phones.kind, phones.created, parts.kind, parts.created) == ("phones", 3, "parts", 3)
+    assert (_count(base, PhoneEntry), _count(base, SparePart)) == (3, 3)
+
+
 def test_unknown_kind_is_the_callers_mistake(store: Store) -> None:
     with pytest.raises(ValueError, match="unknown master data kind"):
         import_file(store, "rooms", FILES / "locations.csv")

@@ -1,0 +1,82 @@
+"""The JSON API under /api/: the same operations as the pages, documented by OpenAPI.
+
+One module per resource, each with its own ``router``; ``web.app.create_app`` includes every
+module of this package that has one, in name order:
+
+==================  ==========================================================================
+``session``         who is logged in (``/api/me``)
+``tickets``         list, search, create, read, edit, worker suggestions, slip preview
+``actions``         a ticket's lifecycle steps: dispatch, close, cancel, reopen, merge, …
+``calls``           caller lookup (the pop's context) and the hotline calls
+``events``          the server-sent event streams of the desk and the wallboard
+``board``           the dispatcher's board and the wallboard's figures
+``menus``           the meal menus the desk orders from
+``stats``           statistics and their CSV / Excel export
+``audit``           the audit trail of one thing
+``masterdata``      master data rows, edits, history, imports and log-in accounts
+``health``          each part's state (the only route open to strangers)
+``errors``          the core's exceptions as 4xx answers (no routes)
+==================  ==========================================================================
+
+Every route names one permission in its signature (``web.deps``: ``Reader``, ``Writer``,
+``Desk``, ``Supervisor``, ``Exporter``, ``Admin``); ``route_permissions`` lists them all, and
+each operation in ``/openapi.json`` (``/docs``) carries its permission and the roles that have it.
+Tests walk the app's routes to prove each refuses a stranger (401) and a role without the
+permission (403).
+
+Routes match in the order they are included, the first match winning: a literal path under a
+resource (``/api/tickets/search``) goes in that resource's module above its ``{ticket_id}``
+routes (tests/web/test_layout.py finds a route that an earlier one hides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+
+from web.security import PERMISSIONS, ROLES
+
+PUBLIC_ROUTES = frozenset({"/api/health"})  # the only /api/ route open to strangers
+
+
+@dataclass(frozen=True)
+class RoutePermission:
+    method: str
+    path: str
+    permission: str | None  # None: public
+    roles: tuple[str, ...]
+
+
+def permission_of(route: APIRoute) -> str | None:
+    """The permission the route's user dependency checks (None when it has none)."""
+    found = {getattr(d.call, "permission", None) for d in route.dependant.dependencies} - {None}
+    if len(found) > 1:
+        raise ValueError(f"{route.path} checks more than one permission: {sorted(found)}")
+    return found.pop() if found else None
+
+
+def route_permissions(routes: Iterable[Any]) -> list[RoutePermission]:
+    """Every /api/ route with the permission it needs and the roles that have it, by path."""
+    out = []
+    for route in routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+            perm = permission_of(route)
+            roles = tuple(r for r in ROLES if perm is None or r in PERMISSIONS[perm])
+            out += [RoutePermission(m, route.path, perm, roles) for m in sorted(route.methods)]
+    return sorted(out, key=lambda p: (p.path, p.method))
+
+
+def document_permissions(router: APIRouter) -> None:
+    """Write each route's permission, and who has it, into its OpenAPI operation."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or "x-permission" in (route.openapi_extra or {}):
+            continue
+        perm = permission_of(route)
+        who = ", ".join(r for r in ROLES if r in PERMISSIONS[perm]) if perm else "anyone"
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-permission": perm or "public"}
+        note = f"Permission `{perm}` ({who})." if perm else "Public: no log-in needed."
+        route.description = f"{route.description}\n\n{note}" if route.description else note

@@ -1,0 +1,146 @@
+"""A ticket's lifecycle steps from the desk: dispatch (派发), the ward head's decision on a meal
+order, reprint and resend, close (办结), cancel, reopen, merge, call-back (回访), escalate and
+assess (考核). Each is one ticket command; each answers with the ticket as the ticket page
+shows it and sends it to the desks' live streams."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from web.api.tickets import published, ticket_detail
+from web.deps import Supervisor, TicketId, Writer, web_state
+
+router = APIRouter(prefix="/api", tags=["ticket actions"])
+
+
+# --- request bodies ----------------------------------------------------------------------
+
+class DecisionIn(BaseModel):
+    by: str = Field("", max_length=50)  # the ward head who gave the decision by phone
+    note: str = Field("", max_length=200)
+
+
+class DispatchIn(BaseModel):
+    staff_codes: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=10)
+    printer: str | None = Field(None, max_length=32)
+    print_slip: bool = True
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field("", max_length=2000)
+
+
+class CompleteIn(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class MergeIn(BaseModel):
+    into_id: int = Field(ge=1, le=2_147_483_647)
+    note: str = Field("", max_length=2000)
+
+
+class CallbackIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+    via: Literal["operator", "ivr", "sms"] = "operator"
+
+
+class AssessIn(BaseModel):
+    result: str = Field(min_length=1, max_length=2000)
+
+
+# --- routes ------------------------------------------------------------------------------
+
+@router.post("/tickets/{ticket_id}/dispatch")
+def dispatch(request: Request, ticket_id: TicketId, body: DispatchIn, user: Writer) -> dict[str, Any]:
+    """派发: one work-order SMS per worker and a work slip."""
+    web = web_state(request)
+    published(web, web.deps.service.dispatch(user.username, ticket_id, body.staff_codes,
+                                             body.printer, body.print_slip))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/approve")
+def approve(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+    """Record the ward head's approval of a meal order (given by phone; ``by`` names them)."""
+    web = web_state(request)
+    published(web, web.deps.service.approve(user.username, ticket_id, by=body.by, note=body.note))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/reject")
+def reject(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+    """Record the ward head's refusal: the order is cancelled with the reason in ``note``."""
+    web = web_state(request)
+    published(web, web.deps.service.reject(user.username, ticket_id, body.note or "rejected", by=body.by))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/reprint")
+def reprint(request: Request, ticket_id: TicketId, user: Writer) -> dict[str, Any]:
+    """Print the work slip again."""
+    job = web_state(request).deps.service.reprint(user.username, ticket_id)
+    return {"print_job": job}
+
+
+@router.post("/tickets/{ticket_id}/resend")
+def resend(request: Request, ticket_id: TicketId, user: Writer) -> dict[str, Any]:
+    """Send the work order SMS again to every worker on the ticket."""
+    return {"sms": web_state(request).deps.service.resend_order(user.username, ticket_id)}
+
+
+@router.post("/tickets/{ticket_id}/complete")
+def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writer) -> dict[str, Any]:
+    """办结: close the ticket as done (also for requests solved on the phone)."""
+    web = web_state(request)
+    published(web, web.deps.service.complete(user.username, ticket_id, note=body.note))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/cancel")
+def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
+    web = web_state(request)
+    published(web, web.deps.service.cancel(user.username, ticket_id, body.reason or "cancelled"))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/reopen")
+def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
+    web = web_state(request)
+    published(web, web.deps.service.reopen(user.username, ticket_id, body.reason or "reopened"))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/merge")
+def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Writer) -> dict[str, Any]:
+    """Mark this ticket a duplicate of ``into_id``."""
+    web = web_state(request)
+    published(web, web.deps.service.merge(user.username, ticket_id, body.into_id, body.note))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/callback")
+def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writer) -> dict[str, Any]:
+    """回访: record the reporter's satisfaction."""
+    web = web_state(request)
+    published(web, web.deps.service.record_callback(user.username, ticket_id, body.score,
+                                                    body.comment, body.via))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/escalate")
+def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
+    web = web_state(request)
+    published(web, web.deps.service.escalate(user.username, ticket_id, body.reason or "by desk"))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.post("/tickets/{ticket_id}/assess")
+def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervisor) -> dict[str, Any]:
+    """考核: the supervisor's assessment (after the call-back)."""
+    web = web_state(request)
+    published(web, web.deps.service.assess(user.username, ticket_id, body.result))
+    return ticket_detail(web, ticket_id, user)

@@ -1,0 +1,217 @@
+"""Tickets: list, search, create (受理), read, edit, worker suggestions and the slip preview.
+
+``ticket_detail`` is what the ticket page and every ticket command answer with; ``published``
+sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api.actions``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ticketing.lifecycle import label
+from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.service import NewTicket, suggest_workers
+from ticketing.views import TicketView
+from web import queries
+from web.auth import CurrentUser
+from web.deps import Desk, Reader, TicketId, Writer, web_state
+from web.security import mask_number
+
+router = APIRouter(prefix="/api", tags=["tickets"])
+
+
+# --- request bodies ----------------------------------------------------------------------
+
+class MealLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=32)
+    qty: int = Field(1, ge=1, le=50)
+
+
+class MealIn(BaseModel):
+    """A meal order: dishes of one menu (one day, one meal), delivered at ``delivery_time``
+    (HH:MM on the menu's day, or ISO; default the meal's usual time)."""
+    model_config = ConfigDict(extra="forbid")
+    items: list[MealLineIn] = Field(min_length=1, max_length=20)
+    delivery_time: str = Field("", max_length=40)
+    note: str = Field("", max_length=200)
+
+
+class CleaningIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area: str = Field("", max_length=100)
+    kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
+
+
+class DetailsIn(BaseModel):
+    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    model_config = ConfigDict(extra="forbid")
+    meal: MealIn | None = None
+    cleaning: CleaningIn | None = None
+
+    def plain(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class NewTicketIn(BaseModel):
+    service_type: str = Field(max_length=20)
+    description: str = Field("", max_length=4000)
+    location_code: str = Field("", max_length=16)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=30)
+    org_code: str = Field("", max_length=32)
+    priority: Literal["normal", "urgent", "critical"] = "normal"
+    source: Literal["phone", "ivr", "self_service", "desk", "sms"] = "phone"
+    call_uniqueid: str = Field("", max_length=64)
+    details: DetailsIn = Field(default_factory=DetailsIn)
+
+
+class EditIn(BaseModel):
+    description: str | None = Field(None, max_length=4000)
+    location_code: str | None = Field(None, max_length=16)
+    priority: Literal["normal", "urgent", "critical"] | None = None
+    reporter_name: str | None = Field(None, max_length=50)
+    reporter_phone: str | None = Field(None, max_length=30)
+    service_type: str | None = Field(None, max_length=20)
+    details: DetailsIn | None = None
+
+
+# --- what a ticket looks like to the pages -------------------------------------------------
+
+def row(web: Any, t: Ticket | TicketView, user: CurrentUser) -> dict[str, Any]:
+    return queries.ticket_row(t, user.language, user.masked, web.deps.clock.now())  # type: ignore[arg-type]
+
+
+def published(web: Any, view: TicketView) -> dict[str, Any]:
+    """Send the changed ticket to the desks' live streams (``ticket`` events)."""
+    data = queries.ticket_row(view, web.deps.settings.language, False, web.deps.clock.now())  # type: ignore[arg-type]
+    web.feed.publish(data)
+    return data
+
+
+def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs."""
+    view = web.deps.service.get(ticket_id)
+    out = view.as_dict()
+    out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
+    out["status_label"] = label(view.status, user.language)
+    out["service_name"] = web.deps.service.catalog.get(view.service_type).name(user.language) \
+        if view.service_type in web.deps.service.catalog.types else view.service_type
+    with web.deps.store.session() as s:
+        out.update(_ticket_extras(s, view, user))
+    if user.masked:
+        out["reporter_phone"] = mask_number(out["reporter_phone"])
+        for sms in out["sms"]:
+            sms["number"] = mask_number(sms["number"])
+    return out
+
+
+def _ticket_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str, Any]:
+    from ticketing.context import find_location
+
+    codes = [c for c, _st in view.workers]
+    names = dict(s.execute(select(Staff.code, Staff.name).where(Staff.code.in_(codes))).all())
+    sms = [{"id": r.id, "staff_code": r.staff_code, "number": r.number, "kind": r.kind,
+            "status": r.status, "text": r.text, "created_at": r.created_at.isoformat(),
+            "error": r.error}
+           for r in s.scalars(select(SmsOut).where(SmsOut.ticket_id == view.id).order_by(SmsOut.id))]
+    replies = [{"number": mask_number(r.number) if user.masked else r.number, "text": r.text,
+                "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat()}
+               for r in s.scalars(select(SmsIn).where(SmsIn.ticket_id == view.id).order_by(SmsIn.id))]
+    prints = [{"id": p.id, "printer": p.printer, "status": p.status, "error": p.error,
+               "created_at": p.created_at.isoformat()}
+              for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
+                                 .order_by(PrintJob.id))]
+    return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
+            "location": find_location(s, view.location_code) if view.location_code else None}
+
+
+# --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------
+
+@router.get("/tickets")
+def list_tickets(request: Request, user: Reader,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    """Open tickets, newest first."""
+    web = web_state(request)
+    with web.deps.store.session() as s:
+        return [row(web, t, user) for t in queries.open_tickets(s, limit)]
+
+
+@router.get("/tickets/search")
+def search_tickets(request: Request, user: Reader,
+                   q: Annotated[str, Query(max_length=100)] = "",
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+    """By ticket number, caller number, location (code, name, building) or text."""
+    web = web_state(request)
+    with web.deps.store.session() as s:
+        return [row(web, t, user) for t in queries.search(s, q, web.deps.clock.now(), limit)]
+
+
+@router.post("/tickets", status_code=201)
+def create_ticket(request: Request, body: NewTicketIn, user: Writer) -> dict[str, Any]:
+    """受理: a new ticket owned by the caller of this API."""
+    web = web_state(request)
+    fields = body.model_dump(exclude={"details"})
+    view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
+    published(web, view)
+    return ticket_detail(web, view.id, user)
+
+
+@router.get("/tickets/{ticket_id}")
+def get_ticket(request: Request, ticket_id: TicketId, user: Reader) -> dict[str, Any]:
+    """One ticket with its timeline, workers, SMS, replies and print jobs."""
+    return ticket_detail(web_state(request), ticket_id, user)
+
+
+@router.patch("/tickets/{ticket_id}")
+def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer) -> dict[str, Any]:
+    """Change an open ticket's description, location, priority, reporter or service type."""
+    web = web_state(request)
+    changes = body.model_dump(exclude_none=True, exclude={"details"})
+    if body.details is not None:
+        changes["details"] = body.details.plain()
+    if not changes:
+        raise HTTPException(400, "nothing to change")
+    if "reporter_phone" in changes:
+        from ticketing.phone import normalise_number
+
+        changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
+    published(web, web.deps.service.edit(user.username, ticket_id, **changes))
+    return ticket_detail(web, ticket_id, user)
+
+
+@router.get("/tickets/{ticket_id}/suggestions")
+def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[str, Any]]:
+    """Qualified on-duty workers for the ticket's service, least loaded first."""
+    web = web_state(request)
+    service = web.deps.service
+    view = service.get(ticket_id)
+    skill = service.catalog.get(view.service_type).skill if view.service_type in service.catalog.types else ""
+    with web.deps.store.session() as s:
+        return [{"code": w.code, "name": w.name, "team": w.team, "skills": w.skills}
+                for w in suggest_workers(s, skill, limit=8)]
+
+
+@router.get("/tickets/{ticket_id}/slip", response_class=HTMLResponse)
+def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
+    """The latest work slip of the ticket, rendered by the receipts adapter."""
+    web = web_state(request)
+    with web.deps.store.session() as s:
+        job = s.scalar(select(PrintJob).where(PrintJob.ticket_id == ticket_id)
+                       .order_by(PrintJob.id.desc()).limit(1))
+        snapshot = dict(job.snapshot) if job else None
+    if snapshot is None:
+        raise HTTPException(404, f"ticket {ticket_id} has no slip yet")
+    if web.deps.slip_preview is None:
+        raise HTTPException(404, "slip preview is not available (no receipts adapter)")
+    if user.masked:
+        reporter = dict(snapshot.get("reporter") or {})
+        reporter["phone"] = mask_number(str(reporter.get("phone", "")))
+        snapshot["reporter"] = reporter
+    return HTMLResponse(web.deps.slip_preview(snapshot))

@@ -1,0 +1,45 @@
+"""Tickets: their fields, priorities, lifecycle actions, timeline, and the work-order SMS
+states (``sms_<status>``)."""
+
+from __future__ import annotations
+
+# key: (zh-CN, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "ticket": ("工单", "Ticket"),
+    "new_ticket": ("新建工单", "New ticket"),
+    "service_type": ("服务类型", "Service"),
+    "priority": ("紧急程度", "Priority"),
+    "normal": ("普通", "normal"),
+    "urgent": ("紧急", "urgent"),
+    "critical": ("危急", "critical"),
+    "description": ("描述", "Description"),
+    "reporter": ("报告人", "Reporter"),
+    "phone": ("电话", "Phone"),
+    "location": ("地点", "Location"),
+    "create": ("受理", "Create"),
+    "dispatch": ("派发", "Dispatch"),
+    "reprint": ("补打工单", "Reprint slip"),
+    "resend": ("重发短信", "Resend SMS"),
+    "close": ("办结", "Close"),
+    "cancel": ("取消", "Cancel"),
+    "reopen": ("重开", "Reopen"),
+    "merge": ("合并重复", "Merge duplicate"),
+    "merge_into": ("合并到工单号", "Merge into ticket #"),
+    "callback": ("回访结果", "Call-back result"),
+    "score": ("满意度(1-5)", "Satisfaction (1-5)"),
+    "comment": ("意见", "Comment"),
+    "assess": ("考核", "Assess"),
+    "workers": ("人员", "Workers"),
+    "status": ("状态", "Status"),
+    "created": ("创建时间", "Created"),
+    "timeline": ("处理过程", "Timeline"),
+    "open_tickets": ("未完成工单", "Open tickets"),
+    "overdue": ("超时", "Overdue"),
+    "sms": ("短信", "SMS"),
+    "sms_queued": ("待发", "queued"),
+    "sms_sent": ("已发", "sent"),
+    "sms_delivered": ("已达", "delivered"),
+    "sms_replied": ("已回复", "replied"),
+    "sms_failed": ("失败", "failed"),
+    "sms_none": ("—", "—"),
+}

@@ -1,0 +1,25 @@
+"""The HTML pages. Each page renders its first view on the server (fast, readable without
+JavaScript) and the page's script (``web/static/``) keeps it live from /api/ and the SSE stream.
+
+One module per page family, each with its own ``router`` (not in the OpenAPI document);
+``web.app.create_app`` includes every module of this package that has one, in name order:
+
+==========  ==================================================================================
+``desk``    ``/`` (the landing page per role), the operator desk, the ticket page
+``board``   the dispatcher's board and the wallboard (大屏), with the parts they refresh
+``stats``   statistics with charts drawn on the server and the export links
+``admin``   master data: lists, edits, imports, history (administrators only)
+==========  ==================================================================================
+
+Pages name their permission with ``web.deps``' ``ReadPage``, ``DeskPage`` or ``AdminPage``;
+a stranger is sent to /login. Templates are in ``web/templates/``, words in ``web/i18n/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def service_types(web: Any, language: str) -> list[tuple[str, str]]:
+    """(key, name in ``language``) of every service type in the catalog, in catalog order."""
+    return [(k, st.name(language)) for k, st in web.deps.service.catalog.types.items()]
