@@ -1,25 +1,66 @@
-"""Ticket commands. Each public method is one transaction that writes the ticket, its audit
-rows (which are also its timeline: ``ticketing.views.timeline``), the statistics rollup and its
-outbox rows (SMS, print job, survey call) together — so a crash between the write and the send
-neither loses nor doubles a side effect.
+"""The ticket commands' front door: ``TicketService``, one method per command.
+
+Each method is one transaction that writes the ticket, its audit rows (which are also its
+timeline: ``ticketing.views.timeline``), the statistics rollup and its outbox rows (SMS, print
+job, survey call) together — so a crash between the write and the send neither loses nor
+doubles a side effect. The work itself is done by the handlers in ``ticketing/commands/``,
+one module per capability (its ``__init__`` lists them); this module opens the transaction,
+calls the handler and hands out the plain view. The names callers import from here (inputs,
+errors, ``suggest_workers``…) are defined there and re-exported.
 """
 
 from __future__ import annotations
 
 import hashlib
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, row_dict
-from ticketing.calendar import BusinessCalendar
-from ticketing.catalog import PRIORITIES, Catalog, CatalogError, ServiceType
+from ticketing.catalog import PRIORITIES, ServiceType
+from ticketing.commands.base import (
+    ASSIGNMENT,
+    SMS_IN,
+    SPARE_PART,
+    STAFF,
+    SURVEY,
+    TICKET,
+    TICKET_PART,
+    CommandContext,
+    NewTicket,
+    ReplyOutcome,
+    ServiceOptions,
+    TicketError,
+    TicketNotFound,
+    WorkerReply,
+)
+from ticketing.commands.outbound import (
+    explain,
+    message_data,
+    notify_staff,
+    queue_print,
+    queue_sms,
+    slip_snapshot,
+)
+from ticketing.commands.rows import (
+    active_assignments,
+    add_note,
+    assignment,
+    attach_call,
+    end_assignment,
+    is_assigned,
+    load,
+    org_by_code,
+    require_location,
+    require_service_type,
+    require_staff,
+    staff_by_phone,
+    transition,
+)
 from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
-from ticketing.model import Assignment, Base, PhoneEntry, Staff
+from ticketing.model import Assignment, PhoneEntry, Staff
 from ticketing.orders import (
     DetailsError,
     approval_of,
@@ -28,137 +69,154 @@ from ticketing.orders import (
     set_approval,
 )
 from ticketing.phone import normalise_number
-from ticketing.ports import Clock, Composer
 from ticketing.stats import bump_daily
-from ticketing.store import Store
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
-_TABLES = Base.metadata.tables
-TICKET: Table = _TABLES["ticket"]
-ASSIGNMENT: Table = _TABLES["assignment"]
-CALL: Table = _TABLES["ticket_call"]
-TICKET_PART: Table = _TABLES["ticket_part"]
-SPARE_PART: Table = _TABLES["spare_part"]
-STAFF: Table = _TABLES["staff"]
-LOCATION: Table = _TABLES["location"]
-ORG_UNIT: Table = _TABLES["org_unit"]
-SMS_OUT: Table = _TABLES["sms_outbox"]
-SMS_IN: Table = _TABLES["sms_inbox"]
-PRINT_JOB: Table = _TABLES["print_job"]
-SURVEY: Table = _TABLES["survey_call"]
-ACTIVE = "state IN ('offered', 'accepted')"
+__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "TicketNotFound",
+           "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
 
 
-class TicketError(ValueError):
-    """A command was refused for a reason the user can fix (unknown ticket, location…)."""
-
-
-class TicketNotFound(TicketError):
-    pass
-
-
-@dataclass(frozen=True)
-class NewTicket:
-    service_type: str
-    description: str = ""
-    location_code: str = ""
-    reporter_name: str = ""
-    reporter_phone: str = ""
-    org_code: str = ""
-    priority: str = "normal"
-    source: str = "phone"  # phone | ivr | self_service | desk | sms
-    details: dict[str, Any] = field(default_factory=dict)
-    call_uniqueid: str = ""
-
-
-@dataclass(frozen=True)
-class WorkerReply:
-    """A worker's SMS, parsed by the modem adapter."""
-
-    action: str  # accept | arrived | done | cannot; a ward head's approve | reject
-    ticket_id: int
-    parts: tuple[tuple[str, int], ...] = ()
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ReplyOutcome:
-    inbox_id: int
-    outcome: str  # acted | rejected | duplicate
-    reason: str
-    ticket_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ServiceOptions:
-    language: str = "zh-CN"
-    center_name: str = "一站式后勤服务中心"
-    default_printer: str = "desk"
-    survey_enabled: bool = True
-    survey_delay: timedelta = timedelta(hours=24)
-    escalation_step: timedelta = timedelta(minutes=5)
-
-
-class TicketService:
+class TicketService(CommandContext):
     """The ticket commands. Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
     and the rows a command appends are read and written with hand-written SQL; the ORM session
-    of the same transaction serves the few reads that want the models (menus, suggestions)."""
+    of the same transaction serves the few reads that want the models (menus, suggestions).
+    Built with the store, clock, catalog, calendar, SMS composer and options
+    (``CommandContext``), which the handlers read."""
 
-    def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
-                 composer: Composer, options: ServiceOptions | None = None) -> None:
-        self.store = store
-        self.clock = clock
-        self.catalog = catalog
-        self.calendar = calendar
-        self.composer = composer
-        self.options = options or ServiceOptions()
-
-    def _tx(self) -> AbstractContextManager[Tx]:
-        """One command's transaction; ``tx.now``, the command's time, is on all its rows."""
-        return self.store.tx(self.clock.now)
-
-    # --- commands ------------------------------------------------------------------------
+    # --- intake ---------------------------------------------------------------------------
 
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._accept(tx, actor, new))
+
+    def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
+        allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
+                   "org_code", "details", "service_type"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            before = row_dict(t)
+            next_status(t.id, t.status, Action.EDIT)
+            if "location_code" in changes and changes["location_code"]:
+                require_location(tx, changes["location_code"])
+            if "priority" in changes and changes["priority"] not in PRIORITIES:
+                raise TicketError(f"priority must be one of {PRIORITIES}")
+            if "service_type" in changes:
+                require_service_type(self, changes["service_type"])
+            ask = False
+            if {"details", "service_type"} & set(changes):
+                changes["details"], ask = self._edited_details(
+                    tx, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
+            for key, value in changes.items():
+                setattr(t, key, value)
+            if ask:
+                self._request_approval(tx, t, actor)
+            if {"priority", "service_type"} & set(changes):
+                t.response_due, t.completion_due = self.catalog.deadlines(
+                    t.service_type, t.priority, t.created_at, self.calendar)
+            t.version += 1
+            audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
+            return ticket_view(t)
+
+    def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            if attach_call(tx, t.id, uniqueid):
+                add_note(tx, t, "link_call", actor, uniqueid)
+
+    def get(self, ticket_id: int) -> TicketView:
+        """The ticket with its workers, parts, calls and timeline."""
+        with self.tx() as tx:
+            return ticket_detail(tx, load(tx, ticket_id, lock=False))
+
+    # --- dispatch and field work ----------------------------------------------------------
 
     def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
                  printer: str | None = None, print_slip: bool = True) -> TicketView:
         """派发: offer the ticket to workers by SMS and print a work slip."""
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._dispatch(tx, actor, ticket_id, staff_codes, printer, print_slip))
 
     def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._worker_accept(tx, actor, ticket_id, staff_code))
 
     def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
         """承办: the worker is on site."""
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._start(tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
                  note: str = "") -> TicketView:
         """办结: the work is done; spare parts are booked and the call-back is scheduled."""
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._complete(tx, actor, ticket_id, parts or [], note))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
-        with self._tx() as tx:
+        with self.tx() as tx:
             return ticket_view(self._release(tx, actor, ticket_id, staff_code, reason))
+
+    def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
+        with self.tx() as tx:
+            t = load(tx, ticket_id, lock=False)
+            name = printer or self.options.default_printer
+            job_id = queue_print(self, tx, t, name)
+            add_note(tx, t, "reprint", actor, name)
+            return job_id
+
+    def resend_order(self, actor: str, ticket_id: int) -> list[int]:
+        """Send the work order again to every worker still on the ticket."""
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            ids = [notify_staff(self, tx, t, a.staff_code, "work_order", {})
+                   for a in active_assignments(tx, t.id)]
+            add_note(tx, t, "resend", actor, f"{len(ids)} SMS")
+            return ids
+
+    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip", workers: list[Any] | None = None,
+                      data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What a work slip of ``t`` prints (``ticketing.commands.outbound.slip_snapshot``)."""
+        return slip_snapshot(self, tx, t, kind, workers, data)
+
+    # --- worker replies by SMS ------------------------------------------------------------
+
+    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
+                           received_at: datetime, parse_error: str = "") -> ReplyOutcome:
+        """Store an incoming SMS and act on it only if its sender may: one transaction.
+
+        The same message read twice (a sweep of the SIM after a crash) is recognised and not
+        acted on again.
+        """
+        digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
+        with self.tx() as tx:
+            seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
+            if seen is not None:
+                return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
+            ticket_id = reply.ticket_id if reply else None
+            outcome, reason = self._act_on_reply(tx, number, reply, parse_error)
+            row_id = tx.insert(SMS_IN, {
+                "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
+                "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
+                "action": reply.action if reply else ""})
+            audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
+                  "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
+            return ReplyOutcome(row_id, outcome, reason, ticket_id)
+
+    # --- closing the loop -----------------------------------------------------------------
 
     def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
                         via: str = "operator") -> TicketView:
         """回访: the reporter's satisfaction (1–5)."""
         if not 1 <= score <= 5:
             raise TicketError(f"satisfaction score must be 1..5, got {score}")
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
             t.called_back_at = tx.now
             t.satisfaction, t.satisfaction_comment = score, comment[:2000]
             bump_daily(tx, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
@@ -169,26 +227,26 @@ class TicketService:
 
     def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
         """考核: the supervisor's assessment closes the loop."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.ASSESS, actor, result)
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            transition(tx, t, Action.ASSESS, actor, result)
             t.assessed_at, t.assessment = tx.now, result[:2000]
             return ticket_view(t)
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.CANCEL, actor, reason)
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            transition(tx, t, Action.CANCEL, actor, reason)
             t.closed_at = tx.now
-            for a in self._active_assignments(tx, t.id):
-                self._end_assignment(tx, a, "released", f"cancelled: {reason}")
-                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": reason})
+            for a in active_assignments(tx, t.id):
+                end_assignment(tx, a, "released", f"cancelled: {reason}")
+                notify_staff(self, tx, t, a.staff_code, "cancelled", {"reason": reason})
             return ticket_view(t)
 
     def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.REOPEN, actor, reason)
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            transition(tx, t, Action.REOPEN, actor, reason)
             now = tx.now
             self._unroll(tx, t)
             t.reopen_count += 1
@@ -205,167 +263,114 @@ class TicketService:
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
         if ticket_id == into_id:
             raise TicketError("a ticket cannot be merged into itself")
-        with self._tx() as tx:
-            keep = self._load(tx, into_id)
+        with self.tx() as tx:
+            keep = load(tx, into_id)
             if Status(keep.status) not in OPEN:
                 raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
+            t = load(tx, ticket_id)
+            transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
             t.merged_into, t.closed_at = into_id, tx.now
             bump_daily(tx, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
             for (uniqueid,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
                                       (t.id,)):
-                self._link_call(tx, into_id, uniqueid)
-            for a in self._active_assignments(tx, t.id):
-                self._end_assignment(tx, a, "released", f"merged into {into_id}")
-            self._note(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
+                attach_call(tx, into_id, uniqueid)
+            for a in active_assignments(tx, t.id):
+                end_assignment(tx, a, "released", f"merged into {into_id}")
+            add_note(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
             return ticket_view(t)
 
-    def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
-        allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
-                   "org_code", "details", "service_type"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            before = row_dict(t)
-            next_status(t.id, t.status, Action.EDIT)
-            if "location_code" in changes and changes["location_code"]:
-                self._require_location(tx, changes["location_code"])
-            if "priority" in changes and changes["priority"] not in PRIORITIES:
-                raise TicketError(f"priority must be one of {PRIORITIES}")
-            if "service_type" in changes:
-                self._service_type(changes["service_type"])
-            ask = False
-            if {"details", "service_type"} & set(changes):
-                changes["details"], ask = self._edited_details(
-                    tx, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
-            for key, value in changes.items():
-                setattr(t, key, value)
-            if ask:
-                self._request_approval(tx, t, actor)
-            if {"priority", "service_type"} & set(changes):
-                t.response_due, t.completion_due = self.catalog.deadlines(
-                    t.service_type, t.priority, t.created_at, self.calendar)
-            t.version += 1
-            audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
+    # --- time limits ----------------------------------------------------------------------
+
+    def sweep_overdue(self) -> list[int]:
+        """Escalate every open ticket past a time limit, one step per call and per interval.
+
+        Not accepted in time: 1) the order is sent again, 2) offered to the next qualified
+        worker on duty, 3) raised to the roles the service type names. Not done in time: raised
+        to those roles once. Returns the ids that moved.
+        """
+        now = self.clock.now()
+        moved: list[int] = []
+        open_ = ", ".join(f"'{st.value}'" for st in OPEN)
+        with self.tx() as tx:
+            due = [row[0] for row in tx.all(
+                f"SELECT id FROM ticket WHERE status IN ({open_}) AND ("
+                "(response_due < ? AND worker_accepted_at IS NULL AND escalation_level < 3)"
+                " OR (completion_due < ? AND breach_notified = ?)) ORDER BY id",
+                (tx.at(now), tx.at(now), False))]
+        for ticket_id in due:
+            with self.tx() as tx:
+                t = load(tx, ticket_id)
+                if self._escalation_step(tx, t, now):
+                    moved.append(t.id)
+        return moved
+
+    def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        """Raise the ticket to the roles named by its service type (team lead, manager)."""
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            self._escalate_to_roles(tx, t, actor, reason)
             return ticket_view(t)
+
+    # --- a ward head's approval -----------------------------------------------------------
 
     def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
         """The ward head approved the order (told the desk by phone: ``by`` names them)."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
             self._decide(tx, t, actor, True, by or actor, note)
             return ticket_view(t)
 
     def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
         """The ward head refused the order: it is cancelled with the reason."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
             self._decide(tx, t, actor, False, by or actor, reason)
             return ticket_view(t)
 
-    def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        """Raise the ticket to the roles named by its service type (team lead, manager)."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._escalate_to_roles(tx, t, actor, reason)
-            return ticket_view(t)
-
-    def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            if self._link_call(tx, t.id, uniqueid):
-                self._note(tx, t, "link_call", actor, uniqueid)
-
-    def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id, lock=False)
-            name = printer or self.options.default_printer
-            job_id = self._queue_print(tx, t, name)
-            self._note(tx, t, "reprint", actor, name)
-            return job_id
-
-    def resend_order(self, actor: str, ticket_id: int) -> list[int]:
-        """Send the work order again to every worker still on the ticket."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            ids = [self._notify_staff(tx, t, a.staff_code, "work_order", {})
-                   for a in self._active_assignments(tx, t.id)]
-            self._note(tx, t, "resend", actor, f"{len(ids)} SMS")
-            return ids
-
-    def get(self, ticket_id: int) -> TicketView:
-        with self._tx() as tx:
-            return ticket_detail(tx, self._load(tx, ticket_id, lock=False))
-
-    # --- worker replies by SMS -------------------------------------------------------------
-
-    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
-                           received_at: datetime, parse_error: str = "") -> ReplyOutcome:
-        """Store an incoming SMS and act on it only if its sender may: one transaction.
-
-        The same message read twice (a sweep of the SIM after a crash) is recognised and not
-        acted on again.
-        """
-        digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
-        with self._tx() as tx:
-            seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
-            if seen is not None:
-                return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
-            ticket_id = reply.ticket_id if reply else None
-            outcome, reason = self._act_on_reply(tx, number, reply, parse_error)
-            row_id = tx.insert(SMS_IN, {
-                "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
-                "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
-                "action": reply.action if reply else ""})
-            audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
-                  "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
-            return ReplyOutcome(row_id, outcome, reason, ticket_id)
+    # --- not yet moved ------------------------------------------------------------------------
 
     def _act_on_reply(self, tx: Tx, number: str, reply: WorkerReply | None,
                       parse_error: str) -> tuple[str, str]:
-        staff = self._staff_by_phone(tx, number)
+        staff = staff_by_phone(tx, number)
         if staff is None:
             return "rejected", "unknown sender"  # no reply: we don't answer strangers
         if reply is None:
-            self._explain(tx, staff, None, "unreadable", parse_error or "unreadable reply")
+            explain(self, tx, staff, None, "unreadable", parse_error or "unreadable reply")
             return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
         t = tx.get(TICKET, reply.ticket_id)
         if t is None:
-            self._explain(tx, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
+            explain(self, tx, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
             return "rejected", f"unknown ticket {reply.ticket_id}"
         if reply.action in ("approve", "reject"):
             return self._approval_reply(tx, staff, t, reply)
-        if not self._is_assigned(tx, t.id, staff.code):
-            self._explain(tx, staff, t, "not_assigned", "")
+        if not is_assigned(tx, t.id, staff.code):
+            explain(self, tx, staff, t, "not_assigned", "")
             return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
         if Status(t.status) not in OPEN:
-            self._explain(tx, staff, t, "closed", t.status)
+            explain(self, tx, staff, t, "closed", t.status)
             return "rejected", f"ticket {t.id} is {t.status}"
         actor = f"sms:{staff.code}"
         try:
             with tx.savepoint():
                 self._apply_reply(tx, actor, t, staff, reply)
         except (IllegalTransition, TicketError) as exc:
-            self._explain(tx, staff, t, "refused", str(exc))
+            explain(self, tx, staff, t, "refused", str(exc))
             return "rejected", str(exc)
-        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
+        notify_staff(self, tx, t, staff.code, "confirm", {"action": reply.action})
         return "acted", reply.action
 
     def _approval_reply(self, tx: Tx, staff: Record, t: Record, reply: WorkerReply) -> tuple[str, str]:
         if staff.role != "ward_head" or staff.org_code != t.org_code:
-            self._explain(tx, staff, t, "not_assigned", "")
+            explain(self, tx, staff, t, "not_assigned", "")
             return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
         try:
             with tx.savepoint():
                 self._decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
                              reply.reason)
         except (IllegalTransition, TicketError) as exc:
-            self._explain(tx, staff, t, "refused", str(exc))
+            explain(self, tx, staff, t, "refused", str(exc))
             return "rejected", str(exc)
-        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
+        notify_staff(self, tx, t, staff.code, "confirm", {"action": reply.action})
         return "acted", reply.action
 
     def _apply_reply(self, tx: Tx, actor: str, t: Record, staff: Record,
@@ -382,31 +387,6 @@ class TicketService:
             case _:
                 raise TicketError(f"unknown action {reply.action!r}")
 
-    # --- time limits -----------------------------------------------------------------------
-
-    def sweep_overdue(self) -> list[int]:
-        """Escalate every open ticket past a time limit, one step per call and per interval.
-
-        Not accepted in time: 1) the order is sent again, 2) offered to the next qualified
-        worker on duty, 3) raised to the roles the service type names. Not done in time: raised
-        to those roles once. Returns the ids that moved.
-        """
-        now = self.clock.now()
-        moved: list[int] = []
-        open_ = ", ".join(f"'{st.value}'" for st in OPEN)
-        with self._tx() as tx:
-            due = [row[0] for row in tx.all(
-                f"SELECT id FROM ticket WHERE status IN ({open_}) AND ("
-                "(response_due < ? AND worker_accepted_at IS NULL AND escalation_level < 3)"
-                " OR (completion_due < ? AND breach_notified = ?)) ORDER BY id",
-                (tx.at(now), tx.at(now), False))]
-        for ticket_id in due:
-            with self._tx() as tx:
-                t = self._load(tx, ticket_id)
-                if self._escalation_step(tx, t, now):
-                    moved.append(t.id)
-        return moved
-
     def _escalation_step(self, tx: Tx, t: Record, now: datetime) -> bool:
         if t.completion_due and t.completion_due < now and not t.breach_notified:
             t.breach_notified = True
@@ -418,8 +398,8 @@ class TicketService:
             # Nobody was dispatched at all: tell the roles straight away.
             t.escalation_level = 2
         if t.escalation_level == 0:
-            for a in self._active_assignments(tx, t.id):
-                self._notify_staff(tx, t, a.staff_code, "work_order", {})
+            for a in active_assignments(tx, t.id):
+                notify_staff(self, tx, t, a.staff_code, "work_order", {})
             self._bump_escalation(tx, t, "system", "not accepted in time: order sent again")
         elif t.escalation_level == 1:
             nxt = self._next_worker(tx, t)
@@ -464,7 +444,7 @@ class TicketService:
         step = min(t.escalation_level - 3, len(st.escalate_to) - 1)
         roles = st.escalate_to[: step + 1] if st.escalate_to else ("lead",)
         for person in self._people_in_roles(tx, roles, st.skill):
-            self._notify_staff(tx, t, person.code, "escalation",
+            notify_staff(self, tx, t, person.code, "escalation",
                                {"reason": reason, "level": t.escalation_level})
 
     def _people_in_roles(self, tx: Tx, roles: tuple[str, ...], skill: str) -> list[Record]:
@@ -478,26 +458,18 @@ class TicketService:
         ranked = suggest_workers(tx.session, self.catalog.get(t.service_type).skill, limit=20)
         return next((w for w in ranked if w.code not in taken), None)
 
-    # --- internals -------------------------------------------------------------------------
-
-    def _service_type(self, key: str) -> ServiceType:
-        try:
-            return self.catalog.get(key)
-        except CatalogError as exc:
-            raise TicketError(str(exc)) from exc
-
     def _accept(self, tx: Tx, actor: str, new: NewTicket) -> Record:
-        st = self._service_type(new.service_type)
+        st = require_service_type(self, new.service_type)
         priority = new.priority
         if priority not in PRIORITIES:
             raise TicketError(f"priority must be one of {', '.join(PRIORITIES)}")
         if st.urgent_always and priority == "normal":
             priority = "urgent"
         org = new.org_code
-        if org and self._org(tx, org) is None:
+        if org and org_by_code(tx, org) is None:
             raise TicketError(f"unknown department code {org!r}")
         if new.location_code:
-            loc = self._require_location(tx, new.location_code)
+            loc = require_location(tx, new.location_code)
             org = org or loc.org_code  # the location's department, as its import checked it
         now = tx.now
         details = self._checked_details(tx, st, new.details, now, org)
@@ -512,12 +484,10 @@ class TicketService:
         audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
         bump_daily(tx, t, self.calendar.tz, created=1)
         if new.call_uniqueid:
-            self._link_call(tx, t.id, new.call_uniqueid)
+            attach_call(tx, t.id, new.call_uniqueid)
         if approval_of(t.details):
             self._request_approval(tx, t, actor)
         return t
-
-    # --- order fields and approval (ticketing/orders.py) ------------------------------------
 
     def _checked_details(self, tx: Tx, st: ServiceType, details: dict[str, Any],
                          now: datetime, org_code: str) -> dict[str, Any]:
@@ -529,7 +499,7 @@ class TicketService:
         except DetailsError as exc:
             raise TicketError(str(exc)) from exc
         if st.approval == "ward_head" and "meal" in out and org_code:
-            org = self._org(tx, org_code)
+            org = org_by_code(tx, org_code)
             if org is not None and org.kind == "ward":
                 out = set_approval(out, st.approval, "pending", "", now)
         return out
@@ -537,7 +507,7 @@ class TicketService:
     def _edited_details(self, tx: Tx, t: Record, service_type: str,
                         details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """The edited details, and whether the ward head must be asked (again)."""
-        st = self._service_type(service_type)
+        st = require_service_type(self, service_type)
         old = dict(t.details or {})
         # the order as the desk sends it back: codes and quantities (names and prices come anew)
         out = self._checked_details(tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
@@ -561,8 +531,8 @@ class TicketService:
     def _request_approval(self, tx: Tx, t: Record, actor: str) -> None:
         heads = [h for h in self._ward_heads(tx, t.org_code) if h.phone]
         for head in heads:
-            self._queue_sms(tx, t, head, "approval", {})
-        self._note(tx, t, "approval_requested", actor,
+            queue_sms(self, tx, t, head, "approval", {})
+        add_note(tx, t, "approval_requested", actor,
                    ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
 
     def _decide(self, tx: Tx, t: Record, actor: str, approve: bool, by: str, note: str) -> None:
@@ -582,21 +552,21 @@ class TicketService:
               {"approval": before.get("approval")},
               {"approval": t.details["approval"], "note": f"{by}: {note}" if note else by})
         if not approve:
-            self._transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
+            transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
             t.closed_at = now
 
     def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
                   printer: str | None, print_slip: bool) -> Record:
         if not staff_codes:
             raise TicketError("choose at least one worker to dispatch to")
-        t = self._load(tx, ticket_id)
+        t = load(tx, ticket_id)
         self._require_ready(t)
-        workers = [self._require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
-        self._transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
+        workers = [require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
+        transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
         now = tx.now
         # only a dispatch offers work (``_offer``): a ticket never dispatched has no workers to
         # read (one lookup saved on the common path)
-        on_ticket = self._active_assignments(tx, t.id) if t.dispatched_at else []
+        on_ticket = active_assignments(tx, t.id) if t.dispatched_at else []
         t.dispatched_at = t.dispatched_at or now
         chosen = {w.code: w for w in workers}
         current = []  # chosen workers already on the ticket, in the order they came
@@ -604,21 +574,21 @@ class TicketService:
             if a.staff_code in chosen:
                 current.append(chosen[a.staff_code])
             else:
-                self._end_assignment(tx, a, "released", f"reassigned by {actor}")
-                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
+                end_assignment(tx, a, "released", f"reassigned by {actor}")
+                notify_staff(self, tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
         offered = [w for w in workers if w not in current]
         # what the work orders and the slip print of the ticket: nothing of it moves in a dispatch
-        data = self._message_data(tx, t) if offered or print_slip else {}
+        data = message_data(self, tx, t) if offered or print_slip else {}
         for w in offered:
             self._offer(tx, t, w, now, data)
         t.assignee = workers[0].code
         if print_slip:
-            self._queue_print(tx, t, printer or self.options.default_printer, current + offered, data)
+            queue_print(self, tx, t, printer or self.options.default_printer, current + offered, data)
         return t
 
     def _require_ready(self, t: Record) -> None:
         """A meal order goes to the kitchen with its dishes and, where required, approved."""
-        st = self._service_type(t.service_type)
+        st = require_service_type(self, t.service_type)
         details = t.details or {}
         if st.form == "meal" and "meal" not in details:
             raise TicketError(f"ticket {t.id}: add the dishes before dispatching the meal order")
@@ -636,12 +606,12 @@ class TicketService:
                                "assigned_at": now, "reason": ""})
         if not t.assignee:
             t.assignee = worker.code
-        self._queue_sms(tx, t, worker, "work_order", {}, data)
+        queue_sms(self, tx, t, worker, "work_order", {}, data)
 
     def _worker_accept(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = self._load(tx, ticket_id)
-        a = self._assignment(tx, t.id, staff_code)
-        self._transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
+        t = load(tx, ticket_id)
+        a = assignment(tx, t.id, staff_code)
+        transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
         now = tx.now
         if a.state == "offered":
             a.state, a.accepted_at = "accepted", now
@@ -655,22 +625,22 @@ class TicketService:
         return t
 
     def _start(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = self._load(tx, ticket_id)
-        if staff_code and self._assignment(tx, t.id, staff_code).state == "offered":
+        t = load(tx, ticket_id)
+        if staff_code and assignment(tx, t.id, staff_code).state == "offered":
             self._worker_accept(tx, actor, ticket_id, staff_code)  # arriving implies accepting
-        self._transition(tx, t, Action.START, actor, staff_code)
+        transition(tx, t, Action.START, actor, staff_code)
         t.started_at = tx.now
         return t
 
     def _complete(self, tx: Tx, actor: str, ticket_id: int, parts: list[tuple[str, int]],
                   note: str) -> Record:
-        t = self._load(tx, ticket_id)
-        self._transition(tx, t, Action.COMPLETE, actor, note)
+        t = load(tx, ticket_id)
+        transition(tx, t, Action.COMPLETE, actor, note)
         now = tx.now
         for code, qty in parts:
             self._use_part(tx, actor, t, code, qty)
-        for a in self._active_assignments(tx, t.id):
-            self._end_assignment(tx, a, "finished", "")
+        for a in active_assignments(tx, t.id):
+            end_assignment(tx, a, "finished", "")
         t.done_at = now
         t.completion_s = int((now - t.created_at).total_seconds())
         t.completion_met = bool(t.completion_due and now <= t.completion_due)
@@ -681,16 +651,16 @@ class TicketService:
         return t
 
     def _release(self, tx: Tx, actor: str, ticket_id: int, staff_code: str, reason: str) -> Record:
-        t = self._load(tx, ticket_id)
-        a = self._assignment(tx, t.id, staff_code)
+        t = load(tx, ticket_id)
+        a = assignment(tx, t.id, staff_code)
         next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
-        self._end_assignment(tx, a, "released", reason)
-        remaining = [x for x in self._active_assignments(tx, t.id) if x.id != a.id]
+        end_assignment(tx, a, "released", reason)
+        remaining = [x for x in active_assignments(tx, t.id) if x.id != a.id]
         if remaining:
             t.assignee = remaining[0].staff_code
-            self._note(tx, t, "release", actor, f"{staff_code}: {reason}")
+            add_note(tx, t, "release", actor, f"{staff_code}: {reason}")
         else:
-            self._transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
+            transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
             t.assignee = ""
         return t
 
@@ -719,183 +689,6 @@ class TicketService:
             survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
             survey.updated_at = tx.now
 
-    def _transition(self, tx: Tx, t: Record, action: Action, actor: str, note: str = "") -> None:
-        old = t.status
-        new = next_status(t.id, old, action)
-        t.status = new.value
-        t.version += 1
-        audit(tx, tx.now, actor, "ticket", t.id, action.value,
-              {"status": old}, {"status": new.value, "note": note[:2000]} if note else {"status": new.value})
-
-    def _note(self, tx: Tx, t: Record, action: str, actor: str, note: str) -> None:
-        """A step on the ticket's timeline that changes none of its columns (a reprint, a
-        linked call…): an audit row with only the note."""
-        audit(tx, tx.now, actor, "ticket", t.id, action, None, {"note": note[:2000]})
-
-    def _load(self, tx: Tx, ticket_id: int, lock: bool = True) -> Record:
-        t = tx.get(TICKET, ticket_id, lock=lock)
-        if t is None:
-            raise TicketNotFound(f"no ticket {ticket_id}")
-        return t
-
-    def _require_location(self, tx: Tx, code: str) -> Record:
-        loc = self._location(tx, code)
-        if loc is None or not loc.active:
-            raise TicketError(f"unknown location code {code!r}")
-        return loc
-
-    def _require_staff(self, tx: Tx, code: str) -> Record:
-        staff = tx.record(STAFF, "code = ?", (code,))
-        if staff is None or not staff.active:
-            raise TicketError(f"unknown or inactive worker {code!r}")
-        return staff
-
-    def _staff_by_phone(self, tx: Tx, number: str) -> Record | None:
-        key = normalise_number(number)
-        if not key:
-            return None
-        return tx.record(STAFF, "phone = ? AND active = ?", (key, True))
-
-    def _org(self, tx: Tx, code: str) -> Record | None:
-        return tx.record(ORG_UNIT, "code = ?", (code,))
-
-    def _active_assignments(self, tx: Tx, ticket_id: int) -> list[Record]:
-        return tx.records(ASSIGNMENT, f"ticket_id = ? AND {ACTIVE} ORDER BY id", (ticket_id,))
-
-    def _assignment(self, tx: Tx, ticket_id: int, staff_code: str) -> Record:
-        a = next((x for x in self._active_assignments(tx, ticket_id) if x.staff_code == staff_code), None)
-        if a is None:
-            raise TicketError(f"ticket {ticket_id} is not assigned to {staff_code}")
-        return a
-
-    def _is_assigned(self, tx: Tx, ticket_id: int, staff_code: str) -> bool:
-        return any(a.staff_code == staff_code for a in self._active_assignments(tx, ticket_id))
-
-    def _end_assignment(self, tx: Tx, a: Record, state: str, reason: str) -> None:
-        a.state, a.ended_at, a.reason = state, tx.now, reason[:500]
-
-    def _link_call(self, tx: Tx, ticket_id: int, uniqueid: str) -> bool:
-        exists = tx.one("SELECT id FROM ticket_call WHERE ticket_id = ? AND uniqueid = ?",
-                        (ticket_id, uniqueid))
-        if exists is None:
-            tx.insert(CALL, {"ticket_id": ticket_id, "uniqueid": uniqueid})
-        return exists is None
-
-    # --- outbox writers --------------------------------------------------------------------
-
-    def _notify_staff(self, tx: Tx, t: Record | None, staff_code: str, template: str,
-                      extra: dict[str, Any]) -> int:
-        staff = tx.record(STAFF, "code = ?", (staff_code,))
-        if staff is None or not staff.phone:
-            raise TicketError(f"worker {staff_code} has no mobile number to send to")
-        return self._queue_sms(tx, t, staff, template, extra)
-
-    def _explain(self, tx: Tx, staff: Record, t: Record | None, why: str, detail: str) -> None:
-        self._queue_sms(tx, t, staff, "explain", {"why": why, "detail": detail})
-
-    def _queue_sms(self, tx: Tx, t: Record | None, staff: Any, template: str,
-                   extra: dict[str, Any], ticket_data: dict[str, Any] | None = None) -> int:
-        """The SMS row (``staff``: a staff record or model; ``ticket_data``: the ticket's
-        ``_message_data`` if the caller has it); returns its id."""
-        data = (dict(ticket_data) if ticket_data is not None
-                else self._message_data(tx, t) if t is not None else {})
-        data.update(extra, worker=staff.name, worker_code=staff.code)
-        text = self.composer.render(template, self.options.language, data)
-        now = tx.now
-        return tx.insert(SMS_OUT, {
-            "ticket_id": t.id if t else None, "staff_code": staff.code, "number": staff.phone,
-            "text": text, "kind": template, "status": "queued", "attempts": 0, "due_at": now,
-            "created_at": now, "references": [], "parts": 0, "modem": "", "error": ""})
-
-    def _queue_print(self, tx: Tx, t: Record, printer: str, workers: list[Any] | None = None,
-                     data: dict[str, Any] | None = None) -> int:
-        """``workers``: the ticket's workers, ``data``: its ``_message_data``, when the command
-        has them (else read)."""
-        kind = "kitchen" if t.service_type == "meals" else "slip"
-        now = tx.now
-        return tx.insert(PRINT_JOB, {
-            "ticket_id": t.id, "printer": printer, "kind": kind, "language": self.options.language,
-            "snapshot": self.slip_snapshot(tx, t, kind, workers, data), "status": "queued", "attempts": 0,
-            "due_at": now, "created_at": now, "error": ""})
-
-    def _location(self, tx: Tx, code: str) -> Record | None:
-        """Read once per command (the SMS and the slip both print it)."""
-        if not code:
-            return None
-        key = ("location", code)
-        if key not in tx.memo:
-            tx.memo[key] = tx.record(LOCATION, "code = ?", (code,))
-        return tx.memo[key]
-
-    def _place(self, tx: Tx, t: Record) -> tuple[Record | None, str]:
-        """The ticket's location and its department's name: one read, once per command (the
-        work orders and the slip print both)."""
-        key = ("place", t.location_code, t.org_code)
-        if key not in tx.memo:
-            loc, department = None, None
-            if t.location_code:
-                loc, extra = tx.record_with(LOCATION, "(SELECT name FROM org_unit WHERE code = ?)",
-                                            "code = ?", (t.org_code, t.location_code))
-                department = extra[0] if extra else None
-                tx.memo[("location", t.location_code)] = loc
-            if loc is None and t.org_code:
-                org = self._org(tx, t.org_code)
-                department = org.name if org else None
-            tx.memo[key] = (loc, department or "")
-        return tx.memo[key]
-
-    def _message_data(self, tx: Tx, t: Record) -> dict[str, Any]:
-        loc, department = self._place(tx, t)
-        st = self.catalog.get(t.service_type)
-        return {
-            "ticket_id": t.id, "service_type": t.service_type,
-            "service_name": st.name(self.options.language), "priority": t.priority,
-            "location": _location_dict(loc, t.location_code), "department": department,
-            "description": t.description, "reporter_name": t.reporter_name,
-            "reporter_phone": t.reporter_phone,
-            "response_due": _iso(t.response_due), "completion_due": _iso(t.completion_due),
-            "completion_due_local": _local_hm(t.completion_due, self.calendar),
-            "response_due_local": _local_hm(t.response_due, self.calendar),
-            **_meal_data(t.details or {}, self.options.language, self.calendar),
-        }
-
-    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip",
-                      workers: list[Any] | None = None,
-                      data: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md).
-        ``workers``: the staff on the ticket in assignment order, ``data``: its
-        ``_message_data``, if the caller has them."""
-        data = data if data is not None else self._message_data(tx, t)
-        if workers is None:
-            tx.flush()  # assignments this command changed
-            on_ticket = [tuple(row) for row in tx.all(
-                "SELECT staff.code, staff.name, staff.phone FROM assignment"
-                " JOIN staff ON staff.code = assignment.staff_code"
-                f" WHERE assignment.ticket_id = ? AND assignment.{ACTIVE} ORDER BY assignment.id", (t.id,))]
-        else:
-            on_ticket = [(w.code, w.name, w.phone) for w in workers]
-        # parts are booked only when the work is done: a ticket never done has none to read
-        parts = [] if t.done_at is None and not t.reopen_count else [
-            {"code": code, "name": name or "", "spec": spec or "", "unit": unit or "", "qty": qty}
-            for code, name, spec, unit, qty in tx.all(
-                "SELECT ticket_part.part_code, spare_part.name, spare_part.spec, spare_part.unit,"
-                " ticket_part.qty FROM ticket_part"
-                " LEFT JOIN spare_part ON spare_part.code = ticket_part.part_code"
-                " WHERE ticket_part.ticket_id = ? ORDER BY ticket_part.id", (t.id,))]
-        return {
-            "ticket_id": t.id, "kind": kind, "language": self.options.language,
-            "center_name": self.options.center_name, "service_type": t.service_type,
-            "service_name": data["service_name"], "priority": t.priority, "status": t.status,
-            "created_at": _iso(t.created_at), "dispatched_at": _iso(t.dispatched_at),
-            "accepted_at": _iso(t.worker_accepted_at), "response_due": data["response_due"],
-            "completion_due": data["completion_due"], "location": data["location"],
-            "reporter": {"name": t.reporter_name, "phone": t.reporter_phone,
-                         "org": data["department"]},
-            "description": t.description, "parts": parts,
-            "workers": [{"code": code, "name": name, "phone": phone} for code, name, phone in on_ticket],
-            "details": dict(t.details or {}), "operator": t.operator,
-        }
-
 
 def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:
     """Qualified workers on duty, least loaded first (open assignments)."""
@@ -921,40 +714,8 @@ def _skills(staff: Any) -> set[str]:
     return {s.strip() for s in (staff.skills or "").split(",") if s.strip()}
 
 
-def _location_dict(loc: Any, code: str) -> dict[str, str]:
-    if loc is None:
-        return {"code": code, "campus": "", "building": "", "floor": "", "room": "", "name": ""}
-    return {"code": loc.code, "campus": loc.campus, "building": loc.building, "floor": loc.floor,
-            "room": loc.room, "name": loc.name}
-
-
-def _iso(when: datetime | None) -> str:
-    return when.isoformat() if when else ""
-
-
-def _local_hm(when: datetime | None, calendar: BusinessCalendar) -> str:
-    """``MM-DD HH:MM`` in the center's time zone (as ``strftime("%m-%d %H:%M")``, in 2/3 of its time)."""
-    if not when:
-        return ""
-    d = when.astimezone(calendar.tz)
-    return f"{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
-
-
 def _order_key(meal: Any) -> tuple[Any, ...]:
     if not isinstance(meal, dict):
         return ()
     return (tuple(sorted((i["code"], i["qty"]) for i in meal.get("items", []))),
             meal.get("delivery_time"), meal.get("note", ""))
-
-
-def _meal_data(details: dict[str, Any], language: str, calendar: BusinessCalendar) -> dict[str, str]:
-    """A meal order's dishes, total and delivery time as SMS texts print them."""
-    meal = details.get("meal")
-    if not isinstance(meal, dict):
-        return {"dishes": "", "order_total": "", "delivery_local": ""}
-    en = language.startswith("en")
-    dishes = ("、" if not en else ", ").join(
-        f"{(i.get('name_en') if en else '') or i.get('name', '')}×{i.get('qty', 1)}" for i in meal.get("items", []))
-    delivery = meal.get("delivery_time")  # always ISO: normalise_meal wrote it
-    return {"dishes": dishes, "order_total": str(meal.get("total", "")),
-            "delivery_local": _local_hm(datetime.fromisoformat(delivery) if delivery else None, calendar)}

@@ -1,0 +1,10 @@
+"""The ticket commands, one module per capability; ``ticketing.service.TicketService`` is
+their front door (one method per command, each one transaction).
+
+- shared by all: ``base`` (inputs, outputs, errors, options, the handlers' context),
+  ``rows`` (loading and stepping rows), ``outbound`` (SMS and print jobs, the data they carry)
+
+A handler takes the context (``base.CommandContext``) and the command's transaction
+(``ticketing.tx.Tx``) and returns the ticket's row; the facade opens the transaction and hands
+out a ``ticketing.views.TicketView``.
+"""
