@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, row_dict
 from ticketing.catalog import PRIORITIES, ServiceType
+from ticketing.commands import approval
+from ticketing.commands.approval import decide, request_approval, require_ready
 from ticketing.commands.base import (
     ASSIGNMENT,
     SMS_IN,
@@ -64,7 +66,6 @@ from ticketing.model import Assignment, PhoneEntry, Staff
 from ticketing.orders import (
     DetailsError,
     approval_of,
-    needs_approval,
     normalise_details,
     set_approval,
 )
@@ -114,7 +115,7 @@ class TicketService(CommandContext):
             for key, value in changes.items():
                 setattr(t, key, value)
             if ask:
-                self._request_approval(tx, t, actor)
+                request_approval(self, tx, t, actor)
             if {"priority", "service_type"} & set(changes):
                 t.response_due, t.completion_due = self.catalog.deadlines(
                     t.service_type, t.priority, t.created_at, self.calendar)
@@ -311,21 +312,17 @@ class TicketService(CommandContext):
             self._escalate_to_roles(tx, t, actor, reason)
             return ticket_view(t)
 
-    # --- a ward head's approval -----------------------------------------------------------
+    # --- a ward head's approval (ticketing/commands/approval.py) --------------------------
 
     def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
         """The ward head approved the order (told the desk by phone: ``by`` names them)."""
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            self._decide(tx, t, actor, True, by or actor, note)
-            return ticket_view(t)
+            return ticket_view(approval.approve(self, tx, actor, ticket_id, by, note))
 
     def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
         """The ward head refused the order: it is cancelled with the reason."""
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            self._decide(tx, t, actor, False, by or actor, reason)
-            return ticket_view(t)
+            return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))
 
     # --- not yet moved ------------------------------------------------------------------------
 
@@ -365,7 +362,7 @@ class TicketService(CommandContext):
             return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
         try:
             with tx.savepoint():
-                self._decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
+                decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
                              reply.reason)
         except (IllegalTransition, TicketError) as exc:
             explain(self, tx, staff, t, "refused", str(exc))
@@ -486,7 +483,7 @@ class TicketService(CommandContext):
         if new.call_uniqueid:
             attach_call(tx, t.id, new.call_uniqueid)
         if approval_of(t.details):
-            self._request_approval(tx, t, actor)
+            request_approval(self, tx, t, actor)
         return t
 
     def _checked_details(self, tx: Tx, st: ServiceType, details: dict[str, Any],
@@ -522,45 +519,12 @@ class TicketService(CommandContext):
             return out, False
         return out, "approval" in out
 
-    def _ward_heads(self, tx: Tx, org_code: str) -> list[Record]:
-        if not org_code:
-            return []
-        return tx.records(STAFF, "role = ? AND org_code = ? AND active = ? ORDER BY code",
-                          ("ward_head", org_code, True))
-
-    def _request_approval(self, tx: Tx, t: Record, actor: str) -> None:
-        heads = [h for h in self._ward_heads(tx, t.org_code) if h.phone]
-        for head in heads:
-            queue_sms(self, tx, t, head, "approval", {})
-        add_note(tx, t, "approval_requested", actor,
-                   ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
-
-    def _decide(self, tx: Tx, t: Record, actor: str, approve: bool, by: str, note: str) -> None:
-        a = approval_of(t.details or {})
-        if a is None:
-            raise TicketError(f"ticket {t.id} needs no approval")
-        if a["state"] != "pending":
-            raise TicketError(f"ticket {t.id} was already {a['state']} by {a['by']}")
-        if t.status != Status.ACCEPTED.value:
-            raise TicketError(f"ticket {t.id} is {t.status}; only an accepted order can be decided")
-        now = tx.now
-        before = dict(t.details)
-        t.details = set_approval(before, a["required"], "approved" if approve else "rejected",
-                                 by[:50], now, note)
-        t.version += 1
-        audit(tx, now, actor, "ticket", t.id, "approve" if approve else "reject",
-              {"approval": before.get("approval")},
-              {"approval": t.details["approval"], "note": f"{by}: {note}" if note else by})
-        if not approve:
-            transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
-            t.closed_at = now
-
     def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
                   printer: str | None, print_slip: bool) -> Record:
         if not staff_codes:
             raise TicketError("choose at least one worker to dispatch to")
         t = load(tx, ticket_id)
-        self._require_ready(t)
+        require_ready(self, t)
         workers = [require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
         transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
         now = tx.now
@@ -585,18 +549,6 @@ class TicketService(CommandContext):
         if print_slip:
             queue_print(self, tx, t, printer or self.options.default_printer, current + offered, data)
         return t
-
-    def _require_ready(self, t: Record) -> None:
-        """A meal order goes to the kitchen with its dishes and, where required, approved."""
-        st = require_service_type(self, t.service_type)
-        details = t.details or {}
-        if st.form == "meal" and "meal" not in details:
-            raise TicketError(f"ticket {t.id}: add the dishes before dispatching the meal order")
-        if needs_approval(details):
-            a = details["approval"]
-            if a["state"] == "rejected":
-                raise TicketError(f"ticket {t.id} was rejected by {a['by']}")
-            raise TicketError(f"ticket {t.id} waits for the ward head's approval")
 
     def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime,
                data: dict[str, Any] | None = None) -> None:
