@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticketing.audit import audit, row_dict
-from ticketing.catalog import PRIORITIES, ServiceType
-from ticketing.commands import approval
-from ticketing.commands.approval import decide, request_approval, require_ready
+from ticketing.audit import audit
+from ticketing.commands import approval, intake
+from ticketing.commands.approval import decide, require_ready
 from ticketing.commands.base import (
     ASSIGNMENT,
     SMS_IN,
@@ -38,6 +37,7 @@ from ticketing.commands.base import (
     TicketNotFound,
     WorkerReply,
 )
+from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import (
     explain,
     message_data,
@@ -54,21 +54,12 @@ from ticketing.commands.rows import (
     end_assignment,
     is_assigned,
     load,
-    org_by_code,
-    require_location,
-    require_service_type,
     require_staff,
     staff_by_phone,
     transition,
 )
 from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
-from ticketing.model import Assignment, PhoneEntry, Staff
-from ticketing.orders import (
-    DetailsError,
-    approval_of,
-    normalise_details,
-    set_approval,
-)
+from ticketing.model import Assignment, Staff
 from ticketing.phone import normalise_number
 from ticketing.stats import bump_daily
 from ticketing.tx import Record, Tx
@@ -85,49 +76,20 @@ class TicketService(CommandContext):
     Built with the store, clock, catalog, calendar, SMS composer and options
     (``CommandContext``), which the handlers read."""
 
-    # --- intake ---------------------------------------------------------------------------
+    # --- intake (ticketing/commands/intake.py) --------------------------------------------
 
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
         with self.tx() as tx:
-            return ticket_view(self._accept(tx, actor, new))
+            return ticket_view(intake.accept(self, tx, actor, new))
 
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
-        allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
-                   "org_code", "details", "service_type"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            before = row_dict(t)
-            next_status(t.id, t.status, Action.EDIT)
-            if "location_code" in changes and changes["location_code"]:
-                require_location(tx, changes["location_code"])
-            if "priority" in changes and changes["priority"] not in PRIORITIES:
-                raise TicketError(f"priority must be one of {PRIORITIES}")
-            if "service_type" in changes:
-                require_service_type(self, changes["service_type"])
-            ask = False
-            if {"details", "service_type"} & set(changes):
-                changes["details"], ask = self._edited_details(
-                    tx, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
-            for key, value in changes.items():
-                setattr(t, key, value)
-            if ask:
-                request_approval(self, tx, t, actor)
-            if {"priority", "service_type"} & set(changes):
-                t.response_due, t.completion_due = self.catalog.deadlines(
-                    t.service_type, t.priority, t.created_at, self.calendar)
-            t.version += 1
-            audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
-            return ticket_view(t)
+            return ticket_view(intake.edit(self, tx, actor, ticket_id, changes))
 
     def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            if attach_call(tx, t.id, uniqueid):
-                add_note(tx, t, "link_call", actor, uniqueid)
+            intake.link_call(self, tx, ticket_id, uniqueid, actor)
 
     def get(self, ticket_id: int) -> TicketView:
         """The ticket with its workers, parts, calls and timeline."""
@@ -455,70 +417,6 @@ class TicketService(CommandContext):
         ranked = suggest_workers(tx.session, self.catalog.get(t.service_type).skill, limit=20)
         return next((w for w in ranked if w.code not in taken), None)
 
-    def _accept(self, tx: Tx, actor: str, new: NewTicket) -> Record:
-        st = require_service_type(self, new.service_type)
-        priority = new.priority
-        if priority not in PRIORITIES:
-            raise TicketError(f"priority must be one of {', '.join(PRIORITIES)}")
-        if st.urgent_always and priority == "normal":
-            priority = "urgent"
-        org = new.org_code
-        if org and org_by_code(tx, org) is None:
-            raise TicketError(f"unknown department code {org!r}")
-        if new.location_code:
-            loc = require_location(tx, new.location_code)
-            org = org or loc.org_code  # the location's department, as its import checked it
-        now = tx.now
-        details = self._checked_details(tx, st, new.details, now, org)
-        response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
-        t = tx.create(TICKET, {
-            "service_type": st.key, "priority": priority, "status": Status.ACCEPTED.value,
-            "source": new.source, "location_code": new.location_code, "org_code": org,
-            "reporter_name": new.reporter_name[:50], "reporter_phone": normalise_number(new.reporter_phone),
-            "description": new.description[:4000], "details": details, "operator": actor,
-            "created_at": now, "response_due": response_due, "completion_due": completion_due,
-            "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
-        audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
-        bump_daily(tx, t, self.calendar.tz, created=1)
-        if new.call_uniqueid:
-            attach_call(tx, t.id, new.call_uniqueid)
-        if approval_of(t.details):
-            request_approval(self, tx, t, actor)
-        return t
-
-    def _checked_details(self, tx: Tx, st: ServiceType, details: dict[str, Any],
-                         now: datetime, org_code: str) -> dict[str, Any]:
-        """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
-        approval when the catalog asks for one (other departments have no ward head)."""
-        try:
-            out = normalise_details(tx.session if st.form == "meal" else None, st.form,
-                                    dict(details or {}), now, self.calendar.tz)
-        except DetailsError as exc:
-            raise TicketError(str(exc)) from exc
-        if st.approval == "ward_head" and "meal" in out and org_code:
-            org = org_by_code(tx, org_code)
-            if org is not None and org.kind == "ward":
-                out = set_approval(out, st.approval, "pending", "", now)
-        return out
-
-    def _edited_details(self, tx: Tx, t: Record, service_type: str,
-                        details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """The edited details, and whether the ward head must be asked (again)."""
-        st = require_service_type(self, service_type)
-        old = dict(t.details or {})
-        # the order as the desk sends it back: codes and quantities (names and prices come anew)
-        out = self._checked_details(tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
-                                    tx.now, t.org_code)
-        same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
-        if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
-            raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
-                              "cancel it and order again")
-        kept = approval_of(old)
-        if kept and "approval" in out and same_order:
-            out["approval"] = kept  # the same dishes: the decision stands
-            return out, False
-        return out, "approval" in out
-
     def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
                   printer: str | None, print_slip: bool) -> Record:
         if not staff_codes:
@@ -657,17 +555,5 @@ def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:
     return qualified[:limit]
 
 
-def caller_directory_entry(s: Session, number: str) -> PhoneEntry | None:
-    key = normalise_number(number)
-    return s.scalar(select(PhoneEntry).where(PhoneEntry.number == key)) if key else None
-
-
 def _skills(staff: Any) -> set[str]:
     return {s.strip() for s in (staff.skills or "").split(",") if s.strip()}
-
-
-def _order_key(meal: Any) -> tuple[Any, ...]:
-    if not isinstance(meal, dict):
-        return ()
-    return (tuple(sorted((i["code"], i["qty"]) for i in meal.get("items", []))),
-            meal.get("delivery_time"), meal.get("note", ""))

@@ -1,6 +1,7 @@
 """The ticket commands, one module per capability; ``ticketing.service.TicketService`` is
 their front door (one method per command, each one transaction).
 
+- ``intake``: accept (受理), edit, link a call; the checked fields of forms (meal, cleaning)
 - ``approval``: the ward head's approval of a meal order
 - shared by all: ``base`` (inputs, outputs, errors, options, the handlers' context),
   ``rows`` (loading and stepping rows), ``outbound`` (SMS and print jobs, the data they carry)
