@@ -19,14 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit
-from ticketing.commands import approval, intake
+from ticketing.commands import approval, closing, intake
 from ticketing.commands.approval import decide, require_ready
 from ticketing.commands.base import (
     ASSIGNMENT,
     SMS_IN,
     SPARE_PART,
     STAFF,
-    SURVEY,
     TICKET,
     TICKET_PART,
     CommandContext,
@@ -37,6 +36,7 @@ from ticketing.commands.base import (
     TicketNotFound,
     WorkerReply,
 )
+from ticketing.commands.closing import schedule_survey
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import (
     explain,
@@ -50,7 +50,6 @@ from ticketing.commands.rows import (
     active_assignments,
     add_note,
     assignment,
-    attach_call,
     end_assignment,
     is_assigned,
     load,
@@ -170,77 +169,31 @@ class TicketService(CommandContext):
                   "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
             return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
-    # --- closing the loop -----------------------------------------------------------------
+    # --- closing the loop (ticketing/commands/closing.py) ---------------------------------
 
     def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
                         via: str = "operator") -> TicketView:
         """回访: the reporter's satisfaction (1–5)."""
-        if not 1 <= score <= 5:
-            raise TicketError(f"satisfaction score must be 1..5, got {score}")
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
-            t.called_back_at = tx.now
-            t.satisfaction, t.satisfaction_comment = score, comment[:2000]
-            bump_daily(tx, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
-            survey = self._survey(tx, t.id)
-            if survey is not None and survey.status != "done":
-                survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
-            return ticket_view(t)
+            return ticket_view(closing.record_callback(self, tx, actor, ticket_id, score, comment, via))
 
     def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
         """考核: the supervisor's assessment closes the loop."""
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            transition(tx, t, Action.ASSESS, actor, result)
-            t.assessed_at, t.assessment = tx.now, result[:2000]
-            return ticket_view(t)
+            return ticket_view(closing.assess(self, tx, actor, ticket_id, result))
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            transition(tx, t, Action.CANCEL, actor, reason)
-            t.closed_at = tx.now
-            for a in active_assignments(tx, t.id):
-                end_assignment(tx, a, "released", f"cancelled: {reason}")
-                notify_staff(self, tx, t, a.staff_code, "cancelled", {"reason": reason})
-            return ticket_view(t)
+            return ticket_view(closing.cancel(self, tx, actor, ticket_id, reason))
 
     def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            transition(tx, t, Action.REOPEN, actor, reason)
-            now = tx.now
-            self._unroll(tx, t)
-            t.reopen_count += 1
-            t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
-            t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
-            t.response_due, t.completion_due = self.catalog.deadlines(
-                t.service_type, t.priority, now, self.calendar)
-            survey = self._survey(tx, t.id)
-            if survey is not None and survey.status in ("scheduled", "retry"):
-                survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
-            return ticket_view(t)
+            return ticket_view(closing.reopen(self, tx, actor, ticket_id, reason))
 
     def merge(self, actor: str, ticket_id: int, into_id: int, note: str = "") -> TicketView:
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
-        if ticket_id == into_id:
-            raise TicketError("a ticket cannot be merged into itself")
         with self.tx() as tx:
-            keep = load(tx, into_id)
-            if Status(keep.status) not in OPEN:
-                raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
-            t = load(tx, ticket_id)
-            transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
-            t.merged_into, t.closed_at = into_id, tx.now
-            bump_daily(tx, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
-            for (uniqueid,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
-                                      (t.id,)):
-                attach_call(tx, into_id, uniqueid)
-            for a in active_assignments(tx, t.id):
-                end_assignment(tx, a, "released", f"merged into {into_id}")
-            add_note(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
-            return ticket_view(t)
+            return ticket_view(closing.merge(self, tx, actor, ticket_id, into_id, note))
 
     # --- time limits ----------------------------------------------------------------------
 
@@ -371,22 +324,6 @@ class TicketService(CommandContext):
             self._escalate_to_roles(tx, t, "system", "response time limit passed")
         return True
 
-    def _unroll(self, tx: Tx, t: Record) -> None:
-        """Take a reopened ticket's response, completion and score out of the rollup: they
-        are counted again when it is accepted and done again."""
-        deltas: dict[str, int] = {}
-        if t.response_s is not None:
-            deltas.update(response_sum_s=-t.response_s, response_n=-1, response_met=-int(bool(t.response_met)))
-        if t.done_at is not None and t.completion_s is not None:
-            deltas.update(done=-1, completion_sum_s=-t.completion_s, completion_n=-1,
-                          completion_met=-int(bool(t.completion_met)))
-        if t.satisfaction is not None:
-            deltas.update(satisfaction_sum=-t.satisfaction, satisfaction_n=-1)
-        if deltas:
-            bump_daily(tx, t, self.calendar.tz, **deltas)
-        t.response_s = t.completion_s = None
-        t.response_met = t.completion_met = None
-
     def _bump_escalation(self, tx: Tx, t: Record, actor: str, note: str) -> None:
         next_status(t.id, t.status, Action.ESCALATE)
         before = {"escalation_level": t.escalation_level}
@@ -497,7 +434,7 @@ class TicketService(CommandContext):
         bump_daily(tx, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
                    completion_n=1, completion_met=int(t.completion_met))
         if self.options.survey_enabled and t.reporter_phone:
-            self._schedule_survey(tx, t, now + self.options.survey_delay)
+            schedule_survey(tx, t, now + self.options.survey_delay)
         return t
 
     def _release(self, tx: Tx, actor: str, ticket_id: int, staff_code: str, reason: str) -> Record:
@@ -525,19 +462,6 @@ class TicketService(CommandContext):
         tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
         audit(tx, tx.now, actor, "spare_part", code, "use", before,
               {"stock": part.stock, "ticket_id": t.id})
-
-    def _survey(self, tx: Tx, ticket_id: int) -> Record | None:
-        return tx.record(SURVEY, "ticket_id = ?", (ticket_id,))
-
-    def _schedule_survey(self, tx: Tx, t: Record, due: datetime) -> None:
-        # the first completion has no call-back yet: one lookup saved on the common path
-        survey = self._survey(tx, t.id) if t.reopen_count else None
-        if survey is None:
-            tx.insert(SURVEY, {"ticket_id": t.id, "number": t.reporter_phone, "due_at": due,
-                               "updated_at": due, "status": "scheduled", "attempts": 0})
-        else:
-            survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
-            survey.updated_at = tx.now
 
 
 def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:

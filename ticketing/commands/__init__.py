@@ -2,6 +2,7 @@
 their front door (one method per command, each one transaction).
 
 - ``intake``: accept (受理), edit, link a call; the checked fields of forms (meal, cleaning)
+- ``closing``: call-back (回访), assessment (考核), cancel, reopen, merge; the survey call
 - ``approval``: the ward head's approval of a meal order
 - shared by all: ``base`` (inputs, outputs, errors, options, the handlers' context),
   ``rows`` (loading and stepping rows), ``outbound`` (SMS and print jobs, the data they carry)
