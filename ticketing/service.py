@@ -15,19 +15,13 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from ticketing.audit import audit
-from ticketing.commands import approval, closing, intake
-from ticketing.commands.approval import decide, require_ready
+from ticketing.commands import approval, closing, dispatch, intake
+from ticketing.commands.approval import decide
 from ticketing.commands.base import (
-    ASSIGNMENT,
     SMS_IN,
-    SPARE_PART,
     STAFF,
     TICKET,
-    TICKET_PART,
     CommandContext,
     NewTicket,
     ReplyOutcome,
@@ -36,31 +30,29 @@ from ticketing.commands.base import (
     TicketNotFound,
     WorkerReply,
 )
-from ticketing.commands.closing import schedule_survey
+from ticketing.commands.dispatch import (
+    complete,
+    offer,
+    release,
+    start,
+    suggest_workers,
+    worker_accept,
+)
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import (
     explain,
-    message_data,
     notify_staff,
-    queue_print,
-    queue_sms,
     slip_snapshot,
 )
 from ticketing.commands.rows import (
     active_assignments,
-    add_note,
-    assignment,
-    end_assignment,
     is_assigned,
     load,
-    require_staff,
     staff_by_phone,
-    transition,
 )
 from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
-from ticketing.model import Assignment, Staff
+from ticketing.model import Staff
 from ticketing.phone import normalise_number
-from ticketing.stats import bump_daily
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
@@ -95,50 +87,43 @@ class TicketService(CommandContext):
         with self.tx() as tx:
             return ticket_detail(tx, load(tx, ticket_id, lock=False))
 
-    # --- dispatch and field work ----------------------------------------------------------
+    # --- dispatch and field work (ticketing/commands/dispatch.py) -------------------------
 
     def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
                  printer: str | None = None, print_slip: bool = True) -> TicketView:
         """派发: offer the ticket to workers by SMS and print a work slip."""
         with self.tx() as tx:
-            return ticket_view(self._dispatch(tx, actor, ticket_id, staff_codes, printer, print_slip))
+            return ticket_view(dispatch.dispatch(self, tx, actor, ticket_id, staff_codes, printer,
+                                                 print_slip))
 
     def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
         with self.tx() as tx:
-            return ticket_view(self._worker_accept(tx, actor, ticket_id, staff_code))
+            return ticket_view(dispatch.worker_accept(self, tx, actor, ticket_id, staff_code))
 
     def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
         """承办: the worker is on site."""
         with self.tx() as tx:
-            return ticket_view(self._start(tx, actor, ticket_id, staff_code))
+            return ticket_view(dispatch.start(self, tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
                  note: str = "") -> TicketView:
         """办结: the work is done; spare parts are booked and the call-back is scheduled."""
         with self.tx() as tx:
-            return ticket_view(self._complete(tx, actor, ticket_id, parts or [], note))
+            return ticket_view(dispatch.complete(self, tx, actor, ticket_id, parts or [], note))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
         with self.tx() as tx:
-            return ticket_view(self._release(tx, actor, ticket_id, staff_code, reason))
+            return ticket_view(dispatch.release(self, tx, actor, ticket_id, staff_code, reason))
 
     def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
         with self.tx() as tx:
-            t = load(tx, ticket_id, lock=False)
-            name = printer or self.options.default_printer
-            job_id = queue_print(self, tx, t, name)
-            add_note(tx, t, "reprint", actor, name)
-            return job_id
+            return dispatch.reprint(self, tx, actor, ticket_id, printer)
 
     def resend_order(self, actor: str, ticket_id: int) -> list[int]:
         """Send the work order again to every worker still on the ticket."""
         with self.tx() as tx:
-            t = load(tx, ticket_id)
-            ids = [notify_staff(self, tx, t, a.staff_code, "work_order", {})
-                   for a in active_assignments(tx, t.id)]
-            add_note(tx, t, "resend", actor, f"{len(ids)} SMS")
-            return ids
+            return dispatch.resend_order(self, tx, actor, ticket_id)
 
     def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip", workers: list[Any] | None = None,
                       data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -289,13 +274,13 @@ class TicketService(CommandContext):
                      reply: WorkerReply) -> None:
         match reply.action:
             case "accept":
-                self._worker_accept(tx, actor, t.id, staff.code)
+                worker_accept(self, tx, actor, t.id, staff.code)
             case "arrived":
-                self._start(tx, actor, t.id, staff.code)
+                start(self, tx, actor, t.id, staff.code)
             case "done":
-                self._complete(tx, actor, t.id, list(reply.parts), "by SMS")
+                complete(self, tx, actor, t.id, list(reply.parts), "by SMS")
             case "cannot":
-                self._release(tx, actor, t.id, staff.code, reply.reason or "cannot do")
+                release(self, tx, actor, t.id, staff.code, reply.reason or "cannot do")
             case _:
                 raise TicketError(f"unknown action {reply.action!r}")
 
@@ -316,7 +301,7 @@ class TicketService(CommandContext):
         elif t.escalation_level == 1:
             nxt = self._next_worker(tx, t)
             if nxt is not None:
-                self._offer(tx, t, nxt, now)
+                offer(self, tx, t, nxt, now)
                 self._bump_escalation(tx, t, "system", f"not accepted in time: offered to {nxt.code}")
             else:
                 self._escalate_to_roles(tx, t, "system", "not accepted and nobody else on duty")
@@ -353,130 +338,6 @@ class TicketService(CommandContext):
         taken = {row[0] for row in tx.all("SELECT staff_code FROM assignment WHERE ticket_id = ?", (t.id,))}
         ranked = suggest_workers(tx.session, self.catalog.get(t.service_type).skill, limit=20)
         return next((w for w in ranked if w.code not in taken), None)
-
-    def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
-                  printer: str | None, print_slip: bool) -> Record:
-        if not staff_codes:
-            raise TicketError("choose at least one worker to dispatch to")
-        t = load(tx, ticket_id)
-        require_ready(self, t)
-        workers = [require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
-        transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
-        now = tx.now
-        # only a dispatch offers work (``_offer``): a ticket never dispatched has no workers to
-        # read (one lookup saved on the common path)
-        on_ticket = active_assignments(tx, t.id) if t.dispatched_at else []
-        t.dispatched_at = t.dispatched_at or now
-        chosen = {w.code: w for w in workers}
-        current = []  # chosen workers already on the ticket, in the order they came
-        for a in on_ticket:
-            if a.staff_code in chosen:
-                current.append(chosen[a.staff_code])
-            else:
-                end_assignment(tx, a, "released", f"reassigned by {actor}")
-                notify_staff(self, tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
-        offered = [w for w in workers if w not in current]
-        # what the work orders and the slip print of the ticket: nothing of it moves in a dispatch
-        data = message_data(self, tx, t) if offered or print_slip else {}
-        for w in offered:
-            self._offer(tx, t, w, now, data)
-        t.assignee = workers[0].code
-        if print_slip:
-            queue_print(self, tx, t, printer or self.options.default_printer, current + offered, data)
-        return t
-
-    def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime,
-               data: dict[str, Any] | None = None) -> None:
-        """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
-        ``_message_data`` if the caller has it."""
-        tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code, "state": "offered",
-                               "assigned_at": now, "reason": ""})
-        if not t.assignee:
-            t.assignee = worker.code
-        queue_sms(self, tx, t, worker, "work_order", {}, data)
-
-    def _worker_accept(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = load(tx, ticket_id)
-        a = assignment(tx, t.id, staff_code)
-        transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
-        now = tx.now
-        if a.state == "offered":
-            a.state, a.accepted_at = "accepted", now
-        if t.worker_accepted_at is None:
-            t.worker_accepted_at = now
-            t.assignee = staff_code
-            t.response_s = int((now - t.created_at).total_seconds())
-            t.response_met = bool(t.response_due and now <= t.response_due)
-            bump_daily(tx, t, self.calendar.tz, response_sum_s=t.response_s, response_n=1,
-                       response_met=int(t.response_met))
-        return t
-
-    def _start(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = load(tx, ticket_id)
-        if staff_code and assignment(tx, t.id, staff_code).state == "offered":
-            self._worker_accept(tx, actor, ticket_id, staff_code)  # arriving implies accepting
-        transition(tx, t, Action.START, actor, staff_code)
-        t.started_at = tx.now
-        return t
-
-    def _complete(self, tx: Tx, actor: str, ticket_id: int, parts: list[tuple[str, int]],
-                  note: str) -> Record:
-        t = load(tx, ticket_id)
-        transition(tx, t, Action.COMPLETE, actor, note)
-        now = tx.now
-        for code, qty in parts:
-            self._use_part(tx, actor, t, code, qty)
-        for a in active_assignments(tx, t.id):
-            end_assignment(tx, a, "finished", "")
-        t.done_at = now
-        t.completion_s = int((now - t.created_at).total_seconds())
-        t.completion_met = bool(t.completion_due and now <= t.completion_due)
-        bump_daily(tx, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
-                   completion_n=1, completion_met=int(t.completion_met))
-        if self.options.survey_enabled and t.reporter_phone:
-            schedule_survey(tx, t, now + self.options.survey_delay)
-        return t
-
-    def _release(self, tx: Tx, actor: str, ticket_id: int, staff_code: str, reason: str) -> Record:
-        t = load(tx, ticket_id)
-        a = assignment(tx, t.id, staff_code)
-        next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
-        end_assignment(tx, a, "released", reason)
-        remaining = [x for x in active_assignments(tx, t.id) if x.id != a.id]
-        if remaining:
-            t.assignee = remaining[0].staff_code
-            add_note(tx, t, "release", actor, f"{staff_code}: {reason}")
-        else:
-            transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
-            t.assignee = ""
-        return t
-
-    def _use_part(self, tx: Tx, actor: str, t: Record, code: str, qty: int) -> None:
-        if qty <= 0:
-            raise TicketError(f"part {code}: quantity must be positive")
-        part = tx.record(SPARE_PART, "code = ?", (code,), lock=True)
-        if part is None:
-            raise TicketError(f"unknown spare part {code!r}")
-        before = {"stock": part.stock}
-        part.stock -= qty
-        tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
-        audit(tx, tx.now, actor, "spare_part", code, "use", before,
-              {"stock": part.stock, "ticket_id": t.id})
-
-
-def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:
-    """Qualified workers on duty, least loaded first (open assignments)."""
-    load = (select(Assignment.staff_code, func.count().label("n"))
-            .where(Assignment.state.in_(("offered", "accepted")))
-            .group_by(Assignment.staff_code).subquery())
-    rows = s.execute(
-        select(Staff, func.coalesce(load.c.n, 0))
-        .outerjoin(load, load.c.staff_code == Staff.code)
-        .where(Staff.active.is_(True), Staff.on_duty.is_(True), Staff.role == "worker")
-        .order_by(func.coalesce(load.c.n, 0), Staff.code)
-    ).all()
-    qualified = [st for st, _n in rows if not skill or skill in st.skill_set()]
-    return qualified[:limit]
 
 
 def _skills(staff: Any) -> set[str]:
