@@ -11,17 +11,13 @@ errors, ``suggest_workers``…) are defined there and re-exported.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from ticketing.audit import audit
-from ticketing.commands import approval, closing, dispatch, intake
-from ticketing.commands.approval import decide
+from ticketing.commands import approval, closing, dispatch, intake, replies
 from ticketing.commands.base import (
-    SMS_IN,
     STAFF,
-    TICKET,
     CommandContext,
     NewTicket,
     ReplyOutcome,
@@ -31,28 +27,20 @@ from ticketing.commands.base import (
     WorkerReply,
 )
 from ticketing.commands.dispatch import (
-    complete,
     offer,
-    release,
-    start,
     suggest_workers,
-    worker_accept,
 )
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import (
-    explain,
     notify_staff,
     slip_snapshot,
 )
 from ticketing.commands.rows import (
     active_assignments,
-    is_assigned,
     load,
-    staff_by_phone,
 )
-from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
+from ticketing.lifecycle import OPEN, Action, Status, next_status
 from ticketing.model import Staff
-from ticketing.phone import normalise_number
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
@@ -130,7 +118,7 @@ class TicketService(CommandContext):
         """What a work slip of ``t`` prints (``ticketing.commands.outbound.slip_snapshot``)."""
         return slip_snapshot(self, tx, t, kind, workers, data)
 
-    # --- worker replies by SMS ------------------------------------------------------------
+    # --- worker replies by SMS (ticketing/commands/replies.py) ----------------------------
 
     def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
                            received_at: datetime, parse_error: str = "") -> ReplyOutcome:
@@ -139,20 +127,9 @@ class TicketService(CommandContext):
         The same message read twice (a sweep of the SIM after a crash) is recognised and not
         acted on again.
         """
-        digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
         with self.tx() as tx:
-            seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
-            if seen is not None:
-                return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
-            ticket_id = reply.ticket_id if reply else None
-            outcome, reason = self._act_on_reply(tx, number, reply, parse_error)
-            row_id = tx.insert(SMS_IN, {
-                "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
-                "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
-                "action": reply.action if reply else ""})
-            audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
-                  "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
-            return ReplyOutcome(row_id, outcome, reason, ticket_id)
+            return replies.handle_inbound_sms(self, tx, modem, number, text, reply, received_at,
+                                              parse_error)
 
     # --- closing the loop (ticketing/commands/closing.py) ---------------------------------
 
@@ -225,64 +202,6 @@ class TicketService(CommandContext):
             return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))
 
     # --- not yet moved ------------------------------------------------------------------------
-
-    def _act_on_reply(self, tx: Tx, number: str, reply: WorkerReply | None,
-                      parse_error: str) -> tuple[str, str]:
-        staff = staff_by_phone(tx, number)
-        if staff is None:
-            return "rejected", "unknown sender"  # no reply: we don't answer strangers
-        if reply is None:
-            explain(self, tx, staff, None, "unreadable", parse_error or "unreadable reply")
-            return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
-        t = tx.get(TICKET, reply.ticket_id)
-        if t is None:
-            explain(self, tx, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
-            return "rejected", f"unknown ticket {reply.ticket_id}"
-        if reply.action in ("approve", "reject"):
-            return self._approval_reply(tx, staff, t, reply)
-        if not is_assigned(tx, t.id, staff.code):
-            explain(self, tx, staff, t, "not_assigned", "")
-            return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
-        if Status(t.status) not in OPEN:
-            explain(self, tx, staff, t, "closed", t.status)
-            return "rejected", f"ticket {t.id} is {t.status}"
-        actor = f"sms:{staff.code}"
-        try:
-            with tx.savepoint():
-                self._apply_reply(tx, actor, t, staff, reply)
-        except (IllegalTransition, TicketError) as exc:
-            explain(self, tx, staff, t, "refused", str(exc))
-            return "rejected", str(exc)
-        notify_staff(self, tx, t, staff.code, "confirm", {"action": reply.action})
-        return "acted", reply.action
-
-    def _approval_reply(self, tx: Tx, staff: Record, t: Record, reply: WorkerReply) -> tuple[str, str]:
-        if staff.role != "ward_head" or staff.org_code != t.org_code:
-            explain(self, tx, staff, t, "not_assigned", "")
-            return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
-        try:
-            with tx.savepoint():
-                decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
-                             reply.reason)
-        except (IllegalTransition, TicketError) as exc:
-            explain(self, tx, staff, t, "refused", str(exc))
-            return "rejected", str(exc)
-        notify_staff(self, tx, t, staff.code, "confirm", {"action": reply.action})
-        return "acted", reply.action
-
-    def _apply_reply(self, tx: Tx, actor: str, t: Record, staff: Record,
-                     reply: WorkerReply) -> None:
-        match reply.action:
-            case "accept":
-                worker_accept(self, tx, actor, t.id, staff.code)
-            case "arrived":
-                start(self, tx, actor, t.id, staff.code)
-            case "done":
-                complete(self, tx, actor, t.id, list(reply.parts), "by SMS")
-            case "cannot":
-                release(self, tx, actor, t.id, staff.code, reply.reason or "cannot do")
-            case _:
-                raise TicketError(f"unknown action {reply.action!r}")
 
     def _escalation_step(self, tx: Tx, t: Record, now: datetime) -> bool:
         if t.completion_due and t.completion_due < now and not t.breach_notified:

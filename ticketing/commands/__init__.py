@@ -4,6 +4,7 @@ their front door (one method per command, each one transaction).
 - ``intake``: accept (受理), edit, link a call; the checked fields of forms (meal, cleaning)
 - ``dispatch``: dispatch (派发) and the worker's steps — accept (接单), start (承办),
   complete (办结, parts used), release (cannot do) —, reprint, resend; worker suggestions
+- ``replies``: a worker's or ward head's SMS reply, stored once and acted on if allowed
 - ``closing``: call-back (回访), assessment (考核), cancel, reopen, merge; the survey call
 - ``approval``: the ward head's approval of a meal order
 - shared by all: ``base`` (inputs, outputs, errors, options, the handlers' context),
