@@ -6,6 +6,7 @@ their front door (one method per command, each one transaction).
   complete (办结, parts used), release (cannot do) —, reprint, resend; worker suggestions
 - ``replies``: a worker's or ward head's SMS reply, stored once and acted on if allowed
 - ``closing``: call-back (回访), assessment (考核), cancel, reopen, merge; the survey call
+- ``escalation``: the overdue sweep and escalation by hand
 - ``approval``: the ward head's approval of a meal order
 - shared by all: ``base`` (inputs, outputs, errors, options, the handlers' context),
   ``rows`` (loading and stepping rows), ``outbound`` (SMS and print jobs, the data they carry)
