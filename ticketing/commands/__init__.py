@@ -12,6 +12,7 @@ their front door (one method per command, each one transaction).
   ``rows`` (loading and stepping rows), ``outbound`` (SMS and print jobs, the data they carry)
 
 A handler takes the context (``base.CommandContext``) and the command's transaction
-(``ticketing.tx.Tx``) and returns the ticket's row; the facade opens the transaction and hands
-out a ``ticketing.views.TicketView``.
+(``ticketing.tx.Tx``) and returns the ticket's row (or the command's own result); the facade
+opens the transaction and hands out a ``ticketing.views.TicketView``. Handlers call each other
+as plain functions, so the imports at the top of a module say which capabilities it uses.
 """
