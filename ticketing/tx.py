@@ -18,7 +18,6 @@ session on the same connection and transaction, made only when a command needs t
 from __future__ import annotations
 
 import json
-import json.encoder as json_encoder
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -63,32 +62,12 @@ def _dt_pg(v: datetime) -> datetime:
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def _unencodable(o: Any) -> Any:
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-
-def _c_encoder() -> Any:
-    """``JSONEncoder.encode`` builds its C encoder anew on every call (0.5 µs, most of a small
-    value's cost): the same encoder, built once (no circular check: the values are trees).
-    None where the C accelerator or its 3.11 signature is missing: then ``encode`` serves."""
-    try:
-        return json_encoder.c_make_encoder(  # type: ignore[attr-defined]
-            None, _unencodable, json_encoder.encode_basestring, None, ":", ",", False, False, True)
-    except TypeError:
-        return None
-
-
-_C_ENCODE = _c_encoder()
-
-
 def dump_json(v: Any) -> str:
     """JSON as the store writes it on both paths (the engine's ``json_serializer`` too): UTF-8
     text as is and no spaces — an audit row of a new ticket is ~30 % shorter than
     ``json.dumps``'s escaped Chinese and ", " separators, and every byte is WAL. One encoder:
     ``json.dumps`` with any option builds a new one per call."""
-    if _C_ENCODE is None:
-        return _JSON_ENCODER.encode(v)
-    return "".join(_C_ENCODE(v, 0))
+    return _JSON_ENCODER.encode(v)
 
 
 def _json_pg(v: Any) -> Any:
