@@ -159,7 +159,7 @@ class Store:
                 if self.dialect == "sqlite":
                     tx.cur.execute("BEGIN IMMEDIATE")
                 if clock is not None:
-                    tx.now = clock()
+                    tx.set_now(clock())
                 yield tx
                 tx.finish()
                 raw.commit()
