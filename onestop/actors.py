@@ -235,7 +235,10 @@ class FieldWorkers:
 
 
 _APPROVAL = re.compile(r"(?:回复:同意|Reply APPROVE)\s*(\d+)")
-_ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)\s*$")
+# a work order ends with how to reply, its number and, where the center hands out links, the
+# link to its page
+_ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)"
+                    r"(?:\s+(https?://\S+))?\s*$")
 
 
 def _ticket_number(text: str) -> int | None:

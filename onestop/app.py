@@ -72,6 +72,8 @@ class WebPart:
             raise port_error(exc, "the desk", s.web.host, s.web.port, "--http HOST:PORT") from None
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{s.web.host}:{self.port}"
+        if not s.web.base_url and core.service.links is not None:
+            core.service.links.base_url = self.url  # the links in SMS open where the desk listens
         self.server = uvicorn.Server(uvicorn_config(self.app, s.web.host, self.port))
         self._task: asyncio.Task[None] | None = None
 
