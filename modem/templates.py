@@ -64,6 +64,7 @@ SAMPLE: dict[str, Any] = {
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
     "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
     "delivery_local": "11-23 11:30", "order_total": "1234.50",
+    "code": "123456", "minutes": 10, "center": "某某大学附属第一医院一站式后勤服务中心",
 }
 # a work order's link as an intranet address makes it (``[web] base_url`` + a 19-character token)
 SAMPLE_LINK = "http://10.20.1.5:8080/w/AsDEB90TILh2b0XliGQ"
@@ -71,6 +72,8 @@ VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},
     "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
     "work_order": {"link": ["", SAMPLE_LINK]},
+    "reporter": {"link": [SAMPLE_LINK.replace("/w/", "/s/")]},
+    "worker_list": {"link": [SAMPLE_LINK.replace("/w/", "/l/")]},
 }
 
 
