@@ -19,8 +19,10 @@ from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import queries
+from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Reader, TicketId, Writer, web_state
+from web.linkpages import hide_link_tokens
 from web.security import mask_number
 
 router = APIRouter(prefix="/api", tags=["tickets"])
@@ -105,6 +107,9 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view, user))
+    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
+    for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
+        sms["text"] = hide_link_tokens(sms["text"])
     if user.masked:
         out["reporter_phone"] = mask_number(out["reporter_phone"])
         for sms in out["sms"]:
