@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ticketing.audit import audit
 from ticketing.commands import channels, reports
-from ticketing.commands.base import STAFF, TicketError
+from ticketing.commands.base import PRINT_JOB, STAFF, TicketError
 from ticketing.commands.channels import LinkRefused
 from ticketing.commands.outbound import queue_sms
 from ticketing.commands.reports import QrLimits, QrOutcome, QrReport
@@ -81,6 +81,39 @@ class ChannelCommands:
                              "floor": loc.floor, "room": loc.room, "name": loc.name},
                             self.link_url(Purpose.ROOM, (location_id, version))))
         return out
+
+    def label_rooms(self: TicketService, building: str = "", floor: str = "",
+                    codes: tuple[str, ...] = (), limit: int = 500) -> list[str]:
+        """The active rooms' codes to print labels for: those named, or those of a building
+        (and floor), in code order; at most ``limit`` + 1 (one more says "too many")."""
+        where, params = ["active = ?"], [True]
+        if codes:
+            where.append(f"code IN ({', '.join('?' * len(codes))})")
+            params += list(codes)
+        if building:
+            where.append("building = ?")
+            params.append(building)
+        if floor:
+            where.append("floor = ?")
+            params.append(floor)
+        with self.tx() as tx:
+            return [c for (c,) in tx.all(f"SELECT code FROM location WHERE {' AND '.join(where)}"
+                                         f" ORDER BY code LIMIT {int(limit) + 1}", params)]
+
+    def queue_labels(self: TicketService, actor: str, codes: list[str], printer: str | None = None) -> int:
+        """A print job of the rooms' QR labels (kind ``labels``) for the slip printer: queued
+        like a slip, so an offline printer gets it later. Returns the job's id."""
+        labels = [dict(room, url=url) for room, url in self.room_links(codes)]
+        name = printer or self.options.default_printer
+        with self.tx() as tx:
+            job = tx.insert(PRINT_JOB, {
+                "ticket_id": None, "printer": name, "kind": "labels",
+                "language": self.options.language, "status": "queued", "attempts": 0,
+                "snapshot": {"labels": labels, "center_name": self.options.center_name},
+                "due_at": tx.now, "created_at": tx.now, "error": ""})
+            audit(tx, tx.now, actor, "print_job", job, "labels", None,
+                  {"printer": name, "rooms": [label["code"] for label in labels][:500]})
+            return job
 
     def revoke_link(self: TicketService, actor: str, kind: str, subject: str) -> int:
         """Revoke every link of a room (``kind = room``, its location code) or of a worker's
