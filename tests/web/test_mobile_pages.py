@@ -211,6 +211,8 @@ def test_the_worker_page_shows_the_order_and_acts_like_the_sms_replies(mweb: Web
     done = mweb.client.post(link + "/done", data={"part1": "P0001 灯管 T8 36W", "qty1": "2", "part2": ""},
                             files=[_photo("after.jpg", jpeg(colour=(90, 90, 90)))], follow_redirects=False)
     assert done.status_code == 303
+    finished = mweb.client.get(done.headers["location"])  # the worker is told, not "ended"
+    assert finished.status_code == 200 and "已完成，辛苦了" in finished.text
     view = mweb.deps.service.get(tid)
     assert view.status == "done" and view.parts == (("P0001", 2),)
     assert [(e.action, e.actor) for e in view.timeline][-3:] == [

@@ -53,14 +53,19 @@ async def _page(request: Request, token: str, error: str = "", detail: str = "",
     order = await run_in_threadpool(_order, request, c.ids[0])
     if order is None:
         return error_page(request, "unknown")
-    if not order["assignment"]["open"]:
-        return error_page(request, "ended")
     web = web_state(request)
     service = web.deps.service
     list_url = await run_in_threadpool(service.worker_list_url, order["assignment"]["staff_code"])
+    did = request.query_params.get("did", "")
+    if not order["assignment"]["open"]:
+        if did in ("done", "cannot"):  # just now, by this worker: say so, not "ended"
+            return render(request, "m_finished.html", {
+                "did": did, "tk": order["ticket"],
+                "list_url": with_lang(request, list_url[list_url.index("/l/"):])})
+        return error_page(request, "ended")
     return render(request, "m_worker.html", {
         "token": token, "o": order, "tk": order["ticket"], "error": error, "detail": detail,
-        "did": request.query_params.get("did", ""), "now": web.deps.clock.now(),
+        "did": did, "now": web.deps.clock.now(),
         "step_url": lambda step: with_lang(request, f"/w/{token}/{step}"),
         "photo_url": lambda pid, thumb=False: with_lang(
             request, f"/w/{token}/photo/{pid}" + ("?thumb=1" if thumb else "")),

@@ -17,13 +17,15 @@
         input.value = "";
         return;
       }
-      if (!preview || !window.URL) return;
+      if (!preview || !window.FileReader) return;
       Array.from(input.files).forEach((file) => {
+        // a data: URL (the pages' CSP allows data: images, not blob:)
         const img = document.createElement("img");
         img.alt = file.name;
-        img.src = URL.createObjectURL(file);
-        img.onload = () => URL.revokeObjectURL(img.src);
         preview.appendChild(img);
+        const reader = new FileReader();
+        reader.onload = () => { img.src = reader.result; };
+        reader.readAsDataURL(file);
       });
     });
   });
