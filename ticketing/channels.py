@@ -131,6 +131,13 @@ class ChannelCommands:
             raise LinkRefused(outcome.refused)
         return outcome
 
+    def qr_limited(self: TicketService, claim: Claim, peer: str, limits: QrLimits) -> bool:
+        """Whether a room's code or a client address is already at its limit this hour: asked
+        before a report's photos are processed (the report itself counts and checks again)."""
+        with self.tx() as tx:
+            return (reports.hits(tx, f"room:{claim.ids[0]}", tx.now) >= limits.per_room_hour
+                    or reports.hits(tx, f"addr:{peer}", tx.now) >= limits.per_address_hour)
+
     def send_phone_code(self: TicketService, claim: Claim, number: str, peer: str,
                         limits: QrLimits) -> None:
         with self.tx() as tx:

@@ -177,8 +177,10 @@ def test_reports_past_the_hour_limit_get_a_page_that_says_so(mweb: Web) -> None:
     path = room_path(mweb)
     for kind in ("repair", "transport", "oxygen", "complaint", "cleaning"):  # the limit: 5
         assert _report(mweb, path, service_type=kind).status_code == 303
-    resp = _report(mweb, path, service_type="repair", duplicate="new")
+    resp = _report(mweb, path, [_photo()], service_type="repair", duplicate="new")
     assert resp.status_code == 429 and "提交太频繁" in resp.text
+    # refused before its photo was decoded or stored
+    assert not list((mweb.deps.settings.resolved_data_dir() / "photos").rglob("*.jpg"))
 
 
 def _dispatched(web: Web) -> tuple[int, str]:

@@ -78,10 +78,21 @@ def reportable(st: ServiceType) -> bool:
     return st.form != "meal" and not st.approval and bool(st.skill)
 
 
+def _window(now: datetime, window: timedelta) -> datetime:
+    seconds = int(window.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+
+def hits(tx: Tx, key: str, now: datetime, window: timedelta = HOUR) -> int:
+    """The hits on ``key`` so far in the window ``now`` falls in (none counted)."""
+    row = tx.one('SELECT hits FROM rate_counter WHERE "key" = ? AND window_start = ?',
+                 (key[:100], tx.at(_window(now, window))))
+    return int(row[0]) if row else 0
+
+
 def count_hit(tx: Tx, key: str, now: datetime, window: timedelta = HOUR) -> int:
     """One more hit on ``key`` in the window ``now`` falls in; the window's hits so far."""
-    seconds = int(window.total_seconds())
-    start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+    start = _window(now, window)
     row = tx.one('INSERT INTO rate_counter ("key", window_start, hits) VALUES (?, ?, 1) '
                  'ON CONFLICT ("key", window_start) DO UPDATE SET hits = rate_counter.hits + 1 '
                  "RETURNING hits", (key[:100], tx.at(start)))

@@ -85,6 +85,10 @@ async def report(request: Request, token: str) -> Response:
         room = await _room(request, token)
     except PageError as exc:
         return error_page(request, exc.reason)
+    service = web_state(request).deps.service
+    c = claim(request, token, Purpose.ROOM)
+    if await run_in_threadpool(service.qr_limited, c, peer(request), limits(request)):
+        return error_page(request, "rate_limited")  # before any photo is read or decoded
     fields: dict[str, str] = {}
     try:
         fields, raws = await read_form(request)
@@ -94,9 +98,7 @@ async def report(request: Request, token: str) -> Response:
                        phone=fields.get("phone", "")[:30], code=fields.get("code", "")[:10],
                        duplicate=fields.get("duplicate", "") if fields.get("duplicate") in ("new", "add") else "",
                        photos=tuple(stored))
-        service = web_state(request).deps.service
-        outcome = await run_in_threadpool(service.qr_report, claim(request, token, Purpose.ROOM),
-                                          new, peer(request), limits(request))
+        outcome = await run_in_threadpool(service.qr_report, c, new, peer(request), limits(request))
     except (PageError, LinkRefused) as exc:
         fields = getattr(exc, "fields", None) or fields
         if exc.reason in FORM_ERRORS:
