@@ -96,7 +96,10 @@ def hotline_callers(core: Core) -> list[Caller]:
 @contextlib.asynccontextmanager
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
-                       robot_delay_s: float = 3.0, field_workers: bool = True) -> AsyncIterator[Demo]:
+                       robot_delay_s: float = 3.0, field_workers: bool = True,
+                       worker_pages: int = 2) -> AsyncIterator[Demo]:
+    """``worker_pages``: the field workers take every n-th work order on its page (the rest by
+    SMS); 0: all by SMS."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -122,7 +125,8 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
         if emulator is not None and field_workers:
-            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale)
+            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
+                                   page_every=worker_pages)
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
