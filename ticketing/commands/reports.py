@@ -26,13 +26,11 @@ from ticketing.commands.channels import LinkRefused, room_of
 from ticketing.commands.intake import accept
 from ticketing.commands.rows import add_note
 from ticketing.lifecycle import OPEN
-from ticketing.model import Base
 from ticketing.phone import normalise_number
 from ticketing.photos import Photo, attach
 from ticketing.tokens import Claim, Purpose
 from ticketing.tx import Record, Tx
 
-CODE = Base.metadata.tables["phone_code"]
 HOUR = timedelta(hours=1)
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -181,8 +179,8 @@ def send_phone_code(ctx: CommandContext, tx: Tx, claim: Claim, number: str, peer
     _limit(tx, f"addr:{peer}", limits.per_address_hour)
     code = f"{secrets.randbelow(10**6):06d}"
     tx.run("DELETE FROM phone_code WHERE number = ?", (phone,))
-    tx.insert(CODE, {"number": phone, "code_hash": _hash(code), "sent_at": tx.now,
-                     "expires_at": tx.now + CODE_TTL, "attempts": 0})
+    tx.run("INSERT INTO phone_code (number, code_hash, sent_at, expires_at, attempts)"
+           " VALUES (?, ?, ?, ?, 0)", (phone, _hash(code), tx.at(tx.now), tx.at(tx.now + CODE_TTL)))
     text = ctx.composer.render("verify_code", ctx.options.language,
                                {"code": code, "minutes": int(CODE_TTL.total_seconds() // 60),
                                 "center": ctx.options.center_name})
