@@ -8,7 +8,13 @@ calls rather than a loop per byte or per line:
   normalises every read, and a ``\\r`` that ends one read joins the ``\\n`` that starts the next);
 - messages are split on the blank line *before* decoding, so a UTF-8 character split across
   reads is whole again when its message is decoded (panoramisk decodes per read and loses it);
-- a message that is not UTF-8 is decoded with ``errors="replace"`` and logged;
+- a message is decoded as UTF-8 in one call; only when that fails is it decoded line by line
+  (``decode_message``): each header value as UTF-8, else as GB18030 (Chinese PBXs and trunks
+  send caller names in GBK), else with ``errors="replace"`` (logged), so one odd value never
+  spoils the others;
+- Asterisk C-escapes caller-ID names in the channel fields of its events (``ast_escape_c``:
+  ``O'Brien`` arrives as ``O\\'Brien``) and the value of ``VarSet``; ``Message.get`` and
+  ``headers`` undo exactly that (``escaped_header``), ``Message.text`` stays as sent;
 - a message over ``max_message`` bytes is dropped with a log line and the parser resyncs at
   the next blank line;
 - the banner (``Asterisk Call Manager/x.y.z``) is the one line without a blank line after it;
@@ -40,16 +46,107 @@ _WINDOW = 65536  # bytes parsed at a time: the buffer and its parts stay in the 
 _ACTION_ID = b"\nActionID: "
 _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage return
 
+# --- Asterisk's C escapes ------------------------------------------------------------------
+# ``ast_escape_c`` (main/utils.c) writes these eleven characters as a backslash and a letter;
+# every other byte passes as it is (a GBK name's bytes too, 0x5C trail bytes escaped alone).
+_C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+              "\\": "\\", "'": "'", '"': '"', "?": "?"}
+_C_ESCAPED = {v: "\\" + k for k, v in _C_ESCAPES.items()}
+_C_UNESCAPE = re.compile(r"\\([abfnrtv\\'\"?])")
+_C_UNESCAPE_BYTES = re.compile(rb"\\([abfnrtv\\'\"?])")
+_C_TO_ESCAPE = re.compile("[" + re.escape("".join(_C_ESCAPED)) + "]")
+# The channel fields ``ast_manager_build_channel_state_string_prefix`` escapes, under any
+# prefix (``DestCallerIDName``, ``LocalTwoConnectedLineName``…). Events that write a caller
+# name themselves send it as it is: ``OriginateResponse`` (seen in the recorded traffic) and
+# ``QueueEntry`` (app_queue's QueueStatus list).
+_ESCAPED_SUFFIXES = ("CallerIDName", "ConnectedLineName")
+_UNESCAPED_EVENTS = frozenset({"", "OriginateResponse", "QueueEntry"})
+
+
+def escaped_header(event: str, key: str) -> bool:
+    """Whether Asterisk C-escapes header ``key`` of event ``event`` ("" for a response)."""
+    if key.endswith(_ESCAPED_SUFFIXES):
+        return event not in _UNESCAPED_EVENTS
+    return key == "Value" and event == "VarSet"  # varset_to_ami escapes the value
+
+
+def unescape_c(value: str) -> str:
+    """Undo ``ast_escape_c``: ``O\\'Brien 3B\\?`` → ``O'Brien 3B?``; a backslash before any
+    other character stays as it is."""
+    if "\\" not in value:
+        return value
+    return _C_UNESCAPE.sub(lambda m: _C_ESCAPES[m.group(1)], value)
+
+
+def escape_c(value: str) -> str:
+    """What ``ast_escape_c`` makes of ``value`` (the replay server writes names so)."""
+    return _C_TO_ESCAPE.sub(lambda m: _C_ESCAPED[m.group(0)], value)
+
+
+def _unescape_c_bytes(value: bytes) -> bytes:
+    return _C_UNESCAPE_BYTES.sub(lambda m: _C_ESCAPES[m.group(1).decode()].encode(), value)
+
+
+# --- decoding ------------------------------------------------------------------------------
+UTF8, GB18030, REPLACED = 0, 1, 2  # how a message was decoded, best first
+
+
+def decode_message(part: bytes) -> tuple[str, int]:
+    """One message's bytes (``\\n`` line ends) → text, and how: ``UTF8`` (all of it),
+    ``GB18030`` (some line was GB18030: a GBK caller name), ``REPLACED`` (some line was
+    neither; its bad bytes became U+FFFD).
+
+    Line by line when the whole is not UTF-8, so one header's encoding never touches
+    another's. An escaped header (``escaped_header``) in GB18030 is unescaped *before* it is
+    decoded, as Asterisk escaped its bytes (a 0x5C trail byte came as ``\\\\``), and escaped
+    again as text, so ``Message.text`` stays in the form Asterisk sent."""
+    try:
+        return part.decode("utf-8"), UTF8
+    except UnicodeDecodeError:
+        pass
+    event = ""
+    if part.startswith(b"Event: "):
+        end = part.find(b"\n")
+        event = (part[7:] if end < 0 else part[7:end]).decode("utf-8", "replace").rstrip("\r")
+    lines: list[str] = []
+    how = UTF8
+    for line in part.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        key, sep, value = line.partition(b": ")
+        if sep and b"\\" in value and key.isascii() and escaped_header(event, key.decode()):
+            try:
+                text = escape_c(_unescape_c_bytes(value).decode("gb18030"))
+                lines.append(key.decode() + ": " + text)
+                how = max(how, GB18030)
+                continue
+            except UnicodeDecodeError:
+                pass
+        try:
+            lines.append(line.decode("gb18030"))
+            how = max(how, GB18030)
+        except UnicodeDecodeError:
+            lines.append(line.decode("utf-8", "replace"))
+            how = REPLACED
+    return "\n".join(lines), how
+
 
 class Message:
-    """One AMI message (an event or a response); ``text`` has ``\\n`` line ends."""
+    """One AMI message (an event or a response); ``text`` has ``\\n`` line ends and is the
+    message as sent; ``get``/``headers``/``items`` give values with Asterisk's C escapes
+    undone (``escaped_header``)."""
 
-    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
+    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first",
+                 "_esc")
 
     def __init__(self, text: str, size: int = 0, lines: int = 0) -> None:
         """``lines``: the number of lines if the caller knows it (the parser does)."""
         self.text = text
         self.size = size or len(text)
+        self._esc = "\\" in text  # no backslash, nothing to unescape: one scan in C
         self._headers: dict[str, str] | None = None
         self._dups: dict[str, list[str]] | None = None
         self.bad_lines: Sequence[str] = ()  # _parse gives an irregular message its list
@@ -106,7 +203,10 @@ class Message:
                 return default
             start += len(needle)
         end = t.find("\n", start)
-        return t[start:] if end < 0 else t[start:end]
+        value = t[start:] if end < 0 else t[start:end]
+        if self._esc and "\\" in value and escaped_header(self.event, key):
+            return unescape_c(value)
+        return value
 
     def _get_plain(self, key: str, default: str) -> str:
         """``get`` for a key no needle is cached for (``": "`` or a line break in it)."""
@@ -120,7 +220,10 @@ class Message:
                 return default
             start = i + 1 + len(needle)
         end = t.find("\n", start)
-        return t[start:] if end < 0 else t[start:end]
+        value = t[start:] if end < 0 else t[start:end]
+        if self._esc and "\\" in value and escaped_header(self.event, key):
+            return unescape_c(value)
+        return value
 
     def __getitem__(self, key: str) -> str:
         value = self.get(key, _MISSING)
@@ -162,7 +265,10 @@ class Message:
         for line in self.text.split("\n"):
             key, sep, value = line.partition(":")
             if sep:
-                yield key.strip(), value[1:] if value.startswith(" ") else value
+                key, value = key.strip(), value[1:] if value.startswith(" ") else value
+                if self._esc and "\\" in value and escaped_header(self.event, key):
+                    value = unescape_c(value)
+                yield key, value
 
     def _parse(self) -> None:
         bad_lines: list[str] = []
@@ -183,6 +289,14 @@ class Message:
                 dups.setdefault(key, [headers[key]]).append(value)
             else:
                 headers[key] = value
+        if self._esc:  # the event's name is known once every line is read
+            event = headers.get("Event", "")
+            for key, value in headers.items():
+                if "\\" in value and escaped_header(event, key):
+                    headers[key] = unescape_c(value)
+            for key, values in (dups or {}).items():
+                if escaped_header(event, key):
+                    values[:] = [unescape_c(v) for v in values]
         self._headers, self._dups = headers, dups
 
     def __repr__(self) -> str:
@@ -238,8 +352,10 @@ class AmiParser:
         self.variables = frozenset(variables) if variables is not None else None
         self._var_bytes = (frozenset(v.encode() for v in self.variables)
                            if self.variables is not None else frozenset())
-        # A wanted name with U+FFFD in it could match a replaced byte: decode such VarSets.
-        self._var_raw = not any("\ufffd" in v for v in self.variables or ())
+        # Raw bytes equal a wanted name's UTF-8 iff the decoded name equals it, when every
+        # name is ASCII (a GB18030 or replaced value never decodes to ASCII); otherwise such
+        # VarSets are decided once decoded.
+        self._var_raw = all(v.isascii() for v in self.variables or ())
         # The names Asterisk sends most first: a matching part stops at its own prefix.
         self._prefixes = tuple(b"Event: " + name + b"\r\n" for name in sorted(
             self.wanted or (), key=lambda name: (_FREQUENT.get(name, len(_FREQUENT)), name)))
@@ -252,8 +368,17 @@ class AmiParser:
         self._discarding = False
         self.messages = 0
         self.dropped_oversize = 0
-        self.decode_errors = 0
+        self.decode_errors = 0  # messages with bytes in neither UTF-8 nor GB18030
+        self.gb18030 = 0  # messages with a value in GB18030 (GBK caller names)
         self.malformed = 0
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete message held for the next read (0: none, or only blank
+        lines): what is left when a connection or a file ends inside a message."""
+        if self._discarding or not self._buf.strip():
+            return 0
+        return len(self._buf)
 
     def reset(self) -> None:
         """Forget everything: a new connection starts with a new banner."""
@@ -510,20 +635,20 @@ class AmiParser:
             log.warning("AMI: dropped a message of %d bytes (limit %d): %r…", len(part),
                         self.max_message, part[:60])
             return None
-        try:
-            text = part.decode("utf-8")
-            error = None
-        except UnicodeDecodeError as exc:
-            text = part.decode("utf-8", "replace")
-            error = exc
+        text, how = decode_message(part)
         msg = Message(text, len(part))
         if varset and self.variables is not None and msg.get("Variable") not in self.variables:
             self.skipped += 1
             return None
-        if error is not None:
+        if how == REPLACED:
             self.decode_errors += 1
-            log.warning("AMI: message is not UTF-8 (%s), decoded with replacement: %r",
-                        error.reason, text[:80])
+            log.warning("AMI: %s message is neither UTF-8 nor GB18030, unreadable bytes "
+                        "replaced: %r", msg.event or msg.response or "an unnamed", text[:80])
+        elif how == GB18030:
+            if not self.gb18030:
+                log.info("AMI: %s message has GB18030 (GBK) text, decoded as such; counted from "
+                         "now on in the parser's gb18030", msg.event or msg.response or "an unnamed")
+            self.gb18030 += 1
         if msg.bad_lines:
             self._malformed(msg)
         self.messages += 1
