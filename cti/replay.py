@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 from cti.listener import CtiListener
 from cti.protocol import AmiParser, Message, escape_c, format_action
-from cti.trace import TraceEvent, load_trace
+from cti.trace import TraceError, TraceEvent, load_trace
 from cti.tracker import DEFAULT_VARIABLES, CallRecord
 
-__all__ = ["ReplayServer", "TraceEvent", "load_trace", "replay_calls"]
+__all__ = ["ReplayServer", "TraceError", "TraceEvent", "load_trace", "replay_calls"]
 
 log = logging.getLogger(__name__)
 
