@@ -60,6 +60,7 @@ _C_TO_ESCAPE = re.compile("[" + re.escape("".join(_C_ESCAPED)) + "]")
 # name themselves send it as it is: ``OriginateResponse`` (seen in the recorded traffic) and
 # ``QueueEntry`` (app_queue's QueueStatus list).
 _ESCAPED_SUFFIXES = ("CallerIDName", "ConnectedLineName")
+_ESCAPABLE = (*_ESCAPED_SUFFIXES, "Value")  # a key that may be escaped in some event
 _UNESCAPED_EVENTS = frozenset({"", "OriginateResponse", "QueueEntry"})
 
 
@@ -136,17 +137,15 @@ def decode_message(part: bytes) -> tuple[str, int]:
 
 class Message:
     """One AMI message (an event or a response); ``text`` has ``\\n`` line ends and is the
-    message as sent; ``get``/``headers``/``items`` give values with Asterisk's C escapes
-    undone (``escaped_header``)."""
+    message as sent. A message with a backslash in it is an ``EscapedMessage`` (``message``
+    picks the class), whose values come back with Asterisk's C escapes undone."""
 
-    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first",
-                 "_esc")
+    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
 
     def __init__(self, text: str, size: int = 0, lines: int = 0) -> None:
         """``lines``: the number of lines if the caller knows it (the parser does)."""
         self.text = text
         self.size = size or len(text)
-        self._esc = "\\" in text  # no backslash, nothing to unescape: one scan in C
         self._headers: dict[str, str] | None = None
         self._dups: dict[str, list[str]] | None = None
         self.bad_lines: Sequence[str] = ()  # _parse gives an irregular message its list
@@ -170,7 +169,8 @@ class Message:
     def from_headers(cls, pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> Message:
         """Build a message from header pairs (tests, the replay server)."""
         items = pairs.items() if isinstance(pairs, Mapping) else pairs
-        return cls("\n".join(f"{k}: {v}" for k, v in items))
+        text = "\n".join(f"{k}: {v}" for k, v in items)
+        return (EscapedMessage if cls is Message and "\\" in text else cls)(text)
 
     # --- what kind of message --------------------------------------------------------
 
@@ -203,10 +203,7 @@ class Message:
                 return default
             start += len(needle)
         end = t.find("\n", start)
-        value = t[start:] if end < 0 else t[start:end]
-        if self._esc and "\\" in value and escaped_header(self.event, key):
-            return unescape_c(value)
-        return value
+        return t[start:] if end < 0 else t[start:end]
 
     def _get_plain(self, key: str, default: str) -> str:
         """``get`` for a key no needle is cached for (``": "`` or a line break in it)."""
@@ -220,10 +217,7 @@ class Message:
                 return default
             start = i + 1 + len(needle)
         end = t.find("\n", start)
-        value = t[start:] if end < 0 else t[start:end]
-        if self._esc and "\\" in value and escaped_header(self.event, key):
-            return unescape_c(value)
-        return value
+        return t[start:] if end < 0 else t[start:end]
 
     def __getitem__(self, key: str) -> str:
         value = self.get(key, _MISSING)
@@ -265,10 +259,7 @@ class Message:
         for line in self.text.split("\n"):
             key, sep, value = line.partition(":")
             if sep:
-                key, value = key.strip(), value[1:] if value.startswith(" ") else value
-                if self._esc and "\\" in value and escaped_header(self.event, key):
-                    value = unescape_c(value)
-                yield key, value
+                yield key.strip(), value[1:] if value.startswith(" ") else value
 
     def _parse(self) -> None:
         bad_lines: list[str] = []
@@ -289,14 +280,6 @@ class Message:
                 dups.setdefault(key, [headers[key]]).append(value)
             else:
                 headers[key] = value
-        if self._esc:  # the event's name is known once every line is read
-            event = headers.get("Event", "")
-            for key, value in headers.items():
-                if "\\" in value and escaped_header(event, key):
-                    headers[key] = unescape_c(value)
-            for key, values in (dups or {}).items():
-                if escaped_header(event, key):
-                    values[:] = [unescape_c(v) for v in values]
         self._headers, self._dups = headers, dups
 
     def __repr__(self) -> str:
@@ -308,6 +291,47 @@ class Message:
 
     def __hash__(self) -> int:
         return hash(self.text)
+
+
+class EscapedMessage(Message):
+    """A message with a backslash in it: the values of the headers Asterisk C-escapes
+    (``escaped_header``) come back unescaped from ``get``, ``headers`` and ``items``; ``text``
+    stays as sent. Only messages whose bytes hold a backslash are made this way, so the
+    plain ``Message.get`` of every other message pays nothing for it."""
+
+    __slots__ = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        if self._headers is not None:  # unescaped when the dict was built
+            return self._headers.get(key, default)
+        value = Message.get(self, key, default)
+        # the key is checked before ``event``: __init__ asks for "Event" before it is set
+        if "\\" in value and key.endswith(_ESCAPABLE) and escaped_header(self.event, key):
+            return unescape_c(value)
+        return value
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        for key, value in Message.items(self):
+            if "\\" in value and escaped_header(self.event, key):
+                value = unescape_c(value)
+            yield key, value
+
+    def _parse(self) -> None:
+        Message._parse(self)
+        headers, dups = self._headers, self._dups
+        assert headers is not None
+        event = headers.get("Event", "")  # the event's name is known once every line is read
+        for key, value in headers.items():
+            if "\\" in value and escaped_header(event, key):
+                headers[key] = unescape_c(value)
+        for key, values in (dups or {}).items():
+            if escaped_header(event, key):
+                values[:] = [unescape_c(v) for v in values]
+
+
+def message(text: str, size: int = 0, lines: int = 0) -> Message:
+    """A ``Message``, or an ``EscapedMessage`` when ``text`` has a backslash in it."""
+    return (EscapedMessage if "\\" in text else Message)(text, size, lines)
 
 
 _MISSING = "\x00missing"
@@ -427,13 +451,16 @@ class AmiParser:
     def _parts_crlf(self, raw: bytes, parts: list[bytes], region: int) -> list[Message]:
         out: list[Message] = []
         n = len(parts)
+        # A backslash anywhere in the batch (rare: Asterisk's C escapes)? Only then look at
+        # each part for one, to make its message an EscapedMessage.
+        esc = b"\\" in raw
         if (self.wanted is None or region > self.max_message
                 # Every part starts with "Event: " iff all lie in ["Event: ", "Event:!"):
                 # two C loops of comparisons instead of one call per part.
                 or min(parts) < b"Event: " or max(parts) >= b"Event:!"
                 or (aid := self._action_ids_named(raw, region)) is None):
             for part in parts:  # responses, stray lines, no filter: one part at a time
-                self._part(part.replace(b"\r\n", b"\n"), out)
+                self._part(part.replace(b"\r\n", b"\n"), out, esc)
             return out
         # Every part is an event under the size limit (so the blank lines are single), and
         # every event carrying an ActionID is wanted by name: sort them by name in C.
@@ -460,7 +487,8 @@ class AmiParser:
             data = part.replace(b"\r\n", b"\n")
             try:
                 # Every "\n" was a "\r\n" (no bare line feed in this mode): lines for free.
-                msg = Message(data.decode("utf-8"), len(data), len(part) - len(data) + 1)
+                msg = (EscapedMessage if esc and b"\\" in part else Message)(
+                    data.decode("utf-8"), len(data), len(part) - len(data) + 1)
             except UnicodeDecodeError:
                 slow = self._message(data, varset)  # logs, replaces, counts
                 if slow is not None:
@@ -544,11 +572,13 @@ class AmiParser:
         if buf.find(b"\n\n", start) < 0:
             self._check_size()
             return []
-        parts = bytes(buf).split(b"\n\n")
+        whole = bytes(buf)
+        parts = whole.split(b"\n\n")
         self._buf = bytearray(parts.pop())
         out: list[Message] = []
+        esc = b"\\" in whole
         for part in parts:
-            self._part(part, out)
+            self._part(part, out, esc)
         self._check_size()
         return out
 
@@ -610,7 +640,7 @@ class AmiParser:
                     "resyncing at the next blank line", self.max_message, size)
         self._discarding = True
 
-    def _part(self, part: bytes, out: list[Message]) -> None:
+    def _part(self, part: bytes, out: list[Message], esc: bool = True) -> None:
         """One message's bytes (``\\n`` line ends): filter, decode, append."""
         varset = False
         if part.startswith(b"Event: ") and len(part) <= self.max_message \
@@ -621,11 +651,11 @@ class AmiParser:
                     self.skipped += 1  # a header-less event carries nothing: skipped too
                     return
             varset = self.variables is not None and part.startswith(b"Event: VarSet\n")
-        msg = self._message(part, varset)
+        msg = self._message(part, varset, esc)
         if msg is not None:
             out.append(msg)
 
-    def _message(self, part: bytes, varset: bool = False) -> Message | None:
+    def _message(self, part: bytes, varset: bool = False, esc: bool = True) -> Message | None:
         if part.startswith(b"\n"):
             part = part.lstrip(b"\n")
         if not part:
@@ -635,8 +665,11 @@ class AmiParser:
             log.warning("AMI: dropped a message of %d bytes (limit %d): %r…", len(part),
                         self.max_message, part[:60])
             return None
-        text, how = decode_message(part)
-        msg = Message(text, len(part))
+        try:
+            text, how = part.decode("utf-8"), UTF8
+        except UnicodeDecodeError:
+            text, how = decode_message(part)  # value by value
+        msg = (EscapedMessage if esc and b"\\" in part else Message)(text, len(part))
         if varset and self.variables is not None and msg.get("Variable") not in self.variables:
             self.skipped += 1
             return None

@@ -18,6 +18,7 @@ from cti.protocol import (
     REPLACED,
     Message,
     decode_message,
+    message,
 )
 
 
@@ -120,7 +121,7 @@ class SimpleAmiParser:
             self.dropped_oversize += 1
             return None
         text, how = decode_message(part)
-        msg = Message(text, len(part))
+        msg = message(text, len(part))
         if varset and self.variables is not None and msg.get("Variable") not in self.variables:
             self.skipped += 1
             return None
