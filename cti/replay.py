@@ -18,8 +18,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from cti.decoding import escape_c
 from cti.listener import CtiListener
-from cti.protocol import AmiParser, Message, escape_c, format_action
+from cti.protocol import AmiParser, Message, format_action
 from cti.trace import TraceError, TraceEvent, load_trace
 from cti.tracker import DEFAULT_VARIABLES, CallRecord
 

@@ -3,7 +3,7 @@
 This is the straightforward algorithm (normalise every read's line ends, split the whole
 buffer on the blank line, look at each part), as ``cti.protocol.AmiParser`` was before it got
 its CRLF fast path. It shares ``Message`` and the decoding of one message's bytes
-(``decode_message``, tested byte by byte in test_protocol.py) and nothing else with the
+(``cti.decoding.decode_message``, tested byte by byte in test_caller_names.py) and nothing else with the
 parser under test: what is compared is the framing, the filters and the counters.
 """
 
@@ -11,15 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cti.protocol import (
-    BANNER_PREFIX,
-    DEFAULT_MAX_MESSAGE,
-    GB18030,
-    REPLACED,
-    Message,
-    decode_message,
-    message,
-)
+from cti.decoding import GB18030, REPLACED, decode_message
+from cti.protocol import BANNER_PREFIX, DEFAULT_MAX_MESSAGE, Message, message
 
 
 class SimpleAmiParser:

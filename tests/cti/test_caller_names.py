@@ -13,7 +13,8 @@ import logging
 
 import pytest
 
-from cti.protocol import AmiParser, Message, decode_message, escape_c, format_action, unescape_c
+from cti.decoding import decode_message, escape_c, unescape_c
+from cti.protocol import AmiParser, Message, format_action
 from cti.replay import ReplayServer, TraceEvent, login_action
 from cti.tracker import DEFAULT_VARIABLES
 from tests.conftest import TRACES
