@@ -66,7 +66,7 @@ class PrintWorker:
     ``render`` turns a job into bytes (``JobRenderer``). ``batch`` jobs are claimed at a time
     while the printer is healthy, one at a time after a failure. ``status_every_s``: how
     often an idle worker reads the printer's status back (so "paper out" shows without a job).
-    ``identity``: the name the worker leases jobs under (``receipts.service.worker_identity``);
+    ``identity``: the name the worker leases jobs under (``receipts.service.WorkerName``);
     its first pass takes back the jobs a previous run under the same name left unconfirmed.
     """
 
