@@ -37,13 +37,17 @@ def register(sub: Any) -> None:
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
-    from cti.replay import load_trace, replay_calls
+    from cti.replay import TraceError, load_trace, replay_calls
 
     path = Path(args.path)
     if not path.exists():
         print(f"onestop cti replay: {path} does not exist", file=sys.stderr)
         return 2
-    events = load_trace(path)
+    try:
+        events = load_trace(path)
+    except TraceError as exc:
+        print(f"onestop cti replay: {exc}", file=sys.stderr)
+        return 2
     if not events:
         print(f"onestop cti replay: no AMI events in {path}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -343,6 +344,11 @@ class PrintJob(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     printed_at: Mapped[datetime | None]
+    # the printer worker holding the lease ("desk@host"): a restarted process takes its own back
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    sent_at: Mapped[datetime | None]  # the last attempt started sending; None: refused or none
+    # claimed again while an attempt was unconfirmed: prints marked 补打 / REPRINT
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_print_job_status_due", "status", "due_at"),)
 

@@ -89,7 +89,7 @@ def test_non_utf8_is_replaced_and_logged(caplog: pytest.LogCaptureFixture) -> No
         msgs = parser.feed(data)
     assert msgs[0]["CallerIDName"] == "\ufffd\ufffdBad" and msgs[0]["Uniqueid"] == "1.2"
     assert msgs[1].event == "Next"
-    assert parser.decode_errors == 1 and "not UTF-8" in caplog.text
+    assert parser.decode_errors == 1 and "neither UTF-8 nor GB18030" in caplog.text
 
 
 def test_malformed_lines_are_logged_and_the_rest_kept(caplog: pytest.LogCaptureFixture) -> None:

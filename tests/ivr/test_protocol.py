@@ -8,11 +8,13 @@ import pytest
 
 from ivr.protocol import (
     MAX_LINE,
+    AgiEnv,
     AgiParser,
     EnvReady,
     Hangup,
     ProtocolError,
     Reply,
+    clean_text,
     format_command,
     parse_reply,
     quote,
@@ -83,7 +85,6 @@ def test_errors_and_multiline_usage() -> None:
     b"GET / HTTP/1.1\r\n",
     b"agi_request agi://x/ivr\n",
     b"agi_" + b"x" * 60 + b": 1\n",
-    b"agi_calleridname: \xff\xfe\n",
     b"agi_request: " + b"a" * MAX_LINE + b"\n",
 ])
 def test_garbage_in_env_is_a_protocol_error(data: bytes) -> None:
@@ -125,3 +126,41 @@ def test_quoting_neutralises_hostile_arguments() -> None:
         format_command("WAIT FOR DIGIT", raw=("6000 ; EXEC",))
     with pytest.raises(ValueError):
         format_command("VERBOSE", "x" * MAX_LINE)
+
+
+GBK_NAME = "张护士".encode("gbk")  # D5 C5 BB A4 CA BF, what the recorded trunk sent
+
+
+def _env_bytes(name: bytes) -> bytes:
+    return (b"agi_request: agi://127.0.0.1:4573/ivr\nagi_callerid: 6125\nagi_calleridname: " + name
+            + b"\nagi_language: \xe4\xb8\xad\xe6\x96\x87\n\n")  # the next line in UTF-8: 中文
+
+
+def _env(data: bytes, cut: int) -> tuple[AgiEnv, AgiParser]:
+    p = AgiParser()
+    msgs = p.feed(data[:cut]) + p.feed(data[cut:])
+    assert len(msgs) == 1 and isinstance(msgs[0], EnvReady)
+    return msgs[0].env, p
+
+
+def test_a_gbk_caller_name_is_decoded_per_line_at_every_split_point() -> None:
+    data = _env_bytes(GBK_NAME)
+    for cut in range(len(data) + 1):
+        env, p = _env(data, cut)
+        assert env.get("calleridname") == "张护士", cut
+        assert env.get("language") == "中文"  # the UTF-8 line after it, untouched
+        assert (p.gb18030, p.replaced) == (1, 0)
+
+
+def test_a_name_in_neither_encoding_is_replaced_not_refused() -> None:
+    env, p = _env(_env_bytes(b"\xff\xfe\x00Bad\x80"), 0)
+    assert env.get("calleridname") == "\ufffd\ufffd\x00Bad\ufffd"
+    assert env.get("language") == "中文" and (p.gb18030, p.replaced) == (0, 1)
+    assert clean_text(env.get("calleridname")) == "\ufffd\ufffd Bad\ufffd"
+
+
+def test_a_gbk_value_in_a_reply() -> None:
+    p = AgiParser()
+    p.feed(b"agi_request: agi://x/ivr\n\n")
+    (reply,) = p.feed(b"200 result=1 (" + GBK_NAME + b")\n")
+    assert isinstance(reply, Reply) and reply.data == "张护士"
