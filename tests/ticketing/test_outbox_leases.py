@@ -1,4 +1,6 @@
-"""Nothing is lost when a sender dies: for every outbox, a sender process that claimed rows is
+"""The outboxes (SMS, print jobs, survey calls) on the real store.
+
+Nothing is lost when a sender dies: for every outbox, a sender process that claimed rows is
 killed with SIGKILL (not stopped: no ``finally`` runs, no lease is given back); its leased rows
 are not taken by another sender while the lease runs, and are taken again the moment it has
 run out; what the dead sender had already sent is never sent again, and the fresh sender sends
@@ -8,6 +10,12 @@ The dead sender runs ``tests/ticketing/dying_sender.py`` at a fixed time with th
 lease; the fresh sender's clock is set to the lease's edges rather than waited for, so the test
 is exact and fast on a loaded machine. The only waits are for the child to report its claim and
 to be dead, each with a deadline.
+
+Then the bookkeeping, against the rules in ticketing/outbox.py and docs/CONTRACTS.md: retries
+back off by doubling from the base up to the cap and give up after ``max_attempts``; a failure
+for good is audited; a row given back untouched is due again with its attempt uncounted;
+delivery reports go to the newest sent message; survey calls are taken by due time and end
+answered, retried or on the manual list.
 """
 
 from __future__ import annotations
@@ -21,15 +29,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from ticketing.fakes import FixedClock
-from ticketing.model import Base, PrintJob, SmsOut, SurveyCall
-from ticketing.outbox import PrintQueue, SmsOutbox, SurveyQueue
+from ticketing.model import AuditLog, Base, PrintJob, SmsOut, SurveyCall, Ticket
+from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.service import NewTicket, TicketService
 from ticketing.store import Store
 
@@ -198,3 +206,230 @@ def test_a_sender_killed_inside_its_claim_leaves_nothing_leased(
     assert _rows(store, SmsOut) == rows_before
     clock = FixedClock(work)
     assert sorted(_sms_claim(store, clock)) == sorted(rows_before)
+
+
+# --- the bookkeeping ----------------------------------------------------------------------
+
+def _sms(store: Store, clock: FixedClock, n: int = 1, **kw: object) -> list[int]:
+    ids = []
+    with store.session() as s:
+        for i in range(n):
+            row = SmsOut(**({"number": f"1380000000{i}", "text": f"t{i}", "kind": "order",
+                             "status": "queued", "attempts": 0, "due_at": clock.now(),
+                             "created_at": clock.now(), "references": [], "parts": 0, "modem": "",
+                             "error": ""} | kw))
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+    return ids
+
+
+def _sms_row(store: Store, sms_id: int) -> SmsOut:
+    with store.session() as s:
+        row = s.get(SmsOut, sms_id)
+        assert row is not None
+        s.expunge(row)
+        return row
+
+
+def _utc(value: object) -> object:
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+@pytest.mark.parametrize(("attempts", "seconds"), [(0, 5), (1, 5), (2, 10), (3, 20), (4, 40),
+                                                   (7, 320), (8, 600), (30, 600)])
+def test_backoff_doubles_from_the_base_up_to_the_cap(attempts: int, seconds: float) -> None:
+    assert Backoff(base_s=5, cap_s=600).delay(attempts) == timedelta(seconds=seconds)
+
+
+def test_a_failed_sms_is_retried_after_the_backoff_then_failed_for_good_and_audited(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock, Backoff(base_s=5, cap_s=600, max_attempts=3))
+    (sms_id,) = _sms(store, clock)
+    for attempt in (1, 2):
+        (row,) = outbox.claim("m1")
+        assert (row.id, row.attempts) == (sms_id, attempt)
+        assert outbox.mark_failed(sms_id, "+CMS ERROR 38" + "x" * 600, retry=True) == "retry"
+        stored = _sms_row(store, sms_id)
+        assert stored.lease_until is None and stored.error == ("+CMS ERROR 38" + "x" * 600)[:500]
+        assert _utc(stored.due_at) == clock.now() + timedelta(seconds=5 * 2 ** (attempt - 1))
+        assert outbox.claim("m1") == [], "not due before its backoff"
+        clock.set(_utc(stored.due_at))  # type: ignore[arg-type]
+    (row,) = outbox.claim("m1")
+    assert row.attempts == 3
+    assert outbox.mark_failed(sms_id, "still no network", retry=True) == "failed", "three attempts"
+    with store.session() as s:
+        audits = s.scalars(select(AuditLog).where(AuditLog.entity == "sms_outbox")).all()
+        assert [(a.actor, a.entity_key, a.action, a.after) for a in audits] == [
+            ("modem", str(sms_id), "failed", {"error": "still no network"})]
+    clock.advance(hours=1)
+    assert outbox.claim("m1") == []
+    assert outbox.mark_failed(10_000, "x", retry=True) == "missing"
+
+
+def test_a_refused_sms_fails_at_once_without_retry(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    (sms_id,) = _sms(store, clock)
+    outbox.claim("m1")
+    assert outbox.mark_failed(sms_id, "+CMS ERROR 21", retry=False) == "failed"
+    assert _sms_row(store, sms_id).status == "failed"
+
+
+def test_a_row_given_back_is_due_again_with_its_attempt_uncounted(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    a, b = _sms(store, clock, 2)
+    outbox.claim("m1", 2)
+    outbox.mark_sent(b, [9], 1)
+    outbox.release(a)
+    outbox.release(b)  # sent: not given back
+    outbox.release(10_000)
+    ra, rb = _sms_row(store, a), _sms_row(store, b)
+    assert (ra.status, ra.attempts, ra.lease_until) == ("queued", 0, None)
+    assert rb.status == "sent"
+    assert [r.id for r in outbox.claim("m2", 5)] == [a]
+
+
+def test_mark_sent_records_the_references_and_the_time_once(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    (sms_id,) = _sms(store, clock)
+    outbox.claim("m1")
+    clock.advance(seconds=3)
+    outbox.mark_sent(sms_id, [4, 5], 2)
+    clock.advance(seconds=3)
+    outbox.mark_sent(sms_id, [6], 1)  # a second report of the same send changes nothing
+    row = _sms_row(store, sms_id)
+    assert (row.status, row.references, row.parts, row.lease_until) == ("sent", [4, 5], 2, None)
+    assert _utc(row.sent_at) == clock.now() - timedelta(seconds=3)
+    outbox.mark_sent(10_000, [1], 1)  # unknown id: nothing to do, no error
+
+
+def test_a_delivery_report_goes_to_the_newest_sent_message_by_send_time(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    # the higher id was sent earlier (a retry of an older order went out later)
+    older_send = _sms(store, clock, status="sent", references=[7], parts=1, modem="m1",
+                      sent_at=clock.now())[0]
+    newer_send = _sms(store, clock, status="sent", references=[7], parts=1, modem="m1",
+                      sent_at=clock.now() + timedelta(seconds=5))[0]
+    assert newer_send > older_send
+    with store.session() as s:
+        s.get(SmsOut, newer_send).sent_at = clock.now() - timedelta(seconds=5)  # type: ignore[union-attr]
+    assert outbox.mark_delivered("m1", 7, "", ok=False) == older_send
+    row = _sms_row(store, older_send)
+    assert (row.status, row.error) == ("failed", "delivery report: not delivered")
+    assert outbox.mark_delivered("m1", 7, "", ok=True) == newer_send
+    assert _utc(_sms_row(store, newer_send).delivered_at) == clock.now()
+    # same send time: the higher id is the newer
+    same = _sms(store, clock, 2, status="sent", references=[8], parts=1, modem="m1", sent_at=clock.now())
+    assert outbox.mark_delivered("m1", 8, "", ok=True) == max(same)
+    assert outbox.mark_delivered("m2", 8, "", ok=True) is None, "another modem's reference"
+
+
+def _tickets(store: Store, clock: FixedClock, n: int) -> list[int]:
+    with store.session() as s:
+        rows = [Ticket(service_type="repair", priority="normal", status="done", source="phone",
+                       location_code="", org_code="", reporter_name="", reporter_phone=f"6{i:03d}",
+                       description="", details={}, operator="li", assignee="", created_at=clock.now(),
+                       response_due=clock.now(), completion_due=clock.now(), escalation_level=0,
+                       breach_notified=False, reopen_count=0, version=1, satisfaction_comment="",
+                       assessment="") for i in range(n)]
+        s.add_all(rows)
+        s.flush()
+        return [t.id for t in rows]
+
+
+def _surveys(store: Store, clock: FixedClock, due_minutes: list[int]) -> list[int]:
+    tickets = _tickets(store, clock, len(due_minutes))
+    with store.session() as s:
+        rows = [SurveyCall(ticket_id=t, number=f"6{t:03d}", status="scheduled", attempts=0,
+                           due_at=clock.now() + timedelta(minutes=m), updated_at=clock.now())
+                for t, m in zip(tickets, due_minutes, strict=True)]
+        s.add_all(rows)
+        s.flush()
+        return [r.id for r in rows]
+
+
+def test_survey_calls_are_taken_by_due_time_and_in_the_number_asked(store: Store) -> None:
+    clock = FixedClock()
+    queue = SurveyQueue(store, clock)
+    late, early, later, future = _surveys(store, clock, [-1, -30, -10, 60])
+    assert [v.id for v in queue.claim_due(2)] == [early, later]
+    assert [v.id for v in queue.claim_due(5)] == [late], "not the future one"
+    queue.mark_calling(late, "onestop-1-" + "x" * 60)
+    with store.session() as s:
+        row = s.get(SurveyCall, late)
+        assert row is not None and row.action_id == ("onestop-1-" + "x" * 60)[:40]
+        assert (row.status, row.attempts) == ("calling", 1)
+        assert _utc(row.lease_until) == clock.now() + timedelta(minutes=5)
+    assert future not in [v.id for v in queue.claim_due(5)]
+
+
+def test_unanswered_survey_calls_retry_then_go_to_the_manual_list(store: Store) -> None:
+    clock = FixedClock()
+    queue = SurveyQueue(store, clock, retry_after=timedelta(hours=2), max_attempts=2)
+    a, b = _surveys(store, clock, [-2, -1])
+    assert [v.id for v in queue.claim_due(1)] == [a]
+    assert queue.mark_result(a, None, "no_answer") == "retry"
+    assert [v.id for v in queue.claim_due(5)] == [b], "a waits two hours"
+    assert queue.mark_result(b, 4, "answered") == "done"
+    clock.advance(hours=2)
+    (again,) = queue.claim_due(5)
+    assert (again.id, again.attempts) == (a, 2)
+    clock.advance(minutes=1)
+    assert queue.mark_result(a, None, "busy") == "manual"
+    assert [(v.id, v.attempts) for v in queue.manual_list()] == [(a, 2)]
+    assert queue.mark_result(b, None, "no_answer") == "done", "a call-back once done stays done"
+    assert queue.mark_result(10_000, None, "busy") == "missing"
+    with store.session() as s:
+        row = s.get(SurveyCall, a)
+        assert row is not None and (row.outcome, row.lease_until) == ("busy", None)
+        assert _utc(row.updated_at) == clock.now()
+
+
+def test_print_jobs_fail_back_off_print_and_reprint(store: Store) -> None:
+    clock = FixedClock()
+    jobs = PrintQueue(store, clock, Backoff(base_s=2, cap_s=120, max_attempts=2))
+    with store.session() as s:
+        job = PrintJob(ticket_id=None, printer="desk", kind="slip", language="en",
+                       snapshot={"ticket_id": 1}, status="queued", attempts=0, due_at=clock.now(),
+                       created_at=clock.now(), error="")
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    assert jobs.claim("kitchen") == [], "another printer's job"
+    (view,) = jobs.claim("desk")
+    assert (view.id, view.attempts, view.snapshot, view.language) == (job_id, 1, {"ticket_id": 1}, "en")
+    assert jobs.mark_failed(job_id, "paper out", retry=True) == "retry"
+    clock.advance(seconds=2)
+    (view,) = jobs.claim("desk")
+    assert jobs.mark_failed(job_id, "paper out", retry=True) == "failed"
+    assert jobs.mark_failed(10_000, "x", retry=True) == "missing"
+    copy = jobs.reprint(job_id)
+    assert copy != job_id
+    (view,) = jobs.claim("desk")
+    assert (view.id, view.attempts, view.snapshot) == (copy, 1, {"ticket_id": 1})
+    clock.advance(seconds=1)
+    jobs.mark_printed(copy)
+    with store.session() as s:
+        row = s.get(PrintJob, copy)
+        assert row is not None and (row.status, row.lease_until, row.error) == ("printed", None, "")
+        assert _utc(row.printed_at) == clock.now()
+    with pytest.raises(KeyError, match="no print job 10000"):
+        jobs.reprint(10_000)
+
+
+def test_printer_status_is_kept_per_printer_with_its_time(store: Store) -> None:
+    clock = FixedClock()
+    jobs = PrintQueue(store, clock)
+    jobs.set_printer_status("desk", {"state": "offline"})
+    clock.advance(seconds=30)
+    jobs.set_printer_status("desk", {"state": "ready"})
+    jobs.set_printer_status("kitchen", {"state": "paper_end"})
+    status = jobs.printer_status()
+    assert status == {
+        "desk": {"state": "ready", "updated_at": status["desk"]["updated_at"]},
+        "kitchen": {"state": "paper_end", "updated_at": status["kitchen"]["updated_at"]}}
+    assert _utc(datetime.fromisoformat(status["desk"]["updated_at"])) == clock.now()

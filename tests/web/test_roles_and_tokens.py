@@ -138,8 +138,17 @@ def test_revoked_sessions_stay_dead_and_the_list_forgets_expired_ones() -> None:
     assert c is not None
     signer.revoke(c, T0 + SESSION_TTL_S + 1)
     assert set(signer._revoked) == {b.nonce, c.nonce}
-    signer.revoke(c, T0 + SESSION_TTL_S)  # exactly at the TTL a's entry would still be kept
-    assert b.nonce in signer._revoked
+
+
+def test_a_revoked_entry_is_kept_until_its_session_is_past_the_ttl() -> None:
+    signer = Signer(SECRET)
+    a = signer.read(signer.issue(1, T0), T0)
+    assert a is not None
+    signer.revoke(a, T0)
+    signer.revoke(a, T0 + SESSION_TTL_S)  # exactly at the TTL it could still be read: kept
+    assert a.nonce in signer._revoked
+    signer.revoke(a, T0 + SESSION_TTL_S + 1)  # revoking again re-adds it, then prunes it
+    assert a.nonce not in signer._revoked
 
 
 def test_csrf_tokens_belong_to_their_session() -> None:
@@ -185,6 +194,18 @@ def test_the_fallback_password_hash_is_scrypt_with_a_fresh_salt() -> None:
         assert not security._local_verify("pässword", broken), broken
 
 
+def test_a_stored_hash_may_not_ask_for_more_than_64_mib() -> None:
+    # scrypt needs 128 · r · n bytes: n = 2**15 → 32 MiB (verified), n = 2**16 → 64 MiB plus
+    # its overhead (refused: a crafted hash must not make a log-in eat the server's memory)
+    def stored(n: int) -> str:
+        salt = b"0123456789abcdef"
+        digest = hashlib.scrypt(b"pw", salt=salt, n=n, r=8, p=1, dklen=32, maxmem=2**28)
+        return f"scrypt${n}$8$1${security._b64(salt)}${security._b64(digest)}"
+
+    assert security._local_verify("pw", stored(2**15))
+    assert not security._local_verify("pw", stored(2**16))
+
+
 def test_base64_round_trips_without_padding() -> None:
     for raw in (b"", b"a", b"ab", b"abc", bytes(range(256))):
         text = security._b64(raw)
@@ -192,7 +213,8 @@ def test_base64_round_trips_without_padding() -> None:
     assert security._b64(b"\xfb\xff") == "-_8"
 
 
-def test_an_unknown_user_costs_a_real_verification() -> None:
+def test_an_unknown_user_costs_a_real_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(security, "_DUMMY_HASH", None)  # as in a fresh process
     security.dummy_verify("anything")
     assert security._DUMMY_HASH is not None and security._DUMMY_HASH.startswith("scrypt$")
     kept = security._DUMMY_HASH
