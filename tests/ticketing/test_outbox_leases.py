@@ -433,3 +433,89 @@ def test_printer_status_is_kept_per_printer_with_its_time(store: Store) -> None:
         "desk": {"state": "ready", "updated_at": status["desk"]["updated_at"]},
         "kitchen": {"state": "paper_end", "updated_at": status["kitchen"]["updated_at"]}}
     assert _utc(datetime.fromisoformat(status["desk"]["updated_at"])) == clock.now()
+
+
+def test_what_a_claim_hands_the_sender(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    tickets = _tickets(store, clock, 1)
+    a, b = _sms(store, clock, 2, kind="confirm", ticket_id=tickets[0], staff_code="W001")
+    with store.session() as s:
+        s.get(SmsOut, b).due_at = clock.now() - timedelta(seconds=1)  # type: ignore[union-attr]
+    (first,) = outbox.claim("m1")  # one by default: the earliest due
+    assert (first.id, first.kind, first.ticket_id, first.staff_code, first.attempts) == (
+        b, "confirm", tickets[0], "W001", 1)
+    assert (first.number, first.text) == ("13800000001", "t1")
+    nxt = outbox.sent_and_claim(b, [3], 1, "m1")  # and one by default here too
+    assert [r.id for r in nxt] == [a]
+    assert _utc(_sms_row(store, b).sent_at) == clock.now()
+    outbox.release(a)
+    (again,) = outbox.claim("m1")
+    outbox.mark_failed(a, "busy", retry=True)
+    clock.advance(seconds=5)
+    (third,) = outbox.claim("m1")
+    assert third.attempts == 2
+    outbox.release(a)
+    assert _sms_row(store, a).attempts == 1, "a release gives back one attempt, not two"
+    assert outbox.sent_and_claim(b, [3], 1, "m1", 1)[0].id == a
+
+
+def test_a_delivered_sms_is_not_marked_sent_again(store: Store) -> None:
+    clock = FixedClock()
+    outbox = SmsOutbox(store, clock)
+    (sms_id,) = _sms(store, clock)
+    outbox.claim("m1")
+    outbox.mark_sent(sms_id, [5], 1)
+    assert outbox.mark_delivered("m1", 5, "", ok=True) == sms_id
+    outbox.mark_sent(sms_id, [6], 1)
+    row = _sms_row(store, sms_id)
+    assert (row.status, row.references) == ("delivered", [5])
+
+
+def test_print_jobs_come_in_due_order_with_what_they_print(store: Store) -> None:
+    clock = FixedClock()
+    jobs = PrintQueue(store, clock)
+    (ticket,) = _tickets(store, clock, 1)
+    with store.session() as s:
+        rows = [PrintJob(ticket_id=ticket, printer="desk", kind=kind, language="zh-CN",
+                         snapshot={"n": n}, status="queued", attempts=0,
+                         due_at=clock.now() - timedelta(seconds=due), created_at=clock.now(), error="")
+                for n, (kind, due) in enumerate([("slip", 1), ("kitchen", 5), ("slip", 5)])]
+        s.add_all(rows)
+        s.flush()
+        ids = [r.id for r in rows]
+    (first,) = jobs.claim("desk")  # one by default
+    assert (first.id, first.ticket_id, first.printer, first.kind) == (ids[1], ticket, "desk", "kitchen")
+    assert [v.id for v in jobs.claim("desk", 5)] == [ids[2], ids[0]], "due time, then id"
+    clock.advance(seconds=1)
+    jobs.mark_printed(ids[1])
+    clock.advance(seconds=1)
+    jobs.mark_printed(ids[1])  # a second confirmation keeps the first time
+    jobs.mark_printed(10_000)
+    copy = jobs.reprint(ids[1])
+    with store.session() as s:
+        printed = s.get(PrintJob, ids[1])
+        assert printed is not None and _utc(printed.printed_at) == clock.now() - timedelta(seconds=1)
+        c = s.get(PrintJob, copy)
+        assert c is not None
+        assert (c.ticket_id, c.printer, c.kind, c.language, c.snapshot, c.status, c.attempts, c.error) == (
+            ticket, "desk", "kitchen", "zh-CN", {"n": 1}, "queued", 0, "")
+        assert _utc(c.due_at) == clock.now() and _utc(c.created_at) == clock.now()
+
+
+def test_survey_views_carry_the_ticket_and_number_and_outcomes_fit_their_column(store: Store) -> None:
+    clock = FixedClock()
+    queue = SurveyQueue(store, clock, max_attempts=1)
+    a, b = _surveys(store, clock, [-1, -1])
+    views = queue.claim_due(5)
+    with store.session() as s:
+        expected = [(r.id, r.ticket_id, r.number) for r in
+                    (s.get(SurveyCall, a), s.get(SurveyCall, b)) if r is not None]
+    assert sorted((v.id, v.ticket_id, v.number) for v in views) == sorted(expected)
+    queue.mark_result(b, None, "no_answer")
+    clock.advance(minutes=1)
+    queue.mark_result(a, None, "x" * 25)
+    assert [(v.id, v.ticket_id, v.number) for v in queue.manual_list()] == sorted(expected, key=lambda e: e[0] != b)
+    with store.session() as s:
+        row = s.get(SurveyCall, a)
+        assert row is not None and row.outcome == "x" * 20

@@ -82,7 +82,7 @@ def test_a_session_cookie_reads_back_until_its_ttl_and_not_before_it_was_issued(
     signer = Signer(SECRET)
     cookie = signer.issue(42, T0)
     uid, issued, nonce, _mac = cookie.split(".")
-    assert (uid, issued) == ("42", str(T0)) and len(nonce) >= 24
+    assert (uid, issued) == ("42", str(T0)) and len(nonce) == 24  # 18 random bytes
     token = signer.read(cookie, T0)
     assert token is not None and (token.user_id, token.issued, token.nonce) == (42, T0, nonce)
     assert signer.read(cookie, T0 + SESSION_TTL_S) == token
@@ -115,6 +115,13 @@ def test_the_key_is_the_secret_under_a_purpose_label() -> None:
     mac = base64.urlsafe_b64encode(hmac.new(key, body.encode(), hashlib.sha256).digest()).decode().rstrip("=")
     token = Signer(SECRET).read(f"{body}.{mac}", T0)
     assert token is not None and token.user_id == 3
+
+    def tag(text: str) -> str:
+        return base64.urlsafe_b64encode(hmac.new(key, text.encode(), hashlib.sha256).digest()).decode().rstrip("=")
+
+    # the CSRF token and the log-in form's token are the same key under their own labels
+    assert Signer(SECRET).csrf(token) == tag("csrf|nonce")
+    assert Signer(SECRET).pre_csrf("seed") == tag("login|seed")
 
 
 def test_short_secrets_are_refused() -> None:
@@ -174,6 +181,10 @@ def test_the_secret_is_the_configured_one_or_generated_once_and_private(tmp_path
     path = data / "web_secret"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert load_secret("", data) == first, "kept across restarts"
+    assert len(first) == 43, "32 random bytes"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert len(load_secret("", existing)) == 43, "a data dir that exists without a secret"
     path.write_text(first + "\n")
     assert load_secret("", data) == first
 
