@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
 
-.PHONY: help demo test test-sqlite test-pg lint bench clean
+.PHONY: help demo test test-sqlite test-pg lint bench mutants clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,5 +48,11 @@ lint: $(STAMP) ## ruff and mypy on the core
 bench: $(STAMP) ## every benchmark, each ending with one JSON line
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+mutants: $(STAMP) ## mutation testing of the core (lifecycle, outboxes, web security, AMI/AGI protocol); not in CI: an hour or more
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python tools/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR)
+	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR) mutants
