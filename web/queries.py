@@ -84,13 +84,14 @@ def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:
             select(SmsOut.ticket_id, SmsOut.staff_code, SmsOut.status)
             .where(SmsOut.ticket_id.in_(ticket_ids), SmsOut.kind == "work_order")
             .order_by(SmsOut.id)):
-        out[(tid, code)] = "queued" if status in ("retry", "sending") else status
+        if tid is not None:
+            out[(tid, code)] = "queued" if status in ("retry", "sending") else status
     phones = dict(s.execute(select(Staff.phone, Staff.code)).all())
     for tid, number in s.execute(select(SmsIn.ticket_id, SmsIn.number)
                                  .where(SmsIn.ticket_id.in_(ticket_ids), SmsIn.outcome == "acted")):
-        code = phones.get(normalise_number(number))
-        if code and tid is not None:
-            out[(tid, code)] = "replied"
+        replied = phones.get(normalise_number(number))
+        if replied and tid is not None:
+            out[(tid, replied)] = "replied"
     return out
 
 
