@@ -49,6 +49,11 @@ class WebDeps:
     # (worker SMS replies, IVR self-service, time-limit sweeps) and the wallboard refresh.
     feed_interval_s: float = 1.0
     wallboard_interval_s: float = 5.0
+    # How often an open event stream asks the store whether its session is still open (a
+    # session ended in this process ends its streams at once), and how often expired
+    # sessions, throttles and idempotency keys are swept.
+    session_check_s: float = 30.0
+    housekeeping_interval_s: float = 600.0
 
 
 def web_state(request: Request) -> WebState:
@@ -60,6 +65,7 @@ TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="ticket numbe
 
 # --- who may call an /api/ route: no session → 401, no permission → 403, no CSRF token → 403 --
 Reader = Annotated[CurrentUser, Depends(require("read"))]
+Own = Annotated[CurrentUser, Depends(require("session"))]  # one's own sessions
 Desk = Annotated[CurrentUser, Depends(require("desk"))]
 Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
