@@ -1,7 +1,8 @@
 """A ticket's lifecycle steps from the desk: dispatch (派发), the ward head's decision on a meal
 order, reprint and resend, close (办结), cancel, reopen, merge, call-back (回访), escalate and
 assess (考核). Each is one ticket command; each answers with the ticket as the ticket page
-shows it and sends it to the desks' live streams."""
+shows it and sends it to the desks' live streams. Reopening, merging, escalating and assessing
+are supervision (leads, managers, administrators); the other steps are any writer's."""
 
 from __future__ import annotations
 
@@ -108,14 +109,14 @@ def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) 
 
 
 @router.post("/tickets/{ticket_id}/reopen")
-def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
+def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor) -> dict[str, Any]:
     web = web_state(request)
     published(web, web.deps.service.reopen(user.username, ticket_id, body.reason or "reopened"))
     return ticket_detail(web, ticket_id, user)
 
 
 @router.post("/tickets/{ticket_id}/merge")
-def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Writer) -> dict[str, Any]:
+def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Supervisor) -> dict[str, Any]:
     """Mark this ticket a duplicate of ``into_id``."""
     web = web_state(request)
     published(web, web.deps.service.merge(user.username, ticket_id, body.into_id, body.note))
@@ -132,7 +133,7 @@ def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writ
 
 
 @router.post("/tickets/{ticket_id}/escalate")
-def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
+def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor) -> dict[str, Any]:
     web = web_state(request)
     published(web, web.deps.service.escalate(user.username, ticket_id, body.reason or "by desk"))
     return ticket_detail(web, ticket_id, user)
