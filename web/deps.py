@@ -58,7 +58,7 @@ class WebDeps:
 
 def web_state(request: Request) -> WebState:
     """The app's ``WebState`` (deps, signer, templates, time zone, change feed)."""
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="ticket number")]

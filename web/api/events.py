@@ -34,7 +34,7 @@ async def _sse(request: Request, user: CurrentUser, kinds: frozenset[str]) -> Ev
     hub = web.deps.hub
     every = web.deps.session_check_s
     client = hub.subscribe(user.username, user.role, kinds, session=user.token.session_id)
-    first = {"login": user.username, "wallboard": hub.last_wallboard}
+    first = {"login": user.username, "wallboard": user.redact(hub.last_wallboard)}
 
     async def events() -> AsyncIterator[dict[str, str]]:
         yield {"event": "hello", "data": json.dumps(first, ensure_ascii=False)}
@@ -49,7 +49,7 @@ async def _sse(request: Request, user: CurrentUser, kinds: frozenset[str]) -> Ev
                         alive = True
                     if not alive:
                         msg = {"type": "logout"}
-                data = msg.get("data", {})
+                data = user.redact(msg.get("data", {}))  # per role: viewers' numbers masked
                 yield {"event": msg["type"], "data": json.dumps(data, ensure_ascii=False, default=str)}
                 if msg["type"] == "logout":
                     return
