@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from web import accounts, sessions
 from web.auth import end_user_sessions
 from web.deps import Admin, Own, web_state
+from web.masterdata import EditIn, check_changes
 from web.security import ROLES
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -33,34 +34,6 @@ class NewUserIn(BaseModel):
     display_name: str = Field("", max_length=50)
     language: Literal["zh-CN", "en"] = "zh-CN"
     staff_code: str = Field("", max_length=32, pattern=r"^([A-Za-z0-9][A-Za-z0-9_.\-/]*)?$")
-
-
-class UserChanges(BaseModel):
-    """What an administrator may change of an account; ``null`` clears a name or staff code
-    and is refused for the rest."""
-    model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(None, max_length=50)
-    role: Role | None = None
-    language: Literal["zh-CN", "en"] | None = None
-    staff_code: str | None = Field(None, max_length=32,
-                                   pattern=r"^([A-Za-z0-9][A-Za-z0-9_.\-/]*)?$")
-    active: StrictBool | None = None
-
-    @field_validator("role", "language", "active", mode="before")
-    @classmethod
-    def _required(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be empty")
-        return value
-
-    def given(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.model_fields_set}
-        return {k: ("" if v is None else v) for k, v in out.items()}
-
-
-class UserEditIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    changes: UserChanges
 
 
 class PasswordIn(BaseModel):
@@ -110,13 +83,15 @@ def create_user(request: Request, body: NewUserIn, user: Admin) -> dict[str, Any
 
 
 @router.patch("/admin/users/{username}")
-def edit_user(request: Request, username: Username, body: UserEditIn, user: Admin) -> dict[str, Any]:
-    """Change an account's role, name, language or staff code, or disable it (which ends its
-    sessions)."""
+def edit_user(request: Request, username: Username, body: EditIn, user: Admin) -> dict[str, Any]:
+    """Change an account's ``display_name``, ``role``, ``language`` or ``staff_code``, or set
+    ``active`` false to disable it (which ends its sessions): ``{"changes": {...}}``, checked
+    field by field (422 names each bad one)."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        out, ended = accounts.edit_user(s, web.deps.clock.now(), user.username, username,
-                                        body.changes.given())
+        accounts.user_named(s, username)  # 404 before 422
+        changes = check_changes(s, "users", username, dict(body.changes))
+        out, ended = accounts.edit_user(s, web.deps.clock.now(), user.username, username, changes)
     for session_id in ended:
         web.deps.hub.end_session(session_id)
     return out

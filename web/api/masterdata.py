@@ -11,19 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ticketing.audit import history
 from ticketing.masterdata import KIND_ALIASES
 from web.deps import Admin, web_state
-from web.masterdata import KINDS, Kind, edit_row, list_rows, run_import
+from web.masterdata import KINDS, EditIn, Kind, edit_row, list_rows, run_import
 
 router = APIRouter(prefix="/api/admin", tags=["master data"])
-
-
-class EditIn(BaseModel):
-    changes: dict[str, str | int | float | bool | None] = Field(max_length=20)
 
 
 def _old_name_routes(old: str, new: str) -> None:
