@@ -8,6 +8,7 @@ errors name the key and the fix.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent
 
@@ -134,6 +135,17 @@ class WebSettings(Section):
     name_attempts: int = Field(default=50, ge=1)
     # How long a retried request's first answer is kept (Idempotency-Key)
     idempotency_hours: float = Field(default=24.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or network "
+                                 "(e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+        return entries
 
 
 class Settings(Section):

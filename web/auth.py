@@ -12,7 +12,7 @@ import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ticketing.audit import audit
 from ticketing.model import User, WebSession
-from web import sessions
+from web import sessions, throttle
 from web.masking import redact
 from web.security import SessionToken, allowed, dummy_verify, verify_password
 
@@ -206,10 +206,14 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     if not seed or not secrets.compare_digest(csrf_token, web.signer.pre_csrf(seed)):
         return _login_page(request, "CSRF", next, status=403)
     nonce = web.signer.new_token()
-    outcome, role = await run_in_threadpool(_attempt, request, username.strip()[:50], password, nonce)
+    outcome, role, until = await run_in_threadpool(_attempt, request, username.strip()[:50],
+                                                   password, nonce)
+    if outcome == "throttled":
+        resp = _login_page(request, "throttled", next, status=429)
+        resp.headers["Retry-After"] = str(throttle.retry_after(until, web.deps.clock.now()))  # type: ignore[arg-type]
+        return resp
     if outcome != "ok":
-        return _login_page(request, "locked" if outcome == "locked" else "login_failed", next,
-                           status=429 if outcome == "locked" else 401)
+        return _login_page(request, "login_failed", next, status=401)
     resp = RedirectResponse(_safe_next(next) or landing(role), status_code=303)
     resp.set_cookie(SESSION_COOKIE, web.signer.cookie(nonce),
                     max_age=int(web.deps.settings.web.session_hours * 3600), httponly=True,
@@ -218,38 +222,43 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     return resp
 
 
-def _attempt(request: Request, username: str, password: str, nonce: str) -> tuple[str, str]:
-    """Check a log-in and record it: ("ok" | "failed" | "locked", role); a good one opens
-    the session ``nonce`` names."""
+def _attempt(request: Request, username: str, password: str,
+             nonce: str) -> tuple[str, str, datetime | None]:
+    """Check a log-in and record it: ("ok" | "failed" | "throttled", role, hold until); a good
+    one opens the session ``nonce`` names. The attempt counts as a failure before the
+    password is checked (so attempts sent at once are all counted) and is taken back if it
+    was right; the slow check runs outside the store's transactions."""
     web = _web(request)
     settings = web.deps.settings.web
     now = web.deps.clock.now()
     peer = client_address(request)
+    keys = throttle.keys(peer, username, settings)
+    who = username or "?"
     with web.deps.store.session() as s:
-        u = s.scalar(select(User).where(User.username == username).with_for_update())
+        until = throttle.held_until(s, keys, now)
+        if until is not None:
+            audit(s, now, who, "app_user", who, "login_refused", None,
+                  {"reason": "throttled", "until": until.isoformat(), "peer": peer})
+            return "throttled", "", until
+        hold = throttle.failed(s, keys, now, settings)
+        found = s.execute(select(User.id, User.password_hash, User.active)
+                          .where(User.username == username)).first()
+    if found is None or not found.active:
+        dummy_verify(password)  # as long as a real check: the time tells no names either
+        good = False
+    else:
+        good = verify_password(password, found.password_hash)
+    with web.deps.store.session() as s:
+        u = s.get(User, found.id) if good and found is not None else None
         if u is None or not u.active:
-            dummy_verify(password)
-            audit(s, now, username or "?", "app_user", username or "?", "login_failed", None,
-                  {"reason": "unknown user" if u is None else "inactive", "peer": peer})
-            return "failed", ""
-        if u.locked_until is not None and u.locked_until > now:
-            audit(s, now, username, "app_user", username, "login_refused", None,
-                  {"reason": "locked", "until": u.locked_until.isoformat(), "peer": peer})
-            return "locked", ""
-        if not verify_password(password, u.password_hash):
-            u.failed_attempts += 1
-            after: dict[str, Any] = {"failed_attempts": u.failed_attempts, "peer": peer}
-            if u.failed_attempts >= settings.lockout_attempts:
-                u.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                u.failed_attempts = 0
-                after["locked_until"] = u.locked_until.isoformat()
-            audit(s, now, username, "app_user", username, "login_failed", None, after)
-            return ("locked" if "locked_until" in after else "failed"), ""
-        u.failed_attempts, u.locked_until = 0, None
+            reason = "unknown user" if found is None else "inactive" if not found.active else "password"
+            audit(s, now, who, "app_user", who, "login_failed", None, {"reason": reason, "peer": peer})
+            return ("throttled" if hold else "failed"), "", hold
+        throttle.succeeded(s, peer, username, settings)
         sessions.open_session(s, u.id, nonce, now, settings, peer,
                               request.headers.get("user-agent", ""))
         audit(s, now, username, "app_user", username, "login", None, {"peer": peer})
-        return "ok", u.role
+        return "ok", u.role, None
 
 
 @router.post("/logout")
