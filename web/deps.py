@@ -21,6 +21,7 @@ from ticketing.ports import Clock
 from ticketing.service import TicketService
 from ticketing.store import Store
 from web.auth import CurrentUser, page_user, require
+from web.idempotency import Once, once
 from web.live import LiveHub
 
 if TYPE_CHECKING:
@@ -71,6 +72,9 @@ Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+
+# A state-changing ticket request's Idempotency-Key (``web.idempotency``): retries run once
+Idempotent = Annotated[Once, Depends(once)]
 
 # --- who may open a page: a stranger is sent to /login, no permission → 403 -------------------
 ReadPage = Annotated[CurrentUser, Depends(page_user("read"))]

@@ -21,7 +21,7 @@ from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import queries
 from web.auth import CurrentUser
-from web.deps import Desk, Reader, TicketId, Writer, web_state
+from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
 from web.masking import looks_like_number
 
 router = APIRouter(prefix="/api", tags=["tickets"])
@@ -157,13 +157,18 @@ def search_tickets(request: Request, user: Reader,
 
 
 @router.post("/tickets", status_code=201)
-def create_ticket(request: Request, body: NewTicketIn, user: Writer) -> dict[str, Any]:
-    """受理: a new ticket owned by the caller of this API."""
+def create_ticket(request: Request, body: NewTicketIn, user: Writer, once: Idempotent) -> dict[str, Any]:
+    """受理: a new ticket owned by the caller of this API. With an ``Idempotency-Key`` header a
+    retry answers with the ticket the first request made instead of making another."""
     web = web_state(request)
     fields = body.model_dump(exclude={"details"})
-    view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
-    published(web, view)
-    return ticket_detail(web, view.id, user)
+
+    def command() -> int:
+        view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
+        published(web, view)
+        return view.id
+
+    return once.run(user, command, lambda tid: ticket_detail(web, tid, user), status=201)  # type: ignore[no-any-return]
 
 
 @router.get("/tickets/{ticket_id}")
@@ -173,7 +178,8 @@ def get_ticket(request: Request, ticket_id: TicketId, user: Reader) -> dict[str,
 
 
 @router.patch("/tickets/{ticket_id}")
-def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer) -> dict[str, Any]:
+def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer,
+                once: Idempotent) -> dict[str, Any]:
     """Change an open ticket's description, location, priority, reporter or service type."""
     web = web_state(request)
     changes = body.model_dump(exclude_none=True, exclude={"details"})
@@ -185,8 +191,8 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
         from ticketing.phone import normalise_number
 
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
-    published(web, web.deps.service.edit(user.username, ticket_id, **changes))
-    return ticket_detail(web, ticket_id, user)
+    return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
+                    lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
