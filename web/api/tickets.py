@@ -6,6 +6,7 @@ sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Annotated, Any, Literal
 
@@ -209,7 +210,7 @@ def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[
 
 @router.get("/tickets/{ticket_id}/slip", response_class=HTMLResponse)
 def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
-    """The latest work slip of the ticket, rendered by the receipts adapter."""
+    """The latest work slip of the ticket as a page, rendered by the receipts adapter."""
     web = web_state(request)
     with web.deps.store.session() as s:
         job = s.scalar(select(PrintJob).where(PrintJob.ticket_id == ticket_id)
@@ -221,4 +222,10 @@ def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
         raise HTTPException(404, "slip preview is not available (no receipts adapter)")
     known = [str((snapshot.get("reporter") or {}).get("phone", "")),
              *(str(w.get("phone", "")) for w in snapshot.get("workers") or [])]
-    return HTMLResponse(web.deps.slip_preview(user.redact(snapshot, known)))
+    slip_html = web.deps.slip_preview(user.redact(snapshot, known))
+    # A page of its own, its style from /static/slip.css: the CSP forbids inline styles.
+    page = ('<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<title>#{id}</title><link rel="stylesheet" href="/static/slip.css"></head>'
+            '<body class="slip-page">{slip}</body></html>')
+    return HTMLResponse(page.format(lang=html.escape(user.language), id=ticket_id, slip=slip_html),
+                        headers={"Cache-Control": "no-store"})
