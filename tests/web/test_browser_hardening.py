@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from receipts.service import build_slip_preview
-from ticketing.model import Ticket
+from ticketing.model import Ticket, User
 from ticketing.service import NewTicket
 from web.app import create_app
+from web.auth import end_user_sessions
 from web.server import ThreadedServer
 
 from .conftest import PASSWORD, make_deps, web_settings
@@ -96,3 +97,14 @@ def test_the_slip_preview_draws_under_the_apps_csp(hospital: Any, service: Any, 
         assert "138****0009" in page.text_content(".slip")  # a viewer's slip: masked
     finally:
         server.stop()
+
+
+def test_a_desk_whose_session_ends_goes_to_the_log_in_page(served: Any, browser: Any) -> None:  # noqa: F811
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    with deps.store.session() as s:
+        operator = s.scalar(select(User.id).where(User.username == "operator"))
+    # an administrator ends the operator's sessions: the stream says logout, the page leaves
+    end_user_sessions(server.server.config.app.state.web, operator, "operator", "admin", "admin")
+    page.wait_for_url("**/login?next=%2Fdesk")

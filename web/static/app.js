@@ -76,6 +76,11 @@ const OneStop = (() => {
     const source = new EventSource(url, { withCredentials: true });
     source.onopen = () => { if (state) state.hidden = true; };
     source.onerror = () => { if (state) state.hidden = false; };
+    // The session ended (logged out elsewhere, by an administrator, expired): to the log-in.
+    source.addEventListener("logout", () => {
+      source.close();
+      location.href = "/login?next=" + encodeURIComponent(location.pathname);
+    });
     for (const [name, fn] of Object.entries(handlers)) {
       source.addEventListener(name, (ev) => {
         let data = {};
