@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ticketing.audit import audit
 from ticketing.commands import channels, reports
-from ticketing.commands.base import PRINT_JOB, STAFF, TicketError
+from ticketing.commands.base import PRINT_JOB, STAFF, CommandContext, TicketError
 from ticketing.commands.channels import LinkRefused
 from ticketing.commands.outbound import queue_sms
 from ticketing.commands.reports import QrLimits, QrOutcome, QrReport
 from ticketing.photos import Photo, PhotoStore, attach, sweep
 from ticketing.tokens import Claim, Purpose
 from ticketing.views import TicketView, ticket_view
-
-if TYPE_CHECKING:
-    from ticketing.service import TicketService
 
 __all__ = ["ChannelCommands", "LinkRefused", "QrLimits", "QrOutcome", "QrReport", "RoomView"]
 
@@ -43,23 +40,23 @@ class RoomView:
                 "floor": self.floor, "room": self.room, "name": self.name}
 
 
-class ChannelCommands:
-    """Commands of the links; ``self`` is the ``TicketService``."""
+class ChannelCommands(CommandContext):
+    """Commands of the links, a part of ``TicketService``."""
 
-    def read_link(self: TicketService, token: str, purpose: Purpose) -> Claim:
+    def read_link(self, token: str, purpose: Purpose) -> Claim:
         """The claim of a genuine, unexpired link (``TokenError`` otherwise)."""
         if self.links is None:
             raise LinkRefused("unknown", "this center hands out no links")
         return self.links.read(token, purpose, self.clock.now().date())
 
-    def link_url(self: TicketService, purpose: Purpose, ids: tuple[int, ...]) -> str:
+    def link_url(self, purpose: Purpose, ids: tuple[int, ...]) -> str:
         if self.links is None:
             raise LinkRefused("unknown", "this center hands out no links")
         return self.links.url(purpose, ids, self.clock.now().date())
 
     # --- rooms ------------------------------------------------------------------------------
 
-    def room(self: TicketService, claim: Claim) -> RoomView:
+    def room(self, claim: Claim) -> RoomView:
         """The room a code opens (``LinkRefused``: removed, revoked)."""
         with self.tx() as tx:
             loc = channels.room_of(tx, claim)
@@ -70,23 +67,25 @@ class ChannelCommands:
             return RoomView(loc.id, loc.code, loc.campus, loc.building, loc.floor, loc.room,
                             loc.name, open_types)
 
-    def room_links(self: TicketService, codes: list[str]) -> list[tuple[dict[str, str], str]]:
+    def room_links(self, codes: list[str]) -> list[tuple[dict[str, str], str]]:
         """(the room, the URL its QR code opens) of each location code, in order."""
         out = []
         with self.tx() as tx:
             for code in codes:
                 location_id, version = channels.room_ids(tx, code)
                 loc = tx.get(channels.LOCATION, location_id)
+                assert loc is not None  # room_ids found it in this transaction
                 out.append(({"code": loc.code, "campus": loc.campus, "building": loc.building,
                              "floor": loc.floor, "room": loc.room, "name": loc.name},
                             self.link_url(Purpose.ROOM, (location_id, version))))
         return out
 
-    def label_rooms(self: TicketService, building: str = "", floor: str = "",
+    def label_rooms(self, building: str = "", floor: str = "",
                     codes: tuple[str, ...] = (), limit: int = 500) -> list[str]:
         """The active rooms' codes to print labels for: those named, or those of a building
         (and floor), in code order; at most ``limit`` + 1 (one more says "too many")."""
-        where, params = ["active = ?"], [True]
+        where: list[str] = ["active = ?"]
+        params: list[Any] = [True]
         if codes:
             where.append(f"code IN ({', '.join('?' * len(codes))})")
             params += list(codes)
@@ -100,7 +99,7 @@ class ChannelCommands:
             return [c for (c,) in tx.all(f"SELECT code FROM location WHERE {' AND '.join(where)}"
                                          f" ORDER BY code LIMIT {int(limit) + 1}", params)]
 
-    def queue_labels(self: TicketService, actor: str, codes: list[str], printer: str | None = None) -> int:
+    def queue_labels(self, actor: str, codes: list[str], printer: str | None = None) -> int:
         """A print job of the rooms' QR labels (kind ``labels``) for the slip printer: queued
         like a slip, so an offline printer gets it later. Returns the job's id."""
         labels = [dict(room, url=url) for room, url in self.room_links(codes)]
@@ -115,13 +114,13 @@ class ChannelCommands:
                   {"printer": name, "rooms": [label["code"] for label in labels][:500]})
             return job
 
-    def revoke_link(self: TicketService, actor: str, kind: str, subject: str) -> int:
+    def revoke_link(self, actor: str, kind: str, subject: str) -> int:
         """Revoke every link of a room (``kind = room``, its location code) or of a worker's
         list (``worker``, the staff code); returns the new version."""
         with self.tx() as tx:
             return channels.revoke(self, tx, actor, kind, subject)
 
-    def qr_report(self: TicketService, claim: Claim, report: QrReport, peer: str,
+    def qr_report(self, claim: Claim, report: QrReport, peer: str,
                   limits: QrLimits) -> QrOutcome:
         """A report from a room's code: a new ticket (``source = qr``), words added to the
         room's open one, or the open one to ask about. ``LinkRefused`` when refused."""
@@ -131,21 +130,21 @@ class ChannelCommands:
             raise LinkRefused(outcome.refused)
         return outcome
 
-    def qr_limited(self: TicketService, claim: Claim, peer: str, limits: QrLimits) -> bool:
+    def qr_limited(self, claim: Claim, peer: str, limits: QrLimits) -> bool:
         """Whether a room's code or a client address is already at its limit this hour: asked
         before a report's photos are processed (the report itself counts and checks again)."""
         with self.tx() as tx:
             return (reports.hits(tx, f"room:{claim.ids[0]}", tx.now) >= limits.per_room_hour
                     or reports.hits(tx, f"addr:{peer}", tx.now) >= limits.per_address_hour)
 
-    def send_phone_code(self: TicketService, claim: Claim, number: str, peer: str,
+    def send_phone_code(self, claim: Claim, number: str, peer: str,
                         limits: QrLimits) -> None:
         with self.tx() as tx:
             reports.send_phone_code(self, tx, claim, number, peer, limits)
 
     # --- the worker -------------------------------------------------------------------------
 
-    def worker_step(self: TicketService, claim: Claim, action: str,
+    def worker_step(self, claim: Claim, action: str,
                     parts: list[tuple[str, int]] | None = None, reason: str = "",
                     photos: list[Photo] | None = None, peer: str = "") -> TicketView:
         """A step from the work order's page (accept, arrived, done, cannot), as the SMS
@@ -157,18 +156,18 @@ class ChannelCommands:
                 attach(tx, t.id, "done", f"web:{a.staff_code}", photos)
             return ticket_view(t)
 
-    def worker_list_url(self: TicketService, staff_code: str) -> str:
+    def worker_list_url(self, staff_code: str) -> str:
         """The link to a worker's open work orders (until revoked or expired)."""
         with self.tx() as tx:
             ids = channels.worker_ids(tx, staff_code)
         return self.link_url(Purpose.LIST, ids)
 
-    def send_list_link(self: TicketService, actor: str, staff_code: str) -> int:
+    def send_list_link(self, actor: str, staff_code: str) -> int:
         """SMS a worker the link to their open work orders; returns the SMS's id."""
         with self.tx() as tx:
             ids = channels.worker_ids(tx, staff_code)
             staff = tx.get(STAFF, ids[0])
-            if not staff.phone:
+            if staff is None or not staff.phone:
                 raise TicketError(f"worker {staff_code} has no mobile number to send to")
             sms = queue_sms(self, tx, None, staff, "worker_list",
                             {"link": self.link_url(Purpose.LIST, ids)})
@@ -178,7 +177,7 @@ class ChannelCommands:
 
     # --- upkeep -----------------------------------------------------------------------------
 
-    def sweep_channels(self: TicketService, files: PhotoStore, retention_days: int,
+    def sweep_channels(self, files: PhotoStore, retention_days: int,
                        now: datetime | None = None) -> int:
         """Photos past their retention, old rate counters and expired codes; returns how many
         photos went."""

@@ -2,7 +2,7 @@
 phone verification codes
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 10:00:00
 
 The room QR codes (扫码报修), the worker's page behind every work-order SMS and the reporter's
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
