@@ -1,7 +1,7 @@
 """links and photos: room QR codes' and workers' link versions, ticket photos, rate counters,
 phone verification codes
 
-Revision ID: 0013
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06 10:00:00
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
