@@ -145,6 +145,7 @@ class WebSettings(Section):
     qr_reports_per_address_hour: int = Field(default=12, ge=1)  # … and one client address
     qr_verify_phone: bool = False  # a QR report needs the phone number confirmed by an SMS code
     qr_reporter_sms: bool = True  # a QR reporter with a mobile number gets the status link by SMS
+    status_sms: bool = False  # so does every reporter with a mobile number (a caller too) on acceptance
     photo_max_mb: float = Field(default=8.0, gt=0, le=50)  # one uploaded photo, before re-encoding
     photo_retention_days: int = Field(default=365, ge=1)  # photos older than this are deleted
 

@@ -72,6 +72,7 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         default_printer=settings.printer.printers[0].name if settings.printer.printers else "desk",
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+        status_sms=settings.web.status_sms,
     )
     service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options,
                             links=build_links(settings))

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketing.channels import ChannelCommands
-from ticketing.commands import approval, closing, dispatch, escalation, intake, replies
+from ticketing.commands import approval, closing, dispatch, escalation, intake, replies, reports
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
@@ -50,7 +50,10 @@ class TicketService(ChannelCommands, CommandContext):
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
         with self.tx() as tx:
-            return ticket_view(intake.accept(self, tx, actor, new))
+            t = intake.accept(self, tx, actor, new)
+            if self.options.status_sms:  # the reporter's SMS with the link to its progress
+                reports.notify_reporter(self, tx, t)
+            return ticket_view(t)
 
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
         with self.tx() as tx:

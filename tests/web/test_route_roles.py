@@ -60,6 +60,8 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/tickets/{ticket_id}/photos"): STAFF,
     ("GET", "/api/photos/{photo_id}"): STAFF,
     ("GET", "/api/photos/{photo_id}/thumb"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/status-link"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/links/withdraw"): STAFF,
     ("GET", "/api/stats/summary"): EVERYONE,
     ("GET", "/api/stats/export"): LEADS,
     ("GET", "/api/board"): EVERYONE,
@@ -112,6 +114,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/admin/qr/print"): ADMINS,
     ("POST", "/admin/qr/revoke"): ADMINS,
     ("POST", "/admin/qr/worker"): ADMINS,
+    ("POST", "/admin/qr/ticket"): ADMINS,
     # the phone pages: no log-in, the signed link in the path is the credential
     ("GET", "/r/{token}"): PUBLIC,
     ("POST", "/r/{token}"): PUBLIC,

@@ -108,6 +108,7 @@ class ServiceOptions:
     survey_enabled: bool = True
     survey_delay: timedelta = timedelta(hours=24)
     escalation_step: timedelta = timedelta(minutes=5)
+    status_sms: bool = False  # a ticket accepted with a mobile reporter number: SMS the progress link
 
 
 class CommandContext:

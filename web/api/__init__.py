@@ -14,6 +14,7 @@ module of this package that has one, in name order:
 ``stats``           statistics and their CSV / Excel export
 ``audit``           the audit trail of one thing
 ``photos``          the photos of a ticket (reports from a room's code, completions)
+``links``           a ticket's links: the reporter's progress by SMS, withdrawing leaked ones
 ``masterdata``      master data rows, edits, history, imports and log-in accounts
 ``health``          each part's state (the only route open to strangers)
 ``errors``          the core's exceptions as 4xx answers (no routes)
