@@ -3,6 +3,7 @@ printer, withdraw a room's codes, send a worker their list link."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +116,26 @@ def test_a_tickets_leaked_links_withdrawn_and_the_reporters_link_sent(aweb: Web)
     assert op.post(f"/api/tickets/{t.id}/status-link").status_code == 200
     viewer = aweb.login("viewer", client=aweb.new_client())
     assert viewer.post(f"/api/tickets/{t.id}/links/withdraw", json={}).status_code == 403
+
+
+def test_the_rooms_and_the_workers_come_a_page_at_a_time(aweb: Web) -> None:
+    from ticketing.model import Location, Staff
+
+    with aweb.deps.store.session() as s:  # a building of 95 rooms, 40 workers more
+        s.add_all(Location(code=f"9{i:04d}", campus="本部", building="9号楼", floor=str(1 + i // 20),
+                           room=f"{i:03d}", name="病房", active=True) for i in range(95))
+        s.add_all(Staff(code=f"X{i:03d}", name=f"师傅{i}", phone="", role="worker", active=True)
+                  for i in range(40))
+        s.commit()
+    admin = aweb.login("admin")
+    first = admin.get("/admin/qr?building=9号楼")
+    codes = lambda text: re.findall(r"<td>(9\d{4})</td>", text)  # noqa: E731
+    assert codes(first.text) == [f"9{i:04d}" for i in range(40)] and "第 1 / 3 页" in first.text
+    assert "(95)" in first.text  # the PDF takes the whole building
+    last = admin.get("/admin/qr?building=9号楼&page=3")
+    assert codes(last.text) == [f"9{i:04d}" for i in range(80, 95)] and "第 3 / 3 页" in last.text
+    assert codes(admin.get("/admin/qr?building=9号楼&page=99").text) == codes(last.text)
+    found = admin.get("/admin/qr?worker=师傅3")
+    names = re.findall(r"<td>(师傅\d+)</td>", found.text)
+    assert names == ["师傅3", *(f"师傅{i}" for i in range(30, 40))]
+    assert "没有符合的师傅" in admin.get("/admin/qr?worker=nobody").text

@@ -136,6 +136,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "m_send_list": ("短信发送链接", "Send link by SMS"),
     "m_revoke_list": ("停用链接", "Withdraw link"),
     "m_sent_ok": ("已发送", "Sent"),
+    "m_prev": ("上一页", "Previous"),
+    "m_next": ("下一页", "Next"),
+    "m_page_of": ("第 {page} / {last} 页", "Page {page} of {last}"),
+    "m_rooms_pages": ("房间分页", "Rooms, by page"),
+    "m_workers_pages": ("师傅分页", "Workers, by page"),
+    "m_find_worker": ("工号或姓名", "Staff code or name"),
+    "m_no_workers": ("没有符合的师傅。", "No worker matches."),
     "m_too_many_rooms": ("房间太多，请缩小范围（每次最多500间）", "Too many rooms: narrow it down (500 at a time)"),
     # a ticket's links (administrators: a leaked link withdrawn, the reporter's progress sent)
     "m_ticket_links": ("工单链接", "A ticket's links"),

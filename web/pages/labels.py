@@ -24,7 +24,18 @@ MAX_ROOMS = 500
 Text = Annotated[str, Query(max_length=50)]
 
 
-def _rooms(web: Any, building: str, floor: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+ROOMS_PER_PAGE = 40
+WORKERS_PER_PAGE = 15
+Page = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def _pages(total: int, per: int, page: int) -> dict[str, int]:
+    last = max(1, -(-total // per))
+    return {"page": min(page, last), "last": last, "total": total}
+
+
+def _rooms(web: Any, building: str, floor: str, page: int) -> dict[str, Any]:
+    """The buildings, the chosen building's floors, and one page of its (floor's) rooms."""
     with web.deps.store.session() as s:
         buildings = list(s.scalars(select(Location.building).where(Location.active.is_(True))
                                    .group_by(Location.building).order_by(func.min(Location.code))))
@@ -32,30 +43,47 @@ def _rooms(web: Any, building: str, floor: str) -> tuple[list[str], list[str], l
                                                              Location.building == building)
                                 .group_by(Location.floor).order_by(func.min(Location.code)))) if building else []
         rooms: list[dict[str, Any]] = []
+        pages = _pages(0, ROOMS_PER_PAGE, 1)
         if building:
-            q = select(Location).where(Location.active.is_(True), Location.building == building)
+            where = [Location.active.is_(True), Location.building == building]
             if floor:
-                q = q.where(Location.floor == floor)
-            locs = list(s.scalars(q.order_by(Location.code).limit(MAX_ROOMS + 1)))
+                where.append(Location.floor == floor)
+            pages = _pages(s.scalar(select(func.count()).select_from(Location).where(*where)) or 0,
+                           ROOMS_PER_PAGE, page)
+            locs = list(s.scalars(select(Location).where(*where).order_by(Location.code)
+                                  .offset((pages["page"] - 1) * ROOMS_PER_PAGE).limit(ROOMS_PER_PAGE)))
             versions = dict(s.execute(select(LinkGrant.subject, LinkGrant.version).where(
                 LinkGrant.kind == "room", LinkGrant.subject.in_([loc.code for loc in locs]))).all())
             rooms = [{"code": loc.code, "floor": loc.floor, "room": loc.room, "name": loc.name,
                       "version": versions.get(loc.code, 1)} for loc in locs]
-    return buildings, floors, rooms
+    return {"buildings": buildings, "floors": floors, "rooms": rooms, "rooms_pages": pages,
+            "too_many": pages["total"] > MAX_ROOMS}
+
+
+def _workers(web: Any, q: str, page: int) -> dict[str, Any]:
+    """One page of the active field workers, those whose code or name has ``q``."""
+    where = [Staff.active.is_(True), Staff.role == "worker"]
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        where.append(Staff.code.ilike(like) | Staff.name.ilike(like))
+    with web.deps.store.session() as s:
+        pages = _pages(s.scalar(select(func.count()).select_from(Staff).where(*where)) or 0,
+                       WORKERS_PER_PAGE, page)
+        workers = [{"code": w.code, "name": w.name, "phone": bool(w.phone)} for w in s.scalars(
+            select(Staff).where(*where).order_by(Staff.code)
+            .offset((pages["page"] - 1) * WORKERS_PER_PAGE).limit(WORKERS_PER_PAGE))]
+    return {"workers": workers, "workers_pages": pages, "worker_q": q}
 
 
 @router.get("/admin/qr", response_class=HTMLResponse)
 def labels_page(request: Request, user: AdminPage, building: Text = "", floor: Text = "",
-                done: Text = "", error: Text = "", ticket: Text = "") -> Response:
+                done: Text = "", error: Text = "", ticket: Text = "", page: Page = 1,
+                worker: Text = "", wpage: Page = 1) -> Response:
     web = web_state(request)
-    buildings, floors, rooms = _rooms(web, building, floor)
-    with web.deps.store.session() as s:
-        workers = [{"code": w.code, "name": w.name, "phone": bool(w.phone)} for w in s.scalars(
-            select(Staff).where(Staff.active.is_(True), Staff.role == "worker").order_by(Staff.code).limit(200))]
     return web.render(request, "m_labels.html", user, {
-        "buildings": buildings, "floors": floors, "rooms": rooms[:MAX_ROOMS],
-        "too_many": len(rooms) > MAX_ROOMS, "building": building, "floor": floor,
-        "workers": workers, "done": done, "can_pdf": web.deps.label_pdf is not None,
+        **_rooms(web, building, floor, page), **_workers(web, worker.strip(), wpage),
+        "building": building, "floor": floor, "done": done,
+        "can_pdf": web.deps.label_pdf is not None,
         "error": error if error in PAGE_ERRORS else "", "ticket": ticket})
 
 
