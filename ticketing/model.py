@@ -214,6 +214,18 @@ class Ticket(Base):
     )
 
 
+class TicketSearch(Base):
+    """A ticket's searchable text (``ticketing.search``): its description, reporter, location and
+    department names, notes and SMS replies, one document per ticket, written by the commands
+    in their own transactions. SQLite indexes it with FTS5's trigram tokenizer (the virtual
+    table ``ticket_fts`` and its triggers, made by migration 0008), PostgreSQL with a
+    ``pg_trgm`` GIN index: neither is a model, as neither engine's index is the other's."""
+
+    __tablename__ = "ticket_search"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
 class Assignment(Base):
     """A worker on a ticket. ``state``: offered → accepted → released | finished."""
 
