@@ -55,7 +55,7 @@ def audit(s: Session | Tx, at: datetime, actor: str, entity: str, key: object, a
     else:
         s.add(AuditLog(**row))
     if entity == "ticket" and a and a.get("note") and action not in search.QUIET_NOTES:
-        search.append(s, int(key), str(a["note"]))
+        search.append(s, int(str(key)), str(a["note"]))
 
 
 def history(s: Session, entity: str, key: object) -> list[AuditLog]:
