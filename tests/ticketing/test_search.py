@@ -110,6 +110,9 @@ def test_a_strangers_sms_is_not_searchable(store: Store, service: TicketService,
     leak = three["leak"]
     service.handle_inbound_sms("m1", "13911112222", f"完成 {leak} 广告推销", WorkerReply("done", leak), clock.now())
     assert find(store, "广告推销") == []
+    # a worker's reply naming no ticket there is: stored, found by no ticket
+    out = service.handle_inbound_sms("m1", "13800000001", "接单 999 马上到", WorkerReply("accept", 999), clock.now())
+    assert out.outcome == "rejected" and find(store, "马上到") == []
 
 
 def test_an_edit_replaces_the_text_and_a_refused_command_leaves_none(

@@ -48,7 +48,7 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
         "action": reply.action if reply else ""})
     audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
           "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
-    if ticket_id is not None and reason != search.UNKNOWN_SENDER:
+    if ticket_id is not None and reason != search.UNKNOWN_SENDER and tx.get(TICKET, ticket_id):
         search.append(tx, ticket_id, text[:2000])  # a worker's words are found by the ticket
     return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
