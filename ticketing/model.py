@@ -220,7 +220,7 @@ class TicketSearch(Base):
     reply or comment (× 1024 + 1, + 2…), written by the commands in their own transactions — a
     note adds a short row instead of rewriting the ticket's text and its index entries. SQLite
     indexes it with FTS5's trigram tokenizer (the virtual table ``ticket_fts`` and its
-    triggers, made by migration 0008), PostgreSQL with a ``pg_trgm`` GIN index: neither is a
+    triggers, made by migration 0009), PostgreSQL with a ``pg_trgm`` GIN index: neither is a
     model, as neither engine's index is the other's."""
 
     __tablename__ = "ticket_search"

@@ -15,7 +15,7 @@ SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index 
 ``ticket_search`` kept by triggers), PostgreSQL with a ``pg_trgm`` GIN index. Both look up a
 term of three characters or more in the index; a shorter term (两个字: 漏水, 空调) has no
 trigram and is a ``LIKE`` over the pieces, newest first, which stops at the page's end.
-Migration 0008 makes both and fills them for the tickets already there.
+Migration 0009 makes both and fills them for the tickets already there.
 
 ``search`` ranks by match, then recency: the ticket whose number was typed first, then every
 ticket whose pieces hold all the terms, newest first (ticket numbers follow creation). The

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from ticketing import search
@@ -14,7 +15,7 @@ from ticketing.fakes import FixedClock
 from ticketing.lifecycle import IllegalTransition
 from ticketing.search import NumberSearchRefused
 from ticketing.service import NewTicket, TicketError, TicketService, WorkerReply
-from ticketing.store import Store
+from ticketing.store import Store, alembic_config
 
 from .factories import small_hospital
 
@@ -188,7 +189,7 @@ def test_the_migration_fills_what_the_commands_wrote(store: Store, service: Tick
     queries = ["漏水", "正在抢修", "角阀", "及时", "误报", "5678", "心内科", "ICU"]
     before = {q: find(store, q) for q in queries}
     kept = _documents(store)
-    store.downgrade("0007")
+    store.downgrade(_before_search(store))
     store.upgrade()
     assert {q: find(store, q) for q in queries} == before
     filled = _documents(store)
@@ -214,3 +215,10 @@ def _documents(store: Store) -> dict[int, list[str]]:
         for tid, body in conn.execute(text("SELECT ticket_id, body FROM ticket_search ORDER BY body")):
             out.setdefault(int(tid), []).append(body)
     return out
+
+
+def _before_search(store: Store) -> str:
+    """The revision before the one that made the search tables (whatever its number)."""
+    script = ScriptDirectory.from_config(alembic_config(store.engine))
+    made = next(r for r in script.walk_revisions() if r.path.endswith("_ticket_search.py"))
+    return str(made.down_revision)

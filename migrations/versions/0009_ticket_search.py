@@ -1,7 +1,7 @@
-"""ticket search: one document per ticket, indexed for Chinese substrings
+"""ticket search: each ticket's text in pieces, indexed for Chinese substrings
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 09:30:00
 
 ``ticket_search`` holds each ticket's searchable text (``ticketing.search``) in pieces: the
@@ -29,8 +29,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
