@@ -258,9 +258,9 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
     if wanted <= 0 or not (query.terms or query.location_code):
         return []
     if query.location_code:
-        rows = s.execute(text("SELECT id FROM ticket WHERE location_code = :code ORDER BY id DESC"
-                              " LIMIT :n"), {"code": query.location_code, "n": wanted + len(skip)})
-        return [r[0] for r in rows if r[0] not in skip][:wanted]
+        at = s.execute(text("SELECT id FROM ticket WHERE location_code = :code ORDER BY id DESC"
+                            " LIMIT :n"), {"code": query.location_code, "n": wanted + len(skip)})
+        return [r[0] for r in at if r[0] not in skip][:wanted]
     dialect = s.get_bind().dialect.name if isinstance(s, Session) else s.dialect.name
     pg = dialect == "postgresql"
     terms = sorted(query.terms, key=len, reverse=True)  # the longest drives: the fewest rows
