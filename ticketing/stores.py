@@ -89,14 +89,26 @@ def supplier_name(s: Session, code: str) -> str:
     return (s.scalar(select(Supplier.name).where(Supplier.code == code)) or "") if code else ""
 
 
-def documents(s: Session, kind: str = "", page: int = 1, per_page: int = 30) -> tuple[list[dict[str, Any]], int]:
+def document(s: Session, doc_id: int) -> dict[str, Any]:
+    """One stock document with its lines."""
+    return _with_lines(s, list(s.scalars(select(StockDoc).where(StockDoc.id == doc_id))))[0]
+
+
+def documents(s: Session, kind: str = "", page: int = 1, per_page: int = 30,
+              ticket_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Stock documents, newest first, with their lines."""
     stmt = select(StockDoc)
     if kind:
         stmt = stmt.where(StockDoc.kind == kind)
+    if ticket_id is not None:
+        stmt = stmt.where(StockDoc.ticket_id == ticket_id)
     total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     docs = list(s.scalars(stmt.order_by(StockDoc.at.desc(), StockDoc.id.desc())
                           .limit(per_page).offset((page - 1) * per_page)))
+    return _with_lines(s, docs), total
+
+
+def _with_lines(s: Session, docs: list[StockDoc]) -> list[dict[str, Any]]:
     by_doc: dict[int, list[dict[str, Any]]] = {d.id: [] for d in docs}
     if docs:
         for ln, name, spec, unit in s.execute(
@@ -111,7 +123,7 @@ def documents(s: Session, kind: str = "", page: int = 1, per_page: int = 30) -> 
              "lines": by_doc[d.id],
              "amount": _money(sum((Decimal(str(x["unit_cost"])) * abs(x["qty"]) for x in by_doc[d.id]),
                                   Decimal(0)))}
-            for d in docs], total
+            for d in docs]
 
 
 def open_alerts(s: Session, limit: int = 100) -> list[dict[str, Any]]:

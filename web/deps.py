@@ -65,6 +65,7 @@ Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+Storekeeper = Annotated[CurrentUser, Depends(require("stock"))]
 
 # --- who may open a page: a stranger is sent to /login, no permission → 403 -------------------
 ReadPage = Annotated[CurrentUser, Depends(page_user("read"))]

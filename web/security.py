@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervise": frozenset({"lead", "manager", "admin"}),  # assess, merge, reopen, escalate
     "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
     "admin": frozenset({"admin"}),  # master data and users
+    "stock": frozenset({"dispatcher", "lead", "manager", "admin"}),  # stock documents, back-orders
 }
 
 SESSION_TTL_S = 12 * 3600  # one shift and a half

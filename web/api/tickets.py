@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.service import NewTicket, suggest_workers
+from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import queries
 from web.auth import CurrentUser
@@ -129,7 +130,8 @@ def _ticket_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str,
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
                                  .order_by(PrintJob.id))]
     return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
-            "location": find_location(s, view.location_code) if view.location_code else None}
+            "location": find_location(s, view.location_code) if view.location_code else None,
+            "cost": ticket_costs(s, view.id)}
 
 
 # --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------
