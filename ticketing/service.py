@@ -11,10 +11,19 @@ errors, ``suggest_workers``…) are defined there and re-exported.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from ticketing.commands import approval, closing, dispatch, escalation, intake, replies, stock
+from ticketing.commands import (
+    approval,
+    closing,
+    dispatch,
+    escalation,
+    intake,
+    kitchen,
+    replies,
+    stock,
+)
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
@@ -187,3 +196,15 @@ class TicketService(CommandContext):
         """Nothing is owed any more on a back-order (the part was got otherwise)."""
         with self.tx() as tx:
             stock.cancel_backorder(self, tx, actor, backorder_id, reason)
+
+    # --- the kitchen's day (ticketing/commands/kitchen.py) -------------------------------
+
+    def print_kitchen_summaries(self) -> list[tuple[date, str]]:
+        """The production summary (备餐单) of each meal of today past its cut-off, printed once
+        (across restarts and processes); returns the meals printed by this call."""
+        return kitchen.print_due_summaries(self)
+
+    def reprint_kitchen_summary(self, actor: str, day: date, meal: str, printer: str | None = None) -> int:
+        """A meal's production summary printed again; returns the print job's id."""
+        with self.tx() as tx:
+            return kitchen.reprint_summary(self, tx, actor, day, meal, printer)
