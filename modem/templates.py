@@ -66,6 +66,11 @@ SAMPLE: dict[str, Any] = {
     "part_code": "P00123456789", "part_name": "飞利浦LED灯管（医用防眩）", "spec": "T8 36W 1.2米 冷白光",
     "unit": "支", "stock": 12345, "min_stock": 20000, "supplier": "上海华东五金机电设备有限公司",
     "supplier_phone": "021-55550001-8001",
+    # an escort (陪检): the transport work order prints these when the ticket has them
+    "patient": "欧阳娜娜娜", "bed": "12床加床", "appointment_local": "14:00", "pickup_local": "13:30",
+    "escort_from": {"building": "住院部A栋", "floor": "12", "room": "1205-1"},
+    "escort_to": {"building": "门诊医技综合楼", "floor": "B1", "room": "CT-3"},
+    "conveyance": "wheelchair", "oxygen": True, "isolation": "airborne", "exam": "增强CT（胸腹部）",
 }
 VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},

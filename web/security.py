@@ -43,6 +43,11 @@ def mask_number(number: str) -> str:
     return number[:head] + "*" * (n - head - tail) + number[n - tail:] if n else number
 
 
+def mask_name(name: str) -> str:
+    """A patient's name for viewers: ``张三丰`` → ``张**``."""
+    return name[:1] + "*" * (len(name) - 1) if name else name
+
+
 # --- passwords ---------------------------------------------------------------------------
 
 def _local_hash(password: str) -> str:

@@ -22,3 +22,32 @@ def test_the_low_stock_sms_names_the_part_the_stock_and_the_supplier() -> None:
 def test_the_longest_low_stock_sms_fits_two_parts() -> None:
     for lang in ("zh-CN", "en"):
         assert len(split_text(SmsComposer().render("low_stock", lang, SAMPLE)).parts) <= 2
+
+
+ESCORT = {"ticket_id": 2051, "service_type": "transport", "patient": "张三", "bed": "12床",
+          "escort_from": {"building": "住院部A", "floor": "3", "room": "306"},
+          "escort_to": {"building": "医技楼", "floor": "1", "room": "CT室"}, "appointment_local": "14:00",
+          "pickup_local": "13:30", "conveyance": "wheelchair", "oxygen": True, "isolation": "contact",
+          "exam": "CT", "worker": "李师傅", "worker_code": "W002"}
+
+
+def test_an_escort_work_order_says_where_when_and_how() -> None:
+    c = SmsComposer()
+    assert c.render("work_order", "zh-CN", ESCORT) == (
+        "【陪检2051】13:30到住院部A3F306 12床接张三，14:00前送医技楼1FCT室(CT) 轮椅+氧气 接触隔离 "
+        "回复:接单/到达/完成/无法 2051")
+    assert c.render("work_order", "en", ESCORT) == (
+        "[2051] Escort 张三 12床 住院部A3F306 13:30→医技楼1FCT室 14:00 CT wheelchair+O2 iso:contact "
+        "Reply ACCEPT/ARRIVED/DONE/CANNOT 2051")
+
+
+def test_a_transport_without_a_patient_is_a_plain_work_order() -> None:
+    plain = dict(SAMPLE, service_type="transport", patient="", priority="normal", description="标本送检验科")
+    text = SmsComposer().render("work_order", "zh-CN", plain)
+    assert text.startswith("【工单1234567】") and "标本送检验科" in text
+
+
+def test_the_longest_escort_work_order_fits_two_parts() -> None:
+    for lang in ("zh-CN", "en"):
+        text = SmsComposer().render("work_order", lang, dict(SAMPLE, service_type="transport"))
+        assert len(split_text(text).parts) <= 2 and "1234567" in text

@@ -46,3 +46,29 @@ def test_a_ticket_is_closed_with_its_parts_and_a_receipt_is_booked(served: Any, 
     with deps.store.session() as s:
         assert s.scalar(select(SparePart.stock).where(SparePart.code == "P0002")) == 4  # 5 in, 1 owed out
         assert s.scalar(select(StockBackorder.status)) == "filled"
+
+
+def test_an_escort_is_booked_from_its_page(served: Any, browser: Any) -> None:  # noqa: F811
+    from ticketing.model import Location
+
+    deps, server = served
+    with deps.store.session() as s:
+        s.add(Location(code="30101", campus="本部", building="医技楼", floor="1", room="101", name="CT室"))
+    page = login(browser, server.url, "operator")
+    page.goto(f"{server.url}/escort")
+    page.fill("#escort-form [name=patient_name]", "张三")
+    page.fill("#escort-form [name=bed]", "12床")
+    page.fill("#escort-form [name=from]", "10306")
+    page.fill("#escort-form [name=to]", "30101")
+    page.fill("#escort-form [name=appointment]", "2026-11-23T15:00")
+    page.select_option("#escort-form [name=conveyance]", "wheelchair")
+    page.check("#escort-form [name=oxygen]")
+    page.click("#escort-form button[type=submit]")
+    page.wait_for_selector("#escort-table tr[data-ticket]")
+    assert "轮椅 + 带氧气" in page.text_content("#escort-table")
+    shot(page, "escort-day")
+    (tid,) = [int(x) for x in page.eval_on_selector_all("#escort-table tr[data-ticket]",
+                                                          "rows => rows.map(r => r.dataset.ticket)")]
+    view = deps.service.get(tid)
+    assert view.service_type == "transport" and view.details["escort"]["oxygen"] is True
+    assert view.details["escort"]["appointment"].startswith("2026-11-23T15:00")

@@ -28,7 +28,7 @@ from ticketing.commands.rows import (
     require_location,
     require_service_type,
 )
-from ticketing.deadlines import due_times
+from ticketing.deadlines import due_times, pickup_at
 from ticketing.lifecycle import Action, Status, next_status
 from ticketing.model import PhoneEntry
 from ticketing.orders import DetailsError, approval_of, normalise_details, set_approval
@@ -118,10 +118,12 @@ def checked_details(ctx: CommandContext, tx: Tx, st: ServiceType, details: dict[
     """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
     approval when the catalog asks for one (other departments have no ward head)."""
     try:
-        out = normalise_details(tx.session if st.form == "meal" else None, st.form,
+        out = normalise_details(tx.session if st.form in ("meal", "escort") else None, st.form,
                                 dict(details or {}), now, ctx.calendar.tz)
     except DetailsError as exc:
         raise TicketError(str(exc)) from exc
+    if "escort" in out:  # the porter on the ward this long before the appointment
+        out["escort"]["pickup_at"] = pickup_at(st, out).isoformat()  # type: ignore[union-attr]
     if st.approval == "ward_head" and "meal" in out and org_code:
         org = org_by_code(tx, org_code)
         if org is not None and org.kind == "ward":

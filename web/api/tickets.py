@@ -22,7 +22,7 @@ from ticketing.views import TicketView
 from web import queries
 from web.auth import CurrentUser
 from web.deps import Desk, Reader, TicketId, Writer, web_state
-from web.security import mask_number
+from web.security import mask_name, mask_number
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 
@@ -50,14 +50,30 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class EscortIn(BaseModel):
+    """An escort (陪检): the patient taken from a ward to an examination and when."""
+    model_config = ConfigDict(extra="forbid")
+    patient_name: str = Field(min_length=1, max_length=50)
+    bed: str = Field("", max_length=20)
+    from_: str = Field(alias="from", min_length=1, max_length=16, description="location code")
+    to: str = Field(min_length=1, max_length=16, description="location code")
+    appointment: str = Field(min_length=1, max_length=40, description="HH:MM today or ISO date-time")
+    conveyance: Literal["walking", "wheelchair", "bed"] = "walking"
+    oxygen: bool = False
+    isolation: Literal["", "contact", "droplet", "airborne", "protective"] = ""
+    exam: str = Field("", max_length=50)
+    note: str = Field("", max_length=200)
+
+
 class DetailsIn(BaseModel):
-    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
+    escort: EscortIn | None = None
 
     def plain(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(exclude_none=True, by_alias=True)
 
 
 class NewTicketIn(BaseModel):
@@ -108,6 +124,9 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         out.update(_ticket_extras(s, view, user))
     if user.masked:
         out["reporter_phone"] = mask_number(out["reporter_phone"])
+        escort = out["details"].get("escort")
+        if isinstance(escort, dict):  # a patient's name is personal data too
+            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
         for sms in out["sms"]:
             sms["number"] = mask_number(sms["number"])
     return out
