@@ -206,6 +206,8 @@ class FieldWorkers:
     scale: float = 1.0
     _seen: dict[str, int] = field(default_factory=dict)
     replies: list[tuple[str, str]] = field(default_factory=list)
+    # ticket → the spare parts its worker reports with 完成 ("配件 P00038x3"): issued from the stores
+    parts: dict[int, str] = field(default_factory=dict)
 
     async def run(self, poll_s: float = 0.5) -> None:
         while True:
@@ -224,6 +226,8 @@ class FieldWorkers:
         for word, wait in (("接单", 5), ("到达", 15), ("完成", 25)):
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
             text = f"{word} {ticket}"
+            if word == "完成" and ticket in self.parts:
+                text += f" {self.parts[ticket]}"
             self.replies.append((number, text))
             self.reply(number, text)
 
