@@ -1,7 +1,7 @@
 """stock ledger, labour cost, the kitchen's production summary
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 09:00:00
 
 Spare parts get a stock ledger: documents (``stock_doc``: receipt, issue, return, adjustment;
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

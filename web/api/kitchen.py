@@ -18,7 +18,7 @@ from ticketing.kitchen import day_summaries
 from ticketing.meal_stats import MealQueryError, meal_summary, meal_totals, order_lines
 from ticketing.model import KitchenRun, PrintJob
 from web.api.stats import period_of
-from web.deps import Exporter, Reader, Writer, web_state
+from web.deps import Exporter, Idempotent, Reader, Writer, web_state
 from web.i18n import translator
 from web.tables import Sheet, download
 
@@ -65,11 +65,12 @@ def day_view(request: Request, user: Reader, day: date | None = None) -> dict[st
 
 
 @router.post("/kitchen/reprint")
-def reprint(request: Request, body: ReprintIn, user: Writer) -> dict[str, Any]:
+def reprint(request: Request, body: ReprintIn, user: Writer, once: Idempotent) -> Any:
     """Print a meal's production summary again, as it was at the cut-off."""
-    job = web_state(request).deps.service.reprint_kitchen_summary(user.username, body.day, body.meal,
-                                                                   body.printer)
-    return {"print_job": job}
+    service = web_state(request).deps.service
+    return once.run(user, lambda: service.reprint_kitchen_summary(user.username, body.day, body.meal,
+                                                                  body.printer),
+                    lambda job: {"print_job": job}, rebuild=False)
 
 
 def meal_lines(web: Any, first: date | None, last: date | None, language: str) -> tuple[date, date, list[Any]]:

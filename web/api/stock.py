@@ -24,7 +24,7 @@ from ticketing.audit import audit
 from ticketing.imports import ImportFileError, read_sheet
 from ticketing.service import StockLineIn
 from ticketing.stock_import import import_stock
-from web.deps import Exporter, Reader, Storekeeper, web_state
+from web.deps import Exporter, Idempotent, Reader, Storekeeper, web_state
 from web.i18n import translator
 from web.tables import Sheet, download
 
@@ -89,14 +89,19 @@ def documents(request: Request, user: Reader, kind: DocKind | None = None,
 
 
 @router.post("/documents", status_code=201)
-def post_document(request: Request, body: DocumentIn, user: Storekeeper) -> dict[str, Any]:
-    """Book a receipt, issue, return or adjustment: all lines or none, never below zero."""
+def post_document(request: Request, body: DocumentIn, user: Storekeeper, once: Idempotent) -> Any:
+    """Book a receipt, issue, return or adjustment: all lines or none, never below zero. Sent
+    again with its Idempotency-Key (a double click), it is booked once."""
     web = web_state(request)
     lines = [StockLineIn(x.code, x.qty, x.unit_cost or None) for x in body.lines]  # type: ignore[arg-type]
-    doc_id = web.deps.service.post_stock(user.username, body.kind, lines, body.reason, body.ticket_id,
-                                         body.supplier_code, body.ref)
-    with web.deps.store.session() as s:
-        return stores.document(s, doc_id)
+
+    def answer(doc_id: int) -> dict[str, Any]:
+        with web.deps.store.session() as s:
+            return stores.document(s, doc_id)
+
+    return once.run(user, lambda: web.deps.service.post_stock(
+        user.username, body.kind, lines, body.reason, body.ticket_id, body.supplier_code, body.ref),
+        answer, status=201, rebuild=False)
 
 
 @router.get("/alerts")
@@ -115,11 +120,12 @@ def backorders(request: Request, user: Reader,
 
 
 @router.post("/backorders/{key}/cancel")
-def cancel_backorder(request: Request, key: Number, body: ReasonIn,
-                     user: Storekeeper) -> dict[str, Any]:
+def cancel_backorder(request: Request, key: Number, body: ReasonIn, user: Storekeeper,
+                     once: Idempotent) -> Any:
     """Nothing is owed any more (the part was got otherwise): the back-order is closed."""
-    web_state(request).deps.service.cancel_backorder(user.username, key, body.reason)
-    return {"id": key, "status": "cancelled"}
+    service = web_state(request).deps.service
+    return once.run(user, lambda: service.cancel_backorder(user.username, key, body.reason),
+                    lambda _r: {"id": key, "status": "cancelled"}, rebuild=False)
 
 
 @router.get("/reorder")

@@ -45,23 +45,25 @@ def stock_page(request: Request, user: ReadPage, tab: Tab = "overview",
     return web.render(request, "stock.html", user, ctx)
 
 
-@router.get("/stock/parts/{code}", response_class=HTMLResponse)
-def part_page(request: Request, user: ReadPage, code: Annotated[str, Path(max_length=32)]) -> Response:
+@router.get("/stock/parts/{key}", response_class=HTMLResponse)
+def part_page(request: Request, user: ReadPage, key: Annotated[str, Path(max_length=32)]) -> Response:
+    """A part (``key``: its code) with its ledger."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        part = stores.part_ledger(s, code)
+        part = stores.part_ledger(s, key)
     if part is None:
-        raise HTTPException(404, translator(user.language)("stock_err_unknown").format(code=code))
+        raise HTTPException(404, translator(user.language)("stock_err_unknown").format(code=key))
     return web.render(request, "stock_part.html", user, {"part": part})
 
 
-@router.get("/stock/suppliers/{code}", response_class=HTMLResponse)
-def supplier_page(request: Request, user: ReadPage, code: Annotated[str, Path(max_length=32)]) -> Response:
+@router.get("/stock/suppliers/{key}", response_class=HTMLResponse)
+def supplier_page(request: Request, user: ReadPage, key: Annotated[str, Path(max_length=32)]) -> Response:
+    """A supplier (``key``: its code) and the parts it supplies."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        supplier = stores.supplier_parts(s, code)
+        supplier = stores.supplier_parts(s, key)
     if supplier is None:
-        raise HTTPException(404, f"no supplier {code}")
+        raise HTTPException(404, f"no supplier {key}")
     return web.render(request, "stock_supplier.html", user, {"supplier": supplier})
 
 
