@@ -54,6 +54,7 @@ def ticket_costs(s: Session, period: Period, tz: ZoneInfo, limit: int = MAX_TICK
         .group_by(Assignment.ticket_id))}
     out = []
     for tid, service_type, org, location, done_at in rows:
+        assert done_at is not None  # the query asked for done tickets
         p = parts.get(tid, Decimal("0.00"))
         lc, ls = labour.get(tid, (Decimal("0.00"), 0))
         out.append({"ticket_id": tid, "service_type": service_type, "department": org or "",

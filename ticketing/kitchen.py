@@ -76,7 +76,8 @@ def summary(tickets: Iterable[Ticket], day: date, meal: str, tz: ZoneInfo,
     wards: dict[str, dict[str, Any]] = {}
     orders = portions = 0
     amount = Decimal(0)
-    pending = {"orders": 0, "portions": 0, "tickets": []}
+    pending_tickets: list[int] = []
+    pending_orders = pending_portions = 0
     for t in tickets:
         m = (t.details or {}).get("meal") or {}
         if m.get("menu_date") != day.isoformat() or m.get("meal") != meal:
@@ -84,9 +85,9 @@ def summary(tickets: Iterable[Ticket], day: date, meal: str, tz: ZoneInfo,
         items = [i for i in m.get("items", []) if isinstance(i, dict)]
         n = sum(int(i.get("qty", 0)) for i in items)
         if (t.details or {}).get("approval", {}).get("state") == "pending":
-            pending["orders"] += 1
-            pending["portions"] += n
-            pending["tickets"].append(t.id)
+            pending_orders += 1
+            pending_portions += n
+            pending_tickets.append(t.id)
             continue
         orders += 1
         portions += n
@@ -117,7 +118,7 @@ def summary(tickets: Iterable[Ticket], day: date, meal: str, tz: ZoneInfo,
         "wards": [{**w, "items": sorted(w["items"].values(), key=lambda i: (-i["qty"], i["name"])),
                    "delivery": sorted(w["delivery"])}
                   for w in sorted(wards.values(), key=lambda w: (w["name"] or "~", w["org_code"]))],
-        "pending": pending,
+        "pending": {"orders": pending_orders, "portions": pending_portions, "tickets": pending_tickets},
     }
 
 

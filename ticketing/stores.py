@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import jsonable
@@ -181,7 +181,7 @@ def reorder_list(s: Session) -> list[dict[str, Any]]:
     rows = s.scalars(select(SparePart).where(
         SparePart.active.is_(True),
         or_((SparePart.min_stock > 0) & (SparePart.stock <= SparePart.min_stock),
-            SparePart.code.in_(list(debts)) if debts else False)).order_by(SparePart.supplier_code, SparePart.code))
+            SparePart.code.in_(list(debts)) if debts else false())).order_by(SparePart.supplier_code, SparePart.code))
     suppliers = {x.code: x for x in s.scalars(select(Supplier))}
     groups: dict[str, dict[str, Any]] = {}
     for p in rows:
