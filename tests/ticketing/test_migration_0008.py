@@ -1,4 +1,4 @@
-"""Migration 0009 books every part's stock as it stood as one opening-balance receipt, so the
+"""Migration 0008 books every part's stock as it stood as one opening-balance receipt, so the
 ledger adds up to the stock; down again, the stores' tables and columns go and the stock stays."""
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ def bare(tmp_path: Path, _migrated: str) -> Iterator[Store]:
     store.dispose()
 
 
-def test_0009_books_the_stock_there_was_as_an_opening_balance(bare: Store) -> None:
+def test_0008_books_the_stock_there_was_as_an_opening_balance(bare: Store) -> None:
     bare.upgrade("0007")
     with bare.engine.begin() as conn:
         conn.execute(text("DELETE FROM spare_part"))
         conn.execute(text("INSERT INTO spare_part (code, name, spec, unit, stock, price, supplier_code, active)"
                           " VALUES ('P1', '灯管', 'T8', '支', 12, 12.5, '', :t), ('P2', '开关', '', '个', 0, 6, '', :t),"
                           " ('P3', '门锁', '', '把', -3, 80, '', :t)"), {"t": True})
-    bare.upgrade("0009")
+    bare.upgrade("0008")
     with bare.engine.connect() as conn:
         docs = conn.execute(text("SELECT id, kind, reason FROM stock_doc")).all()
         assert [(k, r) for _i, k, r in docs] == [("receipt", "opening balance")]
