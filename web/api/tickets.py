@@ -22,8 +22,10 @@ from ticketing.service import NewTicket, suggest_workers
 from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import queries
+from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
+from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
 from web.security import mask_name
 
@@ -129,6 +131,9 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         escort = out["details"].get("escort")
         if isinstance(escort, dict):  # a patient's name is personal data too
             out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
+    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
+    for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
+        sms["text"] = hide_link_tokens(sms["text"])
     known = [view.reporter_phone, *(m["number"] for m in out["sms"]),
              *(m["number"] for m in out["replies"])]
     return user.redact(out, known)

@@ -1,7 +1,7 @@
 """stock ledger, labour cost, the kitchen's production summary
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 09:00:00
 
 Spare parts get a stock ledger: documents (``stock_doc``: receipt, issue, return, adjustment;
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
