@@ -1,7 +1,7 @@
 """stock ledger, labour cost, the kitchen's production summary
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 09:00:00
 
 Spare parts get a stock ledger: documents (``stock_doc``: receipt, issue, return, adjustment;
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
