@@ -163,6 +163,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "m_page_err_no_mobile": ("报修人的号码不是手机号，无法发送短信。",
                                "The reporter's number is not a mobile number: no SMS can go to it."),
     "m_page_err_no_links": ("本中心未启用链接。", "This center hands out no links."),
+    # what the phone pages add to a ticket's timeline, its source and its SMS (the desk's
+    # pages name enumerations as ``<kind>:<value>``: web/i18n/enums.py)
+    "step:photo": ("上传照片", "Photo added"),
+    "step:qr_note": ("扫码补充说明", "Added by a room's code"),
+    "step:links_withdrawn": ("停用链接并重发", "Links withdrawn"),
+    "source:qr": ("扫码报修", "Room QR code"),
+    "smskind:reporter": ("报修人进度", "Reporter's progress"),
+    "smskind:verify_code": ("验证码", "Verification code"),
+    "smskind:worker_list": ("师傅工单链接", "Worker's list link"),
+    "actor:by_link": ("{name}（手机页面）", "{name} (phone page)"),
+    "actor:by_qr": ("扫码报修 {room}", "Room code {room}"),
     # photos on the ticket page
     "m_ticket_photos": ("照片", "Photos"),
     "m_stage_report": ("报修", "Report"),
