@@ -125,6 +125,7 @@ class Settings(Section):
     center_name: str = "一站式后勤服务中心"
     catalog_file: str = ""  # empty: config/service_catalog.toml
     calendar_file: str = ""  # empty: config/calendar.toml
+    assessment_file: str = ""  # empty: config/assessment.toml (考核, requester SMS, campaigns)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
     modem: ModemSettings = Field(default_factory=ModemSettings)
@@ -144,6 +145,9 @@ class Settings(Section):
 
     def resolved_calendar_file(self) -> Path:
         return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
+
+    def resolved_assessment_file(self) -> Path:
+        return Path(self.assessment_file) if self.assessment_file else CONFIG_DIR / "assessment.toml"
 
 
 class SettingsError(ValueError):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from config.settings import Settings
+from ticketing.assessment.config import AssessmentConfig
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
@@ -52,7 +53,9 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
     )
-    service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options)
+    assessment = AssessmentConfig.load(settings.resolved_assessment_file())
+    service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options,
+                            assessment)
     sms = SmsOutbox(store, clock, Backoff(base_s=settings.modem.retry_base_s, cap_s=600,
                                           max_attempts=settings.modem.max_attempts))
     prints = PrintQueue(store, clock, Backoff(base_s=settings.printer.retry_base_s, cap_s=120,

@@ -194,7 +194,8 @@ class Ticket(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
-    assessment: Mapped[str] = mapped_column(Text, default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")  # the lead's reasons (or old free text)
+    assessment_grade: Mapped[str] = mapped_column(String(16), default="")  # config/assessment.toml
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -414,3 +415,8 @@ class DailyStat(Base):
     satisfaction_n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("day", "service_type", "org_code"),)
+
+
+# The tables of the loop with the people served (requester SMS, ratings, campaigns) live in
+# their own module; importing it here puts them in ``Base.metadata`` wherever the models are.
+from ticketing import model_feedback  # noqa: E402,F401

@@ -11,6 +11,7 @@ errors, ``suggest_workers``…) are defined there and re-exported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,10 +127,12 @@ class TicketService(CommandContext):
         with self.tx() as tx:
             return ticket_view(closing.record_callback(self, tx, actor, ticket_id, score, comment, via))
 
-    def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
-        """考核: the supervisor's assessment closes the loop."""
+    def assess(self, actor: str, ticket_id: int, result: str = "", *, grade: str = "",
+               reasons: Sequence[str] = ()) -> TicketView:
+        """考核: the lead's grade (config/assessment.toml) with reasons closes the loop; a
+        free-text ``result`` alone is still taken (as before grades)."""
         with self.tx() as tx:
-            return ticket_view(closing.assess(self, tx, actor, ticket_id, result))
+            return ticket_view(closing.assess(self, tx, actor, ticket_id, result, grade, reasons))
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         with self.tx() as tx:

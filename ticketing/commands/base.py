@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from ticketing.assessment.config import AssessmentConfig
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.model import Base
@@ -90,16 +91,26 @@ class ServiceOptions:
 
 
 class CommandContext:
-    """The parts a command handler works with. ``tx()`` begins one command's transaction."""
+    """The parts a command handler works with. ``tx()`` begins one command's transaction.
+    ``assessment``: the grades, requester SMS rules and campaign defaults of
+    ``config/assessment.toml`` (the shipped file unless given)."""
 
     def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
-                 composer: Composer, options: ServiceOptions | None = None) -> None:
+                 composer: Composer, options: ServiceOptions | None = None,
+                 assessment: AssessmentConfig | None = None) -> None:
         self.store = store
         self.clock = clock
         self.catalog = catalog
         self.calendar = calendar
         self.composer = composer
         self.options = options or ServiceOptions()
+        self._assessment = assessment
+
+    @property
+    def assessment(self) -> AssessmentConfig:
+        if self._assessment is None:
+            self._assessment = AssessmentConfig.default()
+        return self._assessment
 
     def tx(self) -> AbstractContextManager[Tx]:
         """One command's transaction; ``tx.now``, the command's time, is on all its rows."""

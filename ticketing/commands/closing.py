@@ -9,6 +9,7 @@ satisfaction survey call that a completion schedules (``schedule_survey``; place
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ticketing.commands.base import SURVEY, CommandContext, TicketError
@@ -42,11 +43,30 @@ def record_callback(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, sco
     return t
 
 
-def assess(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, result: str) -> Record:
-    """考核: the supervisor's assessment closes the loop."""
+def assess(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, result: str = "",
+           grade: str = "", reasons: Sequence[str] = ()) -> Record:
+    """考核: the lead's grade (one of ``config/assessment.toml``'s, which feeds the monthly
+    score) with its reasons, or — as before grades — a free-text assessment alone."""
+    kept = [r.strip()[:200] for r in reasons if r and r.strip()]
+    said = [*kept, *([result.strip()] if result.strip() else [])]
+    label = ""
+    if grade:
+        try:
+            g = ctx.assessment.grade(grade)
+        except KeyError:
+            known = ", ".join(x.key for x in ctx.assessment.grades)
+            raise TicketError(f"grade must be one of {known}, got {grade!r}") from None
+        label = g.name(ctx.options.language)
+        if g.reasons and not said:
+            raise TicketError(f"grade {g.key} ({label}) needs its reasons")
+    elif not said:
+        raise TicketError("give a grade with its reasons, or an assessment")
     t = load(tx, ticket_id)
-    transition(tx, t, Action.ASSESS, actor, result)
-    t.assessed_at, t.assessment = tx.now, result[:2000]
+    # the timeline's note: the grade's name and the reasons, or the free text as before
+    note = "；".join(said)
+    transition(tx, t, Action.ASSESS, actor, f"{label}: {note}" if label and note else label or note)
+    text = "\n".join(said)
+    t.assessed_at, t.assessment, t.assessment_grade = tx.now, text[:2000], grade
     return t
 
 

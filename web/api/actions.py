@@ -49,7 +49,12 @@ class CallbackIn(BaseModel):
 
 
 class AssessIn(BaseModel):
-    result: str = Field(min_length=1, max_length=2000)
+    """A grade from config/assessment.toml (``GET /api/assessment/grades``) with its reasons;
+    or, as before grades, a free-text ``result`` alone."""
+
+    grade: str = Field("", max_length=16)
+    reasons: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
+    result: str = Field("", max_length=2000)
 
 
 # --- routes ------------------------------------------------------------------------------
@@ -140,7 +145,8 @@ def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer
 
 @router.post("/tickets/{ticket_id}/assess")
 def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervisor) -> dict[str, Any]:
-    """考核: the supervisor's assessment (after the call-back)."""
+    """考核: the lead's grade with reasons (after the call-back); it feeds the monthly score."""
     web = web_state(request)
-    published(web, web.deps.service.assess(user.username, ticket_id, body.result))
+    published(web, web.deps.service.assess(user.username, ticket_id, body.result, grade=body.grade,
+                                           reasons=body.reasons))
     return ticket_detail(web, ticket_id, user)
