@@ -62,10 +62,15 @@ SAMPLE: dict[str, Any] = {
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
     "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
     "delivery_local": "11-23 11:30", "order_total": "1234.50",
+    # the requester's SMS (ticketing/commands/requester.py), complaint replies, campaigns
+    "center_name": "一站式后勤服务中心", "workers_text": "王师傅、李师傅、赵阿姨", "score": 5,
+    "reply_text": "经调查，您反映的维修人员未按时到达情况属实，已对当事人批评教育并调整排班，感谢您的监督。" * 2,
+    "campaign_name": "2026年第四季度病区后勤服务满意度调查",
 }
 VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},
     "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
+    "requester_explain": {"why": ["never_asked", "out_of_range", "already", "unknown_reply", "opted_out"]},
 }
 
 

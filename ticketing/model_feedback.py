@@ -21,7 +21,8 @@ class RequesterNumber(Base):
     it had today (the daily limit), and which explanations it was already given today."""
 
     __tablename__ = "requester_number"
-    number: Mapped[str] = mapped_column(String(20), primary_key=True)  # normalised
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # normalised
     opted_out_at: Mapped[datetime | None]
     opt_out_via: Mapped[str] = mapped_column(String(20), default="")  # sms | desk
     day: Mapped[date | None] = mapped_column(Date)  # the local day ``sent`` counts

@@ -30,6 +30,7 @@ def upgrade() -> None:
                                       server_default=''))
     op.create_table(
         'requester_number',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('number', sa.String(length=20), nullable=False),
         sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('opt_out_via', sa.String(length=20), nullable=False),
@@ -37,7 +38,8 @@ def upgrade() -> None:
         sa.Column('sent', sa.Integer(), nullable=False),
         sa.Column('explained', sa.JSON(), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('number', name=op.f('pk_requester_number')))
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_requester_number')),
+        sa.UniqueConstraint('number', name=op.f('uq_requester_number_number')))
     op.create_table(
         'survey_campaign',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -36,6 +36,11 @@ SMS_OUT: Table = _TABLES["sms_outbox"]
 SMS_IN: Table = _TABLES["sms_inbox"]
 PRINT_JOB: Table = _TABLES["print_job"]
 SURVEY: Table = _TABLES["survey_call"]
+AUDIT: Table = _TABLES["audit_log"]
+REQUESTER_NUMBER: Table = _TABLES["requester_number"]
+RATING_REQUEST: Table = _TABLES["rating_request"]
+CAMPAIGN: Table = _TABLES["survey_campaign"]
+CAMPAIGN_TARGET: Table = _TABLES["campaign_target"]
 # an assignment still on the ticket (SQL, for the assignment table)
 ACTIVE = "state IN ('offered', 'accepted')"
 

@@ -37,6 +37,8 @@ def record_callback(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, sco
     t.called_back_at = tx.now
     t.satisfaction, t.satisfaction_comment = score, comment[:2000]
     bump_daily(tx, t, ctx.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
+    if via != "sms":  # rated another way: a later digit reply is told the score stands
+        _void_ratings(tx, t.id)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status != "done":
         survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
@@ -95,6 +97,7 @@ def reopen(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, reason: str)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status in ("scheduled", "retry"):
         survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
+    _void_ratings(tx, t.id)
     return t
 
 
@@ -128,6 +131,12 @@ def schedule_survey(tx: Tx, t: Record, due: datetime) -> None:
     else:
         survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
         survey.updated_at = tx.now
+
+
+def _void_ratings(tx: Tx, ticket_id: int) -> None:
+    """The "reply 1–5" SMS still open for the ticket no longer count."""
+    tx.run("UPDATE rating_request SET status = 'void' WHERE ticket_id = ? AND status = 'asked'",
+           (ticket_id,))
 
 
 def _survey(tx: Tx, ticket_id: int) -> Record | None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit
+from ticketing.commands import requester
 from ticketing.commands.approval import require_ready
 from ticketing.commands.base import ASSIGNMENT, SPARE_PART, TICKET_PART, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
@@ -64,6 +65,8 @@ def dispatch(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code
     for w in offered:
         offer(ctx, tx, t, w, now, data)
     t.assignee = workers[0].code
+    if offered:
+        requester.on_dispatch(ctx, tx, t, current + offered, data)
     if print_slip:
         queue_print(ctx, tx, t, printer or ctx.options.default_printer, current + offered, data)
     return t
@@ -125,6 +128,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
                completion_n=1, completion_met=int(t.completion_met))
     if ctx.options.survey_enabled and t.reporter_phone:
         schedule_survey(tx, t, now + ctx.options.survey_delay)
+    requester.on_done(ctx, tx, t)
     return t
 
 
