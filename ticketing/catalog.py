@@ -32,7 +32,7 @@ class ServiceType:
     escalate_to: tuple[str, ...]
     urgent_always: bool = False
     approval: str = ""  # who approves before dispatch: "ward_head" or "" (nobody)
-    form: str = ""  # extra fields it carries (ticketing/orders.py): "meal" | "cleaning" | ""
+    form: str = ""  # extra fields it carries: "meal" | "cleaning" (ticketing/orders.py) | "complaint" (ticketing/complaints.py) | ""
 
     def name(self, language: str = "zh-CN") -> str:
         return self.names.get(language) or self.names.get("en") or self.key
@@ -92,8 +92,8 @@ def _service_type(path: Path, key: str, spec: dict) -> ServiceType:  # type: ign
         raise CatalogError(f"{where} needs limits.normal")
     if spec.get("approval", "") not in ("", "ward_head"):
         raise CatalogError(f"{where} approval must be 'ward_head' or absent")
-    if spec.get("form", "") not in ("", "meal", "cleaning"):
-        raise CatalogError(f"{where} form must be 'meal', 'cleaning' or absent")
+    if spec.get("form", "") not in ("", "meal", "cleaning", "complaint"):
+        raise CatalogError(f"{where} form must be 'meal', 'cleaning', 'complaint' or absent")
     return ServiceType(key=key, names=dict(spec.get("name", {})), skill=spec.get("skill", key),
                        calendar=spec.get("calendar", "24x7"), limits=limits,
                        escalate_to=tuple(spec.get("escalate_to", ())),

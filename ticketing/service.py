@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ticketing.commands import approval, closing, dispatch, escalation, intake, replies
+from ticketing.commands import approval, closing, complaints, dispatch, escalation, intake, replies
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
@@ -146,6 +146,29 @@ class TicketService(CommandContext):
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
         with self.tx() as tx:
             return ticket_view(closing.merge(self, tx, actor, ticket_id, into_id, note))
+
+    # --- complaints (ticketing/commands/complaints.py) -----------------------------------
+
+    def investigate(self, actor: str, ticket_id: int, note: str) -> TicketView:
+        """调查: a note of the complaint's investigation (the first is its response)."""
+        with self.tx() as tx:
+            return ticket_view(complaints.investigate(self, tx, actor, ticket_id, note))
+
+    def complaint_target(self, actor: str, ticket_id: int, kind: str, code: str,
+                         severity: str = "normal") -> TicketView:
+        """Against whom the complaint is (worker, team, department, service), how serious."""
+        with self.tx() as tx:
+            return ticket_view(complaints.set_target(self, tx, actor, ticket_id, kind, code, severity))
+
+    def conclude(self, actor: str, ticket_id: int, outcome: str, finding: str) -> TicketView:
+        """The finding: justified (counts in the target's 考核) or unjustified."""
+        with self.tx() as tx:
+            return ticket_view(complaints.conclude(self, tx, actor, ticket_id, outcome, finding))
+
+    def reply_complainant(self, actor: str, ticket_id: int, channel: str, text: str) -> TicketView:
+        """The answer to the complainant, by SMS (sent) or a call (recorded)."""
+        with self.tx() as tx:
+            return ticket_view(complaints.reply(self, tx, actor, ticket_id, channel, text))
 
     # --- time limits (ticketing/commands/escalation.py) ----------------------------------
 

@@ -87,7 +87,10 @@ def test_per_service_type_and_complaints_get_none(store: Store, clock: FixedCloc
     tid = _done(service, clock)
     assert _sms(store) == [("rq_done", tid)]
     t = service.accept("li", NewTicket("complaint", "态度差", "10305", reporter_phone=MOBILE))
-    service.complete("li", t.id, note="answered")  # a complaint without its form: the old way
+    service.complaint_target("lead", t.id, "worker", "W001", "minor")
+    service.conclude("lead", t.id, "unjustified", "查无此事")
+    service.reply_complainant("li", t.id, "call", "已电话说明")
+    service.complete("li", t.id)
     assert _sms(store) == [("rq_done", tid)]
 
 

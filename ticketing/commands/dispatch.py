@@ -20,6 +20,7 @@ from ticketing.commands import requester
 from ticketing.commands.approval import require_ready
 from ticketing.commands.base import ASSIGNMENT, SPARE_PART, TICKET_PART, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
+from ticketing.commands.complaints import require_closable
 from ticketing.commands.outbound import message_data, notify_staff, queue_print, queue_sms
 from ticketing.commands.rows import (
     active_assignments,
@@ -115,6 +116,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
              parts: list[tuple[str, int]], note: str) -> Record:
     """办结: the work is done; spare parts are booked and the call-back is scheduled."""
     t = load(tx, ticket_id)
+    require_closable(ctx, t)
     transition(tx, t, Action.COMPLETE, actor, note)
     now = tx.now
     for code, qty in parts:
