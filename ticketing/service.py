@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ticketing.commands import approval, closing, complaints, dispatch, escalation, intake, replies
+from ticketing.commands import (
+    approval,
+    closing,
+    complaints,
+    dispatch,
+    escalation,
+    intake,
+    ownership,
+    replies,
+)
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
@@ -53,6 +62,12 @@ class TicketService(CommandContext):
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
         with self.tx() as tx:
             return ticket_view(intake.edit(self, tx, actor, ticket_id, changes))
+
+    def handover(self, actor: str, ticket_id: int, to: str, reason: str,
+                 supervises: bool = False) -> TicketView:
+        """首问负责: give the case to another desk user, with a reason (its owner, or a lead)."""
+        with self.tx() as tx:
+            return ticket_view(ownership.handover(self, tx, actor, ticket_id, to, reason, supervises))
 
     def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
         with self.tx() as tx:
