@@ -66,6 +66,7 @@ class AgiSettings(Section):
     survey_max_attempts: int = 3
     survey_poll_s: float = Field(default=30.0, gt=0)  # how often due call-backs are looked for
     survey_context: str = "survey-out"
+    campaign_context: str = "campaign-out"  # satisfaction campaigns' calls (AGI .../campaign)
     survey_trunk: str = "IAX2/pstn"
 
 

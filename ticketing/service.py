@@ -17,6 +17,7 @@ from typing import Any
 
 from ticketing.commands import (
     approval,
+    campaigns,
     closing,
     complaints,
     dispatch,
@@ -34,6 +35,7 @@ from ticketing.commands.base import (
     TicketNotFound,
     WorkerReply,
 )
+from ticketing.commands.campaigns import CampaignSpec
 from ticketing.commands.dispatch import suggest_workers
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import slip_snapshot
@@ -41,7 +43,7 @@ from ticketing.commands.rows import load
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
-__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "TicketNotFound",
+__all__ = ["CampaignSpec", "NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "TicketNotFound",
            "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
 
 
@@ -184,6 +186,40 @@ class TicketService(CommandContext):
         """The answer to the complainant, by SMS (sent) or a call (recorded)."""
         with self.tx() as tx:
             return ticket_view(complaints.reply(self, tx, actor, ticket_id, channel, text))
+
+    # --- satisfaction campaigns (ticketing/commands/campaigns.py) ------------------------
+
+    def create_campaign(self, actor: str, spec: CampaignSpec) -> int:
+        """A draft campaign; returns its id."""
+        with self.tx() as tx:
+            return int(campaigns.create(self, tx, actor, spec).id)
+
+    def start_campaign(self, actor: str, campaign_id: int) -> str:
+        """List the campaign's numbers and start pacing them; returns its status."""
+        with self.tx() as tx:
+            return str(campaigns.start(self, tx, actor, campaign_id).status)
+
+    def set_campaign_status(self, actor: str, campaign_id: int, status: str) -> str:
+        """paused | running (resume) | cancelled."""
+        with self.tx() as tx:
+            return str(campaigns.set_status(self, tx, actor, campaign_id, status).status)
+
+    def run_campaigns(self) -> int:
+        """Release what the running campaigns may send or call now (one transaction per
+        campaign; the center runs it every minute). Returns how many were released."""
+        with self.tx() as tx:
+            running = [row[0] for row in tx.all(
+                "SELECT id FROM survey_campaign WHERE status = 'running' ORDER BY id")]
+        released = 0
+        for campaign_id in running:
+            with self.tx() as tx:
+                released += campaigns.run_due(self, tx, campaign_id)
+        return released
+
+    def campaign_call_score(self, target_id: int, score: int) -> bool:
+        """The score a campaign's survey call keyed in (once)."""
+        with self.tx() as tx:
+            return campaigns.record_call_score(self, tx, target_id, score)
 
     # --- time limits (ticketing/commands/escalation.py) ----------------------------------
 
