@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +77,35 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     return s
 
 
-def ensure_seeded(core: Core) -> None:
-    """The sample hospital and the demo log-ins, once."""
+def ensure_seeded(core: Core, history: bool = False) -> None:
+    """The sample hospital and the demo log-ins, once; with ``history``, the tickets of the
+    previous month and this one so far (``grow_history``)."""
     with core.store.session() as s:
         if s.scalar(select(func.count()).select_from(User)):
             return
     from ticketing.seed import seed_hospital
 
     seed_hospital(core.store, demo_users=True)
+    if history:
+        grow_history(core)
+
+
+def grow_history(core: Core, per_day: float = 12.0) -> Counter[str]:
+    """Tickets from the first day of the previous month up to a few minutes ago, through the
+    commands at their own times (``ticketing.seed.month``): the 考核 pages and the monthly
+    report (``onestop report monthly --month <last month>``) have a month to show."""
+    from ticketing.fakes import FixedClock
+    from ticketing.seed.month import month_of_history
+    from ticketing.service import TicketService
+
+    now = core.clock.now()
+    local = now.astimezone(core.calendar.tz)
+    first = (local.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    clock = FixedClock(first.astimezone(UTC))
+    service = TicketService(core.store, clock, core.catalog, core.calendar, core.service.composer,
+                            core.service.options, core.service.assessment)
+    log.info("growing the demo's history from %s (a minute or so, once)", first.date())
+    return month_of_history(service, clock, first.astimezone(UTC), now - timedelta(minutes=10), per_day)
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -95,7 +118,8 @@ def hotline_callers(core: Core) -> list[Caller]:
 @contextlib.asynccontextmanager
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
-                       robot_delay_s: float = 3.0, field_workers: bool = True) -> AsyncIterator[Demo]:
+                       robot_delay_s: float = 3.0, field_workers: bool = True,
+                       history: bool = False) -> AsyncIterator[Demo]:
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -113,7 +137,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     s = demo_settings(settings, data_dir, ami_port, emulator.path if emulator else "",
                       printer.port if printer else 0)
     core = build_core(s)
-    ensure_seeded(core)
+    ensure_seeded(core, history)
     wiring = build_center(core, parts)
     await wiring.center.start()
     if "agi" in wiring.parts:
@@ -160,6 +184,7 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  考核      {demo.url}/stats/assessment   (lead/manager: the monthly report as Excel and PDF)",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         "  CLI       to point `onestop tickets list` and the other commands at this store:",
