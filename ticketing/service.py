@@ -25,6 +25,7 @@ from ticketing.commands import (
     intake,
     ownership,
     replies,
+    requester,
 )
 from ticketing.commands.base import (
     CommandContext,
@@ -40,6 +41,7 @@ from ticketing.commands.dispatch import suggest_workers
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import slip_snapshot
 from ticketing.commands.rows import load
+from ticketing.phone import normalise_number
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
@@ -186,6 +188,24 @@ class TicketService(CommandContext):
         """The answer to the complainant, by SMS (sent) or a call (recorded)."""
         with self.tx() as tx:
             return ticket_view(complaints.reply(self, tx, actor, ticket_id, channel, text))
+
+    # --- the requester's number (ticketing/commands/requester.py) ------------------------
+
+    def opt_out(self, actor: str, number: str) -> bool:
+        """The desk puts a number on the opt-out list (asked by phone); False if it was."""
+        key = normalise_number(number)
+        if not key:
+            raise TicketError(f"not a phone number: {number!r}")
+        with self.tx() as tx:
+            return requester.opt_out(self, tx, key, "desk", actor)
+
+    def opt_in(self, actor: str, number: str) -> bool:
+        """The desk takes a number off the opt-out list; False if it was not on it."""
+        key = normalise_number(number)
+        if not key:
+            raise TicketError(f"not a phone number: {number!r}")
+        with self.tx() as tx:
+            return requester.opt_in(tx, key, actor)
 
     # --- satisfaction campaigns (ticketing/commands/campaigns.py) ------------------------
 

@@ -15,6 +15,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarC
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -82,7 +83,7 @@ def to_pdf(report: MonthlyReport) -> bytes:
     story += [_table(rows, [60 * mm, 40 * mm]), Spacer(1, 4 * mm),
               _bars(word("grades_given", lang), [g["name"] for g in report.grades],
                     [g["count"] for g in report.grades]),
-              Paragraph(word("trend", lang), st["h2"]), _trend(report, lang), PageBreak()]
+              Paragraph(word("trend", lang), st["h2"]), _trend(report, lang, st), PageBreak()]
     for level in ("worker", "team", "department"):
         ranked = report.rankings[level]
         story.append(Paragraph(word(level, lang) + (f" (1–{TOP})" if level == "worker" and len(ranked) > TOP else ""),
@@ -181,9 +182,13 @@ def _hbars(title: str, labels: list[str], values: list[float]) -> Drawing:
     return d
 
 
-def _trend(report: MonthlyReport, lang: str) -> Drawing:
+def _trend(report: MonthlyReport, lang: str, st: dict[str, ParagraphStyle]) -> Any:
+    """The mean score per level over the months (a level without a score left out)."""
+    levels = [lv for lv in ("worker", "team", "department")
+              if any(v is not None for v in report.trend[lv]["overall"])]
+    if not levels:
+        return Paragraph(word("none", lang), st["body"])
     d = Drawing(170 * mm, 62 * mm)
-    levels = ("worker", "team", "department")
     months = report.trend["worker"]["months"]
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 30, 30, 170 * mm - 120, 62 * mm - 45
@@ -193,11 +198,21 @@ def _trend(report: MonthlyReport, lang: str) -> Drawing:
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
     chart.valueAxis.labels.fontName = FONT
-    for i, color in enumerate(PALETTE[:3]):
+    for i, color in enumerate(PALETTE[:len(levels)]):
         chart.lines[i].strokeColor, chart.lines[i].strokeWidth = color, 1.5
+        chart.lines[i].symbol = makeMarker("FilledCircle", fillColor=color, size=4)
+    if any(_isolated(series) for series in chart.data):
+        chart.joinedLines = 0  # a month alone between gaps is a point: reportlab draws no one-point line
     d.add(chart)
     legend = Legend()
     legend.x, legend.y, legend.fontName, legend.fontSize = 170 * mm - 80, 62 * mm - 20, FONT, 8
     legend.colorNamePairs = [(PALETTE[i], word(lv, lang)) for i, lv in enumerate(levels)]
     d.add(legend)
     return d
+
+
+def _isolated(series: list[float | None]) -> bool:
+    """Whether a value stands alone between gaps (or the ends)."""
+    padded = [None, *series, None]
+    return any(v is not None and padded[i] is None and padded[i + 2] is None
+               for i, v in enumerate(padded[1:-1]))
