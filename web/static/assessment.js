@@ -122,7 +122,7 @@
   if (list) {
     let last = Number(list.dataset.last || 0);
     const HUMAN = new Set(["escalation", "handed_over", "reopened"]);
-    setInterval(async () => {
+    async function poll() {
       let data;
       try { data = await api("GET", "/api/my-cases"); } catch (e) { return; }
       const fresh = data.notices.filter((n) => n.id > last).reverse();
@@ -134,6 +134,8 @@
           el("b", {}, t("notice_" + n.kind)), HUMAN.has(n.kind) && n.note ? " — " + n.note : ""));
         toast(t("mine_new_notice") + ": #" + n.ticket_id + " " + t("notice_" + n.kind));
       }
-    }, 20000);
+    }
+    setInterval(poll, 20000);
+    window.addEventListener("focus", poll);  // back at the desk: look at once
   }
 })();
