@@ -1,7 +1,7 @@
 """assessment grades; requester numbers, rating requests, satisfaction campaigns
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 10:00:00
 
 The lead's 考核 becomes a grade from config/assessment.toml (``ticket.assessment_grade``; the
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

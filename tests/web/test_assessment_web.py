@@ -190,3 +190,20 @@ def test_every_page_in_both_languages_shows_names_not_codes(web: Web, who: str) 
         raw = RAW.findall(visible) + (RAW_IN_CHINESE.findall(visible) if who == "lead" else [])
         assert not raw, (url, raw[:5])
     assert ("Monthly assessment" if who == "manager" else "月度考核") in c.get("/stats/assessment").text
+
+
+def test_a_retried_complaint_step_or_handover_acts_once(web: Web) -> None:
+    op = web.login("operator")
+    tid = _ticket(op, service_type="complaint", description="送餐太慢")
+    key = {"Idempotency-Key": "note-1"}
+    first = op.post(f"/api/tickets/{tid}/complaint/investigate", json={"note": "已致电"}, headers=key)
+    again = op.post(f"/api/tickets/{tid}/complaint/investigate", json={"note": "已致电"}, headers=key)
+    assert first.status_code == again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert first.json()["details"]["complaint"]["notes"] == again.json()["details"]["complaint"]["notes"]
+    assert len(first.json()["details"]["complaint"]["notes"]) == 1
+    key = {"Idempotency-Key": "hand-1"}
+    for _ in range(2):
+        moved = op.post(f"/api/tickets/{tid}/handover", json={"to": "dispatcher", "reason": "换班"}, headers=key)
+        assert moved.status_code == 200 and moved.json()["operator"] == "dispatcher"
+    with web.deps.store.session() as s:
+        assert [r.after["note"] for r in history(s, "ticket", tid) if r.action == "handover"] == ["换班"]

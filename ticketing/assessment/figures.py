@@ -171,5 +171,5 @@ def owner_figures(s: Session, period: Period, now: datetime) -> list[dict[str, A
             Ticket.status != "merged").group_by(Ticket.operator).order_by(Ticket.operator)).all()
     return [{"owner": owner, "cases": n, "open": open_n, "overdue": late, "done": done,
              "escalated": escalated,
-             "satisfaction": (int(sat_sum) / sat_n) if sat_n else None}
+             "satisfaction": (int(sat_sum or 0) / sat_n) if sat_n else None}
             for owner, n, open_n, late, done, escalated, sat_sum, sat_n in rows]

@@ -15,8 +15,8 @@ from ticketing import complaints as form
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import OrgUnit, Staff, Ticket
 from ticketing.reports.monthly import complaint_types
-from web.api.tickets import published, ticket_detail
-from web.deps import Reader, Supervisor, TicketId, Writer, web_state
+from web.api.actions import _step as ticket_step
+from web.deps import Idempotent, Reader, Supervisor, TicketId, Writer, web_state
 from web.security import mask_number
 
 router = APIRouter(prefix="/api", tags=["complaints"])
@@ -91,34 +91,39 @@ def list_complaints(request: Request, user: Reader, state: State = "open",
     return complaint_rows(web_state(request), user, state, page)
 
 
+# Each step is a ticket command: once per Idempotency-Key, as the lifecycle's steps are.
+
 @router.post("/tickets/{ticket_id}/complaint/investigate")
-def investigate(request: Request, ticket_id: TicketId, body: NoteIn, user: Writer) -> dict[str, Any]:
+def investigate(request: Request, ticket_id: TicketId, body: NoteIn, user: Writer,
+                once: Idempotent) -> dict[str, Any]:
     """调查: a note of the investigation (the first is the complaint's response)."""
-    web = web_state(request)
-    published(web, web.deps.service.investigate(user.username, ticket_id, body.note))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return ticket_step(request, user, once, ticket_id, lambda: service.investigate(
+        user.username, ticket_id, body.note))
 
 
 @router.post("/tickets/{ticket_id}/complaint/target")
-def target(request: Request, ticket_id: TicketId, body: TargetIn, user: Writer) -> dict[str, Any]:
+def target(request: Request, ticket_id: TicketId, body: TargetIn, user: Writer,
+           once: Idempotent) -> dict[str, Any]:
     """Against whom the complaint is, and how serious."""
-    web = web_state(request)
-    published(web, web.deps.service.complaint_target(user.username, ticket_id, body.kind, body.code,
-                                                     body.severity))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return ticket_step(request, user, once, ticket_id, lambda: service.complaint_target(
+        user.username, ticket_id, body.kind, body.code, body.severity))
 
 
 @router.post("/tickets/{ticket_id}/complaint/conclude")
-def conclude(request: Request, ticket_id: TicketId, body: ConcludeIn, user: Supervisor) -> dict[str, Any]:
+def conclude(request: Request, ticket_id: TicketId, body: ConcludeIn, user: Supervisor,
+             once: Idempotent) -> dict[str, Any]:
     """The finding: justified (counts in the target's 考核) or not."""
-    web = web_state(request)
-    published(web, web.deps.service.conclude(user.username, ticket_id, body.outcome, body.finding))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return ticket_step(request, user, once, ticket_id, lambda: service.conclude(
+        user.username, ticket_id, body.outcome, body.finding))
 
 
 @router.post("/tickets/{ticket_id}/complaint/reply")
-def reply(request: Request, ticket_id: TicketId, body: ReplyIn, user: Writer) -> dict[str, Any]:
+def reply(request: Request, ticket_id: TicketId, body: ReplyIn, user: Writer,
+          once: Idempotent) -> dict[str, Any]:
     """The answer to the complainant: an SMS (sent) or a call (its words recorded)."""
-    web = web_state(request)
-    published(web, web.deps.service.reply_complainant(user.username, ticket_id, body.channel, body.text))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return ticket_step(request, user, once, ticket_id, lambda: service.reply_complainant(
+        user.username, ticket_id, body.channel, body.text))

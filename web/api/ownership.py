@@ -13,8 +13,8 @@ from sqlalchemy import select
 from ticketing.lifecycle import label
 from ticketing.model import User
 from ticketing.ownership import my_cases, notices
-from web.api.tickets import published, ticket_detail
-from web.deps import Desk, TicketId, Writer, web_state
+from web.api.actions import _step as ticket_step
+from web.deps import Desk, Idempotent, TicketId, Writer, web_state
 
 router = APIRouter(prefix="/api", tags=["first-contact ownership"])
 
@@ -63,9 +63,10 @@ def desk_users(request: Request, user: Desk) -> list[dict[str, str]]:
 
 
 @router.post("/tickets/{ticket_id}/handover")
-def handover(request: Request, ticket_id: TicketId, body: HandoverIn, user: Writer) -> dict[str, Any]:
-    """Hand the case to another desk user with a reason: its owner may, and leads may."""
-    web = web_state(request)
-    published(web, web.deps.service.handover(user.username, ticket_id, body.to, body.reason,
-                                             supervises=user.can("supervise")))
-    return ticket_detail(web, ticket_id, user)
+def handover(request: Request, ticket_id: TicketId, body: HandoverIn, user: Writer,
+             once: Idempotent) -> dict[str, Any]:
+    """Hand the case to another desk user with a reason: its owner may, and leads may (once
+    per Idempotency-Key, as every ticket command)."""
+    service = web_state(request).deps.service
+    return ticket_step(request, user, once, ticket_id, lambda: service.handover(
+        user.username, ticket_id, body.to, body.reason, supervises=user.can("supervise")))
