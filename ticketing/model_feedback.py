@@ -18,7 +18,8 @@ from ticketing.model import Base
 
 class RequesterNumber(Base):
     """A requester's mobile as the SMS answers see it: opted out (退订) or not, how many SMS
-    it had today (the daily limit), and which explanations it was already given today."""
+    it had today (the daily limit), and which explanations it was already given (per rating
+    asked, or per day)."""
 
     __tablename__ = "requester_number"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +28,7 @@ class RequesterNumber(Base):
     opt_out_via: Mapped[str] = mapped_column(String(20), default="")  # sms | desk
     day: Mapped[date | None] = mapped_column(Date)  # the local day ``sent`` counts
     sent: Mapped[int] = mapped_column(Integer, default=0)
-    explained: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # why → local day
+    explained: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # why → "rating <id>" or the local day
     updated_at: Mapped[datetime]
 
 

@@ -131,10 +131,37 @@ def test_out_of_range_unknown_and_never_asked_are_explained_once(
     # a stranger's words (no rating asked) get no answer, as before
     assert _reply(service, clock, "你好", "13700000000") == ("rejected", "unknown sender")
     assert _sms(store, "13700000000") == []
-    # next day the same mistake is explained again (once a day)
+    # a second reply to that rating: over the day's SMS limit it is not explained, and not
+    # marked explained, so the next one is; then never again, on this day or the next
+    assert _reply(service, clock, "9") == (
+        "rejected", "already rated (answered); not explained: the number had 6 SMS today (the limit)")
     clock.advance(days=1)
-    assert _reply(service, clock, "9")[0] == "rejected"
-    assert _whys(composer)[-1] == "already"
+    for text in ("1", "5"):
+        assert _reply(service, clock, text)[0] == "rejected"
+    clock.advance(days=1)
+    assert _reply(service, clock, "2")[0] == "rejected"
+    assert _whys(composer) == ["never_asked", "out_of_range", "unknown_reply", "already"]
+    assert _reply(service, clock, "谢谢") == ("rejected", "unknown sender")  # words after rating: no answer
+    assert service.get(tid).satisfaction == 5
+    # a new ticket's rating: the same mistakes about it are explained again, once each
+    second = _done(service, clock)
+    for text in ("6", "66", "嗯", "嗯嗯", "3", "3", "4"):
+        _reply(service, clock, text)
+    assert _whys(composer)[4:] == ["out_of_range", "unknown_reply", "already"]
+    assert (service.get(second).satisfaction, service.get(tid).satisfaction) == (3, 5)
+    # every reply is stored with what was done about it
+    with store.session() as s:
+        rows = s.scalars(select(SmsIn).where(SmsIn.number == MOBILE).order_by(SmsIn.id)).all()
+        assert len(rows) == 18 and [r.outcome for r in rows].count("acted") == 2
+        assert [r.reason.rsplit("; ", 1)[-1] for r in rows if r.outcome == "rejected"][-6:] == [
+            "explained", "explained before"] * 3
+    # a number never asked: once a day
+    stranger = "13600000000"
+    for _ in range(2):
+        _reply(service, clock, "5", stranger)
+    clock.advance(days=1)
+    _reply(service, clock, "5", stranger)
+    assert [k for k, _t in _sms(store, stranger)] == ["rq_explain", "rq_explain"]
 
 
 def test_stop_opts_out_and_nothing_more_is_sent(service: TicketService, store: Store,

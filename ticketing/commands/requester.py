@@ -10,9 +10,10 @@ together; a message not sent is noted on the ticket's timeline with the reason.
 A requester's reply (``handle_reply``, called by the inbound SMS path): a digit 1–5 to a
 rating asked in the last ``rating_window_days`` records the satisfaction as a call-back does
 (once: a score never changes twice); 退订/TD/STOP opts the number out; anything else from a
-number that was asked — an unknown reply, a second reply, a score out of range — and a digit
-from a number never asked is stored and explained to the sender once a day per kind of
-mistake. A number that is also a worker's: the worker's meaning wins, unless the reply is a
+number that was asked — an unknown reply, a second reply, a score out of range — is stored
+and explained to the sender once per kind of mistake and rating asked (a new rating's mistakes
+are explained again, the same one never twice), and a digit from a number never asked once a
+day. A number that is also a worker's: the worker's meaning wins, unless the reply is a
 bare digit 1–5 to a rating still open.
 """
 
@@ -91,18 +92,22 @@ def send(ctx: CommandContext, tx: Tx, number: str, template: str, extra: dict[st
 
 
 def explain(ctx: CommandContext, tx: Tx, number: str, why: str, extra: dict[str, Any],
-            t: Record | None = None) -> str:
-    """Tell a requester why their reply changed nothing, once a local day per ``why``;
-    returns what was done (for the inbox row's reason)."""
+            t: Record | None = None, about: Record | None = None) -> str:
+    """Tell a requester why their reply changed nothing: once per ``why`` and rating asked
+    (``about``), or once a local day per ``why`` when no rating is concerned. Returns what was
+    done (for the inbox row's reason). ``explained`` keeps the last mark per ``why``, so it
+    never grows past the kinds of mistake."""
     if not is_mobile(number):
         return "no SMS to this number"
     row = number_row(tx, number)
-    today = tx.now.astimezone(ctx.calendar.tz).date().isoformat()
-    if (row.explained or {}).get(why) == today:
-        return "explained before today"
-    row.explained = {**(row.explained or {}), why: today}
+    mark = f"rating {about.id}" if about is not None else tx.now.astimezone(ctx.calendar.tz).date().isoformat()
+    if (row.explained or {}).get(why) == mark:
+        return "explained before" if about is not None else "explained before today"
     sms_id, not_sent = send(ctx, tx, number, "requester_explain", {"why": why, **extra}, "rq_explain", t)
-    return "explained" if sms_id is not None else f"not explained: {not_sent}"
+    if sms_id is None:  # over the day's limit: the next such reply is explained instead
+        return f"not explained: {not_sent}"
+    row.explained = {**(row.explained or {}), why: mark}
+    return "explained"
 
 
 def opt_out(ctx: CommandContext, tx: Tx, number: str, via: str, actor: str) -> bool:
@@ -199,7 +204,7 @@ def handle_reply(ctx: CommandContext, tx: Tx, number: str, text: str,
         return _digit(ctx, tx, key, value, asked, open_)
     if staff is not None or open_ is None:
         return None
-    why = explain(ctx, tx, key, "unknown_reply", {}, _ticket_of(tx, open_))
+    why = explain(ctx, tx, key, "unknown_reply", {}, _ticket_of(tx, open_), open_)
     return "rejected", f"not a rating (reply a digit 1–5); {why}", open_.ticket_id
 
 
@@ -211,10 +216,10 @@ def _digit(ctx: CommandContext, tx: Tx, number: str, value: int, asked: list[Rec
     latest = open_ or asked[0]
     t = _ticket_of(tx, latest)
     if open_ is None:
-        why = explain(ctx, tx, number, "already", {"score": latest.score or ""}, t)
+        why = explain(ctx, tx, number, "already", {"score": latest.score or ""}, t, latest)
         return "rejected", f"already rated ({latest.status}); {why}", latest.ticket_id
     if not 1 <= value <= 5:
-        why = explain(ctx, tx, number, "out_of_range", {"score": value}, t)
+        why = explain(ctx, tx, number, "out_of_range", {"score": value}, t, latest)
         return "rejected", f"score {value} is not 1–5; {why}", latest.ticket_id
     if open_.campaign_target_id is not None:
         target = tx.get(TARGET, open_.campaign_target_id, lock=True)
@@ -226,7 +231,7 @@ def _digit(ctx: CommandContext, tx: Tx, number: str, value: int, asked: list[Rec
                 record_callback(ctx, tx, f"sms:{number}", t.id, value, "", "sms")
         except IllegalTransition:
             open_.status = "void"
-            why = explain(ctx, tx, number, "already", {"score": t.satisfaction or ""}, t)
+            why = explain(ctx, tx, number, "already", {"score": t.satisfaction or ""}, t, open_)
             return "rejected", f"ticket {t.id} is {t.status}: its score stands; {why}", t.id
     open_.status, open_.score, open_.answered_at = "answered", value, tx.now
     send(ctx, tx, number, "requester_thanks", {"score": value}, "rq_thanks", t)
