@@ -3,7 +3,7 @@
 ``shoot(url, out)`` takes them from a running desk; ``python -m tests.web.assessment_screenshots
 --out docs/screenshots`` makes the ones in the repository: the sample hospital with the
 history ``onestop demo`` grows (as of 4 December 2026), served on loopback, each page shot at
-1366×768 wide and as tall as it is.
+1366×768 wide and as tall as it is; the lead's pages as the lead, "my cases" as operator 李晓.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ PAGES = (("assessment-workers", "/stats/assessment?month={month}&level=worker"),
          ("assessment-teams", "/stats/assessment?month={month}&level=team"),
          ("assessment-grading", "/assessment/grade"),
          ("assessment-complaints", "/complaints?state=all"),
-         ("assessment-campaign", "/campaigns/1"),
-         ("assessment-my-cases", "/desk/mine"))
+         ("assessment-campaign", "/campaigns/1"))
+OWNER_PAGES = (("assessment-my-cases", "/desk/mine"),)  # an operator's: the lead owns no cases
 
 
 def open_page(browser: Any, url: str, username: str, password: str, size: tuple[int, int]) -> Any:
@@ -120,8 +120,9 @@ def main() -> None:
                        sms_outbox=core.sms_outbox, print_queue=core.print_queue, survey_queue=core.survey_queue)
         server = ThreadedServer(create_app(deps)).start()
         try:
-            for made in shoot(server.url, Path(args.out), "lead", DEMO_PASSWORD, "2026-11"):
-                print(made)
+            for user, pages in (("lead", PAGES), ("li", OWNER_PAGES)):
+                for made in shoot(server.url, Path(args.out), user, DEMO_PASSWORD, "2026-11", pages=pages):
+                    print(made)
         finally:
             server.stop()
             core.close()

@@ -31,6 +31,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "asmt_deduction": ("投诉扣分", "Deduction"),
     "asmt_score": ("得分", "Score"),
     "asmt_grade": ("等级", "Grade"),
+    "asmt_choose_grade": ("请选择", "Choose"),
     "asmt_no_score": ("未评分", "Not scored"),
     "asmt_top": ("得分排行", "Top scores"),
     "asmt_grades": ("等级分布", "Grades"),
