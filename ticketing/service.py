@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ticketing.channels import ChannelCommands
 from ticketing.commands import (
     approval,
     campaigns,
@@ -50,8 +51,9 @@ __all__ = ["CampaignSpec", "NewTicket", "ReplyOutcome", "ServiceOptions", "Ticke
            "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
 
 
-class TicketService(CommandContext):
-    """The ticket commands. Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
+class TicketService(ChannelCommands, CommandContext):
+    """The ticket commands (and, from ``ticketing.channels``, those of the links: a room's QR
+    code, the worker's page). Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
     and the rows a command appends are read and written with hand-written SQL; the ORM session
     of the same transaction serves the few reads that want the models (menus, suggestions).
     Built with the store, clock, catalog, calendar, SMS composer and options
