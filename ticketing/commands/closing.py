@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from ticketing import search
 from ticketing.commands.base import SURVEY, CommandContext, TicketError
 from ticketing.commands.outbound import notify_staff
 from ticketing.commands.rows import (
@@ -36,6 +37,7 @@ def record_callback(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, sco
     transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
     t.called_back_at = tx.now
     t.satisfaction, t.satisfaction_comment = score, comment[:2000]
+    search.append(tx, t.id, t.satisfaction_comment)
     bump_daily(tx, t, ctx.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
     if via != "sms":  # rated another way: a later digit reply is told the score stands
         _void_ratings(tx, t.id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from ticketing import search
 from ticketing.audit import audit
 from ticketing.commands import requester
 from ticketing.commands.approval import decide
@@ -55,13 +56,15 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
         "action": "requester" if answered is not None else reply.action if reply else ""})
     audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
           "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
+    if ticket_id is not None and reason != search.UNKNOWN_SENDER and tx.get(TICKET, ticket_id):
+        search.append(tx, ticket_id, text[:2000])  # a worker's words are found by the ticket
     return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
 
 def _act_on_reply(ctx: CommandContext, tx: Tx, staff: Record | None, reply: ParsedReply | None,
                   parse_error: str) -> tuple[str, str]:
     if staff is None:
-        return "rejected", "unknown sender"  # no reply: we don't answer strangers
+        return "rejected", search.UNKNOWN_SENDER  # no reply: we don't answer strangers
     if reply is None:
         explain(ctx, tx, staff, None, "unreadable", parse_error or "unreadable reply")
         return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
