@@ -74,7 +74,7 @@ def story(web: Web) -> dict[str, int]:
         "service_type": "complaint", "location_code": "10305", "reporter_phone": "13900000066",
         "description": f"师傅态度差，请回电{IN_TEXT[0]}"}).json()["id"]
     assert op.post(f"/api/tickets/{complaint}/complaint/investigate",
-                   json={"note": f"已致电{CALLER}"}).status_code == 200
+                   json={"note": f"已致电{IN_TEXT[1]}"}).status_code == 200
     with web.deps.store.session() as s:
         worker_org = s.scalar(select(Staff.org_code).where(Staff.code == "W001"))
     campaign = service.create_campaign("lead", CampaignSpec("回访", "sms", "departments", (worker_org,)))
