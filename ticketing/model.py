@@ -420,3 +420,8 @@ class DailyStat(Base):
     satisfaction_n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("day", "service_type", "org_code"),)
+
+
+# The facilities tables (equipment, maintenance plans, outage notices, webhooks) are part of
+# this schema; imported here so that every table is on ``Base.metadata`` whoever imports it.
+from ticketing import model_facilities as model_facilities  # noqa: E402

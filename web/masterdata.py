@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Path
-from sqlalchemy import Boolean, Integer, Numeric, inspect, or_, select
+from sqlalchemy import Boolean, Date, Integer, Numeric, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit, row_dict
-from ticketing.masterdata import KIND_ALIASES
+from ticketing.masterdata import KIND_ALIASES, BadValue
+from ticketing.masterdata import KINDS as IMPORT_KINDS
 from ticketing.model import (
     Location,
     MenuItem,
@@ -32,6 +33,7 @@ from ticketing.model import (
     Supplier,
     User,
 )
+from ticketing.model_facilities import Equipment
 from web.security import ROLES
 
 # kind → (model, key column, columns an admin may edit)
@@ -46,6 +48,8 @@ KINDS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
                                   "active")),
     "suppliers": (Supplier, "code", ("name", "contact", "phone", "active")),
     "menus": (MenuItem, "code", ("name", "name_en", "meal", "diet", "price", "cutoff", "active")),
+    "equipment": (Equipment, "code", ("name", "type", "location_code", "supplier_code", "model",
+                                      "serial", "installed", "status", "active")),
     "users": (User, "username", ("display_name", "role", "language", "staff_code", "active")),
 }
 Kind = Annotated[str, Path(pattern="^(" + "|".join(KINDS) + ")$", description="master data kind")]
@@ -69,8 +73,25 @@ def list_rows(s: Session, kind: str, q: str, limit: int) -> list[dict[str, Any]]
     return [public(row_dict(r)) for r in s.scalars(stmt)]
 
 
+def _parsed(kind: str, column: str, value: Any) -> Any:
+    """A typed-in value read by the same parser as the kind's imports (a choice's Chinese
+    spelling, a date, a mobile number), so an edit stores what an import would."""
+    spec = IMPORT_KINDS.get(kind)
+    field = next((f for f in spec.fields if f.name == column), None) if spec else None
+    if field is None or not isinstance(value, str):
+        return value
+    try:
+        return field.parse(value)
+    except BadValue as exc:
+        raise HTTPException(400, f"{column}: {exc}") from None
+
+
 def _coerce(model: Any, column: str, value: Any) -> Any:
     col_type = inspect(model).columns[column].type
+    if isinstance(col_type, Date):
+        if value is None or hasattr(value, "isoformat"):
+            return value
+        raise HTTPException(400, f"{column}: {value!r} is not a date (YYYY-MM-DD)")
     try:
         if isinstance(col_type, Boolean):
             if isinstance(value, str):
@@ -101,7 +122,7 @@ def edit_row(s: Session, kind: str, key: str, changes: dict[str, Any], actor: st
         raise HTTPException(404, f"no {kind} {key!r}")
     before = row_dict(row)
     for column, value in changes.items():
-        setattr(row, column, _coerce(model, column, value))
+        setattr(row, column, _coerce(model, column, _parsed(kind, column, value)))
     s.flush()
     after = row_dict(row)
     audit(s, now, actor, model.__tablename__, key, "edit", public(before), public(after))
