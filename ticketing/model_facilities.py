@@ -1,4 +1,5 @@
-"""The store's tables for facilities work: the equipment register (设备档案).
+"""The store's tables for facilities work: the equipment register (设备档案), maintenance plans
+(保养计划) and the tickets they made.
 
 Part of the schema of ``ticketing.model`` (the same ``Base``; ``ticketing.model`` imports this
 module), kept apart so that each capability reads in one sitting.
@@ -6,18 +7,24 @@ module), kept apart so that each capability reads in one sitting.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
+    ForeignKey,
+    Integer,
     String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.model import Base
 
-# --- the equipment register ----------------------------------------
+# --- the equipment register and maintenance plans ----------------------------------------
 
 
 class Equipment(Base):
@@ -36,3 +43,59 @@ class Equipment(Base):
     installed: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="in_use")  # in_use|standby|repair|scrapped
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MaintenancePlan(Base):
+    """A plan (保养计划 / 巡检计划) that makes a ticket on each due date: for one piece of
+    equipment, or for a location (and a type of equipment there). ``unit`` day|week|month with
+    ``every`` N, or ``dates``: a list of ``YYYY-MM-DD`` or yearly ``MM-DD`` dates."""
+
+    __tablename__ = "maintenance_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="maintenance")  # maintenance|inspection
+    equipment_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    location_code: Mapped[str] = mapped_column(String(16), default="")
+    equipment_type: Mapped[str] = mapped_column(String(50), default="")
+    service_type: Mapped[str] = mapped_column(String(20), default="maintenance")
+    skill: Mapped[str] = mapped_column(String(20), default="")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    staff_code: Mapped[str] = mapped_column(String(32), default="")  # dispatched to at once, if set
+    unit: Mapped[str] = mapped_column(String(8), default="month")  # day|week|month|dates
+    every: Mapped[int] = mapped_column(Integer, default=1)
+    dates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    # the first due date the plan makes a ticket for: its creation, or its latest re-activation
+    # or change of schedule (dates before it are never caught up)
+    active_from: Mapped[date] = mapped_column(Date)
+    lead_days: Mapped[int] = mapped_column(Integer, default=0)  # the ticket comes this early
+    grace_days: Mapped[int] = mapped_column(Integer, default=0)  # done by the due date's end + this
+    checklist: Mapped[list[Any]] = mapped_column(JSON, default=list)  # item texts of a round
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class MaintenanceRun(Base):
+    """The one ticket of a plan's due date. The unique (plan, due date) is what makes a due
+    date's ticket exactly one, whatever number of sweepers run, restart or race: the second
+    insert does nothing, in the same transaction that would have made the ticket. It keeps the
+    checklist as the plan had it that day and, once the round is recorded, each item's result
+    (``{"ok": bool | None, "note": str, "repair_ticket": int | None}``)."""
+
+    __tablename__ = "maintenance_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("maintenance_plan.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    created_at: Mapped[datetime]
+    checklist: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    results: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    checked_by: Mapped[str] = mapped_column(String(50), default="")
+    checked_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("plan_id", "due_date"),)

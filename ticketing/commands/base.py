@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table
@@ -56,9 +56,11 @@ class NewTicket:
     reporter_phone: str = ""
     org_code: str = ""
     priority: str = "normal"
-    source: str = "phone"  # phone | ivr | self_service | desk | sms
+    source: str = "phone"  # phone | ivr | self_service | desk | sms | plan
     details: dict[str, Any] = field(default_factory=dict)
     call_uniqueid: str = ""
+    # a planned job's own deadline (a maintenance plan's due date) instead of the catalog's
+    completion_due: datetime | None = None
 
 
 @dataclass(frozen=True)
