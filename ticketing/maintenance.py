@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from ticketing import rounds
 from ticketing.audit import audit, jsonable, row_dict
 from ticketing.catalog import PRIORITIES, CatalogError
 from ticketing.commands import dispatch, intake
@@ -302,6 +303,21 @@ class Maintenance:
             last = {pid: _read_date(d) for pid, d in tx.all(
                 "SELECT plan_id, MAX(due_date) FROM maintenance_run GROUP BY plan_id")}
         return plans, last
+
+    # --- inspection rounds (ticketing/rounds.py) ------------------------------------------
+
+    def record_round(self, actor: str, ticket_id: int, results: list[rounds.ItemResult],
+                     complete: bool = True, note: str = "") -> dict[str, Any]:
+        """Fill in a plan's ticket's checklist (and raise repairs); ``complete`` closes it."""
+        with self.ctx.tx() as tx:
+            rounds.record_round(self.ctx, tx, actor, ticket_id, results, complete, note)
+            view = rounds.round_view(tx, ticket_id)
+            assert view is not None
+            return view
+
+    def round(self, ticket_id: int) -> dict[str, Any] | None:
+        with self.ctx.tx() as tx:
+            return rounds.round_view(tx, ticket_id)
 
     # --- what is late ---------------------------------------------------------------------
 
