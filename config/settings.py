@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -117,6 +118,19 @@ class WebSettings(Section):
     lockout_minutes: int = 15
 
 
+class MaintenanceSettings(Section):
+    """Maintenance plans (ticketing/maintenance.py): when their tickets are made."""
+
+    enabled: bool = True  # the sweep that makes plans' tickets (``onestop serve --no-maintenance``)
+    create_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # local HH:MM
+    sweep_s: float = Field(default=60.0, gt=0)  # how often due plans are looked for
+    missed_after_min: float = Field(default=15.0, ge=0)  # a ready ticket not made by then: on the board
+
+    def create_clock(self) -> time:
+        hour, minute = self.create_time.split(":")
+        return time(int(hour), int(minute))
+
+
 class Settings(Section):
     database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
     data_dir: str = ""
@@ -130,6 +144,7 @@ class Settings(Section):
     modem: ModemSettings = Field(default_factory=ModemSettings)
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -150,7 +165,7 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

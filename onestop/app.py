@@ -29,7 +29,7 @@ from web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper")
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance")
 
 
 @dataclass
@@ -241,6 +241,10 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+    if "maintenance" in enabled:
+        from onestop.facilities import maintenance_part
+
+        parts.append(maintenance_part(core))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health))
     center.parts.extend(parts)

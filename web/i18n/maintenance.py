@@ -1,7 +1,9 @@
 """Facilities: the equipment register (设备档案), maintenance plans and inspection rounds
-(保养计划, 巡检), outage notices (停水停电告知) and webhooks."""
+(保养计划, 巡检), the lists these pages share, and the late maintenance on the board."""
 
 from __future__ import annotations
+
+from ticketing.lifecycle import LABELS
 
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -11,4 +13,82 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eqstatus:standby": ("备用", "Standby"),
     "eqstatus:repair": ("维修中", "Under repair"),
     "eqstatus:scrapped": ("报废", "Scrapped"),
+    # plans
+    "maint_plans": ("保养计划", "Maintenance plans"),
+    "new_plan": ("新建计划", "New plan"),
+    "edit_plan": ("修改计划", "Change the plan"),
+    "plan:code": ("计划编码", "Plan code"),
+    "plan:name": ("计划名称", "Name"),
+    "plan:kind": ("类别", "Kind"),
+    "plan:equipment_code": ("设备编码", "Equipment code"),
+    "plan:location_code": ("位置编码", "Location code"),
+    "plan:equipment_type": ("设备类型", "Equipment type"),
+    "plan:service_type": ("服务类型", "Service"),
+    "plan:skill": ("所需技能", "Skill"),
+    "plan:priority": ("紧急程度", "Priority"),
+    "plan:staff_code": ("派给工号", "Dispatch to (staff code)"),
+    "plan:unit": ("周期", "Repeats"),
+    "plan:every": ("间隔", "Every"),
+    "plan:dates": ("指定日期", "Set dates"),
+    "plan:start_date": ("开始日期", "Starts"),
+    "plan:end_date": ("结束日期", "Ends"),
+    "plan:lead_days": ("提前天数", "Days ahead"),
+    "plan:grace_days": ("宽限天数", "Days of grace"),
+    "plan:checklist": ("检查项（每行一项）", "Checklist (one item a line)"),
+    "plan:description": ("说明", "Notes"),
+    "plan:active": ("启用", "Active"),
+    "plan_skill_default": ("按服务类型", "The service's own"),
+    "plan_target": ("对象", "For"),
+    "plan_schedule": ("周期", "Schedule"),
+    "plan_ended": ("已结束", "Ended"),
+    "plan_tickets": ("计划工单", "Tickets of the plan"),
+    "next_due": ("下次到期", "Next due"),
+    "last_ticket": ("最近工单", "Last ticket"),
+    "due_on": ("到期", "due"),
+    "plankind:maintenance": ("保养", "Maintenance"),
+    "plankind:inspection": ("巡检", "Inspection"),
+    "planstate:active": ("启用中", "Active"),
+    "planstate:inactive": ("已停用", "Stopped"),
+    "planstate:all": ("全部", "All"),
+    "unit:day": ("按天", "Days"),
+    "unit:week": ("按周", "Weeks"),
+    "unit:month": ("按月", "Months"),
+    "unit:dates": ("指定日期", "Set dates"),
+    "sched:day": ("每{n}天", "every {n} days"),
+    "sched:week": ("每{n}周", "every {n} weeks"),
+    "sched:month": ("每{n}个月", "every {n} months"),
+    "sched:dates": ("指定日期：", "on"),
+    "mprio:normal": ("普通", "Normal"),
+    "mprio:urgent": ("紧急", "Urgent"),
+    "mprio:critical": ("危急", "Critical"),
+    # ticket statuses as the facilities pages show them (the lifecycle's names)
+    **{f"tstatus:{s.value}": (names["zh-CN"], names["en"]) for s, names in LABELS.items()},
+    # inspection rounds
+    "round_title": ("巡检记录", "Inspection round"),
+    "round_progress": ("已检 {done}/{n}，异常 {bad}", "{done} of {n} checked, {bad} not ok"),
+    "round_checked_by": ("{who} 记录于", "recorded by {who}"),
+    "round_item": ("检查项", "Item"),
+    "round_result": ("结果", "Result"),
+    "round_note": ("备注", "Note"),
+    "round_repair": ("报修", "Repair"),
+    "round_ok": ("正常", "OK"),
+    "round_not_ok": ("异常", "Not OK"),
+    "round_unchecked": ("未检", "Not checked"),
+    "round_raise": ("生成报修单", "Raise a repair"),
+    "round_note_all": ("总体备注", "Note on the round"),
+    "round_save": ("保存", "Save"),
+    "round_complete": ("完成巡检并办结", "Complete the round"),
+    # a plan's tickets on the desk: their source and the round's step on the timeline
+    "source:plan": ("保养计划", "Maintenance plan"),
+    "step:checklist": ("巡检记录", "Checklist recorded"),
+    # late maintenance (the board's fragment)
+    "maint_late": ("超期保养", "Overdue maintenance"),
+    "maint_missed": ("未按时生成的计划", "Plans whose ticket did not come"),
+    "maint_missed_note": ("到期工单未生成：保养计划任务是否在运行？",
+                          "The due ticket was not made: is the maintenance sweep running?"),
+    # lists a page at a time
+    "list_pages": ("分页", "Pages"),
+    "list_prev": ("上一页", "Previous"),
+    "list_next": ("下一页", "Next"),
+    "list_page_of": ("第 {n}/{pages} 页，共 {total} 条", "page {n} of {pages}, {total} in all"),
 }
