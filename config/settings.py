@@ -131,6 +131,12 @@ class MaintenanceSettings(Section):
         return time(int(hour), int(minute))
 
 
+class NoticeSettings(Section):
+    """Outage notices (ticketing/notices.py)."""
+
+    lead_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # the SMS go out this long before the cut
+
+
 class Settings(Section):
     database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
     data_dir: str = ""
@@ -145,6 +151,7 @@ class Settings(Section):
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -165,7 +172,7 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

@@ -62,6 +62,11 @@ SAMPLE: dict[str, Any] = {
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
     "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
     "delivery_local": "11-23 11:30", "order_total": "1234.50",
+    # outage notices (ticketing/notices.py)
+    "notice_kind": "network", "department": "住院部A二十病区·急诊病房（东区）护理单元",
+    "places": "住院部A、住院部B、门诊医技综合楼12F、急诊楼3F", "starts_local": "11-23 22:00",
+    "ends_local": "11-24 06:00", "text": "因配电室改造需停电，请提前做好应急照明准备并关闭不必要的用电设备，谢谢配合" * 2,
+    "center_name": "一站式后勤服务中心（总院区后勤保障处）",
 }
 VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},

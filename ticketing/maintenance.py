@@ -35,7 +35,7 @@ from ticketing import rounds
 from ticketing.audit import audit, jsonable, row_dict
 from ticketing.catalog import PRIORITIES, CatalogError
 from ticketing.commands import dispatch, intake
-from ticketing.commands.base import CommandContext, NewTicket, TicketError
+from ticketing.commands.base import CommandContext, NewTicket, TicketError, TicketNotFound
 from ticketing.commands.rows import require_location, require_staff
 from ticketing.lifecycle import OPEN
 from ticketing.masterdata import SKILLS, BadValue, code
@@ -58,6 +58,10 @@ ACTOR = "system"  # who makes a plan's tickets (the timeline shows the sweep as 
 
 class MaintenanceError(TicketError):
     """A plan or a round refused for a reason the user can fix; the message names the field."""
+
+
+class PlanNotFound(MaintenanceError, TicketNotFound):
+    """No plan of that code."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class Maintenance:
         with self.ctx.tx() as tx:
             plan = tx.record(PLAN, "code = ?", (plan_code,), lock=True)
             if plan is None:
-                raise MaintenanceError(f"no plan {plan_code!r}")
+                raise PlanNotFound(f"no plan {plan_code!r}")
             before = row_dict(plan)
             merged = {f: jsonable(getattr(plan, f)) for f in FIELDS} | dict(changes)
             clean = self._checked(tx, merged)

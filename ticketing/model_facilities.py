@@ -1,5 +1,5 @@
 """The store's tables for facilities work: the equipment register (设备档案), maintenance plans
-(保养计划) and the tickets they made.
+(保养计划) and the tickets they made, outage notices (停水停电告知) with their recipients.
 
 Part of the schema of ``ticketing.model`` (the same ``Base``; ``ticketing.model`` imports this
 module), kept apart so that each capability reads in one sitting.
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -99,3 +100,46 @@ class MaintenanceRun(Base):
     checked_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("plan_id", "due_date"),)
+
+
+# --- outage notices ----------------------------------------------------------------------
+
+
+class OutageNotice(Base):
+    """A planned cut of water, power, gas or network (停水停电告知) for buildings, floors or
+    departments over a time window; its SMS go out ``send_at`` (the window's start less the
+    lead time). ``scope``: ``{"buildings": [...], "floors": [{"building", "floor"}],
+    "departments": [...]}``."""
+
+    __tablename__ = "outage_notice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # water|power|gas|network|other
+    text: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    send_at: Mapped[datetime]
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")  # scheduled|cancelled
+    created_by: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_outage_notice_starts_at", "starts_at"),)
+
+
+class NoticeRecipient(Base):
+    """One contact of one affected department, and the SMS that tells them (one SMS per number
+    and notice: a person who is the contact of two departments gets it once, both rows point at
+    it). A department without a contact has one row with no number and no SMS."""
+
+    __tablename__ = "notice_recipient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("outage_notice.id"), index=True)
+    org_code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(50), default="")
+    number: Mapped[str] = mapped_column(String(20), default="")
+    staff_code: Mapped[str] = mapped_column(String(32), default="")
+    sms_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"), index=True)
+
+    __table_args__ = (UniqueConstraint("notice_id", "org_code", "number"),)

@@ -11,8 +11,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.maintenance import Maintenance, plan_dict, schedule_of
-from ticketing.model import Location, Ticket
-from ticketing.model_facilities import Equipment, MaintenancePlan, MaintenanceRun
+from ticketing.model import Location, OrgUnit, SmsOut, Ticket
+from ticketing.model_facilities import (
+    Equipment,
+    MaintenancePlan,
+    MaintenanceRun,
+    NoticeRecipient,
+    OutageNotice,
+)
+from ticketing.notices import Notices
 
 PAGE_SIZE = 30
 
@@ -22,6 +29,11 @@ def maintenance_of(web: Any) -> Maintenance:
     m = web.deps.settings.maintenance
     return Maintenance(web.deps.service, create_time=m.create_clock(),
                        missed_after=timedelta(minutes=m.missed_after_min))
+
+
+def notices_of(web: Any) -> Notices:
+    """Outage notices over the web's ticket service, their SMS due ``[notices] lead_hours`` ahead."""
+    return Notices(web.deps.service, lead=timedelta(hours=web.deps.settings.notices.lead_hours))
 
 
 def page_of(number: int, size: int, total: int) -> dict[str, int]:
@@ -99,3 +111,57 @@ def _target(s: Session, plan: MaintenancePlan) -> str:
     loc = s.scalar(select(Location).where(Location.code == plan.location_code))
     place = " ".join(p for p in ((loc.building, f"{loc.floor}F", loc.room) if loc else ()) if p)
     return " · ".join(p for p in (place or plan.location_code, plan.equipment_type) if p)
+
+
+# --- outage notices ---------------------------------------------------------------------------
+
+
+def notice_page(s: Session, state: str = "all", number: int = 1, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Notices, the latest cut first, with how many departments and SMS each has and how
+    those SMS stand (delivered, failed, cancelled, still to go)."""
+    stmt = select(OutageNotice)
+    if state in ("scheduled", "cancelled"):
+        stmt = stmt.where(OutageNotice.status == state)
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = page_of(number, size, total)
+    rows = list(s.scalars(stmt.order_by(OutageNotice.starts_at.desc(), OutageNotice.id.desc())
+                          .offset((page["number"] - 1) * size).limit(size)))
+    ids = [n.id for n in rows]
+    departments = dict(s.execute(select(NoticeRecipient.notice_id, func.count(func.distinct(NoticeRecipient.org_code)))
+                                 .where(NoticeRecipient.notice_id.in_(ids))
+                                 .group_by(NoticeRecipient.notice_id)).all()) if ids else {}
+    sms: dict[int, dict[str, int]] = {}
+    if ids:
+        texted = (select(NoticeRecipient.notice_id, NoticeRecipient.sms_id).distinct()
+                  .where(NoticeRecipient.notice_id.in_(ids), NoticeRecipient.sms_id.is_not(None)).subquery())
+        for notice_id, status, n in s.execute(
+                select(texted.c.notice_id, SmsOut.status, func.count()).join(SmsOut, SmsOut.id == texted.c.sms_id)
+                .group_by(texted.c.notice_id, SmsOut.status)):
+            sms.setdefault(notice_id, {})[status] = n
+    out = []
+    for n in rows:
+        counts = sms.get(n.id, {})
+        out.append({"id": n.id, "kind": n.kind, "text": n.text, "starts_at": n.starts_at.isoformat(),
+                    "ends_at": n.ends_at.isoformat(), "send_at": n.send_at.isoformat(),
+                    "status": n.status, "scope": n.scope, "created_by": n.created_by,
+                    "departments": departments.get(n.id, 0), "sms": sum(counts.values()),
+                    "delivered": counts.get("delivered", 0), "failed": counts.get("failed", 0),
+                    "cancelled": counts.get("cancelled", 0)})
+    return {"rows": out, "page": page}
+
+
+def notice_choices(s: Session) -> dict[str, Any]:
+    """What the notice form offers: the buildings (with their floors) and the departments."""
+    floors: dict[str, list[str]] = {}
+    for building, floor in s.execute(select(Location.building, Location.floor).distinct()
+                                     .where(Location.active.is_(True))):
+        floors.setdefault(building, []).append(floor)
+    departments = s.execute(select(OrgUnit.code, OrgUnit.name).where(
+        OrgUnit.active.is_(True), OrgUnit.kind.in_(("department", "ward", "office")))
+        .order_by(OrgUnit.code)).all()
+    return {"buildings": {b: sorted(f, key=_floor_key) for b, f in sorted(floors.items())},
+            "departments": [(c, n) for c, n in departments]}
+
+
+def _floor_key(floor: str) -> tuple[int, str]:
+    return (int(floor), "") if floor.lstrip("-").isdigit() else (10_000, floor)
