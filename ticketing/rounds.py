@@ -45,12 +45,19 @@ def round_of(tx: Tx, ticket_id: int, lock: bool = False) -> Record | None:
     return tx.record(RUN, "ticket_id = ?", (ticket_id,), lock=lock)
 
 
+def _plan_of(tx: Tx, run: Record) -> Record:
+    plan = tx.get(PLAN, run.plan_id)
+    if plan is None:  # the foreign key keeps a run's plan
+        raise LookupError(f"maintenance plan {run.plan_id} of ticket {run.ticket_id} is gone")
+    return plan
+
+
 def round_view(tx: Tx, ticket_id: int) -> dict[str, Any] | None:
     """The round of ``ticket_id``: its plan, due date and each item with its result."""
     run = round_of(tx, ticket_id)
     if run is None:
         return None
-    plan = tx.get(PLAN, run.plan_id)
+    plan = _plan_of(tx, run)
     results = list(run.results or [])
     items = [{"index": i, "item": text, **(results[i - 1] if i <= len(results) else _unchecked())}
              for i, text in enumerate(run.checklist or [], start=1)]
@@ -108,7 +115,7 @@ def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
 
 def _raise_repair(ctx: CommandContext, tx: Tx, actor: str, t: Record, run: Record, item: str,
                   note: str) -> int:
-    plan = tx.get(PLAN, run.plan_id)
+    plan = _plan_of(tx, run)
     en = ctx.options.language.startswith("en")
     head = (f"Found on inspection (#{t.id}, {plan.name})" if en
             else f"巡检发现异常（工单 #{t.id}，{plan.name}）")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

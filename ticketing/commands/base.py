@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table
 
@@ -61,6 +61,23 @@ class NewTicket:
     call_uniqueid: str = ""
     # a planned job's own deadline (a maintenance plan's due date) instead of the catalog's
     completion_due: datetime | None = None
+
+
+class ParsedReply(Protocol):
+    """What a reply parser hands the core: ``WorkerReply`` here, or the modem adapter's own
+    parsed reply, which has the same fields."""
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def ticket_id(self) -> int: ...
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
