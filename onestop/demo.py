@@ -78,13 +78,17 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
 
 
 def ensure_seeded(core: Core) -> None:
-    """The sample hospital and the demo log-ins, once."""
-    with core.store.session() as s:
-        if s.scalar(select(func.count()).select_from(User)):
-            return
+    """The sample hospital and the demo log-ins, once; its equipment and maintenance plans
+    (each seeded only when missing, so a store of an older demo gets them too)."""
+    from onestop.facilities import build_maintenance
     from ticketing.seed import seed_hospital
+    from ticketing.seed.facilities import seed_facilities
 
-    seed_hospital(core.store, demo_users=True)
+    with core.store.session() as s:
+        seeded = bool(s.scalar(select(func.count()).select_from(User)))
+    if not seeded:
+        seed_hospital(core.store, demo_users=True)
+    seed_facilities(core.store, build_maintenance(core))
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -163,6 +167,7 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         "  CLI       to point `onestop tickets list` and the other commands at this store:",
