@@ -1,7 +1,7 @@
 """facilities: the equipment register, maintenance plans, outage notices
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 07:30:00
 
 - ``equipment``: the equipment register (设备档案), master data imported like locations;
