@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
+from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import queries
 from web.api.photos import photo_list
@@ -26,6 +28,7 @@ from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
 from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
+from web.security import mask_name
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 
@@ -53,14 +56,30 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class EscortIn(BaseModel):
+    """An escort (陪检): the patient taken from a ward to an examination and when."""
+    model_config = ConfigDict(extra="forbid")
+    patient_name: str = Field(min_length=1, max_length=50)
+    bed: str = Field("", max_length=20)
+    from_: str = Field(alias="from", min_length=1, max_length=16, description="location code")
+    to: str = Field(min_length=1, max_length=16, description="location code")
+    appointment: str = Field(min_length=1, max_length=40, description="HH:MM today or ISO date-time")
+    conveyance: Literal["walking", "wheelchair", "bed"] = "walking"
+    oxygen: bool = False
+    isolation: Literal["", "contact", "droplet", "airborne", "protective"] = ""
+    exam: str = Field("", max_length=50)
+    note: str = Field("", max_length=200)
+
+
 class DetailsIn(BaseModel):
-    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
+    escort: EscortIn | None = None
 
     def plain(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(exclude_none=True, by_alias=True)
 
 
 class NewTicketIn(BaseModel):
@@ -109,6 +128,10 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view))
+    if user.masked:
+        escort = out["details"].get("escort")
+        if isinstance(escort, dict):  # a patient's name is personal data too
+            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
     out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
     for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
         sms["text"] = hide_link_tokens(sms["text"])
@@ -134,7 +157,8 @@ def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
                                  .order_by(PrintJob.id))]
     return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
-            "location": find_location(s, view.location_code) if view.location_code else None}
+            "location": find_location(s, view.location_code) if view.location_code else None,
+            "cost": ticket_costs(s, view.id)}
 
 
 # --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------
@@ -149,17 +173,26 @@ def list_tickets(request: Request, user: Reader,
 
 
 @router.get("/tickets/search")
-def search_tickets(request: Request, user: Reader,
+def search_tickets(request: Request, response: Response, user: Reader,
                    q: Annotated[str, Query(max_length=100)] = "",
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
-    """By ticket number, caller number, location (code, name, building) or text."""
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
+    """Every year's tickets by ticket number, caller number, location, department, or any
+    words of their text, notes and workers' SMS replies (Chinese: any part of a word); the
+    ticket whose number was typed first, then newest first. A page of ``limit`` from
+    ``offset``; ``X-More: 1`` when there is a next page."""
     web = web_state(request)
+    refused = HTTPException(403, "caller numbers are masked for your role, so you may not search by "
+                                 "a number: search a ticket number (#1042), a location code or words")
     if user.masked and looks_like_number(q) and not re.fullmatch(r"#\d{1,9}", q.strip()):
-        raise HTTPException(403, "caller numbers are masked for your role, so you may not search by "
-                                 "phone number: search a ticket number (#1042), a location or words")
+        raise refused
     with web.deps.store.session() as s:
-        return [row(web, t, user) for t in queries.search(s, q, web.deps.clock.now(), limit,
-                                                         by_phone=not user.masked)]
+        try:
+            found, more = queries.search(s, q, limit, offset, numbers=not user.masked)
+        except NumberSearchRefused:
+            raise refused from None
+        response.headers["X-More"] = "1" if more else "0"
+        return [row(web, t, user) for t in found]
 
 
 @router.post("/tickets", status_code=201)

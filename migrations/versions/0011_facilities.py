@@ -1,7 +1,7 @@
 """facilities: the equipment register, maintenance plans, outage notices
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 07:30:00
 
 - ``equipment``: the equipment register (设备档案), master data imported like locations;
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
