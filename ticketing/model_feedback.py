@@ -1,7 +1,7 @@
 """The tables of the loop with the people served: their numbers' SMS state (opt-out, the
 day's count), the ratings asked of them, and satisfaction campaigns with their targets.
 
-Part of the schema as ``ticketing.model`` is (which imports this module); migration 0010
+Part of the schema as ``ticketing.model`` is (which imports this module); migration 0012
 creates them.
 """
 

@@ -1,7 +1,7 @@
 """assessment grades; requester numbers, rating requests, satisfaction campaigns
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 10:00:00
 
 The lead's 考核 becomes a grade from config/assessment.toml (``ticket.assessment_grade``; the
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
