@@ -212,12 +212,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
-<<<<<<< HEAD
-        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1", "doc_id": "1"}
-=======
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
-        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "campaign_id": "1"}
->>>>>>> main
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "campaign_id": "1", "doc_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
