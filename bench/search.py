@@ -352,6 +352,7 @@ def run_engine(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"[{name}] lifecycles with and without the index…", file=sys.stderr, flush=True)
         out["lifecycle"] = lifecycle_cost(store, args.rounds, args.block, full=False)
         out["loop"] = lifecycle_cost(store, args.rounds, args.block, full=True)
+        print(f"[{name}] {json.dumps(out)}", file=sys.stderr, flush=True)  # kept if a later engine fails
         return out
     finally:
         store.dispose()
@@ -364,11 +365,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--block", type=int, default=50, help="lifecycles per block")
     ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--skip-sqlite", action="store_true")
     args = ap.parse_args()
     results: dict[str, dict[str, Any]] = {}
     load_avg = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = run_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", args)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            results["sqlite"] = run_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", args)
     if not args.skip_pg:
         results["pg"] = run_engine("postgresql", pg_url(), args)
     engines = [e for e in ("sqlite", "pg") if e in results]
@@ -400,12 +403,12 @@ def main() -> None:
         "tickets": args.tickets,
         "sqlite_search_p99_ms": worst("sqlite"), "pg_search_p99_ms": worst("pg"),
         "lifecycle_cost_ratio": round(min(results[e]["lifecycle"]["ratio"] for e in engines), 3),
-        "sqlite_lifecycle_cost_ratio": round(results["sqlite"]["lifecycle"]["ratio"], 3),
+        "sqlite_lifecycle_cost_ratio": round(results["sqlite"]["lifecycle"]["ratio"], 3) if "sqlite" in results else None,
         "pg_lifecycle_cost_ratio": round(results["pg"]["lifecycle"]["ratio"], 3) if "pg" in results else None,
-        "sqlite_lifecycle_cpu_ratio": round(results["sqlite"]["lifecycle"]["cpu_ratio"], 3),
+        "sqlite_lifecycle_cpu_ratio": round(results["sqlite"]["lifecycle"]["cpu_ratio"], 3) if "sqlite" in results else None,
         "loop_cost_ratio": {e: round(results[e]["loop"]["ratio"], 3) for e in engines},
-        "loop_cpu_ratio_sqlite": round(results["sqlite"]["loop"]["cpu_ratio"], 3),
-        "sqlite_index_mb": round(results["sqlite"]["size"]["index_mb"]),
+        "loop_cpu_ratio_sqlite": round(results["sqlite"]["loop"]["cpu_ratio"], 3) if "sqlite" in results else None,
+        "sqlite_index_mb": round(results["sqlite"]["size"]["index_mb"]) if "sqlite" in results else None,
         "pg_index_mb": round(results["pg"]["size"]["index_mb"]) if "pg" in results else None,
         "p99_ms_by_kind": {e: {k: round(v["p99_ms"], 1) for k, v in results[e]["queries"].items()}
                            for e in engines},
