@@ -29,7 +29,7 @@ from web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper")
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance")
 
 
 @dataclass
@@ -248,11 +248,17 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        # each meal's production summary (备餐单) at its cut-off, once (a unique row in the store)
+        parts.append(Periodic("kitchen", core.service.print_kitchen_summaries, min(sweep_interval_s, 30.0)))
         from ticketing.photos import PhotoStore
 
         photos = PhotoStore(core.settings.resolved_data_dir() / "photos")
         parts.append(Periodic("link-upkeep", lambda: core.service.sweep_channels(
             photos, core.settings.web.photo_retention_days), 3600.0))  # photos past retention
+    if "maintenance" in enabled:
+        from onestop.facilities import maintenance_part
+
+        parts.append(maintenance_part(core))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health))
     center.parts.extend(parts)

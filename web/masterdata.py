@@ -37,6 +37,7 @@ from ticketing.model import (
     Supplier,
     User,
 )
+from ticketing.model_facilities import Equipment
 from web.security import ROLES
 
 # kind → (model, key column, columns an admin may edit)
@@ -44,13 +45,16 @@ KINDS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "locations": (Location, "code", ("campus", "building", "floor", "room", "name", "org_code", "active")),
     "org_units": (OrgUnit, "code", ("name", "name_en", "kind", "parent_code", "active")),
     "staff": (Staff, "code", ("name", "org_code", "role", "team", "skills", "phone", "shift",
-                              "on_duty", "active")),
+                              "on_duty", "active", "grade")),
     "phones": (PhoneEntry, "number", ("person", "staff_code", "org_code", "location_code", "vip",
                                       "active")),
-    "parts": (SparePart, "code", ("name", "spec", "unit", "stock", "price", "supplier_code",
-                                  "active")),
+    # the stock moves only by stock documents (/stock): not an edit
+    "parts": (SparePart, "code", ("name", "spec", "unit", "price", "supplier_code", "active",
+                                  "min_stock", "reorder_qty")),
     "suppliers": (Supplier, "code", ("name", "contact", "phone", "active")),
     "menus": (MenuItem, "code", ("name", "name_en", "meal", "diet", "price", "cutoff", "active")),
+    "equipment": (Equipment, "code", ("name", "type", "location_code", "supplier_code", "model",
+                                      "serial", "installed", "status", "active")),
     "users": (User, "username", ("display_name", "role", "language", "staff_code", "active")),
 }
 Kind = Annotated[str, Path(pattern="^(" + "|".join(KINDS) + ")$", description="master data kind")]

@@ -25,11 +25,14 @@ from .test_security import served_routes
 #   lead,       what operators do, and supervise (assess, merge, reopen, escalate) and export
 #   manager     (CSV / Excel, audit trails)
 #   admin       all of it, and master data and log-in accounts
+#   dispatcher, the stores: stock documents, back-orders, stock files
+#   lead, manager, admin
 #   everyone    logged in: their own sessions (list, log out everywhere)
 EVERYONE = frozenset({"operator", "dispatcher", "lead", "manager", "admin", "viewer"})
 STAFF = EVERYONE - {"viewer"}
 LEADS = frozenset({"lead", "manager", "admin"})
 ADMINS = frozenset({"admin"})
+STORES = frozenset({"dispatcher", "lead", "manager", "admin"})
 PUBLIC = None  # no log-in needed
 
 API: dict[tuple[str, str], frozenset[str] | None] = {
@@ -80,6 +83,42 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    # maintenance plans and inspection rounds: read by all, plans made by leads, rounds by staff
+    ("GET", "/api/maintenance/plans"): EVERYONE,
+    ("POST", "/api/maintenance/plans"): LEADS,
+    ("GET", "/api/maintenance/plans/{plan_code}"): EVERYONE,
+    ("PATCH", "/api/maintenance/plans/{plan_code}"): LEADS,
+    ("GET", "/api/maintenance/overdue"): EVERYONE,
+    ("GET", "/api/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("POST", "/api/maintenance/rounds/{ticket_id}"): STAFF,
+    # outage notices: read by all, made and cancelled by leads
+    ("GET", "/api/notices"): EVERYONE,
+    ("POST", "/api/notices"): LEADS,
+    ("POST", "/api/notices/preview"): LEADS,
+    ("GET", "/api/notices/{notice_id}"): EVERYONE,
+    ("POST", "/api/notices/{notice_id}/cancel"): LEADS,
+    # the stores, cost accounting, the kitchen's day, escorts
+    ("GET", "/api/stock/parts"): EVERYONE,
+    ("GET", "/api/stock/parts/{key}"): EVERYONE,
+    ("GET", "/api/stock/documents"): EVERYONE,
+    ("POST", "/api/stock/documents"): STORES,
+    ("GET", "/api/stock/alerts"): EVERYONE,
+    ("GET", "/api/stock/backorders"): EVERYONE,
+    ("POST", "/api/stock/backorders/{key}/cancel"): STORES,
+    ("GET", "/api/stock/reorder"): EVERYONE,
+    ("GET", "/api/stock/reorder/export"): LEADS,
+    ("GET", "/api/stock/suppliers/{key}"): EVERYONE,
+    ("POST", "/api/stock/import"): STORES,
+    ("GET", "/api/tickets/{ticket_id}/cost"): EVERYONE,
+    ("GET", "/api/stats/cost"): EVERYONE,
+    ("GET", "/api/stats/cost/export"): LEADS,
+    ("GET", "/api/kitchen/day"): EVERYONE,
+    ("POST", "/api/kitchen/reprint"): STAFF,
+    ("GET", "/api/stats/meals"): EVERYONE,
+    ("GET", "/api/stats/meals/export"): LEADS,
+    ("GET", "/api/escorts"): EVERYONE,
+    ("GET", "/api/stats/escort"): EVERYONE,
+    ("GET", "/api/stats/escort/export"): LEADS,
 }
 # Served but left out of the OpenAPI document: master data under its old names.
 UNDOCUMENTED = {
@@ -106,6 +145,20 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stats"): EVERYONE,
     ("GET", "/admin"): ADMINS,
     ("GET", "/admin/{kind}/{key}/history"): ADMINS,
+    ("GET", "/maintenance"): EVERYONE,
+    ("GET", "/maintenance/plans/{code}"): EVERYONE,
+    ("GET", "/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("GET", "/board/maintenance/part"): EVERYONE,
+    ("GET", "/notices"): EVERYONE,
+    ("GET", "/notices/{notice_id}"): EVERYONE,
+    ("GET", "/stock"): EVERYONE,
+    ("GET", "/stock/parts/{key}"): EVERYONE,
+    ("GET", "/stock/suppliers/{key}"): EVERYONE,
+    ("GET", "/stats/cost"): EVERYONE,
+    ("GET", "/kitchen"): EVERYONE,
+    ("GET", "/stats/meals"): EVERYONE,
+    ("GET", "/escort"): EVERYONE,
+    ("GET", "/stats/escort"): EVERYONE,
     # the rooms' QR labels and the links the center hands out (administrators)
     ("GET", "/admin/qr"): ADMINS,
     ("GET", "/admin/qr/labels.pdf"): ADMINS,
@@ -124,7 +177,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
-        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1"}
+        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
@@ -242,4 +296,5 @@ def test_the_roles_here_are_the_ones_docs_security_md_writes() -> None:
         "supervise: assess, merge, reopen, escalate": LEADS,
         "export: CSV / Excel, audit trails": LEADS,
         "master data, log-in accounts": ADMINS,
+        "stores: stock documents, back-orders, stock files": STORES,
     }
