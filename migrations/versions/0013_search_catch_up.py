@@ -1,7 +1,7 @@
 """ticket search: SQLite's index catches up in batches
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 10:00:00
 
 A command that wrote a piece of a ticket's text also wrote the piece's trigrams into the FTS5
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
