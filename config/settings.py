@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,6 +68,7 @@ class AgiSettings(Section):
     survey_max_attempts: int = 3
     survey_poll_s: float = Field(default=30.0, gt=0)  # how often due call-backs are looked for
     survey_context: str = "survey-out"
+    campaign_context: str = "campaign-out"  # satisfaction campaigns' calls (AGI .../campaign)
     survey_trunk: str = "IAX2/pstn"
 
 
@@ -162,6 +164,25 @@ class WebSettings(Section):
         return entries
 
 
+class MaintenanceSettings(Section):
+    """Maintenance plans (ticketing/maintenance.py): when their tickets are made."""
+
+    enabled: bool = True  # the sweep that makes plans' tickets (``onestop serve --no-maintenance``)
+    create_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # local HH:MM
+    sweep_s: float = Field(default=60.0, gt=0)  # how often due plans are looked for
+    missed_after_min: float = Field(default=15.0, ge=0)  # a ready ticket not made by then: on the board
+
+    def create_clock(self) -> time:
+        hour, minute = self.create_time.split(":")
+        return time(int(hour), int(minute))
+
+
+class NoticeSettings(Section):
+    """Outage notices (ticketing/notices.py)."""
+
+    lead_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # the SMS go out this long before the cut
+
+
 class Settings(Section):
     database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
     data_dir: str = ""
@@ -170,12 +191,15 @@ class Settings(Section):
     center_name: str = "一站式后勤服务中心"
     catalog_file: str = ""  # empty: config/service_catalog.toml
     calendar_file: str = ""  # empty: config/calendar.toml
+    assessment_file: str = ""  # empty: config/assessment.toml (考核, requester SMS, campaigns)
     labour_rates_file: str = ""  # empty: config/labour_rates.toml (成本核算)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
     modem: ModemSettings = Field(default_factory=ModemSettings)
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -191,6 +215,8 @@ class Settings(Section):
     def resolved_calendar_file(self) -> Path:
         return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
 
+    def resolved_assessment_file(self) -> Path:
+        return Path(self.assessment_file) if self.assessment_file else CONFIG_DIR / "assessment.toml"
     def resolved_labour_rates_file(self) -> Path:
         return Path(self.labour_rates_file) if self.labour_rates_file else CONFIG_DIR / "labour_rates.toml"
 
@@ -199,7 +225,7 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

@@ -17,11 +17,13 @@ from ivr.survey import SurveyIvr, SurveyResults, SurveyScheduler
 
 class IvrApp:
     """``agi://host:port/ivr`` and ``/survey``, plus outbound survey calls when a queue and an
-    originator are given."""
+    originator are given; ``/campaign`` and its calls likewise for satisfaction campaigns
+    (``campaign_store`` and ``campaign_queue``: the same ports, keyed by the campaign call)."""
 
     def __init__(self, settings: Settings, *, hours: Hours | None = None,
                  directory: Directory | None = None, self_service: SelfService | None = None,
                  survey_store: SurveyStore | None = None, survey_queue: SurveyQueue | None = None,
+                 campaign_store: SurveyStore | None = None, campaign_queue: SurveyQueue | None = None,
                  originator: Originator | None = None,
                  service_types: Iterable[str] = DEFAULT_SERVICE_TYPES,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -32,22 +34,32 @@ class IvrApp:
         routes: dict[str, Handler] = {"ivr": HotlineIvr(self.menus, hours, directory, self_service, now)}
         if survey_store is not None:
             routes["survey"] = SurveyIvr(self.menus, survey_store, self.results)
+        self.campaign_results = SurveyResults()
+        if campaign_store is not None:
+            routes["campaign"] = SurveyIvr(self.menus, campaign_store, self.campaign_results,
+                                           variable="CAMPAIGN_CALL")
         self.server = FastAgiServer(routes, agi.host if host is None else host,
                                     agi.port if port is None else port)
         self.scheduler = (SurveyScheduler(survey_queue, originator, agi, self.results,
                                           settings.timezone, now, poll_s=agi.survey_poll_s)
                           if survey_queue is not None and originator is not None else None)
-        self._scheduler_task: asyncio.Task[None] | None = None
+        self.campaign_scheduler = (
+            SurveyScheduler(campaign_queue, originator, agi, self.campaign_results, settings.timezone,
+                            now, poll_s=agi.survey_poll_s, variable="CAMPAIGN_CALL",
+                            context=agi.campaign_context, prefix="campaign")
+            if campaign_queue is not None and originator is not None else None)
+        self._scheduler_tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> int:
-        """Listen (and start placing call-backs); returns the port bound."""
+        """Listen (and start placing call-backs and campaign calls); returns the port bound."""
         port = await self.server.start()
-        if self.scheduler is not None:
-            self._scheduler_task = asyncio.create_task(self.scheduler.run())
+        for scheduler in (self.scheduler, self.campaign_scheduler):
+            if scheduler is not None:
+                self._scheduler_tasks.append(asyncio.create_task(scheduler.run()))
         return port
 
     async def stop(self) -> None:
-        if self._scheduler_task is not None:
-            self._scheduler_task.cancel()
-            await asyncio.gather(self._scheduler_task, return_exceptions=True)
+        for task in self._scheduler_tasks:
+            task.cancel()
+        await asyncio.gather(*self._scheduler_tasks, return_exceptions=True)
         await self.server.stop()

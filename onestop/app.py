@@ -20,6 +20,7 @@ from onestop.errors import port_error
 from onestop.runtime import Center, Part, Periodic
 from onestop.wiring import (
     CoreCallSink,
+    CoreCampaignStore,
     CoreContextLookup,
     CoreDirectory,
     CoreSelfService,
@@ -29,7 +30,7 @@ from web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper")
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance")
 
 
 @dataclass
@@ -108,10 +109,14 @@ class IvrPart:
         from ivr.app import IvrApp
 
         self.core = core
+        from ticketing.campaigns import CampaignCalls
+
         hours = core.calendar if core.settings.agi.hours == "calendar" else None  # None: always open
+        calls = CampaignCalls(core.store, core.clock, core.calendar.tz)
         self.app = IvrApp(core.settings, hours=hours, directory=CoreDirectory(core),
                           self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
-                          survey_queue=core.survey_queue, originator=originator,
+                          survey_queue=core.survey_queue, campaign_store=CoreCampaignStore(core, calls),
+                          campaign_queue=calls, originator=originator,
                           service_types=tuple(core.catalog.types), now=core.clock.now)
         self.port = 0
 
@@ -248,6 +253,8 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        # satisfaction campaigns paced by their hourly limits: looked at every minute
+        parts.append(Periodic("campaigns", core.service.run_campaigns, min(60.0, sweep_interval_s)))
         # each meal's production summary (备餐单) at its cut-off, once (a unique row in the store)
         parts.append(Periodic("kitchen", core.service.print_kitchen_summaries, min(sweep_interval_s, 30.0)))
         from ticketing.photos import PhotoStore
@@ -255,6 +262,10 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         photos = PhotoStore(core.settings.resolved_data_dir() / "photos")
         parts.append(Periodic("link-upkeep", lambda: core.service.sweep_channels(
             photos, core.settings.web.photo_retention_days), 3600.0))  # photos past retention
+    if "maintenance" in enabled:
+        from onestop.facilities import maintenance_part
+
+        parts.append(maintenance_part(core))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health))
     center.parts.extend(parts)

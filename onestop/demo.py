@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +80,41 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     return s
 
 
-def ensure_seeded(core: Core) -> bool:
-    """The sample hospital and the demo log-ins, once; True when this call seeded them."""
-    with core.store.session() as s:
-        if s.scalar(select(func.count()).select_from(User)):
-            return False
+def ensure_seeded(core: Core, history: bool = False) -> bool:
+    """The sample hospital and the demo log-ins, once (True when this call seeded them), with
+    ``history`` the tickets of the previous month and this one so far (``grow_history``); its
+    equipment and maintenance plans each time, each only when missing (so a store of an older
+    demo gets them too)."""
+    from onestop.facilities import build_maintenance
     from ticketing.seed import seed_hospital
+    from ticketing.seed.facilities import seed_facilities
 
-    seed_hospital(core.store, demo_users=True)
-    return True
+    with core.store.session() as s:
+        seeded = bool(s.scalar(select(func.count()).select_from(User)))
+    if not seeded:
+        seed_hospital(core.store, demo_users=True)
+        if history:
+            grow_history(core)
+    seed_facilities(core.store, build_maintenance(core))
+    return not seeded
+
+
+def grow_history(core: Core, per_day: float = 12.0) -> Counter[str]:
+    """Tickets from the first day of the previous month up to a few minutes ago, through the
+    commands at their own times (``ticketing.seed.month``): the 考核 pages and the monthly
+    report (``onestop report monthly --month <last month>``) have a month to show."""
+    from ticketing.fakes import FixedClock
+    from ticketing.seed.month import month_of_history
+    from ticketing.service import TicketService
+
+    now = core.clock.now()
+    local = now.astimezone(core.calendar.tz)
+    first = (local.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    clock = FixedClock(first.astimezone(UTC))
+    service = TicketService(core.store, clock, core.catalog, core.calendar, core.service.composer,
+                            core.service.options, core.service.assessment, links=core.service.links)
+    log.info("growing the demo's history from %s (a minute or so, once)", first.date())
+    return month_of_history(service, clock, first.astimezone(UTC), now - timedelta(minutes=10), per_day)
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -100,10 +128,12 @@ def hotline_callers(core: Core) -> list[Caller]:
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
                        robot_delay_s: float = 3.0, field_workers: bool = True,
-                       worker_pages: int = 2, stage_day: bool = False) -> AsyncIterator[Demo]:
+                       history: bool = False, worker_pages: int = 2,
+                       stage_day: bool = False) -> AsyncIterator[Demo]:
     """``worker_pages``: the field workers take every n-th work order on its page (the rest by
-    SMS); 0: all by SMS. ``stage_day``: the stores', the kitchen's and the escorts' morning is
-    staged first (``onestop/demo_day.py``)."""
+    SMS); 0: all by SMS. ``history``: the sample hospital grows last month's and this month's
+    tickets first (``grow_history``). ``stage_day``: the stores', the kitchen's and the
+    escorts' morning is staged first (``onestop/demo_day.py``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -122,7 +152,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
                       printer.port if printer else 0)
     core = build_core(s)
     staged = None
-    if ensure_seeded(core) and stage_day:
+    if ensure_seeded(core, history) and stage_day:
         # the stores', the kitchen's and the escorts' morning, before the center (and its
         # kitchen sweep) starts: onestop/demo_day.py
         from onestop.demo_day import stage_demo_day
@@ -177,8 +207,10 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  考核      {demo.url}/stats/assessment   (lead/manager: the monthly report as Excel and PDF)",
         f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
         f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
+        f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",

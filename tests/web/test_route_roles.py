@@ -22,8 +22,11 @@ from .test_security import served_routes
 #   operator,   the desk (screen pops, calls, caller look-up, worker suggestions) and the
 #   dispatcher  ticket commands: create, edit, dispatch, approval, reprint, resend, close,
 #               cancel, call-back
-#   lead,       what operators do, and supervise (assess, merge, reopen, escalate) and export
-#   manager     (CSV / Excel, audit trails)
+#               (and 考核: complaints' investigation, target and reply, handing a case over,
+#               requesters' opt-out; "my cases" is the desk's)
+#   lead,       what operators do, and supervise (assess, merge, reopen, escalate; grading,
+#   manager     a complaint's finding, satisfaction campaigns) and export (CSV / Excel, audit
+#               trails, the monthly 考核 report)
 #   admin       all of it, and master data and log-in accounts
 #   dispatcher, the stores: stock documents, back-orders, stock files
 #   lead, manager, admin
@@ -85,16 +88,54 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    # 考核, complaints, first-contact ownership, requesters, campaigns
+    ("GET", "/api/assessment/grades"): EVERYONE,
+    ("GET", "/api/assessment/rankings"): EVERYONE,
+    ("GET", "/api/assessment/owners"): EVERYONE,
+    ("GET", "/api/assessment/pending"): LEADS,
+    ("GET", "/api/assessment/report"): LEADS,
+    ("GET", "/api/complaints"): EVERYONE,
+    ("POST", "/api/tickets/{ticket_id}/complaint/investigate"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/target"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/conclude"): LEADS,
+    ("POST", "/api/tickets/{ticket_id}/complaint/reply"): STAFF,
+    ("GET", "/api/my-cases"): STAFF,
+    ("GET", "/api/desk-users"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/handover"): STAFF,
+    ("GET", "/api/campaigns"): EVERYONE,
+    ("POST", "/api/campaigns"): LEADS,
+    ("GET", "/api/campaigns/{campaign_id}"): EVERYONE,
+    ("POST", "/api/campaigns/{campaign_id}/start"): LEADS,
+    ("POST", "/api/campaigns/{campaign_id}/status"): LEADS,
+    ("GET", "/api/requesters/opted-out"): EVERYONE,
+    ("POST", "/api/requesters/opt-out"): STAFF,
+    ("POST", "/api/requesters/opt-in"): STAFF,
+    # maintenance plans and inspection rounds: read by all, plans made by leads, rounds by staff
+    ("GET", "/api/maintenance/plans"): EVERYONE,
+    ("POST", "/api/maintenance/plans"): LEADS,
+    ("GET", "/api/maintenance/plans/{plan_code}"): EVERYONE,
+    ("PATCH", "/api/maintenance/plans/{plan_code}"): LEADS,
+    ("GET", "/api/maintenance/overdue"): EVERYONE,
+    ("GET", "/api/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("POST", "/api/maintenance/rounds/{ticket_id}"): STAFF,
+    # outage notices: read by all, made and cancelled by leads
+    ("GET", "/api/notices"): EVERYONE,
+    ("POST", "/api/notices"): LEADS,
+    ("POST", "/api/notices/preview"): LEADS,
+    ("GET", "/api/notices/{notice_id}"): EVERYONE,
+    ("POST", "/api/notices/{notice_id}/cancel"): LEADS,
     # the stores, cost accounting, the kitchen's day, escorts
     ("GET", "/api/stock/parts"): EVERYONE,
     ("GET", "/api/stock/parts/{key}"): EVERYONE,
     ("GET", "/api/stock/documents"): EVERYONE,
     ("POST", "/api/stock/documents"): STORES,
+    ("GET", "/api/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/api/stock/alerts"): EVERYONE,
     ("GET", "/api/stock/backorders"): EVERYONE,
     ("POST", "/api/stock/backorders/{key}/cancel"): STORES,
     ("GET", "/api/stock/reorder"): EVERYONE,
     ("GET", "/api/stock/reorder/export"): LEADS,
+    ("GET", "/api/stock/suppliers"): EVERYONE,
     ("GET", "/api/stock/suppliers/{key}"): EVERYONE,
     ("POST", "/api/stock/import"): STORES,
     ("GET", "/api/tickets/{ticket_id}/cost"): EVERYONE,
@@ -133,9 +174,23 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stats"): EVERYONE,
     ("GET", "/admin"): ADMINS,
     ("GET", "/admin/{kind}/{key}/history"): ADMINS,
+    ("GET", "/stats/assessment"): EVERYONE,
+    ("GET", "/assessment/grade"): LEADS,
+    ("GET", "/complaints"): EVERYONE,
+    ("GET", "/complaints/{ticket_id}"): EVERYONE,
+    ("GET", "/campaigns"): EVERYONE,
+    ("GET", "/campaigns/{campaign_id}"): EVERYONE,
+    ("GET", "/desk/mine"): STAFF,
+    ("GET", "/maintenance"): EVERYONE,
+    ("GET", "/maintenance/plans/{code}"): EVERYONE,
+    ("GET", "/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("GET", "/board/maintenance/part"): EVERYONE,
+    ("GET", "/notices"): EVERYONE,
+    ("GET", "/notices/{notice_id}"): EVERYONE,
     ("GET", "/stock"): EVERYONE,
     ("GET", "/stock/parts/{key}"): EVERYONE,
     ("GET", "/stock/suppliers/{key}"): EVERYONE,
+    ("GET", "/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/stats/cost"): EVERYONE,
     ("GET", "/kitchen"): EVERYONE,
     ("GET", "/stats/meals"): EVERYONE,
@@ -160,7 +215,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
-        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1"}
+        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "campaign_id": "1", "doc_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
