@@ -234,7 +234,10 @@ def test_a_clean_event_stream_never_takes_the_slow_way(monkeypatch: pytest.Monke
     def slow(*args: object) -> None:
         raise AssertionError("the per-part path was taken")
 
-    data = b"".join(e.raw for s in SCENARIOS for e in load_trace(TRACES / s))
+    # (an action's list items — QueueStatus's QueueMember… — carry its ActionID and take the
+    # slow way on purpose: they are left out here)
+    data = b"".join(e.raw for s in SCENARIOS for e in load_trace(TRACES / s)
+                    if b"\nActionID: " not in e.raw or e.raw.startswith(b"Event: OriginateResponse\r\n"))
     assert b"Event: OriginateResponse\r\n" in data and b"\nActionID: " in data
     monkeypatch.setattr(AmiParser, "_part", slow)
     parser = AmiParser(expect_banner=False, events=EVENTS, variables=DEFAULT_VARIABLES)
