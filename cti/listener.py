@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from cti.client import AmiClient, AmiError
+from cti.client import AmiClient, AmiError, OriginateResult
 from cti.pops import PopBuilder
 from cti.ports import CallSink, ContextLookup, OriginateSpec, PopPublisher, WallboardPublisher
 from cti.protocol import Message
@@ -205,19 +205,29 @@ class CtiListener:
 
 
 class AmiOriginator:
-    """Survey call-backs: ``await originate(request)`` → answered | no_answer | busy | failed.
+    """Calls OneStop places: ``await originate(request)`` → answered | no_answer | busy |
+    congestion | rejected | failed (survey call-backs); ``await place(request)`` → the
+    ``OriginateResult`` with its reason (acknowledgement calls, click-to-call).
 
     ``request`` is anything shaped like ``OriginateSpec`` (the IVR's ``OriginateRequest``)."""
 
     def __init__(self, client: AmiClient) -> None:
         self.client = client
 
+    @property
+    def ready(self) -> bool:
+        """Logged in to Asterisk: a call placed now can go out."""
+        return self.client.ready
+
     async def originate(self, request: OriginateSpec) -> str:
+        return (await self.place(request)).outcome
+
+    async def place(self, request: OriginateSpec) -> OriginateResult:
         try:
-            result = await self.client.originate(
+            return await self.client.originate(
                 request.channel, request.context, request.exten, request.priority,
                 dict(request.variables), request.caller_id, request.timeout_s, request.action_id)
-        except AmiError as exc:
+        except AmiError as exc:  # not connected, no answer to the action itself
             log.warning("CTI: originate %s failed: %s", request.action_id, exc)
-            return "failed"
-        return result.outcome
+            return OriginateResult(reason="", response="Error", channel=request.channel,
+                                   message=f"AMI: {exc}"[:200])

@@ -19,6 +19,8 @@ from onestop.core import Core
 from onestop.errors import port_error
 from onestop.runtime import Center, Part, Periodic
 from onestop.wiring import (
+    CoreAckQueue,
+    CoreAckStore,
     CoreCallSink,
     CoreContextLookup,
     CoreDirectory,
@@ -97,14 +99,18 @@ class WebPart:
 class IvrPart:
     name = "agi"
 
-    def __init__(self, core: Core, originator: Any | None) -> None:
+    def __init__(self, core: Core, originator: Any | None, dialler: Any | None = None) -> None:
         from ivr.app import IvrApp
 
         self.core = core
         hours = core.calendar if core.settings.agi.hours == "calendar" else None  # None: always open
+        tel = core.settings.telephony
         self.app = IvrApp(core.settings, hours=hours, directory=CoreDirectory(core),
                           self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
                           survey_queue=core.survey_queue, originator=originator,
+                          ack_store=CoreAckStore(core),
+                          ack_queue=CoreAckQueue(core) if tel.ack_calls else None,
+                          dialler=dialler if tel.ack_calls else None,
                           service_types=tuple(core.catalog.types), now=core.clock.now)
         self.port = 0
 
@@ -227,12 +233,14 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
     if core.store.dialect == "postgresql":
         live = FanoutPublisher(core.settings.resolved_database_url(), hub)
         parts.append(live)
+    dialler = None
     if "ami" in enabled:
         cti = CtiPart(core, live)
         originator = cti.originator if core.settings.agi.enabled else None
+        dialler = cti.originator
         parts.append(cti)
     if "agi" in enabled:
-        parts.append(IvrPart(core, originator))
+        parts.append(IvrPart(core, originator, dialler))
     if "modem" in enabled:
         parts.append(ModemPart(core))
     if "printer" in enabled:

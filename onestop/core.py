@@ -51,6 +51,9 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         default_printer=settings.printer.printers[0].name if settings.printer.printers else "desk",
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+        ack_calls=settings.telephony.ack_calls,
+        ack_call_after=(timedelta(seconds=settings.telephony.ack_after_s)
+                        if settings.telephony.ack_after_s else None),
     )
     service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options)
     sms = SmsOutbox(store, clock, Backoff(base_s=settings.modem.retry_base_s, cap_s=600,

@@ -4,7 +4,7 @@ It plays Asterisk's side of both protocols over real loopback sockets, so OneSto
 listener and FastAGI server run exactly as in production:
 
 - an AMI server (banner, Login, Ping, CoreShowChannels, QueueStatus, Originate, QueuePause,
-  Hangup) that streams the events of each call in the shapes recorded from a real Asterisk
+  Hangup; outbound calls in ``onestop/pbx_outbound.py``) that streams the events of each call in the shapes recorded from a real Asterisk
   (``tests/fixtures/traces``): Newchannel on ``from-pstn``/``6001``, the IVR's VarSet,
   QueueCallerJoin, AgentCalled, AgentConnect, AgentComplete, Hangup…;
 - a FastAGI *client* that connects to the IVR like ``AGI(agi://host:4573/ivr)`` does, sends the
@@ -21,6 +21,8 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from onestop.pbx_outbound import OutboundCalls
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,9 @@ def _clean(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
-class EmulatedPbx:
-    """One hotline PBX: AMI server + FastAGI caller side + a queue of operators."""
+class EmulatedPbx(OutboundCalls):
+    """One hotline PBX: AMI server + FastAGI caller side + a queue of operators; its outbound
+    calls (survey, acknowledgement, click-to-call) are ``OutboundCalls``."""
 
     def __init__(self, agi_host: str = "127.0.0.1", agi_port: int = 4573,
                  operators: list[Operator] | None = None, username: str = "onestop",
@@ -114,6 +117,9 @@ class EmulatedPbx:
         self._rr = itertools.count()
         self.port = 0
         self.survey_scores: dict[str, str] = {}  # ticket id → digit the reporter presses
+        self.workers: dict[str, str] = {}  # mobile → key pressed on the acknowledgement call, or busy…
+        self.far_ends: dict[str, str] = {}  # number → answer | busy | noanswer (click-to-call)
+        self.originated: list[tuple[str, str, str]] = []
         self.on_survey_done: Callable[[str, dict[str, str]], None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -401,30 +407,6 @@ class EmulatedPbx:
         finally:
             writer.close()
         return variables, hung_up
-
-    async def _originate(self, aid: str, action: dict[str, str]) -> None:
-        """An outbound survey call: the reporter answers and presses their score."""
-        raw_vars = action.get("variable", "")
-        extra = dict(p.split("=", 1) for p in raw_vars.split(",") if "=" in p)
-        ticket = extra.get("TICKET_ID", "")
-        digit = self.survey_scores.get(ticket, "5")
-        uid = self._uid()
-        ch = _Channel(action.get("channel", "IAX2/pstn"), uid, uid, "", "", action.get("context", "survey-out"),
-                      action.get("exten", "s"), state=6)
-        await self._sleep(1.0)
-        if digit == "":
-            self._emit("OriginateResponse", ("ActionID", aid), ("Response", "Failure"),
-                       ("Channel", ch.name), ("Reason", "3"), ("Uniqueid", "<null>"))
-            return
-        self._live[uid] = ch
-        self._emit("OriginateResponse", ("ActionID", aid), ("Response", "Success"), ("Channel", ch.name),
-                   ("Context", ch.context), ("Exten", ch.exten), ("Reason", "4"), ("Uniqueid", uid),
-                   ("CallerIDNum", "<unknown>"), ("CallerIDName", "<unknown>"))
-        variables, _ = await self._agi_session(ch, "survey", [digit], False, extra)
-        self._live.pop(uid, None)
-        await self._hangup(ch, "16", "Normal Clearing")
-        if self.on_survey_done is not None:
-            self.on_survey_done(ticket, variables)
 
     def _free_operator(self) -> Operator | None:
         free = [op for op in self.operators if not op.paused and not op.busy]

@@ -33,6 +33,9 @@ class ServiceType:
     urgent_always: bool = False
     approval: str = ""  # who approves before dispatch: "ward_head" or "" (nobody)
     form: str = ""  # extra fields it carries (ticketing/orders.py): "meal" | "cleaning" | ""
+    # minutes after a work order is offered without an answer before the worker is called
+    # (the acknowledgement call); None: no call
+    ack_call_after: float | None = None
 
     def name(self, language: str = "zh-CN") -> str:
         return self.names.get(language) or self.names.get("en") or self.key
@@ -94,8 +97,12 @@ def _service_type(path: Path, key: str, spec: dict) -> ServiceType:  # type: ign
         raise CatalogError(f"{where} approval must be 'ward_head' or absent")
     if spec.get("form", "") not in ("", "meal", "cleaning"):
         raise CatalogError(f"{where} form must be 'meal', 'cleaning' or absent")
+    ack = spec.get("ack_call_after")
+    if ack is not None and (isinstance(ack, bool) or not isinstance(ack, int | float) or not 0 < ack <= 1440):
+        raise CatalogError(f"{where} ack_call_after must be minutes from 0 to 1440 (or absent: no call)")
     return ServiceType(key=key, names=dict(spec.get("name", {})), skill=spec.get("skill", key),
                        calendar=spec.get("calendar", "24x7"), limits=limits,
                        escalate_to=tuple(spec.get("escalate_to", ())),
                        urgent_always=bool(spec.get("urgent_always", False)),
-                       approval=spec.get("approval", ""), form=spec.get("form", ""))
+                       approval=spec.get("approval", ""), form=spec.get("form", ""),
+                       ack_call_after=float(ack) if ack is not None else None)

@@ -420,3 +420,8 @@ class DailyStat(Base):
     satisfaction_n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("day", "service_type", "org_code"),)
+
+
+# The telephony tables (outbound calls, recordings, operators' queue time) live in their own
+# module on the same metadata.
+from ticketing import model_calls as _model_calls  # noqa: E402,F401

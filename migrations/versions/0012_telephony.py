@@ -1,0 +1,59 @@
+"""telephony: outbound calls (the worker's acknowledgement call, the desk's click-to-call)
+
+Revision ID: 0012
+Revises: 0007
+Create Date: 2026-12-05 09:00:00
+
+- ``outbound_call``: a call OneStop places, linked to its ticket. An acknowledgement call is
+  an outbox row written with the offer it follows up (``assignment_id`` unique: one call per
+  offer), leased by the AMI part; a click-to-call is written when the operator asks for it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0012'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'outbound_call',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=8), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('assignment_id', sa.Integer(), nullable=True),
+        sa.Column('staff_code', sa.String(length=32), nullable=False),
+        sa.Column('target', sa.String(length=10), nullable=False),
+        sa.Column('number', sa.String(length=20), nullable=False),
+        sa.Column('requested_by', sa.String(length=50), nullable=False),
+        sa.Column('extension', sa.String(length=20), nullable=False),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('outcome', sa.String(length=20), nullable=False),
+        sa.Column('reason', sa.String(length=200), nullable=False),
+        sa.Column('action_id', sa.String(length=40), nullable=False),
+        sa.Column('uniqueid', sa.String(length=64), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('talk_s', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_outbound_call_ticket_id_ticket')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_call')),
+        sa.UniqueConstraint('assignment_id', name=op.f('uq_outbound_call_assignment_id')),
+    )
+    with op.batch_alter_table('outbound_call', schema=None) as batch_op:
+        batch_op.create_index('ix_outbound_call_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_call_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_call_action_id'), ['action_id'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table('outbound_call')
