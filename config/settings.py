@@ -98,7 +98,8 @@ class TelephonySettings(Section):
     desk_ring_s: float = Field(default=20.0, gt=0, le=120)
     operator_channel: str = "Local/{extension}@agents"
     allow_international: bool = False  # numbers starting 00 or + (other than +86)
-    allow_premium: bool = False  # 95xxx/96xxx service numbers, 1900…, 168…
+    allow_premium: bool = False  # 95xxx/96xxx service numbers, 1900…, 168…, 1xx short codes
+    internal_pattern: str = r"[2-8]\d{2,4}"  # the hospital's internal extensions (a regex)
     # pause reasons the desk offers (codes; their names are in the desk's catalog)
     pause_reasons: list[str] = Field(default_factory=lambda: ["break", "lunch", "training", "meeting",
                                                                 "after_call", "other"])

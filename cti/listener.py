@@ -64,11 +64,13 @@ class CtiListener:
     def from_settings(cls, ami: Any, *, context: ContextLookup | None = None,
                       pops: PopPublisher | None = None, wallboard: WallboardPublisher | None = None,
                       sink: CallSink | None = None, tick_s: float = 1.0,
+                      extra_events: frozenset[str] = frozenset(),
                       **client_kw: Any) -> CtiListener:
-        """Wire a listener from ``settings.ami``; ``client_kw`` overrides client options."""
+        """Wire a listener from ``settings.ami``; ``client_kw`` overrides client options;
+        ``extra_events``: what other subscribers of its client read (click-to-call's legs)."""
         tracker = CallTracker(ami.hotline_context, ami.hotline_extensions,
                               operators_from_settings(ami))
-        client_kw.setdefault("events", tracker.wanted_events)
+        client_kw.setdefault("events", tracker.wanted_events | extra_events)
         client_kw.setdefault("variables", tracker.variables)  # the tracker ignores other VarSets
         client = AmiClient.from_settings(ami, **client_kw)
         return cls(client, tracker, pops=pops, wallboard=wallboard, sink=sink, context=context,

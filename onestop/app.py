@@ -50,7 +50,7 @@ class Wiring:
 class WebPart:
     name = "web"
 
-    def __init__(self, core: Core, hub: LiveHub, health: Any) -> None:
+    def __init__(self, core: Core, hub: LiveHub, health: Any, telephony: Any | None = None) -> None:
         import uvicorn
 
         from receipts.service import build_slip_preview
@@ -62,7 +62,7 @@ class WebPart:
         self.app = create_app(WebDeps(settings=s, store=core.store, service=core.service,
                                       clock=core.clock, sms_outbox=core.sms_outbox,
                                       print_queue=core.print_queue, survey_queue=core.survey_queue,
-                                      hub=hub, health=health,
+                                      hub=hub, health=health, telephony=telephony,
                                       slip_preview=build_slip_preview(s)))
         # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -142,10 +142,13 @@ class CtiPart:
         from cti.listener import AmiOriginator, CtiListener
 
         self.core = core
+        from onestop.telephony import OUTBOUND_EVENTS, DeskTelephony
+
         self.listener = CtiListener.from_settings(
             core.settings.ami, context=CoreContextLookup(core), pops=live, wallboard=live,
-            sink=CoreCallSink(core), **client_kw)
+            sink=CoreCallSink(core), extra_events=OUTBOUND_EVENTS, **client_kw)
         self.originator = AmiOriginator(self.listener.client)
+        self.telephony = DeskTelephony(core, self.listener, self.originator)
         self.leader = AdvisoryLeader(core.settings.resolved_database_url(), on_change=self._on_leader)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running = False
@@ -233,11 +236,11 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
     if core.store.dialect == "postgresql":
         live = FanoutPublisher(core.settings.resolved_database_url(), hub)
         parts.append(live)
-    dialler = None
+    dialler = telephony = None
     if "ami" in enabled:
         cti = CtiPart(core, live)
         originator = cti.originator if core.settings.agi.enabled else None
-        dialler = cti.originator
+        dialler, telephony = cti.originator, cti.telephony
         parts.append(cti)
     if "agi" in enabled:
         parts.append(IvrPart(core, originator, dialler))
@@ -250,7 +253,7 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
     if "web" in enabled:
-        parts.append(WebPart(core, hub, center.health))
+        parts.append(WebPart(core, hub, center.health, telephony))
     center.parts.extend(parts)
     wiring.parts = {p.name: p for p in parts}
     return wiring

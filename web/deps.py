@@ -45,6 +45,9 @@ class WebDeps:
     slip_preview: Callable[[dict[str, Any]], str] | None = None
     modem_status: Callable[[], dict[str, Any]] | None = None
     printer_status: Callable[[], dict[str, Any]] | None = None
+    # the PBX, when the center has one: click-to-call, queue controls, live queue figures
+    # (``web.api.telephony.Telephony``)
+    telephony: Any | None = None
     # How often the change feed looks for ticket changes made outside the web process
     # (worker SMS replies, IVR self-service, time-limit sweeps) and the wallboard refresh.
     feed_interval_s: float = 1.0
@@ -65,6 +68,8 @@ Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+Dialer = Annotated[CurrentUser, Depends(require("dial"))]
+Listener = Annotated[CurrentUser, Depends(require("recordings"))]
 
 # --- who may open a page: a stranger is sent to /login, no permission → 403 -------------------
 ReadPage = Annotated[CurrentUser, Depends(page_user("read"))]

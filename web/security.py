@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervise": frozenset({"lead", "manager", "admin"}),  # assess, merge, reopen, escalate
     "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
     "admin": frozenset({"admin"}),  # master data and users
+    # telephony: place a call from a ticket (click-to-call) and one's own queue state
+    "dial": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),
+    # listen to hotline call recordings (each play audited)
+    "recordings": frozenset({"lead", "manager"}),
 }
 
 SESSION_TTL_S = 12 * 3600  # one shift and a half

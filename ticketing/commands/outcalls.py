@@ -173,8 +173,8 @@ def desk_call(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, target: s
         "status": "dialing", "outcome": "", "reason": "", "action_id": "", "uniqueid": "",
         "attempts": 1, "due_at": now, "created_at": now, "updated_at": now})
     call.action_id = f"desk-{call.id}"
-    who = staff_code or target
-    add_note(tx, t, "call_out", actor, f"{extension} → {who} {number}")
+    # (the number is the call's, shown masked to viewers; a note is free text: not in it)
+    add_note(tx, t, "call_out", actor, f"{extension} → {staff_code or target}")
     return call
 
 

@@ -96,7 +96,10 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
 
 
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs."""
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, and
+    its telephony (``web.api.telephony``: calls placed, recordings)."""
+    from web.api.telephony import telephony_extras
+
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
@@ -105,6 +108,7 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view, user))
+        out.update(telephony_extras(s, view, user))
     if user.masked:
         out["reporter_phone"] = mask_number(out["reporter_phone"])
         for sms in out["sms"]:

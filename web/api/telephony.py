@@ -1,0 +1,112 @@
+"""Telephony from the desk: click-to-call from a ticket, the calls placed for a ticket.
+
+``Telephony`` is the port the composition root hands in (``WebDeps.telephony``,
+``onestop/telephony.py``): without it — no PBX — these routes answer 501 (503 while the PBX is unreachable). Numbers are checked
+by ``ticketing.dialing`` before the PBX sees them; errors carry a ``code`` and their words
+in the user's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ticketing.dialing import DialRefused, dialable
+from ticketing.model import Assignment, Staff
+from ticketing.model_calls import OutboundCall
+from ticketing.views import TicketView
+from web.auth import CurrentUser
+from web.deps import Dialer, TicketId, web_state
+from web.i18n import translate
+from web.security import mask_number
+
+router = APIRouter(prefix="/api", tags=["telephony"])
+
+
+class Telephony(Protocol):
+    """What the desk asks of the PBX (implemented over AMI in ``onestop/telephony.py``)."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    def operator(self, login: str) -> Any:
+        """The ``[[ami.operators]]`` entry of a desk log-in (interface, name, own_extension())."""
+
+    def click_to_call(self, call_id: int, action_id: str, extension: str, number: str,
+                      ticket_id: int) -> None:
+        """Ring the operator's ``extension``, then dial ``number``; returns at once."""
+
+
+def refuse(status: int, code: str, user: CurrentUser, extra: str = "") -> HTTPException:
+    """An error the desk shows as it is: its words in the user's language, and a code."""
+    return HTTPException(status, {"code": code, "message": translate(code, user.language) + extra})
+
+
+class CallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: Literal["reporter", "worker"] = "reporter"
+    staff_code: str = Field("", max_length=32)  # which worker (target worker)
+
+
+@router.post("/tickets/{ticket_id}/call", status_code=202)
+async def call(request: Request, ticket_id: TicketId, body: CallIn, user: Dialer) -> dict[str, Any]:
+    """Click-to-call: the operator's own phone rings first, then the reporter's (or the
+    worker's) number. The call is on the ticket's timeline and in its calls; 202 as soon as
+    it is asked for — what happens next arrives on the ticket."""
+    web = web_state(request)
+    tel: Telephony | None = web.deps.telephony
+    settings = web.deps.settings.telephony
+    if tel is None or not settings.click_to_call:
+        raise refuse(501, "tel.err.disabled", user)
+    if not tel.ready:
+        raise refuse(503, "tel.err.not_connected", user)
+    op = tel.operator(user.username)
+    extension = op.own_extension() if op is not None else ""
+    if not extension:
+        raise refuse(409, "tel.err.no_extension", user)
+    view = await run_in_threadpool(web.deps.service.get, ticket_id)
+    number, staff_code = await run_in_threadpool(_number_of, web, view, body, user)
+    try:
+        dial = dialable(number, allow_international=settings.allow_international,
+                        allow_premium=settings.allow_premium, internal=settings.internal_pattern)
+    except DialRefused as exc:
+        raise refuse(422, f"tel.dial.{exc.why}", user) from None
+    placed = await run_in_threadpool(web.deps.service.desk_call, user.username, ticket_id, body.target,
+                                     dial.number, extension, staff_code)
+    tel.click_to_call(placed["id"], placed["action_id"], extension, dial.number, ticket_id)
+    return {"id": placed["id"], "status": placed["status"], "extension": extension,
+            "number": mask_number(dial.number) if user.masked else dial.number, "kind": dial.kind}
+
+
+def _number_of(web: Any, view: TicketView, body: CallIn, user: CurrentUser) -> tuple[str, str]:
+    if body.target == "reporter":
+        return view.reporter_phone, ""
+    with web.deps.store.session() as s:
+        on_ticket = s.scalar(select(Assignment.id).where(
+            Assignment.ticket_id == view.id, Assignment.staff_code == body.staff_code))
+        phone = s.scalar(select(Staff.phone).where(Staff.code == body.staff_code))
+    if on_ticket is None or phone is None:
+        raise refuse(422, "tel.err.not_on_ticket", user)
+    return phone, body.staff_code
+
+
+def ticket_calls(s: Session, ticket_id: int, masked: bool) -> list[dict[str, Any]]:
+    """The calls placed for a ticket, newest last (the ticket page's "calls placed")."""
+    rows = s.scalars(select(OutboundCall).where(OutboundCall.ticket_id == ticket_id)
+                     .order_by(OutboundCall.id)).all()
+    return [{"id": r.id, "kind": r.kind, "target": r.target, "staff_code": r.staff_code,
+             "number": mask_number(r.number) if masked else r.number, "status": r.status,
+             "outcome": r.outcome, "reason": r.reason, "requested_by": r.requested_by,
+             "extension": r.extension, "talk_s": r.talk_s,
+             "at": (r.answered_at or r.updated_at).isoformat(), "created_at": r.created_at.isoformat()}
+            for r in rows]
+
+
+def telephony_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str, Any]:
+    """What the ticket page shows of telephony: the calls placed."""
+    return {"calls_out": ticket_calls(s, view.id, user.masked)}
