@@ -252,6 +252,9 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        if core.settings.recordings.enabled:
+            parts.append(Periodic("recordings", lambda: sweep_recordings(core),
+                                  core.settings.recordings.sweep_interval_s))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health, telephony))
     center.parts.extend(parts)
@@ -262,3 +265,18 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
 def settings_summary(settings: Settings) -> str:
     return (f"database {settings.resolved_database_url()} · AMI {settings.ami.host}:{settings.ami.port}"
             f" · FastAGI {settings.agi.host}:{settings.agi.port} · desk http://{settings.web.host}:{settings.web.port}")
+
+
+def sweep_recordings(core: Core) -> list[str]:
+    """Delete the recordings past the retention period (each audited); a recordings folder
+    that is not there (no PBX mount on this host) is left alone."""
+    from pathlib import Path
+
+    from ticketing.recordings import sweep
+
+    cfg = core.settings.recordings
+    if not Path(cfg.dir).is_dir():
+        return []
+    with core.store.session() as s:
+        return sweep(s, cfg.dir, cfg.retention_days, core.clock.now())
+

@@ -120,6 +120,7 @@ class EmulatedPbx(OutboundCalls):
         self.workers: dict[str, str] = {}  # mobile → key pressed on the acknowledgement call, or busy…
         self.far_ends: dict[str, str] = {}  # number → answer | busy | noanswer (click-to-call)
         self.originated: list[tuple[str, str, str]] = []
+        self.recordings_dir = ""  # set: hotline calls are recorded there (MixMonitor)
         self.on_survey_done: Callable[[str, dict[str, str]], None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -264,6 +265,7 @@ class EmulatedPbx(OutboundCalls):
         self._emit("Newchannel", *ch.headers())
         ch.state, ch.priority = 6, 2
         self._emit("Newstate", *ch.headers())
+        self._record(ch)
         ch.priority = 3
         self._emit("Newexten", *ch.headers(), ("Extension", self.exten), ("Application", "AGI"),
                    ("AppData", f"agi://{self.agi_host}:{self.agi_port}/ivr"), privilege="dialplan,all")

@@ -13,13 +13,21 @@ originate_outcomes):
 
 An unanswered call's ``OriginateResponse`` says ``Failure`` with the Reason Asterisk gives
 (3 no answer, 5 busy, 8 congestion, 0 failed) and ``Uniqueid: <unknown>``.
+
+With ``recordings_dir`` set, every hotline call is recorded as the dialplan sample does it
+(``MixMonitor(${UNIQUEID}.wav)``): the VarSet ``MIXMONITOR_FILENAME`` and ``MixMonitorStart``
+go out and a short WAV file (a tone, 8 kHz mono) is written there.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+import struct
+import wave
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,7 @@ class OutboundCalls:
     far_ends: dict[str, str]
     on_survey_done: Callable[[str, dict[str, str]], None] | None
     originated: list[tuple[str, str, str]]  # (context, channel, outcome)
+    recordings_dir: str
 
     if TYPE_CHECKING:
         from onestop.pbx import _Channel
@@ -156,3 +165,23 @@ class OutboundCalls:
             await self._hangup(far, "16", "Normal Clearing")
         self._live.pop(uid, None)
         await self._hangup(op, "16", "Normal Clearing")
+
+    def _record(self, ch: Any) -> None:
+        """MixMonitor on a hotline call: its events, and the file (a second of 440 Hz)."""
+        if not self.recordings_dir:
+            return
+        path = Path(self.recordings_dir) / f"{ch.uniqueid}.wav"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with wave.open(str(path), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(8000)
+                w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                                       for i in range(8000)))
+        except OSError:
+            log.warning("emulated PBX: recording %s could not be written", path)
+        self._emit("VarSet", *ch.headers(), ("Variable", "MIXMONITOR_FILENAME"), ("Value", str(path)),
+                   privilege="dialplan,all")
+        self._emit("MixMonitorStart", *ch.headers())
+

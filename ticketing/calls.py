@@ -48,6 +48,11 @@ def record_call(s: Session, facts: CallFacts) -> int:
     else:
         for key, value in values.items():
             setattr(row, key, value)
+    recording = str((facts.extra or {}).get("recording") or "")
+    if recording:  # MixMonitor's file: playable from the call's tickets (ticketing/recordings.py)
+        from ticketing.recordings import link_recording
+
+        link_recording(s, facts.uniqueid, recording, facts.started_at, facts.ended_at or facts.started_at)
     s.flush()
     return row.id
 

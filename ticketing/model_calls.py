@@ -48,3 +48,20 @@ class OutboundCall(Base):
     talk_s: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_outbound_call_status_due", "status", "due_at"),)
+
+
+class CallRecording(Base):
+    """A hotline call's recording (MixMonitor's file), linked to its call by uniqueid and so
+    to the tickets the call is linked to. ``file`` is the name in the recordings folder (never a
+    path: the file is looked up there); ``deleted_at`` when the retention sweep removed it."""
+
+    __tablename__ = "call_recording"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
+    file: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(String(255), default="")  # as Asterisk named it
+    call_started_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_call_recording_started", "call_started_at"),)

@@ -1,4 +1,4 @@
-"""telephony: outbound calls (the worker's acknowledgement call, the desk's click-to-call)
+"""telephony: outbound calls, call recordings
 
 Revision ID: 0012
 Revises: 0007
@@ -7,6 +7,8 @@ Create Date: 2026-12-05 09:00:00
 - ``outbound_call``: a call OneStop places, linked to its ticket. An acknowledgement call is
   an outbox row written with the offer it follows up (``assignment_id`` unique: one call per
   offer), leased by the AMI part; a click-to-call is written when the operator asks for it.
+- ``call_recording``: a hotline call's MixMonitor file (its name in the recordings folder),
+  by the call's uniqueid; ``deleted_at`` when the retention sweep removed it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbound_call_status_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_call_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_call_action_id'), ['action_id'], unique=False)
+    op.create_table(
+        'call_recording',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('uniqueid', sa.String(length=64), nullable=False),
+        sa.Column('file', sa.String(length=120), nullable=False),
+        sa.Column('path', sa.String(length=255), nullable=False),
+        sa.Column('call_started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_call_recording')),
+        sa.UniqueConstraint('uniqueid', name=op.f('uq_call_recording_uniqueid')),
+    )
+    with op.batch_alter_table('call_recording', schema=None) as batch_op:
+        batch_op.create_index('ix_call_recording_started', ['call_started_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('call_recording')
     op.drop_table('outbound_call')

@@ -1,4 +1,5 @@
-"""Telephony from the desk: click-to-call from a ticket, the calls placed for a ticket.
+"""Telephony from the desk: click-to-call from a ticket, the calls placed for a ticket, the
+recordings of its calls (played by leads and managers, every play audited).
 
 ``Telephony`` is the port the composition root hands in (``WebDeps.telephony``,
 ``onestop/telephony.py``): without it — no PBX — these routes answer 501 (503 while the PBX is unreachable). Numbers are checked
@@ -8,9 +9,10 @@ in the user's language.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ticketing.dialing import DialRefused, dialable
 from ticketing.model import Assignment, Staff
-from ticketing.model_calls import OutboundCall
+from ticketing.model_calls import CallRecording, OutboundCall
+from ticketing.recordings import locate, played, ticket_recordings
 from ticketing.views import TicketView
 from web.auth import CurrentUser
-from web.deps import Dialer, TicketId, web_state
+from web.deps import Dialer, Listener, TicketId, web_state
 from web.i18n import translate
 from web.security import mask_number
 
@@ -107,6 +110,43 @@ def ticket_calls(s: Session, ticket_id: int, masked: bool) -> list[dict[str, Any
             for r in rows]
 
 
-def telephony_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str, Any]:
-    """What the ticket page shows of telephony: the calls placed."""
-    return {"calls_out": ticket_calls(s, view.id, user.masked)}
+def telephony_extras(s: Session, view: TicketView, user: CurrentUser, folder: str = "") -> dict[str, Any]:
+    """What the ticket page shows of telephony: the calls placed, and for those who may play
+    them the recordings of its calls (present, missing or deleted)."""
+    out: dict[str, Any] = {"calls_out": ticket_calls(s, view.id, user.masked)}
+    if user.can("recordings") and folder:
+        out["recordings"] = [{"uniqueid": r.uniqueid, "file": r.file, "state": r.state, "size": r.size,
+                              "call_started_at": r.call_started_at.isoformat()}
+                             for r in ticket_recordings(s, view.id, folder)]
+    return out
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+AUDIO_TYPES = {".wav": "audio/wav", ".gsm": "audio/x-gsm", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
+Uniqueid = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z._-]+$", description="the call's uniqueid")]
+
+
+@router.get("/recordings/{uniqueid}", responses={206: {"description": "part of the file (Range)"},
+                                                  404: {"description": "no such recording, or its file is missing"},
+                                                  410: {"description": "deleted after the retention period"}})
+def recording(request: Request, uniqueid: Uniqueid, user: Listener) -> FileResponse:
+    """A hotline call's recording, with HTTP range requests (206, ``Content-Range``) so the
+    browser's player can seek. Each play is audited (a request from the file's start)."""
+    web = web_state(request)
+    settings = web.deps.settings.recordings
+    with web.deps.store.session() as s:
+        rec = s.scalar(select(CallRecording).where(CallRecording.uniqueid == uniqueid))
+        if rec is None:
+            raise refuse(404, "tel.err.no_recording", user)
+        if rec.deleted_at is not None:
+            raise refuse(410, "tel.rec.deleted", user)
+        found = locate(settings.dir, rec.file)
+        if found is None:
+            raise refuse(404, "tel.err.recording_missing", user)
+        span = request.headers.get("range", "")
+        if not span or span.replace(" ", "").startswith("bytes=0-"):  # a play, not a seek within it
+            played(s, uniqueid, user.username, web.deps.clock.now(),
+                   {"file": rec.file, "range": span[:40] or "all"})
+    return FileResponse(found, media_type=AUDIO_TYPES.get(found.suffix.lower(), "application/octet-stream"),
+                        headers={"Cache-Control": "no-store"}, content_disposition_type="inline")

@@ -108,7 +108,8 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view, user))
-        out.update(telephony_extras(s, view, user))
+        out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
+                                    if web.deps.settings.recordings.enabled else ""))
     if user.masked:
         out["reporter_phone"] = mask_number(out["reporter_phone"])
         for sms in out["sms"]:
