@@ -56,6 +56,8 @@ class CtiListener:
         self.stats = {"events": 0, "handler_errors": 0, "calls": 0, "pops": 0,
                       "reconciles": 0, "sink_errors": 0}
         self.on_record: list[Callable[[CallRecord], None]] = []
+        # the operators' states after each change, with the time received (operators' time)
+        self.on_counters: list[Callable[[dict[str, Any], float], None]] = []
         self.reconciled_login = 0  # the client's login count at the last reconcile
         client.subscribe(self.on_messages)
         client.on_ready(self.reconcile)
@@ -131,6 +133,8 @@ class CtiListener:
                 elif isinstance(ev, CountersChanged):
                     if self.wallboard is not None:
                         self.wallboard.publish_wallboard(ev.payload())
+                    for fn in self.on_counters:
+                        fn(ev.operators, received_at)
                 elif isinstance(ev, CallFinished):
                     self._finished(ev.record)
                 elif isinstance(ev, CallStarted) and self.pop_builder is not None:

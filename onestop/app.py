@@ -140,10 +140,9 @@ class CtiPart:
 
     def __init__(self, core: Core, live: Any, **client_kw: Any) -> None:
         from cti.listener import AmiOriginator, CtiListener
-
-        self.core = core
         from onestop.telephony import OUTBOUND_EVENTS, DeskTelephony
 
+        self.core = core
         self.listener = CtiListener.from_settings(
             core.settings.ami, context=CoreContextLookup(core), pops=live, wallboard=live,
             sink=CoreCallSink(core), extra_events=OUTBOUND_EVENTS, **client_kw)
@@ -152,6 +151,7 @@ class CtiPart:
         self.leader = AdvisoryLeader(core.settings.resolved_database_url(), on_change=self._on_leader)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running = False
+        self._telephony_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -170,17 +170,23 @@ class CtiPart:
         if not self._running:
             self._running = True
             await self.listener.start()
+            self._telephony_task = asyncio.create_task(self.telephony.run(), name="telephony")
             log.info("AMI listener active (%s:%s)", self.core.settings.ami.host, self.core.settings.ami.port)
 
     async def _stop_listener(self) -> None:
         if self._running:
             self._running = False
+            if self._telephony_task is not None:
+                self._telephony_task.cancel()
+                await asyncio.gather(self._telephony_task, return_exceptions=True)
             await self.listener.stop()
             log.info("AMI listener standing by")
 
     async def stop(self) -> None:
         self.leader.stop()
         await self._stop_listener()
+        await self.telephony.drain()
+        self.telephony.close()
 
     def health(self) -> dict[str, Any]:
         if not self._running:

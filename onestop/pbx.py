@@ -36,6 +36,7 @@ class Operator:
     paused: bool = False
     busy: bool = False
     calls_taken: int = 0
+    reason: str = ""
 
 
 @dataclass
@@ -203,6 +204,7 @@ class EmulatedPbx(OutboundCalls):
                 w.write(format_message([("Event", "QueueMember"), ("ActionID", aid), ("Queue", self.queue),
                                         ("Name", op.name), ("Location", op.interface),
                                         ("StateInterface", op.interface), ("Paused", "1" if op.paused else "0"),
+                                        ("PausedReason", op.reason),
                                         ("InCall", "1" if op.busy else "0"),
                                         ("Status", "2" if op.busy else "1")]))
             for pos, uid in enumerate(self._waiting, 1):
@@ -212,11 +214,8 @@ class EmulatedPbx(OutboundCalls):
                                             ("Position", str(pos)), *ch.headers(), ("Wait", "1")]))
             w.write(format_message([("Event", "QueueStatusComplete"), ("ActionID", aid),
                                     ("EventList", "Complete"), ("ListItems", "0")]))
-        elif name == "queuepause":
-            for op in self.operators:
-                if op.interface == action.get("interface"):
-                    op.paused = action.get("paused", "true").lower() in ("1", "true", "yes")
-            w.write(format_message([*ok, ("Message", "Interface paused successfully")]))
+        elif name in ("queuepause", "queueadd", "queueremove", "queuesummary"):
+            self._queue_action(w, name, aid, action)
         elif name == "originate":
             w.write(format_message([*ok, ("Message", "Originate successfully queued")]))
             self._spawn(self._originate(aid, action))
@@ -346,7 +345,7 @@ class EmulatedPbx(OutboundCalls):
         self._emit("QueueMemberStatus", ("Queue", self.queue), ("MemberName", op.name),
                    ("Interface", op.interface), ("StateInterface", state_if), ("Membership", "static"),
                    ("Penalty", "0"), ("CallsTaken", str(op.calls_taken)), ("InCall", "0"),
-                   ("Status", "1"), ("Paused", "1" if op.paused else "0"), ("PausedReason", ""),
+                   ("Status", "1"), ("Paused", "1" if op.paused else "0"), ("PausedReason", op.reason),
                    ("Ringinuse", "0"), ("Wrapuptime", "0"), privilege="agent,all")
 
     def _local_for(self, op: Operator, ch: _Channel) -> _Channel:

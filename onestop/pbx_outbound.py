@@ -1,4 +1,4 @@
-"""The emulated PBX's outbound calls and desk actions (a part of ``EmulatedPbx``).
+"""The emulated PBX's outbound calls, queue actions and recordings (a part of ``EmulatedPbx``).
 
 ``Originate`` goes where its Context says, in the shapes the recorded traffic has
 (``tests/fixtures/traces``: survey_callback, worker_ack_call, click_to_call,
@@ -37,7 +37,8 @@ DIAL_STATUS = {"noanswer": "NOANSWER", "busy": "BUSY", "congestion": "CONGESTION
 
 
 class OutboundCalls:
-    """``Originate`` by context (mixed into ``EmulatedPbx``)."""
+    """``Originate`` by context, the desk's queue actions, MixMonitor (mixed into
+    ``EmulatedPbx``)."""
 
     survey_scores: dict[str, str]
     workers: dict[str, str]
@@ -47,7 +48,11 @@ class OutboundCalls:
     recordings_dir: str
 
     if TYPE_CHECKING:
-        from onestop.pbx import _Channel
+        from onestop.pbx import Operator, _Channel
+
+        operators: list[Operator]
+        queue: str
+        _waiting: list[str]
 
         def _emit(self, event: str, *pairs: tuple[str, str], privilege: str = "call,all") -> None: ...
         async def _sleep(self, seconds: float) -> None: ...
@@ -185,3 +190,57 @@ class OutboundCalls:
                    privilege="dialplan,all")
         self._emit("MixMonitorStart", *ch.headers())
 
+    def _queue_action(self, w: Any, name: str, aid: str, action: dict[str, str]) -> None:
+        """QueueAdd / QueueRemove / QueuePause with the events Asterisk sends (as recorded in
+        queue_member_ops, "Not there" included), QueueSummary."""
+        from onestop.pbx import format_message
+
+        iface = action.get("interface", "")
+        op = next((o for o in self.operators if o.interface == iface), None)
+        if name == "queuesummary":
+            free = [o for o in self.operators if not o.paused and not o.busy]
+            w.write(format_message([("Response", "Success"), ("ActionID", aid), ("EventList", "start"),
+                                    ("Message", "Queue summary will follow")]))
+            w.write(format_message([("Event", "QueueSummary"), ("ActionID", aid), ("Queue", self.queue),
+                                    ("LoggedIn", str(len(self.operators))), ("Available", str(len(free))),
+                                    ("Callers", str(len(self._waiting))), ("HoldTime", "0"), ("TalkTime", "0"),
+                                    ("LongestHoldTime", "0")]))
+            w.write(format_message([("Event", "QueueSummaryComplete"), ("ActionID", aid),
+                                    ("EventList", "Complete"), ("ListItems", "1")]))
+            return
+        if name == "queueadd":
+            if op is not None:
+                w.write(format_message([("Response", "Error"), ("ActionID", aid),
+                                        ("Message", "Unable to add interface: Already there")]))
+                return
+            from onestop.pbx import Operator, format_message
+
+            op = Operator(iface, action.get("membername") or iface,
+                          paused=action.get("paused", "false").lower() in ("1", "true", "yes"))
+            self.operators.append(op)
+            w.write(format_message([("Response", "Success"), ("ActionID", aid), ("Message", "Added interface to queue")]))
+            self._member_event("QueueMemberAdded", op)
+            return
+        if op is None:
+            what = "remove" if name == "queueremove" else "pause"
+            w.write(format_message([("Response", "Error"), ("ActionID", aid),
+                                    ("Message", f"Unable to {what} interface: Not there")]))
+            return
+        if name == "queueremove":
+            self.operators.remove(op)
+            w.write(format_message([("Response", "Success"), ("ActionID", aid),
+                                    ("Message", "Removed interface from queue")]))
+            self._member_event("QueueMemberRemoved", op)
+            return
+        op.paused = action.get("paused", "true").lower() in ("1", "true", "yes")
+        op.reason = action.get("reason", "") if op.paused else ""
+        w.write(format_message([("Response", "Success"), ("ActionID", aid),
+                                ("Message", f"Interface {'paused' if op.paused else 'unpaused'} successfully")]))
+        self._member_event("QueueMemberPause", op)
+
+    def _member_event(self, event: str, op: Operator) -> None:
+        self._emit(event, ("Queue", self.queue), ("MemberName", op.name), ("Interface", op.interface),
+                   ("StateInterface", op.interface.removesuffix("/n")), ("Membership", "dynamic"),
+                   ("Penalty", "0"), ("CallsTaken", str(op.calls_taken)), ("InCall", "1" if op.busy else "0"),
+                   ("Status", "2" if op.busy else "1"), ("Paused", "1" if op.paused else "0"),
+                   ("PausedReason", op.reason), ("Ringinuse", "0"), ("Wrapuptime", "0"), privilege="agent,all")

@@ -1,18 +1,24 @@
-"""The desk's telephony, wired: click-to-call, the operator's queue controls and the live
-queue figures — the web's ``Telephony`` port (``web/api/telephony.py``) on the AMI client
-and the core.
+"""The desk's telephony, wired: click-to-call, the operator's queue controls, the operators'
+time and the live queue figures — the web's ``Telephony`` port (``web/api/telephony.py``) on
+the AMI client and the core.
 
-Everything here runs on the center's event loop; what touches the store runs in a thread.
+Everything here runs on the center's event loop; what touches the store runs in a thread
+(the operators' time in one of its own, in order).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
 from config.settings import OperatorMap
+from cti.actions import QueueResult, queue_add, queue_pause, queue_remove
+from cti.activity import Activity, OperatorClock
+from cti.client import AmiError
 from cti.outbound import EVENTS as OUTBOUND_EVENTS
 from cti.outbound import OutboundLegs
 from onestop.core import Core
@@ -32,6 +38,12 @@ class DeskTelephony:
         self.legs = OutboundLegs(self.tel.desk_context)
         listener.client.subscribe(self.legs.handle)
         self._tasks: set[asyncio.Task[Any]] = set()
+        # the operators' time: from the tracker's counters and finished calls, stored in order
+        self.clock = OperatorClock(self.tel.wrapup_s)
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="operator-time")
+        listener.on_counters.append(lambda ops, t: self._store(self.clock.counters(ops, t)))
+        listener.on_record.append(lambda record: self._store(self.clock.call(record)))
+        self.stored = 0
 
     # --- the port ------------------------------------------------------------------------
 
@@ -55,6 +67,59 @@ class DeskTelephony:
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(self._store_thread, lambda: None)
+
+    def tick(self) -> None:
+        """Close the wrap-ups whose time is up."""
+        self._store(self.clock.tick(time.time()))
+
+    async def run(self, every_s: float = 2.0) -> None:
+        """While the AMI listener runs (the CTI part starts and stops it with the listener)."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("telephony: periodic work failed")
+
+    def close(self) -> None:
+        self._store_thread.shutdown(wait=True)
+
+    # --- the operator's queue controls -----------------------------------------------------
+
+    async def queue_action(self, action: str, op: OperatorMap, reason: str = "") -> tuple[bool, str]:
+        """``login`` (QueueAdd), ``logout`` (QueueRemove), ``pause`` with a reason code,
+        ``unpause`` (QueuePause) for one operator; (done, Asterisk's message)."""
+        client, queue = self.listener.client, self.tel.queue
+        try:
+            if action == "login":
+                result: QueueResult = await queue_add(client, queue, op.interface, op.name)
+            elif action == "logout":
+                result = await queue_remove(client, queue, op.interface)
+            elif action in ("pause", "unpause"):
+                result = await queue_pause(client, queue, op.interface, action == "pause", reason)
+            else:
+                raise ValueError(f"unknown queue action {action!r}")
+        except AmiError as exc:
+            return False, str(exc)
+        log.info("queue %s %s (%s): %s %s", action, op.interface, reason, result.ok, result.message)
+        return result.ok, result.message
+
+    # --- the operators' time -------------------------------------------------------------
+
+    def _store(self, items: list[Activity]) -> None:
+        if not items:
+            return
+        from ticketing.operator_time import record_activity
+
+        def write() -> None:
+            try:
+                with self.core.store.session() as s:
+                    self.stored += record_activity(s, items)
+            except Exception:
+                log.exception("operators' time: %d intervals not stored", len(items))
+
+        self._store_thread.submit(write)
 
     # --- click-to-call -------------------------------------------------------------------
 

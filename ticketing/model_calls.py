@@ -65,3 +65,21 @@ class CallRecording(Base):
     deleted_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_call_recording_started", "call_started_at"),)
+
+
+class OperatorActivity(Base):
+    """An interval of an operator's queue time: ``talk`` (a hotline call), ``wrapup`` (after
+    it) or ``pause`` (with its reason), from the AMI events; the statistics sum them."""
+
+    __tablename__ = "operator_activity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member: Mapped[str] = mapped_column(String(80))  # the queue member name
+    login: Mapped[str] = mapped_column(String(50), default="")
+    kind: Mapped[str] = mapped_column(String(10))  # talk | wrapup | pause
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    seconds: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_operator_activity_started", "started_at"),
+                      Index("ix_operator_activity_member_started", "member", "started_at"))

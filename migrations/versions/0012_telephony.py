@@ -1,4 +1,4 @@
-"""telephony: outbound calls, call recordings
+"""telephony: outbound calls, call recordings, operators' queue time
 
 Revision ID: 0012
 Revises: 0007
@@ -9,6 +9,8 @@ Create Date: 2026-12-05 09:00:00
   offer), leased by the AMI part; a click-to-call is written when the operator asks for it.
 - ``call_recording``: a hotline call's MixMonitor file (its name in the recordings folder),
   by the call's uniqueid; ``deleted_at`` when the retention sweep removed it.
+- ``operator_activity``: intervals of an operator's talk, wrap-up and pause (with its reason),
+  from the AMI events, for the statistics.
 """
 
 from __future__ import annotations
@@ -69,8 +71,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('call_recording', schema=None) as batch_op:
         batch_op.create_index('ix_call_recording_started', ['call_started_at'], unique=False)
+    op.create_table(
+        'operator_activity',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('member', sa.String(length=80), nullable=False),
+        sa.Column('login', sa.String(length=50), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('reason', sa.String(length=40), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('seconds', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_operator_activity')),
+    )
+    with op.batch_alter_table('operator_activity', schema=None) as batch_op:
+        batch_op.create_index('ix_operator_activity_started', ['started_at'], unique=False)
+        batch_op.create_index('ix_operator_activity_member_started', ['member', 'started_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('operator_activity')
     op.drop_table('call_recording')
     op.drop_table('outbound_call')

@@ -9,6 +9,7 @@ in the user's language.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ticketing.dialing import DialRefused, dialable
-from ticketing.model import Assignment, Staff
+from ticketing.model import Assignment, Staff, User
 from ticketing.model_calls import CallRecording, OutboundCall
+from ticketing.operator_time import operator_time
 from ticketing.recordings import locate, played, ticket_recordings
 from ticketing.views import TicketView
 from web.auth import CurrentUser
-from web.deps import Dialer, Listener, TicketId, web_state
+from web.deps import Dialer, Listener, Reader, TicketId, web_state
 from web.i18n import translate
 from web.security import mask_number
 
@@ -150,3 +152,90 @@ def recording(request: Request, uniqueid: Uniqueid, user: Listener) -> FileRespo
                    {"file": rec.file, "range": span[:40] or "all"})
     return FileResponse(found, media_type=AUDIO_TYPES.get(found.suffix.lower(), "application/octet-stream"),
                         headers={"Cache-Control": "no-store"}, content_disposition_type="inline")
+
+
+# --- the operator's queue controls ---------------------------------------------------------
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=40)  # one of [telephony] pause_reasons
+
+
+def _member(web: Any, user: CurrentUser) -> tuple[Any, Any]:
+    tel = web.deps.telephony
+    if tel is None:
+        raise refuse(501, "tel.err.disabled", user)
+    op = tel.operator(user.username)
+    if op is None:
+        raise refuse(409, "tel.err.not_member", user)
+    return tel, op
+
+
+@router.get("/queue/me")
+def my_queue_state(request: Request, user: Dialer) -> dict[str, Any]:
+    """The operator's own place in the queue: logged in or out, paused and why (as the AMI
+    listener last saw it), and the pause reasons the desk offers."""
+    web = web_state(request)
+    tel, op = _member(web, user)
+    ops = (web.deps.hub.last_cti.get("operators") or {})
+    mine = ops.get(op.name or op.interface) or {}
+    reasons = web.deps.settings.telephony.pause_reasons
+    return {"member": op.name or op.interface, "connected": bool(tel.ready),
+            "state": mine.get("state", "unknown"), "paused": bool(mine.get("paused")),
+            "reason": mine.get("reason", ""),
+            "reasons": [{"code": r, "name": translate(f"tel.pause.{r}", user.language)} for r in reasons]}
+
+
+@router.post("/queue/{action}")
+async def queue_action(request: Request, action: Literal["login", "logout", "pause", "unpause"],
+                       user: Dialer, body: PauseIn | None = None) -> dict[str, Any]:
+    """Log in to the queue (QueueAdd), log out (QueueRemove), pause with a reason code or
+    resume (QueuePause) — for the operator's own queue member. What Asterisk answers is
+    said as it is (a refusal is 409 with its message); each is in the audit log."""
+    web = web_state(request)
+    tel, op = _member(web, user)
+    reason = (body.reason if body else "") if action == "pause" else ""
+    if action == "pause" and reason not in web.deps.settings.telephony.pause_reasons:
+        raise refuse(422, "tel.err.bad_reason", user)
+    if not tel.ready:
+        raise refuse(503, "tel.err.not_connected", user)
+    ok, message = await tel.queue_action(action, op, reason)
+    await run_in_threadpool(_audit_queue, web, user, action, op, reason, ok, message)
+    if not ok:
+        raise refuse(409, "tel.err.refused", user, message)
+    return {"action": action, "member": op.name or op.interface, "reason": reason, "message": message}
+
+
+def _audit_queue(web: Any, user: CurrentUser, action: str, op: Any, reason: str, ok: bool, message: str) -> None:
+    from ticketing.audit import audit
+
+    with web.deps.store.session() as s:
+        audit(s, web.deps.clock.now(), user.username, "operator", user.username, f"queue_{action}", None,
+              {"member": op.name or op.interface, "reason": reason, "ok": ok, "message": message[:200]})
+
+
+# --- the operators' time in the statistics --------------------------------------------------
+
+@router.get("/stats/operators")
+def operators_time(request: Request, user: Reader, first: date | None = None,
+                   last: date | None = None) -> dict[str, Any]:
+    """Per operator over the days asked for (default the last 30, the center's days): seconds
+    of talk, wrap-up and pause (and pause per reason), calls talked — from the AMI events."""
+    from web.api.stats import period_of
+
+    web = web_state(request)
+    first, last, period = period_of(web, first, last)
+    with web.deps.store.session() as s:
+        rows = operator_time(s, period.start, period.end)
+        names = dict(s.execute(select(User.username, User.display_name)).all())
+    for r in rows:
+        r["name"] = names.get(r["login"]) or r["member"]
+        r["pauses"] = [{"reason": k, "name": _pause_name(k, user.language), "seconds": v}
+                       for k, v in sorted(r["pauses"].items())]
+    return {"first": first.isoformat(), "last": last.isoformat(), "rows": rows}
+
+
+def _pause_name(code: str, language: str) -> str:
+    key = f"tel.pause.{code}"
+    name = translate(key, language)
+    return code if name == key else name
