@@ -16,11 +16,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from config.settings import OperatorMap
-from cti.actions import QueueResult, queue_add, queue_pause, queue_remove
+from cti.actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
 from cti.activity import Activity, OperatorClock
 from cti.client import AmiError
 from cti.outbound import EVENTS as OUTBOUND_EVENTS
 from cti.outbound import OutboundLegs
+from cti.queuefigures import QueueFigures
 from onestop.core import Core
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,11 @@ class DeskTelephony:
         self.clock = OperatorClock(self.tel.wrapup_s)
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="operator-time")
         listener.on_counters.append(lambda ops, t: self._store(self.clock.counters(ops, t)))
-        listener.on_record.append(lambda record: self._store(self.clock.call(record)))
+        listener.on_record.append(self._call_finished)
         self.stored = 0
+        # today's live queue figures, published with the wallboard's
+        self.figures = QueueFigures(core.settings.timezone, self.tel.service_level_s)
+        self.seeded = False
 
     # --- the port ------------------------------------------------------------------------
 
@@ -74,13 +78,74 @@ class DeskTelephony:
         self._store(self.clock.tick(time.time()))
 
     async def run(self, every_s: float = 2.0) -> None:
-        """While the AMI listener runs (the CTI part starts and stops it with the listener)."""
+        """While the AMI listener runs (the CTI part starts and stops it with the listener):
+        today's figures from the call log first, then the wrap-ups' end and Asterisk's
+        ``QueueSummary`` every ``[telephony] summary_poll_s``."""
+        await self.seed()
+        last_poll = 0.0
         while True:
-            await asyncio.sleep(every_s)
             try:
                 self.tick()
+                if time.monotonic() - last_poll >= self.tel.summary_poll_s:
+                    last_poll = time.monotonic()
+                    await self.poll_summary()
             except Exception:
                 log.exception("telephony: periodic work failed")
+            await asyncio.sleep(min(every_s, self.tel.summary_poll_s))
+
+    # --- live queue figures --------------------------------------------------------------
+
+    async def seed(self) -> None:
+        """Today's answered and abandoned calls so far, from the call log."""
+        from datetime import datetime, timedelta
+        from datetime import time as dtime
+
+        from ticketing.calls import queue_day
+
+        now = self.core.clock.now()
+        day = self.figures.today(now)
+        start = datetime.combine(day, dtime(0), self.figures.tz)
+
+        def read() -> dict[str, Any]:
+            with self.core.store.session() as s:
+                return queue_day(s, start, start + timedelta(days=1), self.tel.service_level_s)
+
+        try:
+            got = await asyncio.to_thread(read)
+        except Exception:
+            log.exception("queue figures: today's calls could not be read; counting from now")
+            return
+        self.figures.seed(day, got["answered"], got["in_sl"], got["abandoned"], got["uniqueids"])
+        self.seeded = True
+        self.publish()
+
+    async def poll_summary(self) -> None:
+        if not self.listener.client.ready:
+            return
+        try:
+            summaries = [q for q in await queue_summary(self.listener.client, self.tel.queue)
+                         if q.queue == self.tel.queue]
+        except AmiError as exc:
+            log.debug("QueueSummary: %s", exc)
+            return
+        if summaries and self.figures.summary(summaries[0].logged_in, summaries[0].available):
+            self.publish()
+
+    def figures_now(self) -> dict[str, Any]:
+        """The queue panel's figures now (``GET /api/queue``)."""
+        counters = self.listener.tracker.counters(time.time())
+        out = self.figures.payload(self.core.clock.now(), counters.payload())
+        out["operators"] = counters.operators
+        return out
+
+    def publish(self) -> None:
+        if self.listener.wallboard is not None:
+            self.listener.wallboard.publish_wallboard(self.figures_now())
+
+    def _call_finished(self, record: Any) -> None:
+        self._store(self.clock.call(record))
+        if self.figures.call(record):
+            self.publish()
 
     def close(self) -> None:
         self._store_thread.shutdown(wait=True)

@@ -57,6 +57,12 @@ def test_queue_controls_state_and_time(store: Store, tmp_path: Any) -> None:
             result = await pbx.place_call(CallScript("6123", "Nurse Zhang", ["1"], talk_s=2))
             seen.append(result.agent)
             await until(lambda: ("Operator Wang", "wrapup", "") in activity())
+            # the live figures: one call answered today, within the service level's 20 s
+            await until(lambda: hub.last_cti.get("answered_today") == 1)
+            seen.append((hub.last_cti["answered_in_sl_today"], hub.last_cti["service_level"],
+                         hub.last_cti["abandon_rate"]))
+            await tel.poll_summary()  # Asterisk's count of members (Li is logged out)
+            seen.append((hub.last_cti["logged_in"], hub.last_cti["available"]))
             seen.append(await tel.queue_action("login", li))
             await until(lambda: ops().get("Operator Li", {}).get("state") == "idle")
         finally:
@@ -67,7 +73,7 @@ def test_queue_controls_state_and_time(store: Store, tmp_path: Any) -> None:
     seen = asyncio.run(go())
     assert seen == [(True, "Interface paused successfully"), "paused", (True, "Interface unpaused successfully"),
                     (True, "Removed interface from queue"), (False, "Unable to remove interface: Not there"),
-                    "Operator Wang", (True, "Added interface to queue")]
+                    "Operator Wang", (1, 1.0, 0.0), (1, 1), (True, "Added interface to queue")]
     kinds = activity()
     assert kinds[:3] == [("Operator Li", "pause", "lunch"), ("Operator Wang", "talk", ""),
                          ("Operator Wang", "wrapup", "")]

@@ -239,3 +239,53 @@ def _pause_name(code: str, language: str) -> str:
     key = f"tel.pause.{code}"
     name = translate(key, language)
     return code if name == key else name
+
+
+# --- the live queue figures ------------------------------------------------------------------
+
+@router.get("/queue")
+def queue_now(request: Request, user: Reader) -> dict[str, Any]:
+    """The hotline queue now: callers waiting and the longest wait, today's answered,
+    answered within the service level's threshold, abandoned, the service level and the
+    abandon rate, members logged in and free, each operator's state (the wallboard's queue
+    panel; the same keys arrive live in its ``wallboard`` events). Without the AMI listener in
+    this process: its last published figures, today's counts from the call log."""
+    web = web_state(request)
+    tel = web.deps.telephony
+    if tel is not None and getattr(tel, "seeded", False):
+        out = tel.figures_now()
+    else:
+        out = {"calls_waiting": 0, "longest_wait_s": 0.0, **_day_from_the_log(web), **web.deps.hub.last_cti}
+    out["operators"] = _operators(out.get("operators") or {}, user)
+    return out
+
+
+def _day_from_the_log(web: Any) -> dict[str, Any]:
+    from datetime import datetime, time, timedelta
+
+    from ticketing.calls import queue_day
+
+    sl = web.deps.settings.telephony.service_level_s
+    day = web.deps.clock.now().astimezone(web.tz).date()
+    start = datetime.combine(day, time(0), web.tz)
+    with web.deps.store.session() as s:
+        got = queue_day(s, start, start + timedelta(days=1), sl)
+    done = got["answered"] + got["abandoned"]
+    return {"offered_today": done, "answered_today": got["answered"], "answered_in_sl_today": got["in_sl"],
+            "abandoned_today": got["abandoned"], "sl_threshold_s": sl,
+            "service_level": round(got["in_sl"] / done, 3) if done else None,
+            "abandon_rate": round(got["abandoned"] / done, 3) if done else None,
+            "logged_in": None, "available": None}
+
+
+def _operators(ops: dict[str, Any], user: CurrentUser) -> list[dict[str, Any]]:
+    """Each member with its state and pause reason, in words, by name."""
+    out = []
+    for member, op in sorted(ops.items()):
+        op = op if isinstance(op, dict) else {"state": str(op)}
+        state = str(op.get("state") or "unknown")
+        reason = str(op.get("reason") or "")
+        out.append({"member": member, "login": op.get("login", ""), "state": state,
+                    "state_name": translate(f"tel.state.{state}", user.language), "paused": bool(op.get("paused")),
+                    "reason": reason, "reason_name": _pause_name(reason, user.language) if reason else ""})
+    return out

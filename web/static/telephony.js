@@ -94,5 +94,44 @@
     })().catch((err) => toast(errorText(err), true));
   }
 
+  // --- the wallboard's queue panel ------------------------------------------------------------
+  const panel = document.getElementById("queue-panel");
+  if (panel) {
+    const $ = (id) => document.getElementById(id);
+    const pct = (x) => (x === null || x === undefined ? "—" : Math.round(x * 100) + "%");
+    const num = (x) => (x === null || x === undefined ? "—" : String(x));
+    const apply = (d) => {
+      if ("service_level" in d) $("q-sl").textContent = pct(d.service_level);
+      if ("abandon_rate" in d) $("q-abandon").textContent = pct(d.abandon_rate);
+      if ("answered_today" in d) $("q-answered").textContent = num(d.answered_today);
+      if ("offered_today" in d) $("q-offered").textContent = num(d.offered_today);
+      if ("logged_in" in d) $("q-logged-in").textContent = num(d.logged_in);
+      if ("available" in d) $("q-available").textContent = num(d.available);
+    };
+    const showOps = (ops) => {
+      $("q-operators").replaceChildren(...ops.map((op) => OneStop.el("li", { class: "qop qop-" + op.state },
+        op.member + " · " + op.state_name + (op.reason_name ? " (" + op.reason_name + ")" : ""))));
+    };
+    const load = async () => {
+      try {
+        const d = await api("GET", "/api/queue");
+        apply(d);
+        showOps(d.operators);
+      } catch (e) { /* the next poll tries again */ }
+    };
+    // The wallboard's own event stream carries the same keys: follow it once it is open.
+    window.addEventListener("load", () => {
+      if (window.__live) window.__live.addEventListener("wallboard", (ev) => {
+        try {
+          const d = JSON.parse(ev.data || "{}");
+          apply(d);
+          if (d.operators) load();
+        } catch (e) { /* not for us */ }
+      });
+    });
+    load();
+    setInterval(load, 5000);
+  }
+
   window.OneStopTelephony = { errorText };
 })();
