@@ -5,8 +5,9 @@
 - ``DeskRobot`` is an operator at the desk: it logs in over HTTP, listens to its screen pops
   on the SSE stream, and creates and dispatches a ticket from each through the JSON API.
 - ``FieldWorkers`` carry the phones: they read the work orders the emulated modem delivered
-  and answer by SMS (接单, 到达, 完成) after plausible delays; the ward heads among them answer
-  meal orders' approval requests (同意, now and then 不同意).
+  and answer by SMS (接单, 到达, 完成) after plausible delays — but for the ``phone_only``
+  ones, who take the order on the acknowledgement call instead of by SMS; the ward heads among
+  them answer meal orders' approval requests (同意, now and then 不同意).
 """
 
 from __future__ import annotations
@@ -206,6 +207,9 @@ class FieldWorkers:
     scale: float = 1.0
     _seen: dict[str, int] = field(default_factory=dict)
     replies: list[tuple[str, str]] = field(default_factory=list)
+    # workers who never answer the work order by SMS: the acknowledgement call reaches them;
+    # they report on site and done by SMS afterwards
+    phone_only: set[str] = field(default_factory=set)
 
     async def run(self, poll_s: float = 0.5) -> None:
         while True:
@@ -221,7 +225,10 @@ class FieldWorkers:
             await asyncio.sleep(poll_s)
 
     async def _work(self, number: str, ticket: int) -> None:
-        for word, wait in (("接单", 5), ("到达", 15), ("完成", 25)):
+        local = number.removeprefix("+86")  # the modem delivers to +86…; the store keeps 139…
+        steps = (("到达", 120), ("完成", 25)) if local in self.phone_only else (
+            ("接单", 5), ("到达", 15), ("完成", 25))
+        for word, wait in steps:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
             text = f"{word} {ticket}"
             self.replies.append((number, text))

@@ -50,9 +50,9 @@ class Demo:
 
 
 def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path: str = "",
-                  printer_port: int = 0) -> Settings:
+                  printer_port: int = 0, time_scale: float = 1.0) -> Settings:
     """Embedded defaults: SQLite in ``data_dir``, the emulated PBX, modem and printer, a short
-    survey delay."""
+    survey delay and acknowledgement-call delay, recordings beside the store."""
     s = settings.model_copy(deep=True)
     s.data_dir = str(data_dir)
     if not settings.database_url:
@@ -63,6 +63,11 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
     s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
     s.agi.survey_poll_s = 1.0
+    # a worker who has not answered a work order is called after 20 s (minutes in real
+    # life: [types.*] ack_call_after); recordings where the emulated PBX writes them
+    s.telephony.ack_after_s = 20.0 * time_scale
+    s.telephony.ack_poll_s = 1.0
+    s.recordings.dir = str(data_dir / "recordings")
     if "hours" not in settings.agi.model_fields_set:
         # the demo's operators are at their desks whatever the hour, so a newcomer sees pops at
         # night too; ONESTOP_AGI_HOURS=calendar shows the after-hours self-service instead
@@ -85,6 +90,19 @@ def ensure_seeded(core: Core) -> None:
     seed_hospital(core.store, demo_users=True)
 
 
+def phone_only_numbers(core: Core, n: int) -> list[str]:
+    """The mobiles of ``n`` repair workers on duty (by code): the demo's workers who leave
+    their SMS unanswered until the acknowledgement call."""
+    if n <= 0:
+        return []
+    from ticketing.model import Staff
+
+    with core.store.session() as s:
+        rows = s.scalars(select(Staff).where(Staff.role == "worker", Staff.on_duty.is_(True),
+                                             Staff.active.is_(True)).order_by(Staff.code)).all()
+    return [st.phone for st in rows if "repair" in st.skill_set() and st.phone][:n]
+
+
 def hotline_callers(core: Core) -> list[Caller]:
     with core.store.session() as s:
         rows = s.execute(select(PhoneEntry.number, PhoneEntry.person)
@@ -95,7 +113,10 @@ def hotline_callers(core: Core) -> list[Caller]:
 @contextlib.asynccontextmanager
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
-                       robot_delay_s: float = 3.0, field_workers: bool = True) -> AsyncIterator[Demo]:
+                       robot_delay_s: float = 3.0, field_workers: bool = True,
+                       phone_only_workers: int = 0) -> AsyncIterator[Demo]:
+    """``phone_only_workers``: that many repair workers never answer a work order by SMS; the
+    acknowledgement call reaches them and they press 1 (then report on site and done by SMS)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -111,7 +132,8 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
 
         printer = CapturePrinter(directory=data_dir / "slips").start()
     s = demo_settings(settings, data_dir, ami_port, emulator.path if emulator else "",
-                      printer.port if printer else 0)
+                      printer.port if printer else 0, time_scale)
+    pbx.recordings_dir = s.recordings.dir
     core = build_core(s)
     ensure_seeded(core)
     wiring = build_center(core, parts)
@@ -120,8 +142,13 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
         pbx.agi_port = wiring.parts["agi"].port
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
+        phone_only = phone_only_numbers(core, phone_only_workers)
+        for number in phone_only:
+            pbx.workers[number] = "1"
+        demo.extras["phone_only"] = phone_only
         if emulator is not None and field_workers:
-            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale)
+            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
+                                   phone_only=set(phone_only))
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
@@ -165,7 +192,9 @@ def banner(demo: Demo) -> str:
         "  CLI       to point `onestop tickets list` and the other commands at this store:",
         f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}",
         "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
-        "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself.",
+        "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself,",
+        "  call a reporter back from a ticket, pause or log out of the queue; 'lead' plays the",
+        "  recordings. A worker who ignores a work order SMS is called to accept it by phone.",
         "  Ctrl-C stops.",
         "",
     ])
