@@ -461,7 +461,10 @@ class AmiParser:
     def _check_size_crlf(self) -> None:
         buf = self._buf
         if len(buf) > self.max_message:
+            # the message as it will be decoded: "\n" line ends, without the start of the
+            # blank line that ends it ("\r\n" or "\r\n\r" may already be here)
             size = len(buf) - buf.count(b"\r\n") - buf.endswith(b"\r")
+            size -= buf.endswith(b"\r\n") or buf.endswith(b"\r\n\r")
             if size > self.max_message:
                 self._drop_incomplete(size)
                 del buf[:-2]
@@ -549,9 +552,13 @@ class AmiParser:
         return True
 
     def _check_size(self) -> None:
-        if len(self._buf) > self.max_message:
-            self._drop_incomplete(len(self._buf))
-            del self._buf[:-1]
+        buf = self._buf
+        if len(buf) > self.max_message:
+            # without the line feeds before it and the first one of its blank line
+            size = len(buf.strip(b"\n"))
+            if size > self.max_message:
+                self._drop_incomplete(size)
+                del buf[:-1]
 
     # --- both modes --------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cti.protocol import AmiParser, Message
 from cti.replay import ReplayServer
@@ -83,10 +84,10 @@ def load_exchange(path: str | Path) -> Exchange:
     ids = {a.action_id for a in actions}
     messages: list[TraceEvent] = []
     source = folder / "ami.jsonl"
-    for n, line in enumerate(source.read_bytes().split(b"\n"), 1):
-        if not line.strip():
+    for n, chunk in enumerate(source.read_bytes().split(b"\n"), 1):
+        if not chunk.strip():
             continue
-        got = _message_bytes(f"{source}:{n}", line)
+        got = _message_bytes(f"{source}:{n}", chunk)
         if got is None:
             continue
         raw, t = got
@@ -123,7 +124,7 @@ class ActionReplay(ReplayServer):
         self._matched = asyncio.Event()
 
     @classmethod
-    def from_folder(cls, path: str | Path, **kw: object) -> ActionReplay:
+    def from_folder(cls, path: str | Path, **kw: Any) -> ActionReplay:
         return cls(load_exchange(path), **kw)
 
     def match(self, action: Message) -> RecordedAction | None:
@@ -186,7 +187,7 @@ class ActionReplay(ReplayServer):
             return raw
         rec = m.group(1).decode("utf-8", "replace")
         a = next((x for x in self.recorded if x.action_id == rec and x.matched is not None), None)
-        if a is None or a.matched == rec:
+        if a is None or a.matched is None or a.matched == rec:
             return raw
         return raw.replace(b"ActionID: " + m.group(1) + b"\r\n",
                            b"ActionID: " + a.matched.encode("utf-8") + b"\r\n", 1)

@@ -18,6 +18,7 @@ from ticketing.commands import approval, closing, dispatch, escalation, intake, 
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
+    ParsedReply,
     ReplyOutcome,
     ServiceOptions,
     TicketError,
@@ -107,7 +108,7 @@ class TicketService(CommandContext):
 
     # --- worker replies by SMS (ticketing/commands/replies.py) ---------------------------
 
-    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
+    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: ParsedReply | None,
                            received_at: datetime, parse_error: str = "") -> ReplyOutcome:
         """Store an incoming SMS and act on it only if its sender may: one transaction.
 

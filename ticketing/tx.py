@@ -304,6 +304,10 @@ class Tx:
         self._records[(table.name, rec.id)] = rec
         return rec
 
+    def loaded(self, table: Table) -> list[Record]:
+        """The records of ``table`` this transaction has read or made, in the order it met them."""
+        return [r for (name, _id), r in self._records.items() if name == table.name]
+
     def flush(self) -> None:
         """Write the changed columns of every loaded record."""
         for rec in self._records.values():

@@ -15,23 +15,26 @@ from sqlalchemy.orm import Session
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import Assignment, Location, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
-from web.security import mask_number
+from web.masking import redact
 
 OPEN_STATES = [s.value for s in OPEN]
 TEXT_SEARCH_DAYS = 180  # free-text search looks this far back (a LIKE scan is not indexed)
 
 
 def ticket_row(t: Ticket, language: str, masked: bool, now: datetime) -> dict[str, Any]:
-    """The list form of a ticket, as the desk and board show it."""
-    return {
+    """The list form of a ticket, as the desk and board show it (``masked``: as a viewer
+    may see it — the description is masked whole, then cut)."""
+    row = {
         "id": t.id, "service_type": t.service_type, "priority": t.priority, "status": t.status,
         "status_label": label(t.status, language), "location_code": t.location_code,
-        "reporter_name": t.reporter_name,
-        "reporter_phone": mask_number(t.reporter_phone) if masked else t.reporter_phone,
-        "description": t.description[:200], "assignee": t.assignee, "operator": t.operator,
+        "reporter_name": t.reporter_name, "reporter_phone": t.reporter_phone,
+        "description": t.description, "assignee": t.assignee, "operator": t.operator,
         "created_at": t.created_at.isoformat(), "version": t.version,
         "overdue": is_overdue(t, now),
     }
+    row = redact(row, masked, (t.reporter_phone,))
+    row["description"] = row["description"][:200]
+    return row
 
 
 def is_overdue(t: Ticket, now: datetime) -> bool:
@@ -46,8 +49,10 @@ def open_tickets(s: Session, limit: int = 100) -> list[Ticket]:
                           .order_by(Ticket.created_at.desc()).limit(limit)))
 
 
-def search(s: Session, query: str, now: datetime, limit: int = 50) -> list[Ticket]:
-    """By ticket number, phone number, location code, or words in the text."""
+def search(s: Session, query: str, now: datetime, limit: int = 50,
+           by_phone: bool = True) -> list[Ticket]:
+    """By ticket number (``#1042`` is only that), phone number (unless ``by_phone`` is false:
+    a viewer's search), location code, or words in the text."""
     q = query.strip()[:100]
     if not q:
         return []
@@ -56,8 +61,12 @@ def search(s: Session, query: str, now: datetime, limit: int = 50) -> list[Ticke
     if digits.isdigit():
         if len(digits) <= 9:
             conds.append(Ticket.id == int(digits))
-        number = normalise_number(digits)
-        conds += [Ticket.reporter_phone == number, Ticket.location_code == digits]
+        if not q.startswith("#"):
+            conds.append(Ticket.location_code == digits)
+            if by_phone:
+                conds.append(Ticket.reporter_phone == normalise_number(digits))
+        if not conds:
+            return []
     else:
         locs = select(Location.code).where(or_(Location.name == q, Location.building == q,
                                                Location.code == q)).limit(50)
@@ -84,13 +93,14 @@ def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:
             select(SmsOut.ticket_id, SmsOut.staff_code, SmsOut.status)
             .where(SmsOut.ticket_id.in_(ticket_ids), SmsOut.kind == "work_order")
             .order_by(SmsOut.id)):
-        out[(tid, code)] = "queued" if status in ("retry", "sending") else status
+        if tid is not None:
+            out[(tid, code)] = "queued" if status in ("retry", "sending") else status
     phones = dict(s.execute(select(Staff.phone, Staff.code)).all())
     for tid, number in s.execute(select(SmsIn.ticket_id, SmsIn.number)
                                  .where(SmsIn.ticket_id.in_(ticket_ids), SmsIn.outcome == "acted")):
-        code = phones.get(normalise_number(number))
-        if code and tid is not None:
-            out[(tid, code)] = "replied"
+        replied = phones.get(normalise_number(number))
+        if replied and tid is not None:
+            out[(tid, replied)] = "replied"
     return out
 
 
@@ -110,14 +120,14 @@ def board(s: Session, now: datetime, language: str, masked: bool) -> dict[str, A
         row["sms"] = states.get((t.id, code), "none")
         by_worker[code].append(row)
     workers = [{"code": w.code, "name": w.name, "team": w.team, "skills": w.skills,
-                "on_duty": w.on_duty, "phone": mask_number(w.phone) if masked else w.phone,
-                "work": by_worker.get(w.code, [])}
+                "on_duty": w.on_duty, "phone": w.phone, "work": by_worker.get(w.code, [])}
                for w in staff if w.on_duty or by_worker.get(w.code)]
     waiting = [ticket_row(t, language, masked, now) for t in s.scalars(
         select(Ticket).where(Ticket.status == "accepted").order_by(Ticket.created_at).limit(100))]
     overdue = [r for r in (ticket_row(t, language, masked, now) for t in open_tickets(s, 500))
                if r["overdue"]]
-    return {"workers": workers, "undispatched": waiting, "overdue": overdue}
+    out = {"workers": workers, "undispatched": waiting, "overdue": overdue}
+    return redact(out, masked, [w.phone for w in staff])
 
 
 def open_by_building(s: Session) -> list[dict[str, Any]]:

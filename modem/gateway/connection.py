@@ -60,7 +60,9 @@ class Connection:
     def _connect(self) -> bool:
         try:
             modem = self._new_modem()
-            modem.connect(pin=self.pin or None)
+            # GsmModem.connect (first in the MRO) takes the PIN; the library is untyped, so
+            # the checker sees only GuardedComms.connect, which GsmModem's calls via super().
+            modem.connect(pin=self.pin or None)  # type: ignore[call-arg]
             self._modem = modem
             self._setup()
             self._refresh_health()

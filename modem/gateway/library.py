@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import serial
 from gsmmodem.exceptions import TimeoutException
@@ -51,6 +51,11 @@ class GuardedComms(SerialComms):
     max_wait_s: float = 60.0  # the library waits up to 35 s per PDU; we bound every wait
     while_waiting: Callable[[], None] | None = None  # run during the next command (see _write_then)
     hook_after_s: float = 0.002
+    # SerialComms' own state, declared for the type checker (the library has no annotations)
+    _response: list[str]
+    _responseEvent: threading.Event | None
+    _expectResponseTermSeq: bytearray | Literal[False]
+    _notification: list[str]
 
     def connect(self) -> None:
         if not self.guards.serial_flags:

@@ -275,7 +275,8 @@ class ModemGateway(SendJournal, StatusReports, Inbound, Connection):
         modem = self._modem
         if modem is None or not modem.alive:
             raise PortGone("not connected")
-        lines = modem.write(data, timeout=timeout or self.command_timeout_s, writeTerm=term,
+        # GsmModem.write (first in the MRO, untyped) takes writeTerm; see connection.py
+        lines = modem.write(data, timeout=timeout or self.command_timeout_s, writeTerm=term,  # type: ignore[call-arg]
                             expectedResponseTermSeq=expect)
         if not self.guards.own_urcs:
             return lines

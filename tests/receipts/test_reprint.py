@@ -151,3 +151,16 @@ def test_the_worker_name_is_stable_and_never_shared_by_two_live_processes(tmp_pa
     assert WorkerName("desk", None, host="ward-pc").identity == "desk@ward-pc"
     for name in (second, restarted):
         name.release()
+
+
+def test_a_reprint_asked_for_at_the_desk_carries_the_mark(store: Store, clock: FixedClock,
+                                                          service: TicketService,
+                                                          tickets: list[int]) -> None:
+    queue = _queue(store, clock)
+    first = {j.ticket_id: j for j in queue.claim("desk", 4, worker="w")}
+    render = JobRenderer(SlipRenderer(base_url=BASE_URL), PrinterProfile(name="desk"))
+    assert "补打" not in decode(render(first[tickets[0]])).text
+    job_id = service.reprint("li", tickets[0])
+    (copy,) = [j for j in queue.claim("desk", 4, worker="w") if j.id == job_id]
+    text = decode(render(copy)).text
+    assert "** 补打 **" in text and "同一工单再次打印" in text and f"No.{tickets[0]}" in text

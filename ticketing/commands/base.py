@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table
 
@@ -59,6 +59,23 @@ class NewTicket:
     source: str = "phone"  # phone | ivr | self_service | desk | sms
     details: dict[str, Any] = field(default_factory=dict)
     call_uniqueid: str = ""
+
+
+class ParsedReply(Protocol):
+    """What a reply parser hands the core: ``WorkerReply`` here, or the modem adapter's own
+    parsed reply, which has the same fields."""
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def ticket_id(self) -> int: ...
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)

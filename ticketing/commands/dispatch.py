@@ -152,7 +152,7 @@ def reprint(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, printer: st
     """The work slip again (on ``printer`` or the default); returns the print job's id."""
     t = load(tx, ticket_id, lock=False)
     name = printer or ctx.options.default_printer
-    job_id = queue_print(ctx, tx, t, name)
+    job_id = queue_print(ctx, tx, t, name, reprint=True)
     add_note(tx, t, "reprint", actor, name)
     return job_id
 

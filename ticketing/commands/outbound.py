@@ -58,14 +58,19 @@ def queue_sms(ctx: CommandContext, tx: Tx, t: Record | None, staff: Any, templat
 
 
 def queue_print(ctx: CommandContext, tx: Tx, t: Record, printer: str,
-                workers: list[Any] | None = None, data: dict[str, Any] | None = None) -> int:
+                workers: list[Any] | None = None, data: dict[str, Any] | None = None,
+                reprint: bool = False) -> int:
     """``workers``: the ticket's workers, ``data``: its ``message_data``, when the command
-    has them (else read)."""
+    has them (else read). ``reprint``: a copy asked for at the desk (补打), printed with the
+    same mark as a slip printed again after a crash, so nobody does the job twice."""
     kind = "kitchen" if t.service_type == "meals" else "slip"
     now = tx.now
+    snapshot = slip_snapshot(ctx, tx, t, kind, workers, data)
+    if reprint:
+        snapshot = {**snapshot, "reprint": True}
     return tx.insert(PRINT_JOB, {
         "ticket_id": t.id, "printer": printer, "kind": kind, "language": ctx.options.language,
-        "snapshot": slip_snapshot(ctx, tx, t, kind, workers, data), "status": "queued",
+        "snapshot": snapshot, "status": "queued",
         "attempts": 0, "due_at": now, "created_at": now, "error": ""})
 
 

@@ -19,9 +19,9 @@ from ticketing.commands.base import (
     SMS_IN,
     TICKET,
     CommandContext,
+    ParsedReply,
     ReplyOutcome,
     TicketError,
-    WorkerReply,
 )
 from ticketing.commands.dispatch import complete, release, start, worker_accept
 from ticketing.commands.outbound import explain, notify_staff
@@ -32,7 +32,7 @@ from ticketing.tx import Record, Tx
 
 
 def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, text: str,
-                       reply: WorkerReply | None, received_at: datetime,
+                       reply: ParsedReply | None, received_at: datetime,
                        parse_error: str = "") -> ReplyOutcome:
     """Store an incoming SMS and act on it only if its sender may."""
     digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
@@ -50,7 +50,7 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
     return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
 
-def _act_on_reply(ctx: CommandContext, tx: Tx, number: str, reply: WorkerReply | None,
+def _act_on_reply(ctx: CommandContext, tx: Tx, number: str, reply: ParsedReply | None,
                   parse_error: str) -> tuple[str, str]:
     staff = staff_by_phone(tx, number)
     if staff is None:
@@ -82,7 +82,7 @@ def _act_on_reply(ctx: CommandContext, tx: Tx, number: str, reply: WorkerReply |
 
 
 def _approval_reply(ctx: CommandContext, tx: Tx, staff: Record, t: Record,
-                    reply: WorkerReply) -> tuple[str, str]:
+                    reply: ParsedReply) -> tuple[str, str]:
     if staff.role != "ward_head" or staff.org_code != t.org_code:
         explain(ctx, tx, staff, t, "not_assigned", "")
         return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
@@ -97,7 +97,7 @@ def _approval_reply(ctx: CommandContext, tx: Tx, staff: Record, t: Record,
 
 
 def _apply_reply(ctx: CommandContext, tx: Tx, actor: str, t: Record, staff: Record,
-                 reply: WorkerReply) -> None:
+                 reply: ParsedReply) -> None:
     match reply.action:
         case "accept":
             worker_accept(ctx, tx, actor, t.id, staff.code)

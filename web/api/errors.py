@@ -1,9 +1,17 @@
 """The core's errors are the user's to fix: 404 for a ticket that does not exist, 409 for a
-step the lifecycle does not allow, 400 for the rest — never a 500."""
+step the lifecycle does not allow, 400 for the rest — never a 500. A request that does not
+fit its schema is a 422 in FastAPI's shape (``{"detail": [{"loc": [...], "msg": ...}]}``),
+whatever it held: a number JSON cannot write back (``1e400`` read as infinity, ``NaN``) is
+echoed as text rather than failing the answer."""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from ticketing.catalog import CatalogError
@@ -11,7 +19,22 @@ from ticketing.lifecycle import IllegalTransition
 from ticketing.service import TicketError, TicketNotFound
 
 
+def _writable(value: Any) -> Any:
+    """``value`` with every non-finite float as its text (JSON has no infinity or NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _writable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_writable(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_r: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": _writable(jsonable_encoder(exc.errors()))}, status_code=422)
+
     @app.exception_handler(TicketNotFound)
     async def _not_found(_r: Request, exc: TicketNotFound) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=404)

@@ -26,7 +26,7 @@ def wallboard_page(request: Request, user: ReadPage) -> Response:
     web = web_state(request)
     figures = web.feed.wallboard_figures()["tickets"]
     return web.render(request, "wallboard.html", user, {
-        "w": figures, "cti": web.deps.hub.last_cti,
+        "w": user.redact(figures), "cti": user.redact(web.deps.hub.last_cti),
         "service_names": dict(service_types(web, user.language))})
 
 
@@ -44,5 +44,5 @@ def wallboard_part(request: Request, user: ReadPage) -> Response:
     """The wallboard's ticket tiles alone, for the page's live refresh."""
     web = web_state(request)
     return web.render(request, "_wall_tickets.html", user, {
-        "w": web.feed.wallboard_figures()["tickets"],
+        "w": user.redact(web.feed.wallboard_figures()["tickets"]),
         "service_names": dict(service_types(web, user.language))})

@@ -23,7 +23,7 @@ def stats_page(request: Request, user: ReadPage, first: date | None = None,
     web = web_state(request)
     first, last, period = period_of(web, first, last)
     with web.deps.store.session() as s:
-        rows = summary(s, period, group_by)
+        rows = user.redact(summary(s, period, group_by))
         trend = export.daily_trend(s, first, last)
     return web.render(request, "stats.html", user, {
         "rows": rows, "trend": trend, "first": first, "last": last, "group_by": group_by,
