@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from config.settings import OperatorMap
-from cti.actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
+from cti.desk_actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
 from cti.activity import Activity, OperatorClock
 from cti.client import AmiError
 from cti.outbound import EVENTS as OUTBOUND_EVENTS

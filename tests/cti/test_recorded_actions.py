@@ -9,7 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from cti.actions import (
+from cti.desk_actions import (
     queue_add,
     queue_pause,
     queue_remove,
