@@ -26,11 +26,11 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
                                 robots=("li", "wang"), robot_delay_s=1.0) as demo:
             # the satisfaction call-back goes out as soon as a ticket is done; reporters press 5
             demo.core.service.options = replace(demo.core.service.options, survey_delay=timedelta(0))
-            async with asyncio.timeout(20):  # both operators at their desks before the phones ring
+            async with asyncio.timeout(60):  # both operators at their desks before the phones ring
                 while len(demo.wiring.hub.clients()) < 2:
                     await asyncio.sleep(0.05)
             callers = start_callers(demo, calls=6, peak_gap_s=0.1)
-            async with asyncio.timeout(60):
+            async with asyncio.timeout(180):  # deadlines, not expectations: a loaded CI machine
                 while len(callers.results) < 6:
                     await asyncio.sleep(0.1)
                 robots = [demo.extras["robot:li"], demo.extras["robot:wang"]]
@@ -50,7 +50,7 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
                     if dispatched and not open_work and not ordering:
                         break
                     await asyncio.sleep(0.2)
-                demo.extras["printer"].wait_for_jobs(len(dispatched), timeout=10)
+                demo.extras["printer"].wait_for_jobs(len(dispatched), timeout=60)
                 slips = len(demo.extras["printer"].jobs)
                 # the outbound IVR call-back asks each reporter for a score: 回访 → statistics
                 while True:
@@ -102,7 +102,7 @@ def test_a_done_ticket_gets_its_satisfaction_call_back(tmp_path: Path, db_url: s
             svc = demo.core.service
             t = svc.accept("li", NewTicket("repair", "灯不亮", reporter_phone="13812345678"))
             svc.complete("li", t.id, note="电话指导解决")
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(90):
                 while svc.get(t.id).status != "called_back":
                     await asyncio.sleep(0.2)
             view = svc.get(t.id)
