@@ -16,9 +16,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from config.settings import OperatorMap
-from cti.desk_actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
 from cti.activity import Activity, OperatorClock
 from cti.client import AmiError
+from cti.desk_actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
 from cti.outbound import EVENTS as OUTBOUND_EVENTS
 from cti.outbound import OutboundLegs
 from cti.queuefigures import QueueFigures

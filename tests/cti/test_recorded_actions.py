@@ -9,6 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from cti.client import AmiClient
 from cti.desk_actions import (
     queue_add,
     queue_pause,
@@ -17,7 +18,6 @@ from cti.desk_actions import (
     queue_summary,
     stop_mixmonitor,
 )
-from cti.client import AmiClient
 from cti.responder import ActionReplay
 from tests.conftest import TRACES
 

@@ -26,10 +26,14 @@ from .test_security import served_routes
 #   manager     (CSV / Excel, audit trails)
 #   admin       all of it, and master data and log-in accounts
 #   everyone    logged in: their own sessions (list, log out everywhere)
+#   staff       (every role but viewer) telephony: call from a ticket, their own queue state
+#   lead,       listen to call recordings (not admin: accounts, not calls)
+#   manager
 EVERYONE = frozenset({"operator", "dispatcher", "lead", "manager", "admin", "viewer"})
 STAFF = EVERYONE - {"viewer"}
 LEADS = frozenset({"lead", "manager", "admin"})
 ADMINS = frozenset({"admin"})
+LISTENERS = frozenset({"lead", "manager"})
 PUBLIC = None  # no log-in needed
 
 API: dict[tuple[str, str], frozenset[str] | None] = {
@@ -77,6 +81,12 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    ("POST", "/api/tickets/{ticket_id}/call"): STAFF,
+    ("GET", "/api/recordings/{uniqueid}"): LISTENERS,
+    ("GET", "/api/queue"): EVERYONE,
+    ("GET", "/api/queue/me"): STAFF,
+    ("POST", "/api/queue/{action}"): STAFF,
+    ("GET", "/api/stats/operators"): EVERYONE,
 }
 # Served but left out of the OpenAPI document: master data under its old names.
 UNDOCUMENTED = {
@@ -106,7 +116,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
-        "username": "nobody"}
+        "username": "nobody", "uniqueid": "1700000000.1", "action": "pause"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
@@ -218,6 +228,8 @@ def test_the_roles_here_are_the_ones_docs_security_md_writes() -> None:
         "tickets, board, wallboard, statistics (read)": EVERYONE,
         "own sessions": EVERYONE,
         "desk: pops, calls, caller look-up": STAFF,
+        "telephony: call a reporter or worker from a ticket, one's own queue log-in and pause": STAFF,
+        "listen to hotline call recordings (every play audited)": LISTENERS,
         "ticket commands": STAFF,
         "supervise: assess, merge, reopen, escalate": LEADS,
         "export: CSV / Excel, audit trails": LEADS,

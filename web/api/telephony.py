@@ -232,7 +232,7 @@ def operators_time(request: Request, user: Reader, first: date | None = None,
         r["name"] = names.get(r["login"]) or r["member"]
         r["pauses"] = [{"reason": k, "name": _pause_name(k, user.language), "seconds": v}
                        for k, v in sorted(r["pauses"].items())]
-    return {"first": first.isoformat(), "last": last.isoformat(), "rows": rows}
+    return user.redact({"first": first.isoformat(), "last": last.isoformat(), "rows": rows})
 
 
 def _pause_name(code: str, language: str) -> str:
@@ -257,7 +257,7 @@ def queue_now(request: Request, user: Reader) -> dict[str, Any]:
     else:
         out = {"calls_waiting": 0, "longest_wait_s": 0.0, **_day_from_the_log(web), **web.deps.hub.last_cti}
     out["operators"] = _operators(out.get("operators") or {}, user)
-    return out
+    return user.redact(out)  # a member named by its number (SIP/138…) is masked for viewers
 
 
 def _day_from_the_log(web: Any) -> dict[str, Any]:
