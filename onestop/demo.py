@@ -4,7 +4,8 @@ The production center (``build_center``) runs unchanged; only the world around i
 an Asterisk (``onestop/pbx.py``) that places hotline calls through the real AMI listener and
 FastAGI IVR, a GSM modem on a pseudo-terminal driven by the real SMS gateway, a network
 receipt printer on loopback, and the people (``onestop/actors.py``): callers, an operator at
-the desk who works through the HTTP API, and field workers who answer by SMS.
+the desk who works through the HTTP API, and field workers who answer by SMS or on the work
+order's page.
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ def hotline_callers(core: Core) -> list[Caller]:
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
                        robot_delay_s: float = 3.0, field_workers: bool = True,
-                       phone_only_workers: int = 0) -> AsyncIterator[Demo]:
-    """``phone_only_workers``: that many repair workers never answer a work order by SMS; the
-    acknowledgement call reaches them and they press 1 (then report on site and done by SMS)."""
+                       worker_pages: int = 2, phone_only_workers: int = 0) -> AsyncIterator[Demo]:
+    """``worker_pages``: the field workers take every n-th work order on its page (the rest by
+    SMS); 0: all by SMS. ``phone_only_workers``: that many repair workers never answer a work
+    order by SMS or page; the acknowledgement call reaches them and they press 1."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -151,7 +153,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
         demo.extras["phone_only"] = phone_only
         if emulator is not None and field_workers:
             workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
-                                   phone_only=set(phone_only))
+                                   page_every=worker_pages, phone_only=set(phone_only))
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
@@ -192,12 +194,16 @@ def banner(demo: Demo) -> str:
         f"  wallboard {demo.url}/wallboard",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
+        f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",
         "  CLI       to point `onestop tickets list` and the other commands at this store:",
-        f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}",
+        f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}"
+        f" ONESTOP_DATA_DIR={demo.settings.resolved_data_dir()} ONESTOP_WEB_BASE_URL={demo.url}",
+        "            onestop qr labels --building 住院部B --floor 3 --out labels.pdf",
         "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
-        "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself,",
-        "  call a reporter back from a ticket, pause or log out of the queue; 'lead' plays the",
-        "  recordings. A worker who ignores a work order SMS is called to accept it by phone.",
+        "  field workers (every other work order on its page, the others by SMS). The operator",
+        "  'wang' is a robot; log in as 'li' to take calls yourself, call a reporter back from a",
+        "  ticket, pause or log out of the queue; 'lead' plays the recordings. A worker who",
+        "  ignores a work order is called to accept it by phone.",
         "  Ctrl-C stops.",
         "",
     ])

@@ -17,6 +17,9 @@ Where things live — a new feature adds modules of its own rather than growing 
 ``export.py``     statistics as CSV and Excel, the daily trend
 ``feed.py``       ticket changes made anywhere reach the live pages; wallboard refresh
 ``live.py``       ``LiveHub``: screen pops and updates fanned out to the SSE clients
+``linkpages.py``  the phone pages opened by a signed link (no log-in): reading the link, the
+                  reader's language, forms with photos, the pages that say why a link fails
+``linkviews.py``  what those pages show: a work order, a worker's list, a ticket's progress
 ``server.py``     running the app under uvicorn
 ``templates/``, ``static/``  jinja2 pages and their scripts and style (no CDN)
 """

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from config.settings import load_settings
 from onestop.demo import running_demo, start_callers
-from ticketing.model import SmsOut, SurveyCall, Ticket, TicketCall
+from ticketing.model import AuditLog, SmsOut, SurveyCall, Ticket, TicketCall
 from ticketing.service import NewTicket
 from ticketing.stats import wallboard
 from ticketing.store import Store
@@ -62,9 +62,9 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
                     await asyncio.sleep(0.2)
                 with store.session() as s:
                     board = wallboard(s, demo.core.clock.now(), demo.core.calendar.tz)
-            return answered, slips, board
+            return answered, slips, board, demo.extras["workers"].page_steps
 
-    answered, slips, board = asyncio.run(run())
+    answered, slips, board, page_steps = asyncio.run(run())
     assert answered, "no call was answered"
     store = Store(db_url)
     with store.session() as s:
@@ -77,9 +77,16 @@ def test_calls_become_dispatched_tickets_through_the_desk(tmp_path: Path, db_url
         orders = s.scalars(select(SmsOut).where(SmsOut.kind == "work_order")).all()
         assert len(orders) == len(dispatched)
         assert all(o.status in ("sent", "delivered") for o in orders)
+        # every other work order was worked on its page (the 1st, 3rd…), the others by SMS
+        on_page = {t.id for t in dispatched if s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.entity == "ticket", AuditLog.entity_key == str(t.id), AuditLog.actor.like("web:%")))}
+        assert len(on_page) == (len(dispatched) + 1) // 2
+        via_page = s.scalars(select(AuditLog).where(AuditLog.entity == "assignment")).all()
+        assert sorted(a.action for a in via_page) == sorted(["link_accept", "link_arrived", "link_done"] * len(on_page))
+        assert sorted(page_steps) == sorted((tid, step, 303) for tid in on_page for step in ("accept", "arrived", "done"))
         confirms = s.scalars(select(SmsOut).where(SmsOut.kind == "confirm")).all()
         to_workers = [c for c in confirms if not c.staff_code.startswith("H-")]  # not ward heads
-        assert len(to_workers) == 3 * len(dispatched)  # 接单, 到达, 完成 each confirmed
+        assert len(to_workers) == 3 * (len(dispatched) - len(on_page))  # 接单, 到达, 完成 by SMS, each confirmed
         asked = s.scalars(select(SmsOut).where(SmsOut.kind == "approval")).all()
         assert len(confirms) - len(to_workers) <= len(asked)  # each ward head's 同意 confirmed
         assert slips == len(dispatched)

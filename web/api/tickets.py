@@ -21,8 +21,10 @@ from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import queries
+from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
+from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
 
 router = APIRouter(prefix="/api", tags=["tickets"])
@@ -112,6 +114,9 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         out.update(_ticket_extras(s, view))
         out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
                                     if web.deps.settings.recordings.enabled else ""))
+    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
+    for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
+        sms["text"] = hide_link_tokens(sms["text"])
     known = [view.reporter_phone, *(m["number"] for m in out["sms"]),
              *(m["number"] for m in out["replies"])]
     return user.redact(out, known)

@@ -173,6 +173,7 @@
         el("dt", {}, t("description")), el("dd", { class: "pre" }, tk.description),
         el("dt", {}, t("workers")), el("dd", {}, tk.workers.map(([c, st]) => (tk.worker_names[c] || c) + " (" + st + ")").join(", ") || "—"),
         ...orderFacts(tk)),
+      ...photoStrip(tk),
       actionBar(tk, () => openDetail(id)),
       el("h3", {}, t("timeline")),
       el("ol", { class: "timeline" }, tk.timeline.map((e) => el("li", {},
@@ -181,6 +182,14 @@
       el("ul", { class: "brief" }, tk.sms.map((m) => el("li", {}, m.staff_code + " ", el("span", { class: "sms sms-" + m.status }, m.status), " " + m.kind)),
         tk.replies.map((m) => el("li", {}, "↩ " + m.text + " (" + m.outcome + ")"))));
     for (const tr of document.querySelectorAll("#ticket-table tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === id);
+  }
+
+  // photos of a report from a room's code or of a completion (the API gives none to viewers)
+  function photoStrip(tk) {
+    if (!tk.photos || !tk.photos.length) return [];
+    return [el("div", { class: "photo-strip", id: "detail-photos" }, tk.photos.map((p) =>
+      el("a", { href: p.url, target: "_blank", rel: "noopener" },
+        el("img", { src: p.thumb, alt: t("m_stage_" + p.stage), width: 72, height: 72, loading: "lazy" }))))];
   }
 
   function orderFacts(tk) {
