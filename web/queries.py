@@ -6,19 +6,19 @@ Every query is bounded (LIMIT) and on an index, so pages stay fast with a millio
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import Assignment, Location, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
+from ticketing.search import search as find
 from web.masking import redact
 
 OPEN_STATES = [s.value for s in OPEN]
-TEXT_SEARCH_DAYS = 180  # free-text search looks this far back (a LIKE scan is not indexed)
 
 
 def ticket_row(t: Ticket, language: str, masked: bool, now: datetime) -> dict[str, Any]:
@@ -49,39 +49,15 @@ def open_tickets(s: Session, limit: int = 100) -> list[Ticket]:
                           .order_by(Ticket.created_at.desc()).limit(limit)))
 
 
-def search(s: Session, query: str, now: datetime, limit: int = 50,
-           by_phone: bool = True) -> list[Ticket]:
-    """By ticket number (``#1042`` is only that), phone number (unless ``by_phone`` is false:
-    a viewer's search), location code, or words in the text."""
-    q = query.strip()[:100]
-    if not q:
-        return []
-    conds = []
-    digits = q.lstrip("#")
-    if digits.isdigit():
-        if len(digits) <= 9:
-            conds.append(Ticket.id == int(digits))
-        if not q.startswith("#"):
-            conds.append(Ticket.location_code == digits)
-            if by_phone:
-                conds.append(Ticket.reporter_phone == normalise_number(digits))
-        if not conds:
-            return []
-    else:
-        locs = select(Location.code).where(or_(Location.name == q, Location.building == q,
-                                               Location.code == q)).limit(50)
-        conds.append(Ticket.location_code.in_(locs))
-    found = list(s.scalars(select(Ticket).where(or_(*conds)).order_by(Ticket.created_at.desc())
-                           .limit(limit)))
-    if len(found) < limit and not digits.isdigit():
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        seen = {t.id for t in found}
-        found += [t for t in s.scalars(
-            select(Ticket).where(Ticket.created_at >= now - timedelta(days=TEXT_SEARCH_DAYS),
-                                 or_(Ticket.description.like(like, escape="\\"),
-                                     Ticket.reporter_name.like(like, escape="\\")))
-            .order_by(Ticket.created_at.desc()).limit(limit)) if t.id not in seen]
-    return found[:limit]
+def search(s: Session, query: str, limit: int = 50, offset: int = 0,
+           numbers: bool = True) -> tuple[list[Ticket], bool]:
+    """A page of tickets matching ``query`` over every year (``ticketing.search``): the ticket
+    whose number was typed, then those whose text holds every term, newest first; and whether
+    there is a next page. ``numbers`` false (a viewer): ``NumberSearchRefused`` for a term with
+    a run of digits, and digits alone are a ticket number or a location code."""
+    page = find(s, query, offset, limit, numbers)
+    by_id = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_(page.ids)))}
+    return [by_id[i] for i in page.ids if i in by_id], page.has_more
 
 
 def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:

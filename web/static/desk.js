@@ -143,12 +143,23 @@
   }
 
   let searching = "";
+  let shownRows = []; // the search's pages loaded so far
+  const PAGE = 50;
+  function searchPage(offset) {
+    // one more than a page: whether there is a next one
+    return api("GET", "/api/tickets/search?q=" + encodeURIComponent(searching) +
+      "&limit=" + (PAGE + 1) + "&offset=" + offset);
+  }
+  function showSearchRows(rows, offset) {
+    shownRows = shownRows.slice(0, offset).concat(rows.slice(0, PAGE));
+    renderRows(shownRows);
+    $("search-more").hidden = rows.length <= PAGE;
+  }
   async function reloadList() {
     if (!isDesk) return;
-    const rows = searching
-      ? await api("GET", "/api/tickets/search?q=" + encodeURIComponent(searching))
-      : await api("GET", "/api/tickets?limit=50");
-    renderRows(rows);
+    if (searching) { showSearchRows(await searchPage(0), 0); return; }
+    $("search-more").hidden = true;
+    renderRows(await api("GET", "/api/tickets?limit=50"));
   }
   const reloadSoon = debounce(() => reloadList().catch(() => {}), 250);
 
@@ -257,6 +268,10 @@
     $("pop-to-ticket").addEventListener("click", ticketFromPop);
     $("new-ticket").addEventListener("submit", createTicket);
     $("new-ticket").elements.service_type.addEventListener("change", () => showTypeFields().catch((e) => toast(e.message, true)));
+    $("search-more-btn").addEventListener("click", async () => {
+      const offset = shownRows.length;
+      try { showSearchRows(await searchPage(offset), offset); } catch (e) { toast(e.message, true); }
+    });
     $("search").addEventListener("submit", (ev) => {
       ev.preventDefault();
       searching = $("search-q").value.trim();
