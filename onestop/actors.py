@@ -216,6 +216,8 @@ class FieldWorkers:
     # workers who never take the work order by SMS or on its page: the acknowledgement call
     # reaches them; they report on site and done by SMS afterwards
     phone_only: set[str] = field(default_factory=set)
+    # ticket → the spare parts its worker reports with 完成 ("配件 P00038x3"): issued from the stores
+    parts: dict[int, str] = field(default_factory=dict)
     page_steps: list[tuple[int, str, int]] = field(default_factory=list)  # (ticket, step, HTTP status)
 
     async def run(self, poll_s: float = 0.5) -> None:
@@ -226,8 +228,9 @@ class FieldWorkers:
                     if ticket is not None and _is_order(text):
                         self._orders += 1
                         link = _link(text)
-                        on_page = bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0 \
-                            and number.removeprefix("+86") not in self.phone_only
+                        on_page = (bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0
+                                   and ticket not in self.parts  # parts are reported by SMS
+                                   and number.removeprefix("+86") not in self.phone_only)
                         asyncio.create_task(self._work_on_page(link, ticket) if on_page
                                             else self._work(number, ticket))
                     approval = _APPROVAL.search(text)
@@ -243,6 +246,8 @@ class FieldWorkers:
         for word, wait in steps:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
             text = f"{word} {ticket}"
+            if word == "完成" and ticket in self.parts:
+                text += f" {self.parts[ticket]}"
             self.replies.append((number, text))
             self.reply(number, text)
 

@@ -77,6 +77,7 @@ Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+Storekeeper = Annotated[CurrentUser, Depends(require("stock"))]
 Dialer = Annotated[CurrentUser, Depends(require("dial"))]
 Listener = Annotated[CurrentUser, Depends(require("recordings"))]
 

@@ -20,6 +20,7 @@ from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
+from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import queries
 from web.api.photos import photo_list
@@ -27,6 +28,7 @@ from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
 from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
+from web.security import mask_name
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 
@@ -54,14 +56,30 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class EscortIn(BaseModel):
+    """An escort (陪检): the patient taken from a ward to an examination and when."""
+    model_config = ConfigDict(extra="forbid")
+    patient_name: str = Field(min_length=1, max_length=50)
+    bed: str = Field("", max_length=20)
+    from_: str = Field(alias="from", min_length=1, max_length=16, description="location code")
+    to: str = Field(min_length=1, max_length=16, description="location code")
+    appointment: str = Field(min_length=1, max_length=40, description="HH:MM today or ISO date-time")
+    conveyance: Literal["walking", "wheelchair", "bed"] = "walking"
+    oxygen: bool = False
+    isolation: Literal["", "contact", "droplet", "airborne", "protective"] = ""
+    exam: str = Field("", max_length=50)
+    note: str = Field("", max_length=200)
+
+
 class DetailsIn(BaseModel):
-    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
+    escort: EscortIn | None = None
 
     def plain(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(exclude_none=True, by_alias=True)
 
 
 class NewTicketIn(BaseModel):
@@ -115,6 +133,10 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         out.update(_ticket_extras(s, view))
         out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
                                     if web.deps.settings.recordings.enabled else ""))
+    if user.masked:
+        escort = out["details"].get("escort")
+        if isinstance(escort, dict):  # a patient's name is personal data too
+            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
     out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
     for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
         sms["text"] = hide_link_tokens(sms["text"])
@@ -140,7 +162,8 @@ def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
                                  .order_by(PrintJob.id))]
     return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
-            "location": find_location(s, view.location_code) if view.location_code else None}
+            "location": find_location(s, view.location_code) if view.location_code else None,
+            "cost": ticket_costs(s, view.id)}
 
 
 # --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------

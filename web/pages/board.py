@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from web import queries
 from web.deps import ReadPage, web_state
 from web.pages import service_types
+from web.pages.kitchen import board_meals
+from web.pages.stock import board_panel
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +20,10 @@ def board_page(request: Request, user: ReadPage) -> Response:
     web = web_state(request)
     with web.deps.store.session() as s:
         data = queries.board(s, web.deps.clock.now(), user.language, user.masked)
-    return web.render(request, "board.html", user, {"board": data})
+        panel = board_panel(s)
+        meals = board_meals(web, s, user.language)
+    return web.render(request, "board.html", user, {"board": data, "stock_panel": panel,
+                                                    "kitchen_panel": meals})
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
