@@ -560,10 +560,12 @@ class PhoneCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The stores' and the kitchen's tables, and telephony's (outbound calls, recordings, operators'
-# queue time) live in their own modules; importing them here registers them with
-# ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+# The stores' and the kitchen's tables, the facilities' (equipment, maintenance plans, outage
+# notices, webhooks) and telephony's (outbound calls, recordings, operators' queue time) live
+# in modules of their own; importing them here registers them with ``Base.metadata`` wherever
+# the models are (migrations, the store, the tests).
 from ticketing import model_calls as _model_calls  # noqa: E402, F401
+from ticketing import model_facilities as model_facilities  # noqa: E402
 from ticketing.model_stores import (  # noqa: E402, F401
     KitchenRun,
     StockAlert,

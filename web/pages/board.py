@@ -10,6 +10,7 @@ from web import queries
 from web.deps import ReadPage, web_state
 from web.pages import service_types
 from web.pages.kitchen import board_meals
+from web.pages.maintenance import board_maintenance
 from web.pages.stock import board_panel
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +24,8 @@ def board_page(request: Request, user: ReadPage) -> Response:
         panel = board_panel(s)
         meals = board_meals(web, s, user.language)
     return web.render(request, "board.html", user, {"board": data, "stock_panel": panel,
-                                                    "kitchen_panel": meals})
+                                                    "kitchen_panel": meals,
+                                                    "maintenance": board_maintenance(web)})
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
@@ -41,7 +43,7 @@ def board_part(request: Request, user: ReadPage) -> Response:
     web = web_state(request)
     with web.deps.store.session() as s:
         data = queries.board(s, web.deps.clock.now(), user.language, user.masked)
-    return web.render(request, "_board.html", user, {"board": data})
+    return web.render(request, "_board.html", user, {"board": data, "maintenance": board_maintenance(web)})
 
 
 @router.get("/wallboard/part", response_class=HTMLResponse)
