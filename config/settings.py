@@ -76,6 +76,7 @@ class AgiSettings(Section):
     survey_max_attempts: int = 3
     survey_poll_s: float = Field(default=30.0, gt=0)  # how often due call-backs are looked for
     survey_context: str = "survey-out"
+    campaign_context: str = "campaign-out"  # satisfaction campaigns' calls (AGI .../campaign)
     survey_trunk: str = "IAX2/pstn"
 
 
@@ -237,6 +238,7 @@ class Settings(Section):
     center_name: str = "一站式后勤服务中心"
     catalog_file: str = ""  # empty: config/service_catalog.toml
     calendar_file: str = ""  # empty: config/calendar.toml
+    assessment_file: str = ""  # empty: config/assessment.toml (考核, requester SMS, campaigns)
     labour_rates_file: str = ""  # empty: config/labour_rates.toml (成本核算)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
@@ -262,6 +264,8 @@ class Settings(Section):
     def resolved_calendar_file(self) -> Path:
         return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
 
+    def resolved_assessment_file(self) -> Path:
+        return Path(self.assessment_file) if self.assessment_file else CONFIG_DIR / "assessment.toml"
     def resolved_labour_rates_file(self) -> Path:
         return Path(self.labour_rates_file) if self.labour_rates_file else CONFIG_DIR / "labour_rates.toml"
 

@@ -22,6 +22,7 @@ from onestop.wiring import (
     CoreAckQueue,
     CoreAckStore,
     CoreCallSink,
+    CoreCampaignStore,
     CoreContextLookup,
     CoreDirectory,
     CoreSelfService,
@@ -110,11 +111,15 @@ class IvrPart:
         from ivr.app import IvrApp
 
         self.core = core
+        from ticketing.campaigns import CampaignCalls
+
         hours = core.calendar if core.settings.agi.hours == "calendar" else None  # None: always open
         tel = core.settings.telephony
+        calls = CampaignCalls(core.store, core.clock, core.calendar.tz)
         self.app = IvrApp(core.settings, hours=hours, directory=CoreDirectory(core),
                           self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
-                          survey_queue=core.survey_queue, originator=originator,
+                          survey_queue=core.survey_queue, campaign_store=CoreCampaignStore(core, calls),
+                          campaign_queue=calls, originator=originator,
                           ack_store=CoreAckStore(core),
                           ack_queue=CoreAckQueue(core) if tel.ack_calls else None,
                           dialler=dialler if tel.ack_calls else None,
@@ -268,6 +273,8 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         if core.settings.recordings.enabled:
             parts.append(Periodic("recordings", lambda: sweep_recordings(core),
                                   core.settings.recordings.sweep_interval_s))
+        # satisfaction campaigns paced by their hourly limits: looked at every minute
+        parts.append(Periodic("campaigns", core.service.run_campaigns, min(60.0, sweep_interval_s)))
         # each meal's production summary (备餐单) at its cut-off, once (a unique row in the store)
         parts.append(Periodic("kitchen", core.service.print_kitchen_summaries, min(sweep_interval_s, 30.0)))
         from ticketing.photos import PhotoStore

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +85,9 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     return s
 
 
-def ensure_seeded(core: Core) -> bool:
-    """The sample hospital and the demo log-ins, once (True when this call seeded them); its
+def ensure_seeded(core: Core, history: bool = False) -> bool:
+    """The sample hospital and the demo log-ins, once (True when this call seeded them), with
+    ``history`` the tickets of the previous month and this one so far (``grow_history``); its
     equipment and maintenance plans each time, each only when missing (so a store of an older
     demo gets them too)."""
     from onestop.facilities import build_maintenance
@@ -95,6 +98,8 @@ def ensure_seeded(core: Core) -> bool:
         seeded = bool(s.scalar(select(func.count()).select_from(User)))
     if not seeded:
         seed_hospital(core.store, demo_users=True)
+        if history:
+            grow_history(core)
     seed_facilities(core.store, build_maintenance(core))
     return not seeded
 
@@ -112,6 +117,24 @@ def phone_only_numbers(core: Core, n: int) -> list[str]:
     return [st.phone for st in rows if "repair" in st.skill_set() and st.phone][:n]
 
 
+def grow_history(core: Core, per_day: float = 12.0) -> Counter[str]:
+    """Tickets from the first day of the previous month up to a few minutes ago, through the
+    commands at their own times (``ticketing.seed.month``): the 考核 pages and the monthly
+    report (``onestop report monthly --month <last month>``) have a month to show."""
+    from ticketing.fakes import FixedClock
+    from ticketing.seed.month import month_of_history
+    from ticketing.service import TicketService
+
+    now = core.clock.now()
+    local = now.astimezone(core.calendar.tz)
+    first = (local.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    clock = FixedClock(first.astimezone(UTC))
+    service = TicketService(core.store, clock, core.catalog, core.calendar, core.service.composer,
+                            core.service.options, core.service.assessment, links=core.service.links)
+    log.info("growing the demo's history from %s (a minute or so, once)", first.date())
+    return month_of_history(service, clock, first.astimezone(UTC), now - timedelta(minutes=10), per_day)
+
+
 def hotline_callers(core: Core) -> list[Caller]:
     with core.store.session() as s:
         rows = s.execute(select(PhoneEntry.number, PhoneEntry.person)
@@ -123,13 +146,14 @@ def hotline_callers(core: Core) -> list[Caller]:
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
                        robot_delay_s: float = 3.0, field_workers: bool = True,
-                       worker_pages: int = 2, stage_day: bool = False,
-                       phone_only_workers: int = 0) -> AsyncIterator[Demo]:
+                       history: bool = False, worker_pages: int = 2,
+                       stage_day: bool = False, phone_only_workers: int = 0) -> AsyncIterator[Demo]:
     """``worker_pages``: the field workers take every n-th work order on its page (the rest by
-    SMS); 0: all by SMS. ``stage_day``: the stores', the kitchen's and the escorts' morning is
-    staged first (``onestop/demo_day.py``). ``phone_only_workers``: that many repair workers
-    never answer a work order by SMS or page; the acknowledgement call reaches them and they
-    press 1."""
+    SMS); 0: all by SMS. ``history``: the sample hospital grows last month's and this month's
+    tickets first (``grow_history``). ``stage_day``: the stores', the kitchen's and the
+    escorts' morning is staged first (``onestop/demo_day.py``). ``phone_only_workers``: that
+    many repair workers never answer a work order by SMS or page; the acknowledgement call
+    reaches them and they press 1."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -149,7 +173,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     pbx.recordings_dir = s.recordings.dir
     core = build_core(s)
     staged = None
-    if ensure_seeded(core) and stage_day:
+    if ensure_seeded(core, history) and stage_day:
         # the stores', the kitchen's and the escorts' morning, before the center (and its
         # kitchen sweep) starts: onestop/demo_day.py
         from onestop.demo_day import stage_demo_day
@@ -209,6 +233,7 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  考核      {demo.url}/stats/assessment   (lead/manager: the monthly report as Excel and PDF)",
         f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
         f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
         f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",

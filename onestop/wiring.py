@@ -87,6 +87,19 @@ class CoreSurveyStore:
         self.core.service.record_callback("ivr", ticket_id, score, comment, via="ivr")
 
 
+class CoreCampaignStore:
+    """IVR ``SurveyStore`` on the campaign route: a campaign call's service and its score."""
+
+    def __init__(self, core: Core, calls: Any) -> None:
+        self.core, self.calls = core, calls
+
+    def service_of(self, target_id: int) -> str | None:
+        return self.calls.service_of(target_id)  # type: ignore[no-any-return]
+
+    def save_result(self, target_id: int, score: int, comment_file: str) -> None:
+        self.core.service.campaign_call_score(target_id, score)
+
+
 class CoreContextLookup:
     """CTI ``ContextLookup``: what the pop shows about a caller."""
 

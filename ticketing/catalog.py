@@ -10,7 +10,7 @@ from pathlib import Path
 from ticketing.calendar import BusinessCalendar
 
 PRIORITIES = ("normal", "urgent", "critical")
-FORMS = ("", "meal", "cleaning", "escort")
+FORMS = ("", "meal", "cleaning", "escort", "complaint")
 
 
 class CatalogError(ValueError):
@@ -33,7 +33,7 @@ class ServiceType:
     escalate_to: tuple[str, ...]
     urgent_always: bool = False
     approval: str = ""  # who approves before dispatch: "ward_head" or "" (nobody)
-    form: str = ""  # extra fields it carries (ticketing/orders.py): "meal" | "cleaning" | "escort" | ""
+    form: str = ""  # extra fields it carries: "meal" | "cleaning" | "escort" (ticketing/orders.py) | "complaint" (ticketing/complaints.py) | ""
     # scheduled work (ticketing/deadlines.py): a meal order is due at its delivery time plus
     # ``on_time`` minutes; an escort at its appointment, the porter on the ward
     # ``arrive_before`` minutes earlier
@@ -102,7 +102,7 @@ def _service_type(path: Path, key: str, spec: dict) -> ServiceType:  # type: ign
     if spec.get("approval", "") not in ("", "ward_head"):
         raise CatalogError(f"{where} approval must be 'ward_head' or absent")
     if spec.get("form", "") not in FORMS:
-        raise CatalogError(f"{where} form must be 'meal', 'cleaning', 'escort' or absent")
+        raise CatalogError(f"{where} form must be 'meal', 'cleaning', 'escort', 'complaint' or absent")
     for key_ in ("on_time", "arrive_before"):
         value = spec.get(key_, 0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 24 * 60:

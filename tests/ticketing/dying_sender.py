@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from ticketing.campaigns import CampaignCalls
 from ticketing.fakes import FixedClock
 from ticketing.outbox import PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.outcalls import AckCallQueue
@@ -57,6 +59,11 @@ def main(argv: list[str]) -> None:
         ids = [r.id for r in AckCallQueue(service, lease=lease).claim_due(1000)]
         for i in ids[:int(send_first)]:
             ack_send(service, i)
+    elif kind == "campaign":
+        targets = CampaignCalls(store, clock, ZoneInfo("Asia/Shanghai"), lease=lease)
+        ids = [c.id for c in targets.claim_due(1000)]
+        for i in ids[:int(send_first)]:
+            targets.mark_result(i, 5, "answered")
     else:
         raise SystemExit(f"unknown outbox {kind!r}")
     _say({"claimed": ids, "sent": ids[:int(send_first)]})

@@ -1,4 +1,5 @@
-"""The outboxes (SMS, print jobs, survey calls, acknowledgement calls) on the real store.
+"""The outboxes (SMS, print jobs, survey calls, satisfaction campaigns' calls, acknowledgement
+calls) on the real store.
 
 Nothing is lost when a sender dies: for every outbox, a sender process that claimed rows is
 killed with SIGKILL (not stopped: no ``finally`` runs, no lease is given back); its leased rows
@@ -31,18 +32,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from ticketing.calendar import BusinessCalendar
+from ticketing.campaigns import CampaignCalls
 from ticketing.catalog import Catalog
 from ticketing.fakes import FixedClock, PlainComposer
 from ticketing.model import AuditLog, Base, PrintJob, SmsOut, SurveyCall, Ticket
 from ticketing.model_calls import OutboundCall
+from ticketing.model_feedback import CampaignTarget
 from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.outcalls import AckCallQueue
-from ticketing.service import NewTicket, TicketService
+from ticketing.service import CampaignSpec, NewTicket, TicketService
 from ticketing.store import Store
 
 from ..conftest import ROOT
@@ -64,6 +68,7 @@ class Outbox:
     send: Callable[[Store, FixedClock, int], None]
     leased: str
     sent: str
+    prepare: Callable[[TicketService], None] | None = None  # rows the tickets do not make
 
 
 def _sms_claim(store: Store, clock: FixedClock) -> list[int]:
@@ -113,12 +118,34 @@ def _ack_send(store: Store, clock: FixedClock, call_id: int) -> None:
     ack_send(ticket_service(store, clock), call_id)
 
 
+def _campaign_calls(store: Store, clock: FixedClock) -> CampaignCalls:
+    return CampaignCalls(store, clock, ZoneInfo("Asia/Shanghai"), lease=LEASE)
+
+
+def _campaign_claim(store: Store, clock: FixedClock) -> list[int]:
+    return [c.id for c in _campaign_calls(store, clock).claim_due(1000)]
+
+
+def _campaign_send(store: Store, clock: FixedClock, target_id: int) -> None:
+    _campaign_calls(store, clock).mark_result(target_id, 4, "answered")
+
+
+def _campaign_prepare(service: TicketService) -> None:
+    """An IVR campaign to the six requesters, no quiet hours, its calls released (due)."""
+    cid = service.create_campaign("lead", CampaignSpec("回访", "ivr", "requesters", quiet_start="00:00",
+                                                       quiet_end="00:00", per_hour=3600))
+    service.start_campaign("lead", cid)
+    assert service.run_campaigns() == TICKETS
+
+
 # Every leased outbox of the schema; a new one (webhooks…) is added here with its three calls.
 OUTBOXES = {
     "sms": Outbox(SmsOut, _sms_claim, _sms_send, leased="sending", sent="sent"),
     "print": Outbox(PrintJob, _print_claim, _print_send, leased="printing", sent="printed"),
     "survey": Outbox(SurveyCall, _survey_claim, _survey_send, leased="calling", sent="done"),
     "ack": Outbox(OutboundCall, _ack_claim, _ack_send, leased="claimed", sent="done"),
+    "campaign": Outbox(CampaignTarget, _campaign_claim, _campaign_send, leased="calling", sent="answered",
+                       prepare=_campaign_prepare),
 }
 
 
@@ -130,11 +157,11 @@ def test_every_leased_table_is_an_outbox_this_module_kills_a_sender_of() -> None
 @pytest.fixture
 def work(store: Store, service: TicketService, clock: FixedClock) -> datetime:
     """Six tickets dispatched and done: six work-order SMS, six slips, six call-backs, all due
-    at the returned time."""
+    at the returned time (the reporters on extensions: no SMS to them)."""
     small_hospital(store)
     for n in range(TICKETS):
         t = service.accept("li", NewTicket(service_type="repair", description=f"灯不亮 {n}",
-                                           location_code="10305", reporter_phone=f"1380000100{n}"))
+                                           location_code="10305", reporter_phone=f"61{n:02d}"))
         service.dispatch("li", t.id, ["W001"])
         service.complete("li", t.id)
     return clock.now() + service.options.survey_delay
@@ -197,6 +224,8 @@ def test_a_killed_senders_leases_run_out_and_each_row_is_sent_once(
     box = OUTBOXES[kind]
     # an acknowledgement call is placed while the order is unanswered; the others once done
     due: datetime = request.getfixturevalue("unanswered" if kind == "ack" else "work")
+    if box.prepare is not None:
+        box.prepare(request.getfixturevalue("service"))
     assert len(_rows(store, box.model)) == TICKETS
 
     child = DyingSender(db_url, kind, due)

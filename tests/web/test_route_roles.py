@@ -22,8 +22,11 @@ from .test_security import served_routes
 #   operator,   the desk (screen pops, calls, caller look-up, worker suggestions) and the
 #   dispatcher  ticket commands: create, edit, dispatch, approval, reprint, resend, close,
 #               cancel, call-back
-#   lead,       what operators do, and supervise (assess, merge, reopen, escalate) and export
-#   manager     (CSV / Excel, audit trails)
+#               (and 考核: complaints' investigation, target and reply, handing a case over,
+#               requesters' opt-out; "my cases" is the desk's)
+#   lead,       what operators do, and supervise (assess, merge, reopen, escalate; grading,
+#   manager     a complaint's finding, satisfaction campaigns) and export (CSV / Excel, audit
+#               trails, the monthly 考核 report)
 #   admin       all of it, and master data and log-in accounts
 #   dispatcher, the stores: stock documents, back-orders, stock files
 #   lead, manager, admin
@@ -93,6 +96,28 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/queue/me"): STAFF,
     ("POST", "/api/queue/{action}"): STAFF,
     ("GET", "/api/stats/operators"): EVERYONE,
+    # 考核, complaints, first-contact ownership, requesters, campaigns
+    ("GET", "/api/assessment/grades"): EVERYONE,
+    ("GET", "/api/assessment/rankings"): EVERYONE,
+    ("GET", "/api/assessment/owners"): EVERYONE,
+    ("GET", "/api/assessment/pending"): LEADS,
+    ("GET", "/api/assessment/report"): LEADS,
+    ("GET", "/api/complaints"): EVERYONE,
+    ("POST", "/api/tickets/{ticket_id}/complaint/investigate"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/target"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/conclude"): LEADS,
+    ("POST", "/api/tickets/{ticket_id}/complaint/reply"): STAFF,
+    ("GET", "/api/my-cases"): STAFF,
+    ("GET", "/api/desk-users"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/handover"): STAFF,
+    ("GET", "/api/campaigns"): EVERYONE,
+    ("POST", "/api/campaigns"): LEADS,
+    ("GET", "/api/campaigns/{campaign_id}"): EVERYONE,
+    ("POST", "/api/campaigns/{campaign_id}/start"): LEADS,
+    ("POST", "/api/campaigns/{campaign_id}/status"): LEADS,
+    ("GET", "/api/requesters/opted-out"): EVERYONE,
+    ("POST", "/api/requesters/opt-out"): STAFF,
+    ("POST", "/api/requesters/opt-in"): STAFF,
     # maintenance plans and inspection rounds: read by all, plans made by leads, rounds by staff
     ("GET", "/api/maintenance/plans"): EVERYONE,
     ("POST", "/api/maintenance/plans"): LEADS,
@@ -155,6 +180,13 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stats"): EVERYONE,
     ("GET", "/admin"): ADMINS,
     ("GET", "/admin/{kind}/{key}/history"): ADMINS,
+    ("GET", "/stats/assessment"): EVERYONE,
+    ("GET", "/assessment/grade"): LEADS,
+    ("GET", "/complaints"): EVERYONE,
+    ("GET", "/complaints/{ticket_id}"): EVERYONE,
+    ("GET", "/campaigns"): EVERYONE,
+    ("GET", "/campaigns/{campaign_id}"): EVERYONE,
+    ("GET", "/desk/mine"): STAFF,
     ("GET", "/maintenance"): EVERYONE,
     ("GET", "/maintenance/plans/{code}"): EVERYONE,
     ("GET", "/maintenance/rounds/{ticket_id}"): EVERYONE,
@@ -188,7 +220,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
-        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause"}
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
+        "campaign_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ticketing.commands import requester
 from ticketing.commands.approval import require_ready
 from ticketing.commands.base import ASSIGNMENT, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
+from ticketing.commands.complaints import require_closable
 from ticketing.commands.outbound import (
     message_data,
     notify_staff,
@@ -73,6 +75,8 @@ def dispatch(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code
     for w in offered:
         offer(ctx, tx, t, w, now, data)
     t.assignee = workers[0].code
+    if offered:
+        requester.on_dispatch(ctx, tx, t, current + offered, data)
     if print_slip:
         queue_print(ctx, tx, t, printer or ctx.options.default_printer, current + offered, data)
     return t
@@ -126,6 +130,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
     hand is refused unless ``backorder`` records the rest as owed: ``commands/stock.py``), the
     workers' labour is booked and the call-back is scheduled."""
     t = load(tx, ticket_id)
+    require_closable(ctx, t)
     transition(tx, t, Action.COMPLETE, actor, note)
     now = tx.now
     if parts:
@@ -138,6 +143,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
                completion_n=1, completion_met=int(t.completion_met))
     if ctx.options.survey_enabled and t.reporter_phone:
         schedule_survey(tx, t, now + ctx.options.survey_delay)
+    requester.on_done(ctx, tx, t)
     return t
 
 

@@ -56,6 +56,15 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class ComplaintIn(BaseModel):
+    """A complaint as the desk takes it: against whom and how serious (its investigation,
+    finding and reply are the complaint's own steps: /api/tickets/{id}/complaint/…)."""
+    model_config = ConfigDict(extra="forbid")
+    target_kind: Literal["", "worker", "team", "department", "service"] = ""
+    target_code: str = Field("", max_length=32)
+    severity: Literal["minor", "normal", "serious"] = "normal"
+
+
 class EscortIn(BaseModel):
     """An escort (陪检): the patient taken from a ward to an examination and when."""
     model_config = ConfigDict(extra="forbid")
@@ -72,11 +81,13 @@ class EscortIn(BaseModel):
 
 
 class DetailsIn(BaseModel):
-    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
+    """The fields of meal orders, cleaning tasks, escorts and complaints (other service types
+    take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
     escort: EscortIn | None = None
+    complaint: ComplaintIn | None = None
 
     def plain(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, by_alias=True)

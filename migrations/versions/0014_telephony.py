@@ -1,7 +1,7 @@
 """telephony: outbound calls, call recordings, operators' queue time
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 09:00:00
 
 - ``outbound_call``: a call OneStop places, linked to its ticket. An acknowledgement call is
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
