@@ -137,11 +137,13 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/stock/parts/{key}"): EVERYONE,
     ("GET", "/api/stock/documents"): EVERYONE,
     ("POST", "/api/stock/documents"): STORES,
+    ("GET", "/api/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/api/stock/alerts"): EVERYONE,
     ("GET", "/api/stock/backorders"): EVERYONE,
     ("POST", "/api/stock/backorders/{key}/cancel"): STORES,
     ("GET", "/api/stock/reorder"): EVERYONE,
     ("GET", "/api/stock/reorder/export"): LEADS,
+    ("GET", "/api/stock/suppliers"): EVERYONE,
     ("GET", "/api/stock/suppliers/{key}"): EVERYONE,
     ("POST", "/api/stock/import"): STORES,
     ("GET", "/api/tickets/{ticket_id}/cost"): EVERYONE,
@@ -196,6 +198,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stock"): EVERYONE,
     ("GET", "/stock/parts/{key}"): EVERYONE,
     ("GET", "/stock/suppliers/{key}"): EVERYONE,
+    ("GET", "/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/stats/cost"): EVERYONE,
     ("GET", "/kitchen"): EVERYONE,
     ("GET", "/stats/meals"): EVERYONE,
@@ -221,7 +224,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
         "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
-        "campaign_id": "1"}
+        "campaign_id": "1", "doc_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
