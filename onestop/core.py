@@ -75,6 +75,9 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         default_printer=default_printer,
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+        ack_calls=settings.telephony.ack_calls,
+        ack_call_after=(timedelta(seconds=settings.telephony.ack_after_s)
+                        if settings.telephony.ack_after_s else None),
         labour_rates=LabourRates.load(settings.resolved_labour_rates_file()),
         kitchen_printer=settings.printer.kitchen or default_printer,
         status_sms=settings.web.status_sms,

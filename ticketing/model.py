@@ -562,9 +562,11 @@ class PhoneCode(Base):
 
 
 # The stores' and the kitchen's tables, the facilities' (equipment, maintenance plans, outage
-# notices, webhooks) and those of the loop with the people served (requester SMS, ratings,
-# campaigns) live in modules of their own; importing them here registers them with
-# ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+# notices, webhooks), telephony's (outbound calls, recordings, operators' queue time) and those
+# of the loop with the people served (requester SMS, ratings, campaigns) live in modules of
+# their own; importing them here registers them with ``Base.metadata`` wherever the models are
+# (migrations, the store, the tests).
+from ticketing import model_calls as _model_calls  # noqa: E402, F401
 from ticketing import model_facilities as model_facilities  # noqa: E402
 from ticketing import model_feedback as model_feedback  # noqa: E402
 from ticketing.model_stores import (  # noqa: E402, F401

@@ -25,6 +25,7 @@ from ticketing.commands import (
     escalation,
     intake,
     kitchen,
+    outcalls,
     ownership,
     replies,
     reports,
@@ -278,6 +279,31 @@ class TicketService(ChannelCommands, CommandContext):
         """The ward head refused the order: it is cancelled with the reason."""
         with self.tx() as tx:
             return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))
+
+    # --- calls placed for a ticket (ticketing/commands/outcalls.py) ----------------------
+
+    def ack_call_result(self, call_id: int, outcome: str, reason: str = "", uniqueid: str = "") -> str:
+        """The acknowledgement call's fate (answered, or no_answer/busy/congestion/rejected/
+        failed with its reason: the ticket goes to the next worker or is escalated)."""
+        with self.tx() as tx:
+            return outcalls.ack_result(self, tx, call_id, outcome, reason, uniqueid)
+
+    def ack_call_answer(self, ticket_id: int, result: str, call_id: int | None = None) -> str:
+        """The worker's key on the acknowledgement call: accepted (1), declined (2), no_key."""
+        with self.tx() as tx:
+            return outcalls.ack_answer(self, tx, ticket_id, result, call_id)
+
+    def desk_call(self, actor: str, ticket_id: int, target: str, number: str, extension: str,
+                  staff_code: str = "") -> dict[str, Any]:
+        """Click-to-call asked for: the call's row (``id``, ``action_id``) and its note."""
+        with self.tx() as tx:
+            call = outcalls.desk_call(self, tx, actor, ticket_id, target, number, extension, staff_code)
+            return {"id": call.id, "action_id": call.action_id, "status": call.status}
+
+    def desk_call_result(self, call_id: int, stage: str, outcome: str, reason: str = "",
+                         uniqueid: str = "", talk_s: int | None = None) -> None:
+        with self.tx() as tx:
+            outcalls.desk_call_result(self, tx, call_id, stage, outcome, reason, uniqueid, talk_s)
 
     # --- the stores (ticketing/commands/stock.py) ----------------------------------------
 

@@ -31,10 +31,14 @@ from .test_security import served_routes
 #   dispatcher, the stores: stock documents, back-orders, stock files
 #   lead, manager, admin
 #   everyone    logged in: their own sessions (list, log out everywhere)
+#   staff       (every role but viewer) telephony: call from a ticket, their own queue state
+#   lead,       listen to call recordings (not admin: accounts, not calls)
+#   manager
 EVERYONE = frozenset({"operator", "dispatcher", "lead", "manager", "admin", "viewer"})
 STAFF = EVERYONE - {"viewer"}
 LEADS = frozenset({"lead", "manager", "admin"})
 ADMINS = frozenset({"admin"})
+LISTENERS = frozenset({"lead", "manager"})
 STORES = frozenset({"dispatcher", "lead", "manager", "admin"})
 PUBLIC = None  # no log-in needed
 
@@ -88,6 +92,12 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    ("POST", "/api/tickets/{ticket_id}/call"): STAFF,
+    ("GET", "/api/recordings/{uniqueid}"): LISTENERS,
+    ("GET", "/api/queue"): EVERYONE,
+    ("GET", "/api/queue/me"): STAFF,
+    ("POST", "/api/queue/{action}"): STAFF,
+    ("GET", "/api/stats/operators"): EVERYONE,
     # 考核, complaints, first-contact ownership, requesters, campaigns
     ("GET", "/api/assessment/grades"): EVERYONE,
     ("GET", "/api/assessment/rankings"): EVERYONE,
@@ -216,7 +226,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
-        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "campaign_id": "1", "doc_id": "1"}
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
+        "campaign_id": "1", "doc_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 
@@ -330,6 +341,8 @@ def test_the_roles_here_are_the_ones_docs_security_md_writes() -> None:
         "tickets, board, wallboard, statistics (read)": EVERYONE,
         "own sessions": EVERYONE,
         "desk: pops, calls, caller look-up": STAFF,
+        "telephony: call a reporter or worker from a ticket, one's own queue log-in and pause": STAFF,
+        "listen to hotline call recordings (every play audited)": LISTENERS,
         "ticket commands": STAFF,
         "supervise: assess, merge, reopen, escalate": LEADS,
         "export: CSV / Excel, audit trails": LEADS,

@@ -129,6 +129,10 @@ class ServiceOptions:
     survey_enabled: bool = True
     survey_delay: timedelta = timedelta(hours=24)
     escalation_step: timedelta = timedelta(minutes=5)
+    # the acknowledgement call to a worker who has not answered a work order (catalog
+    # ack_call_after); ack_call_after, when set, replaces every type's delay (the demo)
+    ack_calls: bool = True
+    ack_call_after: timedelta | None = None
     labour_rates: LabourRates = field(default_factory=LabourRates)  # none: labour costs nothing
     kitchen_printer: str = ""  # the 备餐单 at each meal's cut-off; "" = the default printer
     status_sms: bool = False  # a ticket accepted with a mobile reporter number: SMS the progress link

@@ -28,6 +28,7 @@ from ticketing.commands.outbound import (
     queue_print,
     queue_sms,
 )
+from ticketing.commands.outcalls import schedule_ack_call
 from ticketing.commands.rows import (
     active_assignments,
     add_note,
@@ -84,12 +85,15 @@ def dispatch(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code
 def offer(ctx: CommandContext, tx: Tx, t: Record, worker: Any, now: datetime,
           data: dict[str, Any] | None = None) -> None:
     """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
-    ``message_data`` if the caller has it."""
+    ``message_data`` if the caller has it. The work order goes out by SMS (with its page's
+    link), and for service types with ``ack_call_after`` the acknowledgement call is scheduled
+    with it."""
     assignment_id = tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code,
                                            "state": "offered", "assigned_at": now, "reason": ""})
     if not t.assignee:
         t.assignee = worker.code
     queue_sms(ctx, tx, t, worker, "work_order", order_link(ctx, tx, assignment_id), data)
+    schedule_ack_call(ctx, tx, t, worker, assignment_id, now)
 
 
 def worker_accept(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:

@@ -130,7 +130,10 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
 
 
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs."""
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, and
+    its telephony (``web.api.telephony``: calls placed, recordings)."""
+    from web.api.telephony import telephony_extras
+
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
@@ -139,6 +142,8 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view))
+        out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
+                                    if web.deps.settings.recordings.enabled else ""))
     if user.masked:
         escort = out["details"].get("escort")
         if isinstance(escort, dict):  # a patient's name is personal data too
