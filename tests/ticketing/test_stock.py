@@ -150,7 +150,8 @@ def test_completion_beyond_stock_is_refused_unless_backordered(service: TicketSe
                           .where(StockDoc.ticket_id == tid, StockLine.part_code == "P0002")
                           .order_by(StockLine.id)).scalars().all()
         assert fills == [-5, -2]
-    costs = ticket_costs(store.session().__enter__(), tid)
+    with store.session() as s:  # closed: an open transaction would hold PostgreSQL's locks
+        costs = ticket_costs(s, tid)
     assert costs["parts_cost"] == f"{7 * Decimal('45.00') + Decimal('12.50'):.2f}"
 
 
