@@ -171,3 +171,12 @@ def test_suppliers_documents_and_one_suppliers_reorder_list(web: Web) -> None:
     everything = list(csv.reader(io.StringIO(lead.get("/api/stock/reorder/export?fmt=csv")
                                              .content.decode("utf-8-sig"))))
     assert sorted(r[3] for r in everything[1:]) == ["E01", "P0002"]
+
+
+def test_an_export_named_after_any_supplier_has_a_header_that_can_be_sent() -> None:
+    from web.tables import attachment
+
+    header = attachment("订货单-Ā\"x.csv")
+    header.encode("latin-1")  # what a response header must be
+    assert 'filename="' in header and "filename*=UTF-8''%E8%AE%A2" in header
+    assert attachment("stock.csv").startswith('attachment; filename="stock.csv"')
