@@ -3,6 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The suite runs in as many processes as the machine has cores, a test file to a process
+# (its module's servers and browsers are started once); TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= auto
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 # Front-end libraries (package.json, package-lock.json) from the npm registry, copied where the
 # app serves them: nothing is fetched from a CDN at run time.
 VENDOR := web/static/vendor
@@ -38,10 +42,10 @@ test: $(STAMP) ## lint, then the whole suite on SQLite and on PostgreSQL (a thro
 	$(MAKE) test-pg
 
 test-sqlite: $(STAMP) $(FRONT)
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider $(PARALLEL)
 
 test-pg: $(STAMP) $(FRONT)
-	ONESTOP_TEST_DATABASE_URL=$$(bash .ci/pg-start) $(BIN)/pytest -q -p no:cacheprovider
+	ONESTOP_TEST_DATABASE_URL=$$(bash .ci/pg-start) $(BIN)/pytest -q -p no:cacheprovider $(PARALLEL)
 
 lint: $(STAMP) ## ruff over the tree, mypy over every package
 	$(BIN)/ruff check .
