@@ -34,11 +34,11 @@ from sqlalchemy import Table
 from ticketing import rounds
 from ticketing.audit import audit, jsonable, row_dict
 from ticketing.catalog import PRIORITIES, CatalogError
+from ticketing.cells import SKILLS, BadValue, code
 from ticketing.commands import dispatch, intake
 from ticketing.commands.base import CommandContext, NewTicket, TicketError, TicketNotFound
 from ticketing.commands.rows import require_location, require_staff
 from ticketing.lifecycle import OPEN
-from ticketing.masterdata import SKILLS, BadValue, code
 from ticketing.model import Base
 from ticketing.schedule import Schedule, ScheduleError, parse_date_spec
 from ticketing.tx import Record, Tx, dump_json

@@ -11,9 +11,9 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-
-from ticketing.masterdata import cell_text
+from typing import Any
 
 
 class ImportFileError(ValueError):
@@ -138,3 +138,20 @@ def _to_sheet(source: str, records: list[tuple[int, list[str]]], encoding: str,
     while header and not header[-1].strip():  # Excel keeps empty trailing columns
         header = header[:-1]
     return Sheet(source, header, header_line, rows, encoding, strict_width)
+
+
+def cell_text(value: Any) -> str:
+    """An Excel cell as the text a CSV would hold (``305.0`` → ``305``, dates as ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "strftime"):  # datetime.time
+        return str(value.strftime("%H:%M"))
+    return str(value)
