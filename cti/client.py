@@ -9,6 +9,10 @@ separate dispatcher task hands each batch to the subscribers, catching what they
 On any disconnect it reconnects with exponential backoff and jitter. After each login it
 waits briefly for ``FullyBooted`` and then calls the ``on_ready`` hooks (the listener's
 reconcile); a drop in the reported uptime is logged as an Asterisk restart.
+
+``action`` sends one action on the live connection and waits for its answer, correlated by
+ActionID; the typed actions built on it (Originate, the reconcile's lists…), the errors and
+the results are ``cti/client_actions.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cti.client_actions import ActionResult, ActionTimeout, AmiActions, AmiError, NotConnected
 from cti.protocol import DEFAULT_MAX_MESSAGE, AmiParser, Message, format_action
 
 log = logging.getLogger(__name__)
@@ -36,32 +41,6 @@ ReadyHook = Callable[[bool], Awaitable[None]]
 CLIENT_EVENTS = frozenset({"FullyBooted", "OriginateResponse"})
 
 
-class AmiError(Exception):
-    """An action could not be carried out."""
-
-
-class NotConnected(AmiError):
-    pass
-
-
-class ActionTimeout(AmiError):
-    pass
-
-
-@dataclass
-class ActionResult:
-    response: Message
-    events: list[Message] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.response.response in ("Success", "Follows", "Goodbye")
-
-    @property
-    def message(self) -> str:
-        return self.response.get("Message")
-
-
 @dataclass
 class _Pending:
     future: asyncio.Future[ActionResult]
@@ -69,38 +48,7 @@ class _Pending:
     events: list[Message] = field(default_factory=list)
 
 
-# ``OriginateResponse`` Reason: the last AST_CONTROL_* state the channel reached
-# (include/asterisk/frame.h), as the recorded traffic shows it (tests/fixtures/traces).
-ORIGINATE_REASONS = {"0": "failed", "1": "rejected", "3": "no_answer", "4": "answered",
-                     "5": "busy", "8": "congestion"}
-
-
-@dataclass(frozen=True)
-class OriginateResult:
-    """The fate of an Async Originate. ``reason`` is the event's Reason ("" when there was no
-    event: the action was refused — ``message`` says why — or no answer came in time)."""
-
-    reason: str
-    response: str
-    uniqueid: str = ""
-    message: str = ""
-    channel: str = ""
-
-    @property
-    def outcome(self) -> str:
-        """answered | no_answer (3: rang out; also an unreachable IAX2 peer) | busy (5) |
-        congestion (8) | rejected (1: hung up before answering) | failed (0, refused, timeout)."""
-        return ORIGINATE_REASONS.get(self.reason, "failed")
-
-    @property
-    def detail(self) -> str:
-        """What happened, for the ticket's timeline: "Reason 5" or the refusal's message."""
-        if self.reason:
-            return f"Reason {self.reason}"
-        return self.message or self.response
-
-
-class AmiClient:
+class AmiClient(AmiActions):
     """Connects, logs in, keeps the session alive and delivers messages to subscribers."""
 
     def __init__(self, host: str, port: int, username: str, secret: str, *,
@@ -416,67 +364,3 @@ class AmiClient:
                 if self._writer is not None:
                     self._writer.transport.abort()
                 return
-
-    async def core_show_channels(self) -> list[Message]:
-        """Every live channel (``CoreShowChannel`` events); needs ``write=reporting``."""
-        result = await self.action("CoreShowChannels")
-        if not result.ok:
-            raise AmiError(f"CoreShowChannels refused: {result.message}")
-        return result.events
-
-    async def queue_status(self, queue: str | None = None) -> list[Message]:
-        """``QueueParams``/``QueueMember``/``QueueEntry`` events of one or every queue."""
-        result = await self.action("QueueStatus", {"Queue": queue} if queue else None)
-        if not result.ok:
-            raise AmiError(f"QueueStatus refused: {result.message}")
-        return result.events
-
-    async def queue_pause(self, interface: str, paused: bool, queue: str | None = None,
-                          reason: str = "") -> ActionResult:
-        fields: dict[str, str] = {"Interface": interface, "Paused": "true" if paused else "false"}
-        if queue:
-            fields["Queue"] = queue
-        if reason:
-            fields["Reason"] = reason
-        return await self.action("QueuePause", fields)
-
-    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> ActionResult:
-        return await self.action("Redirect", {"Channel": channel, "Context": context,
-                                              "Exten": exten, "Priority": priority})
-
-    async def hangup(self, channel: str, cause: int | None = None) -> ActionResult:
-        fields: dict[str, str | int] = {"Channel": channel}
-        if cause is not None:
-            fields["Cause"] = cause
-        return await self.action("Hangup", fields)
-
-    async def originate(self, channel: str, context: str, exten: str = "s", priority: int = 1,
-                        variables: Mapping[str, str] | None = None, caller_id: str = "",
-                        timeout_s: float = 30.0, action_id: str | None = None) -> OriginateResult:
-        """An Async Originate; returns when ``OriginateResponse`` tells the call's fate.
-        Needs ``write=originate`` (see config/asterisk/manager.conf)."""
-        aid = action_id or f"{self._prefix}{next(self._ids)}"
-        fields: dict[str, str | int | list[str]] = {
-            "Channel": channel, "Context": context, "Exten": exten, "Priority": priority,
-            "Timeout": int(timeout_s * 1000), "Async": "true"}
-        if caller_id:
-            fields["CallerID"] = caller_id
-        if variables:
-            fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
-        waiter: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._originates[aid] = waiter
-        try:
-            result = await self.action("Originate", fields, action_id=aid)
-            if not result.ok:
-                return OriginateResult(reason="", response=result.response.response or "Error",
-                                       message=result.message or "refused", channel=channel)
-            event = await asyncio.wait_for(waiter, timeout_s + self.action_timeout_s)
-        except TimeoutError:
-            return OriginateResult(reason="", response="Timeout", channel=channel,
-                                   message=f"no OriginateResponse within {timeout_s + self.action_timeout_s:.0f} s")
-        finally:
-            self._originates.pop(aid, None)
-        uid = event.get("Uniqueid")
-        return OriginateResult(reason=event.get("Reason"), response=event.get("Response"),
-                               uniqueid="" if uid.startswith("<") else uid,
-                               channel=event.get("Channel") or channel)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cti.client import ActionResult, AmiClient, AmiError
+from cti.client import AmiClient
+from cti.client_actions import ActionResult, AmiError
 from cti.protocol import Message
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from cti.client import AmiClient, AmiError, OriginateResult
+from cti.client import AmiClient
+from cti.client_actions import AmiError, OriginateResult
 from cti.pops import PopBuilder
 from cti.ports import CallSink, ContextLookup, OriginateSpec, PopPublisher, WallboardPublisher
 from cti.protocol import Message

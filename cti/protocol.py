@@ -41,6 +41,7 @@ from cti.decoding import (
     decode_message,
 )
 from cti.message import EscapedMessage, Message, message
+from cti.protocol_lf import NormalisedFraming
 
 __all__ = ["BANNER_PREFIX", "DEFAULT_MAX_MESSAGE", "ActionError", "AmiParser", "EscapedMessage",
            "Message", "format_action", "message", "parse_all"]
@@ -56,7 +57,7 @@ _WINDOW = 65536  # bytes parsed at a time: the buffer and its parts stay in the 
 _ACTION_ID = b"\nActionID: "
 _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage return
 
-class AmiParser:
+class AmiParser(NormalisedFraming):
     """Incremental AMI parser for one connection. ``feed`` never raises on bad input.
 
     Two ways through, with the same results (``tests/cti/test_parser_equivalence.py``):
@@ -66,7 +67,8 @@ class AmiParser:
       ``map``/``startswith``/``compress`` over the whole batch, so an event nobody wants
       costs no Python bytecode at all, and only the kept parts are normalised and decoded.
     - *normalised*: the first line feed without its carriage return switches the
-      connection (until ``reset``) to normalising every read before splitting on ``\\n\\n``.
+      connection (until ``reset``) to normalising every read before splitting on ``\\n\\n``
+      (``cti/protocol_lf.py``).
     """
 
     def __init__(self, max_message: int = DEFAULT_MAX_MESSAGE, expect_banner: bool = True,
@@ -256,59 +258,7 @@ class AmiParser:
                 self._drop_incomplete(size)
                 del buf[:-2]
 
-    def _to_normalised(self) -> list[Message]:
-        """A bare line feed: from now on normalise every read (what the parser did before)."""
-        raw = bytes(self._buf)
-        self._buf = bytearray()
-        self._crlf = False
-        return self._feed_normalised(raw)
-
-    # --- normalised mode -------------------------------------------------------------
-
-    def _feed_normalised(self, data: bytes) -> list[Message]:
-        data = self._normalise(data)
-        if not data:
-            return []
-        buf = self._buf
-        start = max(len(buf) - 1, 0)
-        buf += data
-        if self._need_banner:
-            if not self._take_banner():
-                return []
-            start = 0
-        if self._discarding:
-            if not self._resync(start):
-                return []
-            start = 0
-        if buf.find(b"\n\n", start) < 0:
-            self._check_size()
-            return []
-        whole = bytes(buf)
-        parts = whole.split(b"\n\n")
-        self._buf = bytearray(parts.pop())
-        out: list[Message] = []
-        esc = b"\\" in whole
-        for part in parts:
-            self._part(part, out, esc)
-        self._check_size()
-        return out
-
-    def _normalise(self, data: bytes) -> bytes:
-        if self._cr:
-            data = b"\r" + data
-            self._cr = False
-        if data.endswith(b"\r"):
-            data = data[:-1]
-            self._cr = True
-        return data.replace(b"\r\n", b"\n") if b"\r" in data else data
-
-    def _take_banner(self) -> bool:
-        """Consume the banner line if there is one; False while the first line is incomplete."""
-        buf = self._buf
-        stripped = len(buf) - len(buf.lstrip(b"\n"))
-        if stripped:
-            del buf[:stripped]
-        return self._banner_line(b"\n")
+    # --- both modes --------------------------------------------------------------------
 
     def _banner_line(self, eol: bytes) -> bool:
         """The first line, ended by ``eol``: the banner is kept and consumed; a first line that
@@ -327,27 +277,6 @@ class AmiParser:
             self.banner = line.decode("utf-8", "replace").strip()
             del buf[: end + len(eol)]
         return True
-
-    def _resync(self, start: int) -> bool:
-        buf = self._buf
-        end = buf.find(b"\n\n", start)
-        if end < 0:
-            del buf[:-1]  # keep one byte: it may be the first "\n" of the blank line
-            return False
-        del buf[: end + 2]
-        self._discarding = False
-        return True
-
-    def _check_size(self) -> None:
-        buf = self._buf
-        if len(buf) > self.max_message:
-            # without the line feeds before it and the first one of its blank line
-            size = len(buf.strip(b"\n"))
-            if size > self.max_message:
-                self._drop_incomplete(size)
-                del buf[:-1]
-
-    # --- both modes --------------------------------------------------------------------
 
     def _drop_incomplete(self, size: int) -> None:
         self.dropped_oversize += 1

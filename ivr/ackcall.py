@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 
 from ivr.menu import AckConfig, Menu, MenuSource
+from ivr.polling import CallPoller
 from ivr.ports import AckQueue, AckStore, CallAttempt, Dialler, DueAck, OriginateRequest
 from ivr.routing import play_and_wait
 from ivr.session import AgiHangup, AgiSession, ChannelFailure
@@ -114,41 +116,24 @@ class AckIvr:
         self.results.report(call_id if call_id is not None else ticket_id, answer)
 
 
-class AckScheduler:
+class AckScheduler(CallPoller[DueAck]):
     """Places due acknowledgement calls and reports each one's fate to the core."""
 
     def __init__(self, queue: AckQueue, dialler: Dialler, results: AckResults, *, trunk: str,
                  context: str = "worker-out", caller_id: str = "", ring_s: float = 30.0,
                  answer_wait_s: float = 120.0, poll_s: float = 5.0, batch: int = 10) -> None:
+        super().__init__("acknowledgement calls", poll_s)
         self.queue, self.dialler, self.results = queue, dialler, results
         self.trunk, self.context, self.caller_id = trunk.rstrip("/"), context, caller_id
-        self.ring_s, self.answer_wait_s, self.poll_s, self.batch = ring_s, answer_wait_s, poll_s, batch
-        self._tasks: set[asyncio.Task[str]] = set()
+        self.ring_s, self.answer_wait_s, self.batch = ring_s, answer_wait_s, batch
         self.placed: list[tuple[int, str]] = []  # (call id, outcome): health and tests
 
-    async def tick(self) -> int:
-        """Claim and place what is due — only while the dialler can dial (a standby process,
-        or a lost AMI link, leaves the calls to the process that can)."""
+    async def due(self) -> Sequence[DueAck]:
+        """What is due — only while the dialler can dial (a standby process, or a lost AMI
+        link, leaves the calls to the process that can)."""
         if not getattr(self.dialler, "ready", True):
-            return 0
-        due = await asyncio.to_thread(self.queue.claim_due, self.batch)
-        for call in due:
-            task = asyncio.create_task(self.place(call))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return len(due)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("acknowledgement calls: tick failed; trying again in %.0f s", self.poll_s)
-            await asyncio.sleep(self.poll_s)
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            return ()
+        return await asyncio.to_thread(self.queue.claim_due, self.batch)
 
     async def place(self, call: DueAck) -> str:
         """One call to its end; returns its outcome."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from config.settings import Settings
 from ivr.ackcall import AckIvr, AckResults, AckScheduler
 from ivr.hotline import HotlineIvr
 from ivr.menu import DEFAULT_SERVICE_TYPES, MenuSource
+from ivr.polling import CallPoller
 from ivr.ports import (
     AckQueue,
     AckStore,
@@ -72,20 +74,18 @@ class IvrApp:
                             now, poll_s=agi.survey_poll_s, variable="CAMPAIGN_CALL",
                             context=agi.campaign_context, prefix="campaign")
             if campaign_queue is not None and originator is not None else None)
-        self._scheduler_tasks: list[asyncio.Task[None]] = []
+        self.pollers: list[CallPoller[Any]] = [
+            p for p in (self.scheduler, self.campaign_scheduler, self.ack_scheduler) if p is not None]
 
     async def start(self) -> int:
         """Listen (and start placing call-backs and campaign calls); returns the port bound."""
         port = await self.server.start()
-        for scheduler in (self.scheduler, self.campaign_scheduler):
-            if scheduler is not None:
-                self._scheduler_tasks.append(asyncio.create_task(scheduler.run()))
-        if self.ack_scheduler is not None:
-            self._scheduler_tasks.append(asyncio.create_task(self.ack_scheduler.run(), name="ack-calls"))
+        for poller in self.pollers:
+            poller.start()
         return port
 
     async def stop(self) -> None:
-        for task in self._scheduler_tasks:
-            task.cancel()
-        await asyncio.gather(*self._scheduler_tasks, return_exceptions=True)
+        """Stop placing calls and let those in progress end (their AGI sessions still run),
+        then stop listening."""
+        await asyncio.gather(*(poller.stop() for poller in self.pollers))
         await self.server.stop()

@@ -15,13 +15,14 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from config.settings import AgiSettings
 from ivr.menu import Menu, MenuSource
+from ivr.polling import CallPoller
 from ivr.ports import DueSurvey, OriginateRequest, Originator, SurveyQueue, SurveyStore
 from ivr.routing import play_and_wait
 from ivr.session import AgiHangup, AgiSession, ChannelFailure
@@ -132,7 +133,7 @@ def _clock(text: str) -> dtime:
     return dtime.fromisoformat(text)
 
 
-class SurveyScheduler:
+class SurveyScheduler(CallPoller[DueSurvey]):
     """Places due call-backs: not in quiet hours, at most ``survey_max_per_hour``."""
 
     def __init__(self, queue: SurveyQueue, originator: Originator, settings: AgiSettings,
@@ -144,15 +145,15 @@ class SurveyScheduler:
         """``variable``, ``context``, ``prefix``: what the call carries, the dialplan context it
         enters (the settings' ``survey_context`` unless given) and its action ids' prefix — a
         campaign's scheduler sets its own."""
+        super().__init__("campaign calls" if prefix == "campaign" else f"{prefix} call-backs", poll_s)
         self.queue, self.originator, self.settings, self.results = queue, originator, settings, results
         self.variable, self.context = variable, context or settings.survey_context
         self.prefix = prefix
         self.tz = ZoneInfo(timezone)
         self.now, self.monotonic = now, monotonic
-        self.poll_s, self.answer_wait_s = poll_s, answer_wait_s
+        self.answer_wait_s = answer_wait_s
         self.quiet = (_clock(settings.survey_quiet_start), _clock(settings.survey_quiet_end))
         self._placed: deque[float] = deque()
-        self._tasks: set[asyncio.Task[str]] = set()
 
     def in_quiet_hours(self, when: datetime) -> bool:
         t = when.astimezone(self.tz).time()
@@ -166,33 +167,18 @@ class SurveyScheduler:
             self._placed.popleft()
         return max(0, self.settings.survey_max_per_hour - len(self._placed))
 
-    async def tick(self) -> int:
-        """Claim and place what is due now; returns how many calls were started."""
+    async def due(self) -> Sequence[DueSurvey]:
+        """What is due now — none in quiet hours, no more than the hour's budget — each call
+        counted against the budget as it is claimed."""
         if self.in_quiet_hours(self.now()):
-            return 0
+            return ()
         room = self.budget()
         if room == 0:
-            return 0
+            return ()
         due = await asyncio.to_thread(self.queue.claim_due, room)
-        for survey in due:
+        for _ in due:
             self._placed.append(self.monotonic())
-            task = asyncio.create_task(self.place(survey))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return len(due)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("survey scheduler tick failed; trying again in %.0f s", self.poll_s)
-            await asyncio.sleep(self.poll_s)
-
-    async def drain(self) -> None:
-        """Wait for the calls in progress (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        return due
 
     async def place(self, survey: DueSurvey) -> str:
         """One call-back attempt to its end; returns the survey's new status."""

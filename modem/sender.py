@@ -1,4 +1,5 @@
-"""The send loop (outbox → modems) and the receive loop (modems → core), one pair per modem.
+"""The send loop (outbox → modems) and the receive loop (modems → core: ``modem/receiving.py``),
+one pair per modem.
 
 What "sent" means, and why nothing is lost or doubled
 -----------------------------------------------------
@@ -19,9 +20,6 @@ concatenation reference), so the SIM is a journal that survives an unplug:
   if the first modem had in fact sent it, the worker gets it twice. Doubling was preferred
   to losing a work order. A crash of this process between ``+CMSS`` and ``mark_sent`` is the
   same case once the lease runs out.
-
-Incoming: read (sweep) → the core stores it (deduplicated by content and timestamp) →
-only then deleted from the SIM. A crash in between re-reads it; the core recognises it.
 """
 
 from __future__ import annotations
@@ -34,14 +32,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from queue import Empty, Queue
-from typing import TypeVar
 
 from modem.encoding import InvalidNumber, TextTooLong, normalise_number
 from modem.gateway import (
     DeliveryReport,
     GatewayError,
-    InboundSms,
     ModemGateway,
     PortGone,
     SendAmbiguous,
@@ -49,10 +44,9 @@ from modem.gateway import (
     SmsRejected,
 )
 from modem.ports import InboundHandler, OutgoingSms, SmsOutbox
-from modem.replies import Unparsed, parse_reply
+from modem.receiving import Delivery, SmsReceiving
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # +CMS ERROR codes (3GPP TS 24.011 RP causes 0–127, TS 23.040 TP-FCS 128–255, TS 27.005 300+).
 PERMANENT = {1, 8, 10, 21, 28, 29, 30, 50, 69, 96, 97, 98, 99, 111, 127,
@@ -98,23 +92,14 @@ class _InFlight:
 
 
 @dataclass
-class _Delivery:
-    """One sent message awaiting its parts' reports; shared by every part's reference."""
-
-    sms_id: int
-    waiting: set[int]
-    reports: list[DeliveryReport] = field(default_factory=list)  # parts' stored reports, acked with the last
-
-
-@dataclass
-class _Lane:
+class Lane:
     gateway: ModemGateway
     rate: RateLimit
     inflight: deque[_InFlight] = field(default_factory=deque)
     down_since: float | None = None
 
 
-class SmsSender:
+class SmsSender(SmsReceiving):
     """Drains the outbox through every gateway and feeds their inboxes to the core.
 
     ``depth`` sends are queued per modem so the next PDU is ready the moment the modem
@@ -126,18 +111,18 @@ class SmsSender:
                  depth: int = 2, poll_s: float = 0.2, hold_s: float = 90.0) -> None:
         rates = max_per_minute or {}
         self.outbox, self.inbound = outbox, inbound
-        self.lanes = [_Lane(g, RateLimit(rates.get(g.name, 0.0))) for g in gateways]
+        self.lanes = [Lane(g, RateLimit(rates.get(g.name, 0.0))) for g in gateways]
         self._gateways = {g.name: g for g in gateways}
         self.depth, self.poll_s, self.hold_s = depth, poll_s, hold_s
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._parts: dict[tuple[str, int], _Delivery] = {}
+        self._parts: dict[tuple[str, int], Delivery] = {}
         self._parts_lock = threading.Lock()
         self._parked: list[tuple[DeliveryReport, float]] = []
         self.park_s = 5.0
         # whole messages' reports, applied to the outbox together: one transaction per batch
-        self._ready: list[tuple[DeliveryReport, _Delivery | None]] = []
+        self._ready: list[tuple[DeliveryReport, Delivery | None]] = []
         self._ready_since = 0.0
         self.report_batch, self.report_batch_s = 64, 0.25
         self.stats = {"sent": 0, "failed": 0, "retried": 0, "held": 0, "received": 0, "reports": 0}
@@ -166,7 +151,7 @@ class SmsSender:
 
     # --- sending -----------------------------------------------------------------------
 
-    def _send_loop(self, lane: _Lane) -> None:
+    def _send_loop(self, lane: Lane) -> None:
         while not self._stop.is_set():
             try:
                 self._fill(lane)
@@ -179,7 +164,7 @@ class SmsSender:
                 log.exception("send loop %s", lane.gateway.name)
                 self._stop.wait(self.poll_s)
 
-    def _fill(self, lane: _Lane) -> None:
+    def _fill(self, lane: Lane) -> None:
         gw = lane.gateway
         lane.down_since = None if gw.connected else (lane.down_since or time.monotonic())
         while len(lane.inflight) < self.depth and gw.connected and not self._stop.is_set():
@@ -196,7 +181,7 @@ class SmsSender:
                 lane.rate.take()
                 self._submit(lane, row)
 
-    def _submit(self, lane: _Lane, row: OutgoingSms, check_stored: bool = False) -> None:
+    def _submit(self, lane: Lane, row: OutgoingSms, check_stored: bool = False) -> None:
         try:
             number = normalise_number(row.number)
         except InvalidNumber as exc:
@@ -205,7 +190,7 @@ class SmsSender:
         fut = lane.gateway.submit(number, row.text, tag=row.id % 256, check_stored=check_stored or row.attempts > 1)
         lane.inflight.append(_InFlight(row, number, fut))
 
-    def _settle_head(self, lane: _Lane) -> None:
+    def _settle_head(self, lane: Lane) -> None:
         head = lane.inflight[0]
         try:
             result = head.future.result(timeout=self.poll_s)
@@ -232,7 +217,7 @@ class SmsSender:
         lane.inflight.popleft()
         self._sent(lane, head, result)
 
-    def _hold(self, lane: _Lane, item: _InFlight, exc: Exception) -> None:
+    def _hold(self, lane: Lane, item: _InFlight, exc: Exception) -> None:
         """Interrupted: resubmit on the same modem; it finds its own stored copy."""
         self.stats["held"] += 1
         log.warning("sms %s interrupted on %s (%s): held for this modem", item.row.id, lane.gateway.name, exc)
@@ -240,7 +225,7 @@ class SmsSender:
         fut = lane.gateway.submit(item.number, item.row.text, tag=item.row.id % 256, check_stored=True)
         lane.inflight.appendleft(_InFlight(item.row, item.number, fut, held_since))
 
-    def _abandon_if_down_too_long(self, lane: _Lane) -> None:
+    def _abandon_if_down_too_long(self, lane: Lane) -> None:
         if lane.down_since is None or time.monotonic() - lane.down_since < self.hold_s:
             return
         while lane.inflight:
@@ -251,7 +236,7 @@ class SmsSender:
                 item.future.cancel()
                 self._failed(item.row, f"modem {lane.gateway.name} gone mid-send; may be sent twice", True)
 
-    def _sent(self, lane: _Lane, item: _InFlight, result: SendResult) -> None:
+    def _sent(self, lane: Lane, item: _InFlight, result: SendResult) -> None:
         """Record it sent; when the lane has room, lease the next rows in the same transaction
         (``sent_and_claim``, if the outbox has it): one commit per message."""
         refs = [r for r in result.references if r >= 0]
@@ -265,7 +250,7 @@ class SmsSender:
             self.outbox.mark_sent(item.row.id, references, parts)
         self.stats["sent"] += 1
         if refs:
-            delivery = _Delivery(item.row.id, set(refs))  # delivered when every part is
+            delivery = Delivery(item.row.id, set(refs))  # delivered when every part is
             with self._parts_lock:
                 for r in refs:
                     self._parts[(lane.gateway.name, r)] = delivery
@@ -273,7 +258,7 @@ class SmsSender:
             lane.rate.take()
             self._submit(lane, row)
 
-    def _room(self, lane: _Lane) -> int:
+    def _room(self, lane: Lane) -> int:
         """Rows the lane can start now without waiting."""
         if self._stop.is_set() or not lane.gateway.connected or lane.rate.wait_s() > 0:
             return 0
@@ -283,124 +268,3 @@ class SmsSender:
         status = self.outbox.mark_failed(row.id, error, retry)
         self.stats["retried" if status == "retry" else "failed"] += 1
         log.warning("sms %s to %s not sent (%s): %s", row.id, row.number, status, error)
-
-    # --- receiving ---------------------------------------------------------------------
-
-    def _receive_loop(self, lane: _Lane) -> None:
-        gw = lane.gateway
-        while not self._stop.is_set():
-            gw.activity.wait(self._receive_wait())
-            gw.activity.clear()  # before draining: what arrives from now on sets it again
-            self._on_reports([(r, None) for r in _drain(gw.reports)])
-            self._retry_parked()
-            self._apply_reports()
-            for sms in _drain(gw.inbound):
-                self._on_inbound(gw, sms)
-        self._apply_reports(force=True)
-
-    def _receive_wait(self) -> float:
-        with self._parts_lock:
-            if not self._ready:
-                return self.poll_s
-            return max(0.0, min(self.poll_s, self._ready_since + self.report_batch_s - time.monotonic()))
-
-    def _on_inbound(self, gw: ModemGateway, sms: InboundSms) -> None:
-        if self.inbound is None:
-            gw.reject(sms)
-            return
-        parsed = parse_reply(sms.text)
-        reply, error = (None, parsed.reason) if isinstance(parsed, Unparsed) else (parsed, "")
-        try:
-            self.inbound.handle_inbound_sms(gw.name, sms.number, sms.text, reply, sms.received_at, error)
-        except Exception:  # noqa: BLE001 - left on the SIM; the next sweep offers it again
-            log.exception("inbound SMS from %s not stored; kept on the SIM", sms.number)
-            gw.reject(sms)
-            return
-        self.stats["received"] += 1
-        gw.acknowledge(sms)
-
-    def _on_reports(self, reports: list[tuple[DeliveryReport, float | None]]) -> None:
-        """Parts' reports: a message is delivered when every part is, failed on any failure.
-
-        A report can overtake the bookkeeping of its own send (the modem answers +CMSS, then
-        +CDS, before this thread has marked the row sent): an unknown reference is parked
-        briefly, then passed to the outbox as it is (a restart forgot the parts). Whole
-        messages' reports wait in ``_ready`` for ``_apply_reports``."""
-        now = time.monotonic()
-        with self._parts_lock:
-            for report, parked_at in reports:
-                entry = self._parts.pop((report.modem, report.reference), None)
-                if entry is None and (parked_at is None or now - parked_at < self.park_s):
-                    self._parked.append((report, parked_at or now))
-                    continue
-                if entry is not None and report.ok:
-                    entry.waiting.discard(report.reference)
-                    if entry.waiting:
-                        entry.reports.append(report)  # more parts to come
-                        continue
-                if not self._ready:
-                    self._ready_since = now
-                if report.stored is not None:
-                    self._ready_since = 0.0  # it takes SIM space (+CDSI): apply at once
-                self._ready.append((report, entry))
-
-    def _apply_reports(self, force: bool = False) -> None:
-        """The reports of a batch to the outbox (one transaction when it has
-        ``mark_delivered_many``); then, and only then, their stored copies (+CDSI) are deleted.
-        Not recorded: kept on the SIM, offered again."""
-        with self._parts_lock:
-            due = self._ready and (force or len(self._ready) >= self.report_batch
-                                   or time.monotonic() - self._ready_since >= self.report_batch_s)
-            if not due:
-                return
-            batch, self._ready = self._ready, []
-        by_modem: dict[str, list[tuple[DeliveryReport, _Delivery | None]]] = {}
-        for report, entry in batch:
-            by_modem.setdefault(report.modem, []).append((report, entry))
-        for modem, items in by_modem.items():
-            applied = self._record_reports(modem, [r for r, _ in items])
-            done, undone = items[:applied], items[applied:]
-            self.stats["reports"] += len(done)
-            gw = self._gateways.get(modem)
-            with self._parts_lock:
-                for r, entry in undone:
-                    if entry is not None:
-                        self._parts[(modem, r.reference)] = entry  # known again when it comes back
-            if gw is None:
-                continue
-            for r, _ in undone:
-                gw.reject_report(r)  # stored on the SIM: offered again by the next sweep
-            for r, entry in done:
-                for report in (*(entry.reports if entry else ()), r):
-                    gw.acknowledge_report(report)  # applied: its stored copy (+CDSI) may go
-
-    def _record_reports(self, modem: str, reports: list[DeliveryReport]) -> int:
-        """How many of ``reports`` (from the first) the outbox has recorded."""
-        many = getattr(self.outbox, "mark_delivered_many", None)
-        recorded = 0
-        try:
-            if many is not None:
-                many(modem, [(r.reference, r.number, r.ok) for r in reports])
-                return len(reports)
-            for r in reports:
-                self.outbox.mark_delivered(modem, r.reference, r.number, r.ok)
-                recorded += 1
-        except Exception:  # noqa: BLE001 - a lost report costs a status, not a message
-            log.exception("%d delivery reports from %s not recorded", len(reports) - recorded, modem)
-        return recorded
-
-    def _retry_parked(self) -> None:
-        with self._parts_lock:
-            parked, self._parked = self._parked, []
-        if parked:
-            self._on_reports([(report, since) for report, since in parked])
-
-
-def _drain(q: Queue[T]) -> list[T]:
-    out: list[T] = []
-    while True:
-        try:
-            out.append(q.get_nowait())
-        except Empty:
-            return out
-

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from onestop.pbx_model import Channel, Operator, format_message
+
 log = logging.getLogger(__name__)
 
 FAIL_REASONS = {"noanswer": "3", "busy": "5", "congestion": "8", "failed": "0"}
@@ -48,8 +50,6 @@ class OutboundCalls:
     recordings_dir: str
 
     if TYPE_CHECKING:
-        from onestop.pbx import Operator, _Channel
-
         operators: list[Operator]
         queue: str
         _waiting: list[str]
@@ -57,10 +57,10 @@ class OutboundCalls:
         def _emit(self, event: str, *pairs: tuple[str, str], privilege: str = "call,all") -> None: ...
         async def _sleep(self, seconds: float) -> None: ...
         def _uid(self) -> str: ...
-        async def _hangup(self, ch: _Channel, cause: str, text: str) -> None: ...
-        async def _agi_session(self, ch: _Channel, script_name: str, digits: list[str], hang_up: bool,
+        async def _hangup(self, ch: Channel, cause: str, text: str) -> None: ...
+        async def _agi_session(self, ch: Channel, script_name: str, digits: list[str], hang_up: bool,
                                extra_vars: dict[str, str] | None = None) -> tuple[dict[str, str], bool]: ...
-        _live: dict[str, _Channel]
+        _live: dict[str, Channel]
 
     async def _originate(self, aid: str, action: dict[str, str]) -> None:
         raw_vars = action.get("variable", "")
@@ -90,13 +90,11 @@ class OutboundCalls:
 
     async def _survey_call(self, aid: str, action: dict[str, str], extra: dict[str, str]) -> None:
         """An outbound survey call: the reporter answers and presses their score."""
-        from onestop.pbx import _Channel
-
         ticket = extra.get("TICKET_ID", "")
         digit = self.survey_scores.get(ticket, "5")
         uid = self._uid()
-        ch = _Channel(action.get("channel", "IAX2/pstn"), uid, uid, "", "", action.get("context", "survey-out"),
-                      action.get("exten", "s"), state=6)
+        ch = Channel(action.get("channel", "IAX2/pstn"), uid, uid, "", "", action.get("context", "survey-out"),
+                     action.get("exten", "s"), state=6)
         await self._sleep(1.0)
         if digit == "":
             self._fail(aid, ch.name, "noanswer", ch.context)
@@ -112,8 +110,6 @@ class OutboundCalls:
     async def _worker_call(self, aid: str, action: dict[str, str], extra: dict[str, str]) -> None:
         """The acknowledgement call: the worker's phone rings 2 s, then answers and presses
         a key for the ``ack`` route — or is busy, never answers, or the trunk fails."""
-        from onestop.pbx import _Channel
-
         channel = action.get("channel", "")
         number = channel.rsplit("/", 1)[-1]
         how = self.workers.get(number, "1")
@@ -124,7 +120,7 @@ class OutboundCalls:
             self._fail(aid, channel, how, "worker-out")
             return
         uid = self._uid()
-        ch = _Channel(f"{channel}-{uid[-4:]}", uid, uid, number, "", "worker-out", "s", state=6)
+        ch = Channel(f"{channel}-{uid[-4:]}", uid, uid, number, "", "worker-out", "s", state=6)
         self._live[uid] = ch
         self._emit("Newchannel", *ch.headers())
         self._answered(aid, ch, channel)
@@ -135,13 +131,11 @@ class OutboundCalls:
     async def _desk_call(self, aid: str, action: dict[str, str], extra: dict[str, str]) -> None:
         """Click-to-call: the operator's Local channel answers after 2 s, then ``desk-out``
         dials the number; the far end answers after 1 s and talks 4 s, or does not."""
-        from onestop.pbx import _Channel
-
         channel, number = action.get("channel", ""), action.get("exten", "")
         m = re.match(r"Local/(\w+)@(\w+)", channel)
         ext, ctx = (m.group(1), m.group(2)) if m else ("100", "agents")
         uid = self._uid()
-        op = _Channel(f"Local/{ext}@{ctx}-{uid[-4:]};1", uid, uid, "8000", "OneStop Desk", ctx, ext, state=0)
+        op = Channel(f"Local/{ext}@{ctx}-{uid[-4:]};1", uid, uid, "8000", "OneStop Desk", ctx, ext, state=0)
         self._live[uid] = op
         self._emit("Newchannel", *op.headers())
         self._emit("DialBegin", *op.headers("Dest"), ("DialString", f"{ext}@{ctx}"))
@@ -154,8 +148,8 @@ class OutboundCalls:
         self._emit("DialEnd", *op.headers("Dest"), ("DialStatus", "ANSWER"))
         self._answered(aid, op, channel)
         far_uid = self._uid()
-        far = _Channel(f"IAX2/pstn-{far_uid[-4:]}", far_uid, op.linkedid, number, "OneStop Desk", "", number,
-                       state=5)
+        far = Channel(f"IAX2/pstn-{far_uid[-4:]}", far_uid, op.linkedid, number, "OneStop Desk", "", number,
+                      state=5)
         self._emit("Newchannel", *far.headers())
         self._emit("DialBegin", *op.headers(), *far.headers("Dest"), ("DialString", number))
         how = self.far_ends.get(number, "answer")
@@ -193,7 +187,6 @@ class OutboundCalls:
     def _queue_action(self, w: Any, name: str, aid: str, action: dict[str, str]) -> None:
         """QueueAdd / QueueRemove / QueuePause with the events Asterisk sends (as recorded in
         queue_member_ops, "Not there" included), QueueSummary."""
-        from onestop.pbx import format_message
 
         iface = action.get("interface", "")
         op = next((o for o in self.operators if o.interface == iface), None)
@@ -213,7 +206,6 @@ class OutboundCalls:
                 w.write(format_message([("Response", "Error"), ("ActionID", aid),
                                         ("Message", "Unable to add interface: Already there")]))
                 return
-            from onestop.pbx import Operator, format_message
 
             op = Operator(iface, action.get("membername") or iface,
                           paused=action.get("paused", "false").lower() in ("1", "true", "yes"))

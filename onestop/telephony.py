@@ -17,7 +17,7 @@ from typing import Any
 
 from config.settings import OperatorMap
 from cti.activity import Activity, OperatorClock
-from cti.client import AmiError
+from cti.client_actions import AmiError
 from cti.desk_actions import QueueResult, queue_add, queue_pause, queue_remove, queue_summary
 from cti.outbound import EVENTS as OUTBOUND_EVENTS
 from cti.outbound import OutboundLegs

@@ -1,25 +1,43 @@
-"""Master data: what each importable kind holds, how a cell becomes a value, and passwords.
+"""Master data: what each importable kind holds.
 
 Each kind (org units, staff, the phone directory, locations, spare parts, suppliers, menus,
-the equipment register) is a table of fields with English and Chinese header names, a parser per field and the
-references it must resolve (a location's department, a part's supplier). ``ticketing.imports``
-reads files against these specs; the desk's admin pages can validate a single record with the
-same parsers.
+the equipment register) is a table of fields with English and Chinese header names, a parser per
+field (``ticketing.cells``) and the references it must resolve (a location's department, a
+part's supplier). ``ticketing.imports`` reads files against these specs; the desk's admin pages
+can validate a single record with the same parsers, which are importable from here too.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ticketing.cells import (
+    DIETS,
+    EQUIPMENT_STATUS,
+    GRADES,
+    MEALS,
+    ORG_KINDS,
+    ROLES,
+    SHIFTS,
+    SKILLS,
+    BadValue,
+    any_phone,
+    boolean,
+    choice,
+    clock_time,
+    code,
+    day,
+    digits_code,
+    directory_number,
+    integer,
+    mobile,
+    optional_day,
+    price,
+    skills,
+    text,
+)
 from ticketing.model import (
     Base,
     Location,
@@ -31,219 +49,10 @@ from ticketing.model import (
     Supplier,
 )
 from ticketing.model_facilities import Equipment
-from ticketing.phone import normalise_number
 
-
-class BadValue(ValueError):
-    """A cell that cannot be used; the message says why, in words an importer can act on."""
-
-
-# --- cell parsers ---------------------------------------------------------------------------
-
-def text(limit: int) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip()
-        if len(value) > limit:
-            raise BadValue(f"longer than {limit} characters")
-        return value
-    return parse
-
-
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-
-
-def code(limit: int) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip()
-        if value and not _CODE.match(value):
-            raise BadValue(f"code {value!r} may hold only letters, digits and _ . - /")
-        if len(value) > limit:
-            raise BadValue(f"code longer than {limit} characters")
-        return value
-    return parse
-
-
-def digits_code(limit: int) -> Callable[[str], str]:
-    """Location codes are keyed in on a phone: digits only."""
-    def parse(raw: str) -> str:
-        value = raw.strip()
-        if value and not value.isdigit():
-            raise BadValue(f"location code {value!r} must be digits a caller can key in")
-        if len(value) > limit:
-            raise BadValue(f"location code longer than {limit} digits")
-        return value
-    return parse
-
-
-INT_MAX = 2_147_483_647  # what an Integer column holds on every engine
-
-
-def integer(minimum: int = 0, maximum: int = INT_MAX) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = raw.strip().replace(",", "")
-        if not value:
-            return 0
-        try:
-            exact = Decimal(value)
-        except InvalidOperation:
-            raise BadValue(f"{raw!r} is not a number") from None
-        if not exact.is_finite():
-            raise BadValue(f"{raw!r} is not a number")
-        if exact != exact.to_integral_value():
-            raise BadValue(f"{raw!r} is not a whole number")
-        number = int(exact)
-        if number < minimum:
-            raise BadValue(f"{number} is below {minimum}")
-        if number > maximum:
-            raise BadValue(f"{raw.strip()!r} is too large (at most {maximum})")
-        return number
-    return parse
-
-
-def price(raw: str) -> Decimal:
-    value = raw.strip().lstrip("¥￥").replace(",", "").strip()
-    try:
-        amount = Decimal(value) if value else Decimal("0")
-    except InvalidOperation:
-        raise BadValue(f"price {raw!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
-        raise BadValue(f"price {raw!r} must be zero or more")
-    if amount >= Decimal("10000000000"):
-        raise BadValue(f"price {raw!r} is too large")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise BadValue(f"price {raw!r} has more than 2 decimals")
-    return amount.quantize(Decimal("0.01"))
-
-
-_TRUE = {"1", "y", "yes", "true", "t", "是", "有", "在岗", "值班", "√", "✓", "vip", "x"}
-_FALSE = {"0", "n", "no", "false", "f", "否", "无", "不在岗", "休息", ""}
-
-
-def boolean(default: bool) -> Callable[[str], bool]:
-    def parse(raw: str) -> bool:
-        value = raw.strip().lower()
-        if not value:
-            return default
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        raise BadValue(f"{raw!r} is not yes/no (是/否, 1/0)")
-    return parse
-
-
-def choice(options: dict[str, str], default: str) -> Callable[[str], str]:
-    """``options`` maps every accepted spelling (lower case) to the stored value."""
-    def parse(raw: str) -> str:
-        value = raw.strip().lower()
-        if not value:
-            return default
-        if value in options:
-            return options[value]
-        accepted = sorted(set(options.values()))
-        raise BadValue(f"{raw.strip()!r} is not one of {', '.join(accepted)}")
-    return parse
-
-
-def mobile(raw: str) -> str:
-    """A worker's phone receives SMS work orders: it must be a mainland mobile number."""
-    if not raw.strip():
-        return ""
-    number = normalise_number(raw)
-    if not (len(number) == 11 and number.startswith("1")):
-        raise BadValue(f"phone {raw.strip()!r} is not an 11-digit mobile number")
-    return number
-
-
-def directory_number(raw: str) -> str:
-    number = normalise_number(raw)
-    if not 3 <= len(number) <= 20:
-        raise BadValue(f"number {raw.strip()!r} is not an extension or phone number")
-    return number
-
-
-def any_phone(raw: str) -> str:
-    if not raw.strip():
-        return ""
-    number = normalise_number(raw)
-    if not 3 <= len(number) <= 20:
-        raise BadValue(f"phone {raw.strip()!r} is not a phone number")
-    return number
-
-
-SKILLS = {"repair": "repair", "维修": "repair", "cleaning": "cleaning", "保洁": "cleaning",
-          "清洁": "cleaning", "oxygen": "oxygen", "氧气": "oxygen", "供氧": "oxygen",
-          "transport": "transport", "运送": "transport", "陪检": "transport",
-          "meals": "meals", "送餐": "meals", "订餐": "meals", "complaint": "complaint",
-          "投诉": "complaint"}
-
-
-def skills(raw: str) -> str:
-    out: list[str] = []
-    for part in re.split(r"[,，、;；/\s]+", raw.strip()):
-        if not part:
-            continue
-        key = SKILLS.get(part.lower())
-        if key is None:
-            raise BadValue(f"unknown skill {part!r}; known: {', '.join(sorted(set(SKILLS.values())))}")
-        if key not in out:
-            out.append(key)
-    return ",".join(out)
-
-
-def day(raw: str) -> date:
-    value = raw.strip().replace("/", "-").replace(".", "-")
-    value = re.sub(r"[年月]", "-", value).rstrip("日")
-    try:
-        y, m, d = (int(p) for p in value.split(" ")[0].split("-"))
-        return date(y, m, d)
-    except ValueError:
-        raise BadValue(f"date {raw.strip()!r} is not YYYY-MM-DD") from None
-
-
-def optional_day(raw: str) -> date | None:
-    return day(raw) if raw.strip() else None
-
-
-def clock_time(raw: str) -> str:
-    value = raw.strip().replace("：", ":")
-    if not value:
-        return ""
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?", value)
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        raise BadValue(f"time {raw.strip()!r} is not HH:MM")
-    return f"{int(m[1]):02d}:{m[2]}"
-
-
-ROLES = {"worker": "worker", "工人": "worker", "师傅": "worker", "员工": "worker",
-         "lead": "lead", "班长": "lead", "组长": "lead", "operator": "operator",
-         "话务员": "operator", "坐席": "operator", "manager": "manager", "主管": "manager",
-         "主任": "manager", "经理": "manager", "clerk": "clerk", "文员": "clerk",
-         "ward_head": "ward_head", "护士长": "ward_head", "病区护士长": "ward_head",
-         "storekeeper": "storekeeper", "库管": "storekeeper", "仓管": "storekeeper",
-         "库管员": "storekeeper", "仓管员": "storekeeper", "保管员": "storekeeper"}
-# labour rate grades (config/labour_rates.toml, ticketing/costing.py)
-GRADES = {"general": "general", "普工": "general", "junior": "junior", "初级": "junior",
-          "初级工": "junior", "intermediate": "intermediate", "中级": "intermediate",
-          "中级工": "intermediate", "senior": "senior", "高级": "senior", "高级工": "senior",
-          "technician": "technician", "技师": "technician", "高级技师": "technician"}
-SHIFTS = {"day": "day", "白班": "day", "日班": "day", "night": "night", "夜班": "night",
-          "all": "all", "全天": "all", "24h": "all"}
-ORG_KINDS = {"department": "department", "科室": "department", "ward": "ward", "病区": "ward",
-             "team": "team", "班组": "team", "office": "office", "职能": "office", "处室": "office"}
-MEALS = {"breakfast": "breakfast", "早餐": "breakfast", "早": "breakfast", "lunch": "lunch",
-         "午餐": "lunch", "中餐": "lunch", "午": "lunch", "dinner": "dinner", "晚餐": "dinner",
-         "晚": "dinner"}
-EQUIPMENT_STATUS = {"in_use": "in_use", "在用": "in_use", "使用中": "in_use", "正常": "in_use",
-                    "standby": "standby", "备用": "standby", "闲置": "standby", "停用": "standby",
-                    "repair": "repair", "维修中": "repair", "故障": "repair", "待修": "repair",
-                    "scrapped": "scrapped", "报废": "scrapped", "已报废": "scrapped"}
-DIETS = {"regular": "regular", "普食": "regular", "普通": "regular", "soft": "soft", "软食": "soft",
-         "semi_liquid": "semi_liquid", "半流食": "semi_liquid", "liquid": "liquid", "流食": "liquid",
-         "diabetic": "diabetic", "糖尿病": "diabetic", "糖尿病餐": "diabetic",
-         "糖尿病饮食": "diabetic", "low_salt": "low_salt", "低盐": "low_salt",
-         "low_fat": "low_fat", "低脂": "low_fat", "halal": "halal", "清真": "halal",
-         "vegetarian": "vegetarian", "素食": "vegetarian"}
+# the parsers the admin pages and the stock import take from here, besides the kinds
+__all__ = ["KINDS", "KIND_ALIASES", "SKILLS", "BadValue", "Field", "Kind", "Ref", "boolean",
+           "choice", "code", "integer", "kind", "kind_name", "price", "text"]
 
 
 # --- kinds ----------------------------------------------------------------------------------
@@ -389,56 +198,3 @@ def kind(name: str) -> Kind:
         return KINDS[kind_name(name)]
     except KeyError:
         raise ValueError(f"unknown master data kind {name!r}; use one of {', '.join(KINDS)}") from None
-
-
-# --- desk users' passwords --------------------------------------------------------------------
-
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-
-
-def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt_b64$hash_b64`` with a fresh random salt."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
-                            dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """True when ``password`` matches ``stored``; a malformed hash never matches."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt" or int(n) > 2**20:
-            return False
-        expected = _unb64(digest)
-        got = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(expected), maxmem=2**27)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, expected)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text_: str) -> bytes:
-    # validate=True: a stray character is a corrupt hash, not something to skip over
-    return base64.b64decode(text_ + "=" * (-len(text_) % 4), altchars=b"-_", validate=True)
-
-
-def cell_text(value: Any) -> str:
-    """An Excel cell as the text a CSV would hold (``305.0`` → ``305``, dates as ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "strftime"):  # datetime.time
-        return str(value.strftime("%H:%M"))
-    return str(value)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.model import Base
+from ticketing.model_base import Base
 
 
 class OutboundCall(Base):

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.model import Base
+from ticketing.model_base import Base
 
 # --- the equipment register and maintenance plans ----------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.model import Base
+from ticketing.model_base import Base
 
 
 class RequesterNumber(Base):

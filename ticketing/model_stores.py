@@ -1,7 +1,7 @@
 """The stores' tables (the stock ledger: documents, lines, back-orders, low-stock alerts) and
 the kitchen's (the production summary made once per meal and day).
 
-Registered with ``ticketing.model.Base`` (which imports this module at its end); the schema
+Registered with ``ticketing.model.Base`` (``ticketing.model`` imports this module); the schema
 changes only through Alembic revisions in ``migrations/``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.model import Base
+from ticketing.model_base import Base
 
 # --- stores: the stock ledger --------------------------------------------------------------
 

@@ -21,9 +21,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import audit
+from ticketing.cells import code, integer, price
 from ticketing.commands.base import CommandContext, TicketError
 from ticketing.commands.stock import StockLineIn, lock_parts, post_document
-from ticketing.masterdata import Field, Kind, Ref, code, integer, price
+from ticketing.masterdata import Field, Kind, Ref
 from ticketing.model import SparePart, StockDoc, StockLine
 
 MODES = ("receipt", "count")

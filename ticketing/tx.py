@@ -6,7 +6,8 @@ SQL ran (a unit of work alone is ~400 µs); here the same statements cost what t
 the commit cost. Tables and column types still come from the declarative models
 (``ticketing.model``) and values are converted as SQLAlchemy stores them (``UtcDateTime`` as
 naive-UTC text on SQLite, JSON text, 0/1), so the ORM read side — desk lists, statistics,
-imports, tests — sees the rows it would have written itself.
+imports, tests — sees the rows it would have written itself (the conversions, ``Record`` and
+each table's prepared SQL: ``ticketing.tx_codec``).
 
 ``Tx`` keeps an identity map like a session: a row loaded twice in one command is one
 ``Record``; changed attributes are written by ``flush`` (and before commit). ``savepoint``
@@ -17,200 +18,28 @@ session on the same connection and transaction, made only when a command needs t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Engine, Numeric, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.orm import Session
 
-from ticketing.model import UtcDateTime
+from ticketing.tx_codec import (
+    TIME_BINDERS,
+    Codec,
+    Record,
+    codec_of,
+    dump_json,
+    pg_style,
+    quote,
+)
 
-_DT, _JSON, _BOOL, _DATE = 1, 2, 3, 4
-
-
-# --- conversions, as SQLAlchemy does them (``UtcDateTime``, JSON, Boolean, Date) -----------
-
-def _aware(v: datetime) -> datetime:
-    if v.tzinfo is None:
-        raise ValueError("naive datetime given to the store; use an aware UTC datetime")
-    return v if v.tzinfo is UTC else v.astimezone(UTC)
-
-
-def _dt_sqlite(v: datetime) -> str:
-    # UTC's text without its "+00:00" (slicing it off costs half of ``replace(tzinfo=None)``)
-    return (v if v.tzinfo is UTC else _aware(v)).isoformat(" ", "microseconds")[:-6]
-
-
-def _dt_pg(v: datetime) -> datetime:
-    return _aware(v)
-
-
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def dump_json(v: Any) -> str:
-    """JSON as the store writes it on both paths (the engine's ``json_serializer`` too): UTF-8
-    text as is and no spaces — an audit row of a new ticket is ~30 % shorter than
-    ``json.dumps``'s escaped Chinese and ", " separators, and every byte is WAL. One encoder:
-    ``json.dumps`` with any option builds a new one per call."""
-    return _JSON_ENCODER.encode(v)
-
-
-def _json_pg(v: Any) -> Any:
-    from psycopg.types.json import Json
-
-    return Json(v, dumps=dump_json)
-
-
-def _read_dt_sqlite(v: str) -> datetime:
-    return datetime.fromisoformat(v).replace(tzinfo=UTC)
-
-
-def _read_dt_pg(v: datetime) -> datetime:
-    return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-
-
-def _num_bind(v: Any) -> float:
-    return float(v)
-
-
-def _num_reader(scale: int) -> Any:
-    fmt = f"%.{scale}f"
-    return lambda v: Decimal(fmt % v)
-
-
-_TIME_BINDERS = (_dt_sqlite, _dt_pg)
-_BINDERS: dict[bool, dict[int, Any]] = {
-    False: {_DT: _dt_sqlite, _JSON: dump_json, _BOOL: None, _DATE: date.isoformat},
-    True: {_DT: _dt_pg, _JSON: _json_pg, _BOOL: None, _DATE: None},
-}
-_READERS: dict[bool, dict[int, Any]] = {
-    False: {_DT: _read_dt_sqlite, _JSON: json.loads, _BOOL: bool, _DATE: date.fromisoformat},
-    True: {_DT: _read_dt_pg, _JSON: None, _BOOL: None, _DATE: None},  # psycopg reads these
-}
-
-
-class Record:
-    """One row as plain attributes (column names); remembers the columns a command changed."""
-
-    __slots__ = ("_table", "_dirty", "__dict__")
-
-    def __init__(self, table: Table, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-        object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_dirty", set())
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
-        self._dirty.add(name)
-
-    def __getattr__(self, name: str) -> Any:  # only for names that are not columns
-        raise AttributeError(f"{self._table.name} has no column {name!r}")
-
-    def column_names(self) -> list[str]:
-        """The table's columns, in order (a column never set reads as None: ``__dict__.get``)."""
-        return _codec(self._table).names
-
-    def __repr__(self) -> str:
-        return f"<{self._table.name} {self.__dict__.get('id')}>"
-
-
-class _Codec:
-    """How one table's columns go to and come from each driver, and its SQL, built once."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.names = [c.name for c in table.columns]
-        self.kinds: dict[str, int] = {}
-        self.defaults: dict[str, Any] = {}
-        for c in table.columns:
-            kind = (_DT if isinstance(c.type, UtcDateTime) else _JSON if isinstance(c.type, JSON)
-                    else _BOOL if isinstance(c.type, Boolean) else _DATE if isinstance(c.type, Date)
-                    else 0)
-            if kind:
-                self.kinds[c.name] = kind
-            d = c.default
-            if d is not None and getattr(d, "is_scalar", False):
-                self.defaults[c.name] = d.arg  # type: ignore[attr-defined]
-            elif d is not None and getattr(d, "is_callable", False):
-                self.defaults[c.name] = d.arg  # type: ignore[attr-defined]  # a factory (dict, list)
-        # per engine (False: SQLite, True: PostgreSQL): column → converter, for binding and reading
-        self.bind = {pg: {n: _BINDERS[pg][k] for n, k in self.kinds.items() if _BINDERS[pg][k]}
-                     for pg in (False, True)}
-        self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
-                     for pg in (False, True)}
-        # money: SQLite has no decimal type (SQLAlchemy binds a float and reads it back at the
-        # column's scale); psycopg binds and reads ``Decimal`` itself
-        for c in table.columns:
-            if isinstance(c.type, Numeric) and c.type.asdecimal:
-                self.bind[False][c.name] = _num_bind
-                self.read[False].append((c.name, _num_reader(c.type.scale or 0)))
-        self.columns = ", ".join(_q(n) for n in self.names)
-        self.select = f"SELECT {self.columns} FROM {table.name}"
-        self.selects: dict[tuple[str, bool, bool, bool], str] = {}
-        self.inserts: dict[tuple[str, ...], _Insert] = {}
-        self.updates: dict[tuple[str, ...], str] = {}
-
-    def query(self, where: str, lock: bool, pg: bool, skip_locked: bool = False) -> str:
-        """The SELECT of every column (``where``: the SQL after WHERE), in the engine's style."""
-        key = (where, lock, pg, skip_locked)
-        text = self.selects.get(key)
-        if text is None:
-            text = self.select + (f" WHERE {where}" if where else "")
-            if lock and pg:  # SQLite: the IMMEDIATE transaction already holds the lock
-                text += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
-            text = self.selects[key] = _pg_style(text) if pg else text
-        return text
-
-    def insert_plan(self, given: tuple[str, ...]) -> _Insert:
-        """The INSERT of the columns ``given`` plus every other column the model defaults."""
-        plan = self.inserts.get(given)
-        if plan is None:
-            defaults = [(n, d) for n, d in self.defaults.items() if n not in given]
-            names = (*given, *(n for n, _d in defaults))
-            text = (f"INSERT INTO {self.table.name} ({', '.join(_q(n) for n in names)}) "
-                    f"VALUES ({', '.join('?' * len(names))})")
-            # SQLite: the id is the cursor's lastrowid (RETURNING costs a result row and a fetch)
-            plan = self.inserts[given] = _Insert(
-                text, _pg_style(text) + " RETURNING id", defaults,
-                {pg: [(i, f) for i, n in enumerate(names) if (f := self.bind[pg].get(n))]
-                 for pg in (False, True)})
-        return plan
-
-
-class _Insert:
-    __slots__ = ("sqlite", "pg", "defaults", "bind")
-
-    def __init__(self, sqlite: str, pg: str, defaults: list[tuple[str, Any]],
-                 bind: dict[bool, list[tuple[int, Any]]]) -> None:
-        self.sqlite, self.pg, self.defaults, self.bind = sqlite, pg, defaults, bind  # (position, converter)
+__all__ = ["Record", "Tx", "dump_json"]
 
 
 _PG_SQL: dict[str, str] = {}  # statement → its psycopg form
-
-
-def _pg_style(text: str) -> str:
-    """``?`` placeholders as psycopg's ``%s``."""
-    return text.replace("%", "%%").replace("?", "%s")
-
-
-_CODECS: dict[str, _Codec] = {}
-
-
-def _q(name: str) -> str:
-    """A column name quoted for both engines (some are reserved words: before, after…)."""
-    return f'"{name}"'
-
-
-def _codec(table: Table) -> _Codec:
-    codec = _CODECS.get(table.name)
-    if codec is None:
-        codec = _CODECS[table.name] = _Codec(table)
-    return codec
 
 
 class Tx:
@@ -234,7 +63,7 @@ class Tx:
         ticket's step, its audit rows, its outbox rows): it is converted for the driver here,
         once, and ``insert`` and ``flush`` bind that (any other time is converted as it comes)."""
         self.now = now
-        self._now_bound = (now, _dt_pg(now) if self.pg else _dt_sqlite(now))
+        self._now_bound = (now, TIME_BINDERS[self.pg](now))
 
     # --- plain SQL (``?`` placeholders on both engines) --------------------------------------
 
@@ -243,7 +72,7 @@ class Tx:
             return text
         out = _PG_SQL.get(text)
         if out is None:
-            out = _PG_SQL[text] = _pg_style(text)
+            out = _PG_SQL[text] = pg_style(text)
         return out
 
     def one(self, text: str, params: Sequence[Any] = ()) -> Any:
@@ -260,7 +89,7 @@ class Tx:
 
     def at(self, when: datetime) -> Any:
         """A timestamp as a query parameter."""
-        return _dt_pg(when) if self.pg else _dt_sqlite(when)
+        return TIME_BINDERS[self.pg](when)
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -269,7 +98,7 @@ class Tx:
         """Rows of ``table`` (``where``: the SQL after WHERE, with ORDER BY and LIMIT if
         wanted). ``lock``: FOR UPDATE on PostgreSQL, ``skip_locked`` passing over rows another
         transaction holds (queue consumers)."""
-        codec = _codec(table)
+        codec = codec_of(table)
         self.cur.execute(codec.query(where, lock, self.pg, skip_locked), params)
         return [self._record(codec, row) for row in self.cur.fetchall()]
 
@@ -283,7 +112,7 @@ class Tx:
         """One row of ``table`` and, read in the same statement, the values of ``extra`` (SQL
         expressions after its columns, e.g. a scalar subquery; their parameters come first
         in ``params``). ``(None, ())`` when no row matches."""
-        codec = _codec(table)
+        codec = codec_of(table)
         row = self.one(f"SELECT {codec.columns}, {extra} FROM {table.name} WHERE {where}", params)
         if row is None:
             return None, ()
@@ -298,19 +127,19 @@ class Tx:
 
     def insert(self, table: Table, values: dict[str, Any]) -> int:
         """Insert one row (missing columns take the model's defaults); returns its id."""
-        plan = _codec(table).insert_plan(tuple(values))
+        plan = codec_of(table).insert_plan(tuple(values))
         params = [*values.values(), *(d(None) if callable(d) else d for _n, d in plan.defaults)]
         now, now_bound = self._now_bound
         for i, f in plan.bind[self.pg]:  # only the columns that convert (dates, JSON…)
             if (v := params[i]) is not None:
-                params[i] = now_bound if v is now and f in _TIME_BINDERS else f(v)
+                params[i] = now_bound if v is now and f in TIME_BINDERS else f(v)
         cur = self.cur
         cur.execute(plan.pg if self.pg else plan.sqlite, params)
         return int(cur.fetchone()[0] if self.pg else cur.lastrowid)
 
     def create(self, table: Table, values: dict[str, Any]) -> Record:
         """Insert a row and keep it as a record of this transaction (every column set)."""
-        codec = _codec(table)
+        codec = codec_of(table)
         row = {n: None for n in codec.names if n != "id"}
         for name, default in codec.defaults.items():
             row[name] = default(None) if callable(default) else default
@@ -331,16 +160,16 @@ class Tx:
                 self._update(rec)
 
     def _update(self, rec: Record) -> None:
-        codec = _codec(rec._table)
+        codec = codec_of(rec._table)
         names = tuple(sorted(rec._dirty))
         text = codec.updates.get(names)
         if text is None:
             text = codec.updates[names] = (
-                f"UPDATE {codec.table.name} SET {', '.join(f'{_q(n)} = ?' for n in names)} WHERE id = ?")
+                f"UPDATE {codec.table.name} SET {', '.join(f'{quote(n)} = ?' for n in names)} WHERE id = ?")
         bind = codec.bind[self.pg]
         now, now_bound = self._now_bound
         params = [v if (v := rec.__dict__[n]) is None or n not in bind
-                  else now_bound if v is now and bind[n] in _TIME_BINDERS else bind[n](v)
+                  else now_bound if v is now and bind[n] in TIME_BINDERS else bind[n](v)
                   for n in names]
         self.run(text, [*params, rec.__dict__["id"]])
         rec._dirty.clear()
@@ -395,7 +224,7 @@ class Tx:
 
     # --- conversions, as SQLAlchemy does them ----------------------------------------------
 
-    def _record(self, codec: _Codec, row: Sequence[Any]) -> Record:
+    def _record(self, codec: Codec, row: Sequence[Any]) -> Record:
         key = (codec.table.name, row[0])
         known = self._records.get(key)
         if known is not None:

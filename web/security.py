@@ -81,7 +81,7 @@ def _unb64(s: str) -> bytes:
 def _password_functions() -> tuple[Callable[[str], str], Callable[[str, str], bool]]:
     # The master-data module owns the format users are imported with; use it when present.
     try:
-        from ticketing.masterdata import hash_password, verify_password
+        from ticketing.passwords import hash_password, verify_password
     except ImportError:
         return _local_hash, _local_verify
     return hash_password, verify_password

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from cti.client import ActionTimeout, AmiClient
+from cti.client import AmiClient
+from cti.client_actions import ActionTimeout
 from cti.listener import AmiOriginator
 from cti.protocol import AmiParser
 

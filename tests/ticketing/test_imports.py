@@ -18,8 +18,8 @@ from ticketing.imports import (
     parse_csv,
     read_sheet,
 )
-from ticketing.masterdata import hash_password, verify_password
 from ticketing.model import AuditLog, Location, MenuItem, OrgUnit, PhoneEntry, SparePart, Staff
+from ticketing.passwords import hash_password, verify_password
 from ticketing.store import Store
 
 FILES = Path(__file__).resolve().parent.parent / "fixtures" / "import"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ticketing.masterdata import BadValue, integer, price
+from ticketing.cells import BadValue, integer, price
 
 
 @pytest.mark.parametrize("raw", ["Infinity", "-Infinity", "NaN", "sNaN", "1e400", "2147483648",

@@ -11,7 +11,6 @@ from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.context import caller_context
 from ticketing.fakes import FixedClock
-from ticketing.masterdata import verify_password
 from ticketing.model import (
     AuditLog,
     DailyStat,
@@ -22,6 +21,7 @@ from ticketing.model import (
     TicketSearch,
     User,
 )
+from ticketing.passwords import verify_password
 from ticketing.seed import (
     DEMO_USERS,
     build_hospital,

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.imports import UpsertCounts, upsert_records
-from ticketing.masterdata import hash_password, kind
+from ticketing.masterdata import kind
 from ticketing.model import User
+from ticketing.passwords import hash_password
 from ticketing.seed.hospital import SEED, build_hospital
 from ticketing.store import Store
 
