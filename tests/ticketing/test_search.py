@@ -17,7 +17,7 @@ from ticketing.fakes import FixedClock
 from ticketing.lifecycle import IllegalTransition
 from ticketing.search import NumberSearchRefused
 from ticketing.service import NewTicket, TicketError, TicketService, WorkerReply
-from ticketing.store import Store, alembic_config
+from ticketing.store import SearchIndexer, Store, alembic_config
 
 from .factories import small_hospital
 
@@ -271,3 +271,47 @@ def test_the_store_keeps_the_index_caught_up(store: Store, service: TicketServic
         time.sleep(0.01)
     store.dispose()  # stops the thread
     assert find(store, "转急诊") == [three["gas"]]
+
+
+def test_a_backlog_is_caught_up_in_short_transactions_that_let_commands_in(
+        store: Store, service: TicketService, monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's maintenance thread, once")
+    small_hospital(store)
+    for i in range(80):  # a backlog: each ticket lists its pieces, nobody indexes them yet
+        service.accept("li", NewTicket(service_type="repair", description=f"{i}号床头灯不亮",
+                                       location_code="10305", reporter_name="张护士", reporter_phone="6123"))
+    with store.tx() as tx:
+        backlog = tx.one(f"SELECT count(*) FROM {search.PENDING}")[0]
+    assert backlog >= 80
+    events: list[tuple[str, int]] = []  # (who, pieces), in the order their transactions ended
+    real = search.catch_up
+
+    def recorded(tx: object, batch: int = 500) -> int:
+        n = real(tx, batch)  # type: ignore[arg-type]
+        events.append(("indexer", n))
+        return n
+
+    monkeypatch.setattr(search, "catch_up", recorded)
+    # a budget no batch can keep: every transaction is the smallest; a long pause between two
+    indexer = SearchIndexer(store, interval=0.01, budget_s=1e-9, pause_s=0.3)
+    try:
+        deadline = time.monotonic() + 20
+        while not events:
+            assert time.monotonic() < deadline, "the maintenance thread did not start"
+            time.sleep(0.005)
+        service.accept("li", NewTicket(service_type="repair", description="走廊灯不亮",
+                                       location_code="10305", reporter_name="李护士", reporter_phone="6240"))
+        events.append(("command", 0))
+        while sum(n for who, n in events if who == "indexer") < backlog + 1:
+            assert time.monotonic() < deadline, f"the backlog was not caught up: {events}"
+            time.sleep(0.01)
+    finally:
+        indexer.stop()
+    moved = [n for who, n in events if who == "indexer"]
+    assert moved[0] == 50  # the first batch is small; then the budget brings it to the least
+    assert all(n <= 10 for n in moved[1:])
+    # the command did not wait for the whole backlog: it got the lock between two batches
+    before = sum(n for who, n in events[:events.index(("command", 0))] if who == "indexer")
+    assert 50 <= before < backlog
+    assert find(store, "走廊灯") != []
