@@ -151,7 +151,9 @@ def catch_up(tx: Tx, batch: int = 500) -> int:
     """SQLite: move up to ``batch`` listed pieces into the index, in ``tx``; how many moved."""
     if tx.pg:
         return 0
-    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p JOIN ticket_search s ON s.id = p.id"
+    # CROSS JOIN: SQLite's way to fix the join's order. Left to itself the planner scanned every
+    # piece of every ticket for the few listed (a ticket_search of millions of rows, each poll).
+    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p CROSS JOIN ticket_search s ON s.id = p.id"
                   " ORDER BY p.id LIMIT ?", (batch,))
     if rows:
         tx.cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", rows)
@@ -294,12 +296,14 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
                    for i in range(len(others)))
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
     if not pg and len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
+        # (the listed pieces drive, each one's text read by its id: as a join, SQLite's planner
+        # read every piece of the store, or built a Bloom filter over them all, for the few listed)
         params["m"] = '"' + lead.replace('"', '""') + '"'
         params["lead"] = _like(lead)
         sql = (f"SELECT p.id, {ok} FROM (SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE}"
                f" WHERE {FTS_TABLE} MATCH :m AND rowid < :before ORDER BY rowid DESC LIMIT :n)"
-               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q JOIN ticket_search s"
-               f" ON s.id = q.id WHERE q.id < :before AND s.body LIKE :lead ESCAPE '\\'"
+               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
+               f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
                " ORDER BY q.id DESC LIMIT :n) ORDER BY id DESC LIMIT :n) p")
     else:  # PostgreSQL (the GIN index takes a term with trigrams), or a short term: a scan
         params["lead"] = _like(lead)

@@ -315,3 +315,76 @@ def test_a_backlog_is_caught_up_in_short_transactions_that_let_commands_in(
     before = sum(n for who, n in events[:events.index(("command", 0))] if who == "indexer")
     assert 50 <= before < backlog
     assert find(store, "走廊灯") != []
+
+
+def test_catching_up_reads_the_listed_pieces_not_every_piece(store: Store, service: TicketService) -> None:
+    """The catch-up runs every tenth of a second: its work must follow the listed pieces, not
+    the store's size (the planner, left to itself, scanned every piece for the few listed)."""
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's list of pieces, once")
+    small_hospital(store)
+
+    def steps_to_catch_up() -> int:
+        with store.tx() as tx:
+            steps = [0]
+
+            def count() -> int:
+                steps[0] += 1
+                return 0
+
+            tx.cur.connection.set_progress_handler(count, 1)  # every VM instruction
+            search.catch_up(tx, 500)
+            tx.cur.connection.set_progress_handler(None, 1)
+        return steps[0]
+
+    def one_piece_listed() -> int:
+        service.accept("li", NewTicket(service_type="repair", description="床头灯不亮", location_code="10305",
+                                       reporter_name="张护士", reporter_phone="6123"))
+        return steps_to_catch_up()
+
+    catch_up(store)
+    small = one_piece_listed()
+    with store.tx() as tx:  # 20,000 more pieces, indexed already
+        tx.cur.executemany("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)",
+                           [(10**9 + i, 1, f"{i}号病房呼叫器坏了") for i in range(20_000)])
+    catch_up(store)
+    with store.engine.begin() as conn:  # statistics of a caught-up store, as ANALYZE takes them
+        conn.exec_driver_sql("ANALYZE")
+    large = one_piece_listed()
+    assert large < small * 2, (small, large)  # not 20,000 rows' worth more
+
+
+def test_a_search_reads_the_listed_pieces_not_every_piece(store: Store, service: TicketService) -> None:
+    """A search reads the pieces not yet in the index beside the index: by the list, not by
+    reading every piece of text in the store."""
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's list of pieces, once")
+    small_hospital(store)
+
+    def steps_to_search() -> int:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        with store.session() as s:
+            raw = s.connection().connection.driver_connection
+            raw.set_progress_handler(count, 1)  # every VM instruction
+            found = search.search(s, "不亮了", 0, 50, True).ids
+            raw.set_progress_handler(None, 1)
+        assert found, "the listed ticket is found"
+        return steps[0]
+
+    service.accept("li", NewTicket(service_type="repair", description="床头灯不亮了", location_code="10305",
+                                   reporter_name="张护士", reporter_phone="6123"))
+    small = steps_to_search()
+    with store.tx() as tx:  # 20,000 more pieces, indexed, none of them a match
+        tx.cur.executemany("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)",
+                           [(10**9 + i, 1, f"{i}号病房呼叫器坏了") for i in range(20_000)])
+    catch_up(store)
+    with store.engine.begin() as conn:  # statistics of a caught-up store, as ANALYZE takes them
+        conn.exec_driver_sql("ANALYZE")
+    service.accept("li", NewTicket(service_type="repair", description="走廊灯不亮了", location_code="10305",
+                                   reporter_name="张护士", reporter_phone="6123"))
+    assert steps_to_search() < small * 3
