@@ -115,26 +115,27 @@ def append(s: Tx | Session, ticket_id: int, line: str) -> None:
     first = ticket_id * PIECES
     last = first + PIECES - 1
     run = _runner(s)
-    top = run("SELECT max(id) FROM ticket_search WHERE id BETWEEN ? AND ?", (first, last))
-    at = top[0][0] if top and top[0][0] is not None else first
-    if at < last:
-        run("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)", (at + 1, ticket_id, line))
-    else:
+    # after the ticket's last piece, found by the statement that writes it (one statement: a
+    # loop of the desk writes four of these)
+    added = run("INSERT INTO ticket_search (id, ticket_id, body) SELECT coalesce(max(id), ?) + 1, ?, ?"
+                " FROM ticket_search WHERE id BETWEEN ? AND ? HAVING coalesce(max(id), ?) < ?",
+                (first, ticket_id, line, first, last, first, last))
+    if not added:  # the ticket's pieces are all used: its last one takes the line
         run("UPDATE ticket_search SET body = substr(body || ?, 1, ?) WHERE id = ?", ("\n" + line, MAX_BODY, last))
 
 
-def _runner(s: Tx | Session) -> Callable[[str, Sequence[Any]], Sequence[Any]]:
-    """Run SQL with ``?`` placeholders in the transaction of ``s``; rows of a SELECT."""
-    def run(sql: str, params: Sequence[Any]) -> Sequence[Any]:
+def _runner(s: Tx | Session) -> Callable[[str, Sequence[Any]], Any]:
+    """Run SQL with ``?`` placeholders in the transaction of ``s``: the rows of a SELECT, else
+    how many rows the statement wrote."""
+    def run(sql: str, params: Sequence[Any]) -> Any:
         if isinstance(s, Tx):
             if sql.startswith("SELECT"):
                 return s.all(sql, params)
-            s.run(sql, params)
-            return []
+            return s.run(sql, params)
         conn = s.connection()
         pg = conn.dialect.name == "postgresql"
         result = conn.exec_driver_sql(sql.replace("?", "%s") if pg else sql, tuple(params))
-        return result.fetchall() if sql.startswith("SELECT") else []
+        return result.fetchall() if sql.startswith("SELECT") else result.rowcount
     return run
 
 
