@@ -8,6 +8,7 @@ from ticketing.lifecycle import (
     Action,
     IllegalTransition,
     Status,
+    allowed_actions,
     label,
     next_status,
 )
@@ -45,3 +46,23 @@ def test_closed_tickets_cannot_be_worked_on() -> None:
         for action in (Action.DISPATCH, Action.START, Action.ESCALATE, Action.EDIT):
             with pytest.raises(IllegalTransition):
                 next_status(1, status, action)
+
+
+def test_allowed_actions_are_those_the_written_rules_give_each_status() -> None:
+    # README: accepted → dispatched → in progress → done → called back → assessed; cancel and
+    # escalate while open; merge before work starts; reopen after done, call-back or cancel;
+    # a worker's accept and release once dispatched; done straight from the phone.
+    A = Action
+    rules = {
+        "accepted": {A.DISPATCH, A.COMPLETE, A.CANCEL, A.MERGE, A.ESCALATE, A.EDIT},
+        "dispatched": {A.DISPATCH, A.WORKER_ACCEPT, A.START, A.COMPLETE, A.RELEASE, A.CANCEL,
+                       A.MERGE, A.ESCALATE, A.EDIT},
+        "in_progress": {A.WORKER_ACCEPT, A.COMPLETE, A.RELEASE, A.CANCEL, A.ESCALATE, A.EDIT},
+        "done": {A.CALLBACK, A.REOPEN},
+        "called_back": {A.ASSESS, A.REOPEN},
+        "assessed": set(),
+        "cancelled": {A.REOPEN},
+        "merged": set(),
+    }
+    assert {s.value: set(allowed_actions(s)) for s in Status} == rules
+    assert allowed_actions("in_progress") == allowed_actions(Status.IN_PROGRESS)
