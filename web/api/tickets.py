@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.phone import normalise_number
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
-from web import queries
+from web import explain, queries
 from web.auth import CurrentUser
 from web.deps import Desk, Reader, TicketId, Writer, web_state
+from web.names import Names, place
 from web.security import mask_number
+from web.ticket_actions import offered
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 
@@ -96,15 +99,35 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
 
 
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs."""
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
+    names of its place, department, workers and people (``place``, ``org_name``,
+    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language)
+    and the ``actions`` it offers this user (``web.ticket_actions``)."""
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
     out["status_label"] = label(view.status, user.language)
     out["service_name"] = web.deps.service.catalog.get(view.service_type).name(user.language) \
         if view.service_type in web.deps.service.catalog.types else view.service_type
+    language = web.language(user)
+    words = web.words(language)
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view, user))
+        names = Names(s, words, language)
+        people = names.people([e.actor.removeprefix("sms:") for e in view.timeline]
+                              + [c for c, _st in view.workers] + [view.operator])
+        out["org_name"] = names.orgs([view.org_code]).get(view.org_code, "") if view.org_code else ""
+    out["worker_names"] = {**out["worker_names"], **{c: people.get(c, c) for c, _st in view.workers}}
+    out["operator_name"] = people.get(view.operator, view.operator)
+    out["place"] = place(out["location"], words) if out["location"] else ""
+    for step in out["timeline"]:
+        step["actor_name"] = explain.actor(step["actor"], words, people)
+        step["note_text"] = explain.note(step["action"], step["note"], words, people,
+                                         step["actor"].removeprefix("sms:"))
+    for sms in out["sms"]:
+        sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
+    active = [c for c, st in view.workers if st in ("offered", "accepted")]
+    out["actions"] = offered(view, user.can, has_slip=bool(out["prints"]), active_workers=active)
     if user.masked:
         out["reporter_phone"] = mask_number(out["reporter_phone"])
         for sms in out["sms"]:
@@ -121,9 +144,13 @@ def _ticket_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str,
             "status": r.status, "text": r.text, "created_at": r.created_at.isoformat(),
             "error": r.error}
            for r in s.scalars(select(SmsOut).where(SmsOut.ticket_id == view.id).order_by(SmsOut.id))]
+    inbox = list(s.scalars(select(SmsIn).where(SmsIn.ticket_id == view.id).order_by(SmsIn.id)))
+    numbers = {r.number: normalise_number(r.number) for r in inbox}
+    senders = dict(s.execute(select(Staff.phone, Staff.name).where(
+        Staff.phone.in_(set(numbers.values())))).all()) if inbox else {}
     replies = [{"number": mask_number(r.number) if user.masked else r.number, "text": r.text,
-                "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat()}
-               for r in s.scalars(select(SmsIn).where(SmsIn.ticket_id == view.id).order_by(SmsIn.id))]
+                "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat(),
+                "sender": senders.get(numbers[r.number], "")} for r in inbox]
     prints = [{"id": p.id, "printer": p.printer, "status": p.status, "error": p.error,
                "created_at": p.created_at.isoformat()}
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
@@ -179,8 +206,6 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
     if not changes:
         raise HTTPException(400, "nothing to change")
     if "reporter_phone" in changes:
-        from ticketing.phone import normalise_number
-
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
     published(web, web.deps.service.edit(user.username, ticket_id, **changes))
     return ticket_detail(web, ticket_id, user)
