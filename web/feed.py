@@ -22,6 +22,7 @@ from ticketing.stats import wallboard
 from web.deps import WebDeps
 from web.live import LiveHub
 from web.queries import open_by_building, ticket_row
+from web.wallboard import queue_panel, today_by_hour
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,15 @@ class ChangeFeed:
         return len(rows)
 
     def wallboard_figures(self) -> dict[str, Any]:
+        """The ticket figures, the queue panel (``web.wallboard``'s contract) and today by
+        the hour."""
+        now = self.deps.clock.now()
         with self.deps.store.session() as s:
-            figures = wallboard(s, self.deps.clock.now(), self.tz)
+            figures = wallboard(s, now, self.tz)
             figures["by_building"] = open_by_building(s)
-        return {"tickets": figures}
+            queue = queue_panel(s, now, self.tz, self.hub.last_cti)
+            hourly = today_by_hour(s, now, self.tz)
+        return {"tickets": figures, "queue": queue, "hourly": hourly}
 
     async def run(self) -> None:
         """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal.
