@@ -5,8 +5,8 @@ column's kind of input with its choices. ``web.masterdata`` keeps the kinds and 
 ``web.pages.admin`` renders these.
 
 How to use it (for a page that lists master data): ``columns(kind)`` → the column names;
-``display(s, kind, rows, words, language)`` → per row ``{"key", "cells": [(text, tooltip)],
-"values"}``; ``schema(kind, words)`` → the edit form's fields (``name``, ``label``, ``type``:
+``display(s, kind, rows, words, language)`` → per row ``{"key", "cells": [(text, tooltip,
+as_is)], "values"}`` (``as_is``: data shown as written, such as English names: ``translate="no"``); ``schema(kind, words)`` → the edit form's fields (``name``, ``label``, ``type``:
 text | number | bool | select, ``options`` for a select).
 """
 
@@ -27,6 +27,7 @@ from web.names import Names
 from web.security import ROLES
 
 BOOLS = frozenset({"active", "on_duty", "vip"})
+AS_IS = frozenset({"name_en", "number", "phone", "code"})  # data shown as written (translate="no")
 NUMBERS = frozenset({"stock", "price"})
 
 
@@ -65,7 +66,7 @@ def display(s: Session, kind: str, rows: list[dict[str, Any]], words: Mapping[st
             text, tip = _text(kind, f, value, words, orgs, places, staff, suppliers), ""
             if f in ("org_code", "parent_code", "team", "location_code", "staff_code", "supplier_code") and value:
                 tip = f"{text} · {value}"
-            cells.append((text, tip or text))
+            cells.append((text, tip or text, f in AS_IS))
         out.append({"key": r[key], "cells": cells,
                     "values": {f: ("" if r.get(f) is None else r.get(f) if f in BOOLS else str(r.get(f)))
                                for f in fields}})

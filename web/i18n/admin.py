@@ -125,5 +125,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field:into_id": ("合并到工单号", "Merge into"),
     "field:result": ("考核结果", "Assessment"),
     "field:q": ("搜索", "Search"),
+    "field:peer": ("来自", "From"),
+    "field:reason": ("原因", "Reason"),
+    "field:until": ("锁定至", "Locked until"),
+    "field:locked": ("已锁定", "Locked"),
+    "loginwhy:unknown_user": ("用户名不存在", "Unknown user name"),
+    "loginwhy:inactive": ("账号已停用", "Account disabled"),
+    "loginwhy:locked": ("账号已锁定", "Account locked"),
     "field:file": ("文件", "File"),
 }

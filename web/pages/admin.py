@@ -5,6 +5,7 @@ log-in accounts (``kind=users``: create, role, password, disable, unlock — ``w
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ticketing.audit import history
 from ticketing.masterdata import KIND_ALIASES
-from web import labels
+from web import labels, timefmt
 from web.api.users import account, users_stmt
 from web.deps import AdminPage, web_state
 from web.masterdata import KINDS, PageKind, list_page
@@ -63,12 +64,16 @@ def _users_page(request: Request, user: Any, words: dict[str, str], language: st
         "languages": ("zh-CN", "en")})
 
 
-def _value_text(field: str, value: Any, words: dict[str, str]) -> str:
+def _value_text(field: str, value: Any, words: dict[str, str], tz: Any = None) -> str:
     """A value in a history entry as people read it."""
+    if tz is not None and isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d.*", value):
+        return timefmt.fmt(value, tz, "full")
     if isinstance(value, bool) or field in ("active", "on_duty", "vip", "locked"):
         return labels.label("bool", bool(value), words)
     if value in (None, ""):
         return "—"
+    if field == "reason":
+        return words.get("loginwhy:" + str(value).replace(" ", "_"), str(value))
     if field == "role":
         key = labels.key("role", value)
         return words.get(key) or labels.label("staffrole", value, words)
@@ -80,7 +85,7 @@ def _value_text(field: str, value: Any, words: dict[str, str]) -> str:
 
 
 def readable_changes(before: dict[str, Any] | None, after: dict[str, Any] | None,
-                     words: dict[str, str]) -> list[dict[str, str]]:
+                     words: dict[str, str], tz: Any = None) -> list[dict[str, str]]:
     """The fields an audit entry changed, each with its name and its old and new value."""
     before, after = before or {}, after or {}
     out = []
@@ -88,8 +93,8 @@ def readable_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
         if field in ("id", "password_hash", "failed_attempts") or before.get(field) == after.get(field):
             continue
         out.append({"field": labels.label("field", field, words),
-                    "before": _value_text(field, before.get(field), words) if field in before else "",
-                    "after": _value_text(field, after.get(field), words) if field in after else "—"})
+                    "before": _value_text(field, before.get(field), words, tz) if field in before else "",
+                    "after": _value_text(field, after.get(field), words, tz) if field in after else "—"})
     return out
 
 
@@ -103,7 +108,7 @@ def admin_history(request: Request, kind: PageKind, key: Annotated[str, Path(max
     words = web.words(language)
     with web.deps.store.session() as s:
         entries = [{"at": a.at, "actor": a.actor, "action": a.action,
-                    "changes": readable_changes(a.before, a.after, words)}
+                    "changes": readable_changes(a.before, a.after, words, web.tz)}
                    for a in history(s, model.__tablename__, key)]
         people = Names(s, words, language).users(e["actor"] for e in entries)
     for e in entries:

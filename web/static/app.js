@@ -127,6 +127,7 @@ const OneStop = (() => {
     if (!resp.ok) return false;
     const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
     region.replaceChildren(...doc.body.childNodes);
+    titleTruncated(region);
     region.dispatchEvent(new CustomEvent("refreshed", { bubbles: true }));
     return true;
   }
@@ -137,19 +138,25 @@ const OneStop = (() => {
   }
 
   // A page says it is ready for work (its first data shown, its live stream open): the
-  // performance mark "onestop:ready" (bench/desk.py measures navigation start → this mark).
+  // performance mark "onestop:ready" and <body data-ready="1"> (bench/desk.py measures
+  // navigation start → this mark; the browser tests wait for it).
   function ready() {
     if (!performance.getEntriesByName("onestop:ready").length) performance.mark("onestop:ready");
     body.dataset.ready = "1";
   }
 
-  // Truncated cells show their whole text as a tooltip (a cell cut with an ellipsis keeps
-  // its title; a server-rendered title is kept).
+  // Truncated cells and column heads show their whole text as a tooltip (a server-rendered
+  // title is kept).
   function titleTruncated(root) {
-    for (const cell of (root || document).querySelectorAll(".cut")) {
+    for (const cell of (root || document).querySelectorAll(".cut, th")) {
       if (!cell.title && cell.scrollWidth > cell.clientWidth + 1) cell.title = cell.textContent.trim();
     }
   }
+
+  // A live page (<body data-live-page>) is ready when its stream is open (its script says so);
+  // any other page when it has loaded.
+  if (!body.dataset.livePage) window.addEventListener("load", ready, { once: true });
+  window.addEventListener("load", () => titleTruncated(), { once: true });
 
   const shortTime = (iso) => when(iso, "short");
   return { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated, csrf,

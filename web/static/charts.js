@@ -28,7 +28,7 @@
     return {
       color: palette, animation: !wall,
       textStyle: { color: ink, fontFamily: getComputedStyle(document.body).fontFamily, fontSize: size },
-      aria: { enabled: true },
+      aria: { enabled: true, label: { description: el.dataset.described || "" } },
       legend: { top: 0, textStyle: { color: ink, fontSize: size }, itemWidth: size, itemHeight: size * 0.7 },
       tooltip: { trigger: "axis", confine: true },
       grid: { left: 8, right: 16, top: size * 2.6, bottom: 8, containLabel: true },
@@ -71,7 +71,8 @@
     const values = [valueAxis(0, spec.max)];
     if (second) values.push(Object.assign(valueAxis(1, (spec.series.find((s) => s.axis === 1) || {}).max), { splitLine: { show: false } }));
     o.series = (spec.series || []).map((s) => ({
-      name: s.name, type: spec.kind === "line" ? "line" : "bar", data: s.data,
+      name: s.name, type: spec.kind === "line" ? "line" : "bar",
+      data: (s.data || []).map((v) => (v === null || v === undefined ? "-" : v)),  // "-": no value (never NaN)
       yAxisIndex: spec.horizontal ? undefined : (s.axis || 0), xAxisIndex: spec.horizontal ? 0 : undefined,
       symbolSize: spec.kind === "line" ? size * 0.4 : undefined, connectNulls: true,
       lineStyle: s.axis === 1 ? { type: "dashed" } : undefined, barMaxWidth: size * 1.6,
@@ -84,7 +85,20 @@
     return o;
   }
 
+  // The chart's accessible name: the page's own label and, per series, its largest value
+  // (ECharts' generated description reads empty values as "NaN").
+  function describe(el, spec) {
+    if (!el.dataset.title) el.dataset.title = el.getAttribute("aria-label") || "";
+    const parts = (spec.series || []).map((s) => {
+      const values = (s.data || []).filter((v) => typeof v === "number");
+      return values.length ? s.name + " " + Math.max(...values) : "";
+    }).filter(Boolean);
+    if (spec.kind === "gauge" && typeof spec.value === "number") parts.push(Math.round(spec.value * 1000) / 10 + "%");
+    el.dataset.described = [el.dataset.title, ...parts].join(OneStop.t("list_sep"));
+  }
+
   function chart(el, spec) {
+    describe(el, spec);
     let entry = charts.find((c) => c.el === el);
     if (!entry) {
       const instance = echarts.init(el, null, { renderer: "canvas", locale: OneStop.lang === "en" ? "EN" : "ZH" });

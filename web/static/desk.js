@@ -88,9 +88,9 @@
     if (type !== "meals") return;
     const dishes = (await api("GET", "/api/menus")).filter((m) => m.open);
     const rows = dishes.length ? dishes.map((m) => el("tr", {},
-      el("td", {}, label("meal", m.meal)),
-      el("td", {}, (OneStop.lang === "en" && m.name_en ? m.name_en : m.name) + (m.diet !== "regular" ? "（" + label("diet", m.diet) + "）" : "")),
-      el("td", {}, "¥" + m.price),
+      el("td", { class: "cut", title: label("meal", m.meal) }, label("meal", m.meal)),
+      el("td", { class: "cut", title: m.name }, (OneStop.lang === "en" && m.name_en ? m.name_en : m.name) + (m.diet !== "regular" ? "（" + label("diet", m.diet) + "）" : "")),
+      el("td", { class: "time" }, "¥" + m.price),
       el("td", {}, el("input", { type: "number", min: 0, max: 50, value: 0, class: "qty", "aria-label": t("qty"),
         dataset: { code: m.code, meal: m.meal } }))))
       : [el("tr", {}, el("td", { class: "muted" }, t("no_dishes")))];
