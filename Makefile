@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
 
-.PHONY: help demo test test-sqlite test-pg lint bench clean
+.PHONY: help demo test test-sqlite test-pg lint bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ lint: $(STAMP) ## ruff and mypy on the core
 
 bench: $(STAMP) ## every benchmark, each ending with one JSON line
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+screenshots: $(STAMP) $(FRONT) ## the zh-CN pages as the README's tour shows them, in docs/screenshots/ (browser tests)
+	ONESTOP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_pages.py -k "zh-CN and 1366"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR)
