@@ -93,7 +93,19 @@ def _templates(tz: ZoneInfo) -> Jinja2Templates:
     # every time shown: the center's zone, one of web.timefmt.STYLES (see there)
     templates.env.filters["when"] = lambda value, style="short": timefmt.fmt(value, tz, style)
     templates.env.filters["iso"] = timefmt.iso
+    templates.env.globals["asset"] = asset
     return templates
+
+
+def asset(name: str) -> str:
+    """The URL of a file under web/static/ with its version (size and time of change): pages
+    link their scripts and styles so, and the browser keeps each version without asking again
+    (see ``_SecurityHeaders``) until the file changes."""
+    try:
+        st = (HERE / "static" / name).stat()
+    except OSError:
+        return f"/static/{name}"
+    return f"/static/{name}?v={st.st_mtime_ns // 1_000_000:x}{st.st_size:x}"
 
 
 def create_app(deps: WebDeps) -> FastAPI:
@@ -188,6 +200,10 @@ class _SecurityHeaders:
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),
                 ]
+                if scope["path"].startswith("/static/") and b"v=" in scope.get("query_string", b""):
+                    # a versioned asset (web.app.asset) never changes under its URL
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
                 if not scope["path"].startswith("/docs"):
                     headers.append((b"content-security-policy",
                                     b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
