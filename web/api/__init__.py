@@ -13,7 +13,8 @@ module of this package that has one, in name order:
 ``menus``           the meal menus the desk orders from
 ``stats``           statistics and their CSV / Excel export
 ``audit``           the audit trail of one thing
-``masterdata``      master data rows, edits, history, imports and log-in accounts
+``masterdata``      master data rows, edits, history, imports
+``users``           log-in accounts: list, create, role, password, disable, unlock
 ``health``          each part's state (the only route open to strangers)
 ``errors``          the core's exceptions as 4xx answers (no routes)
 ==================  ==========================================================================
