@@ -16,6 +16,7 @@ from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
 from web.names import Names
 from web.pages import service_types
+from web.paging import page_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +31,7 @@ async def home(request: Request) -> Response:
 
 
 def _list_context(request: Request, user: CurrentUser, view: str, service: str, q: str,
-                  page: int) -> dict[str, Any]:
+                  page: str) -> dict[str, Any]:
     web = web_state(request)
     language = web.language(user)
     view = view if view in VIEWS else "open"
@@ -39,10 +40,10 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
     with web.deps.store.session() as s:
         if q:
             found = queries.search(s, q, web.deps.clock.now(), queries.SEARCH_LIMIT)
-            listed = queries.page_of_tickets(found, page, LIST_SIZE, "/desk", params)
+            listed = queries.page_of_tickets(found, page_number(page), LIST_SIZE, "/desk", params)
         else:
             listed = queries.ticket_page(s, web.deps.clock.now(), web.tz, view, service, user.username,
-                                         page, LIST_SIZE, "/desk", params)
+                                         page_number(page), LIST_SIZE, "/desk", params)
         rows = queries.list_rows(s, listed.rows, web.words(language), language, user.masked,
                                  web.deps.clock.now())
     listed.rows = rows
@@ -54,15 +55,14 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
 
 @router.get("/desk", response_class=HTMLResponse)
 def desk(request: Request, user: DeskPage, view: str = "open", service: str = "",
-         q: Annotated[str, Query(max_length=100)] = "", page: Annotated[int, Query(ge=1)] = 1) -> Response:
+         q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
     web = web_state(request)
     return web.render(request, "desk.html", user, _list_context(request, user, view, service, q, page))
 
 
 @router.get("/desk/list", response_class=HTMLResponse)
 def desk_list(request: Request, user: DeskPage, view: str = "open", service: str = "",
-              q: Annotated[str, Query(max_length=100)] = "",
-              page: Annotated[int, Query(ge=1)] = 1) -> Response:
+              q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
     """The desk's list alone (the page's script reloads it when tickets change)."""
     web = web_state(request)
     return web.render(request, "_ticket_list.html", user,
