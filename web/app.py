@@ -16,7 +16,7 @@ import json
 import logging
 import pkgutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,11 +48,20 @@ class WebState:
     templates: Jinja2Templates
     tz: ZoneInfo
     feed: ChangeFeed
+    # each language's words and their JSON for the pages' scripts, made once: the catalog and
+    # the service catalog do not change while the app runs
+    _words: dict[str, dict[str, str]] = field(default_factory=dict)
+    _words_json: dict[str, str] = field(default_factory=dict)
 
     def words(self, language: str) -> dict[str, str]:
         """The page's message catalog plus the service types' names (``svc:repair`` → 维修)."""
-        types = self.deps.service.catalog.types
-        return {**catalog(language), **{f"svc:{k}": st.name(language) for k, st in types.items()}}
+        language = language if language in LANGUAGES else "zh-CN"
+        if language not in self._words:
+            types = self.deps.service.catalog.types
+            self._words[language] = {**catalog(language),
+                                     **{f"svc:{k}": st.name(language) for k, st in types.items()}}
+            self._words_json[language] = json.dumps(self._words[language], ensure_ascii=False)
+        return self._words[language]
 
     def language(self, user: CurrentUser | None) -> str:
         language = user.language if user else self.deps.settings.language
@@ -80,7 +89,7 @@ class WebState:
         ctx = {"request": request, "user": user, "t": t, "label": label, "lang": language,
                "words": words, "missing_words": missing, "center": self.deps.settings.center_name,
                "tz": self.deps.settings.timezone,
-               "i18n_json": json.dumps(words, ensure_ascii=False), **context}
+               "i18n_json": self._words_json[language], **context}
         resp = self.templates.TemplateResponse(request, name, ctx, status_code=status)
         # Pages are per user and live: never cached; never framed by another site.
         resp.headers["Cache-Control"] = "no-store"
