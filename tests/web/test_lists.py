@@ -106,7 +106,7 @@ def test_the_trend_reads_by_the_hour_for_a_day_and_by_the_month_for_a_year(web: 
     assert year["points"][-1] == {"at": "2026-11", "created": 7, "done": 0, "satisfaction": None}
     op = web.login("manager")
     page = op.get("/stats?first=2026-11-23&last=2026-11-23&group_by=location").text
-    assert "By the hour" in page and "1号楼 floor 3 病房" in page  # the manager reads English
+    assert "By the hour" in page and "1号楼 F3 病房" in page  # the manager reads English
 
 
 def test_the_queue_panel_counts_todays_calls_as_its_contract_says(web: Web) -> None:

@@ -6,6 +6,7 @@ sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -98,6 +99,9 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
     return data
 
 
+CODE_NOTES = frozenset({"dispatch", "worker_accept", "start", "release", "approval_requested", "escalate"})
+
+
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
     """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
     names of its place, department, workers and people (``place``, ``org_name``,
@@ -114,8 +118,10 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view, user))
         names = Names(s, words, language)
-        people = names.people([e.actor.removeprefix("sms:") for e in view.timeline]
-                              + [c for c, _st in view.workers] + [view.operator])
+        noted = [code for e in view.timeline if e.action in CODE_NOTES for code in re.findall(r"[\w.-]+", e.note)]
+        people = names.people([e.actor.removeprefix("sms:") for e in view.timeline] + noted
+                              + [c for c, _st in view.workers] + [view.operator]
+                              + [m["staff_code"] for m in out["sms"]])
         out["org_name"] = names.orgs([view.org_code]).get(view.org_code, "") if view.org_code else ""
     out["worker_names"] = {**out["worker_names"], **{c: people.get(c, c) for c, _st in view.workers}}
     out["operator_name"] = people.get(view.operator, view.operator)

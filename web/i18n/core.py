@@ -40,7 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "show": ("查询", "Show"),
     "close_panel": ("关闭", "Close"),
     "loading": ("加载中…", "Loading…"),
-    "floor_fmt": ("{n}层", "floor {n}"),
+    "floor_fmt": ("{n}层", "F{n}"),
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
 }
