@@ -81,6 +81,13 @@ class ChangeFeed:
             hourly = today_by_hour(s, now, self.tz)
         return {"tickets": figures, "queue": queue, "hourly": hourly}
 
+    def periodic(self, figures: dict[str, Any]) -> dict[str, Any]:
+        """What the periodic refresh sends: the queue panel without telephony's live keys —
+        those travel in telephony's own events, and a snapshot taken a moment earlier must not
+        overwrite a newer state on the screens."""
+        live = set(self.hub.last_cti) | {"calls_waiting", "longest_wait_s", "operators"}
+        return {**figures, "queue": {k: v for k, v in figures["queue"].items() if k not in live}}
+
     async def run(self) -> None:
         """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal.
         The app marks where the feed starts before it serves (``start_marks``)."""
@@ -93,6 +100,6 @@ class ChangeFeed:
                 if changed or tick >= self.deps.wallboard_interval_s:
                     tick = 0.0
                     if self.hub.clients():
-                        self.hub.publish_wallboard(await run_in_threadpool(self.wallboard_figures))
+                        self.hub.publish_wallboard(self.periodic(await run_in_threadpool(self.wallboard_figures)))
             except Exception:  # the database may be briefly away; try again next tick
                 log.exception("change feed: poll failed")

@@ -132,3 +132,16 @@ def test_the_queue_panel_counts_todays_calls_as_its_contract_says(web: Web) -> N
     # the member by its desk log-in's display name (conftest: operator is "Operator Li")
     assert panel["operators"] == [{"login": "operator", "member": "Local/101", "name": "Operator Li",
                                    "state": "in_call", "paused": False, "reason": ""}]
+
+
+def test_the_periodic_refresh_never_carries_telephonys_live_figures(web: Web) -> None:
+    # the screens take calls waiting and operators' states from telephony's own events; a
+    # snapshot of them taken a moment before must not overwrite a newer state
+    feed = web.client.app.state.web.feed
+    web.deps.hub.publish_wallboard({"calls_waiting": 1, "answered_today": 99,
+                                    "operators": {"Local/101": {"state": "idle", "login": "operator"}}})
+    sent = feed.periodic(feed.wallboard_figures())
+    assert set(sent) == {"tickets", "queue", "hourly"}
+    assert set(sent["queue"]) == {"offered_today", "answered_in_sl_today", "abandoned_today", "sl_threshold_s",
+                                  "service_level"}  # answered_today: telephony's, live
+    assert feed.wallboard_figures()["queue"]["answered_today"] == 99  # the page's first view has it
