@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 # app serves them: nothing is fetched from a CDN at run time.
 VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
+PACKAGES := ticketing config cti ivr modem receipts web onestop
 
-.PHONY: help demo test test-sqlite test-pg lint bench screenshots clean
+.PHONY: help demo test test-sqlite test-pg lint bench mutants screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,9 +30,10 @@ $(FRONT): package.json package-lock.json
 demo: $(STAMP) $(FRONT) ## run the whole center with embedded defaults (SQLite, emulated PBX, modem, printer)
 	$(BIN)/onestop demo
 
-test: $(STAMP) ## the whole suite on SQLite, then on PostgreSQL (a throw-away local server)
+test: $(STAMP) ## lint, then the whole suite on SQLite and on PostgreSQL (a throw-away local server)
 	@bash .ci/system-deps
 	$(MAKE) $(FRONT)
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
 
@@ -41,9 +43,9 @@ test-sqlite: $(STAMP) $(FRONT)
 test-pg: $(STAMP) $(FRONT)
 	ONESTOP_TEST_DATABASE_URL=$$(bash .ci/pg-start) $(BIN)/pytest -q -p no:cacheprovider
 
-lint: $(STAMP) ## ruff and mypy on the core
+lint: $(STAMP) ## ruff over the tree, mypy over every package
 	$(BIN)/ruff check .
-	$(BIN)/mypy ticketing config
+	$(BIN)/mypy $(PACKAGES)
 
 bench: $(STAMP) ## every benchmark, each ending with one JSON line
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -51,5 +53,11 @@ bench: $(STAMP) ## every benchmark, each ending with one JSON line
 screenshots: $(STAMP) $(FRONT) ## the zh-CN pages as the README's tour shows them, in docs/screenshots/ (browser tests)
 	ONESTOP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_pages.py -k "zh-CN and 1366"
 
+mutants: $(STAMP) ## mutation testing of the core (lifecycle, outboxes, web security, AMI/AGI protocol); not in CI: an hour or more
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python tools/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR)
+	rm -rf $(VENV) build *.egg-info .pytest_cache node_modules $(VENDOR) mutants

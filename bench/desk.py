@@ -12,6 +12,10 @@ send time; clients on the same machine subtract it on receipt. One real Chromium
 
 Prints a table, then one JSON line: pop_e2e_p50_ms, pop_e2e_p99_ms, desk_page_ms,
 desk_ready_p50_ms, desk_ready_p99_ms, …
+Every pop is addressed to one operator and counted by its id: the JSON line says how many
+arrived (``pops_received``, ``pops_lost``, ``pops_duplicated``), and the bench exits 1 when
+one was lost or doubled — a latency over the pops that arrived says nothing of those that
+did not.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def login(base: str, username: str) -> httpx.Client:
     return c
 
 
-async def sse_client(base: str, cookie: str, got: list[float], ready: asyncio.Event,
+async def sse_client(base: str, cookie: str, got: list[tuple[str, float]], ready: asyncio.Event,
                      stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=None,
                                  cookies={"onestop_session": cookie}) as c, \
@@ -169,13 +173,16 @@ async def sse_client(base: str, cookie: str, got: list[float], ready: asyncio.Ev
                 if event == "hello":
                     ready.set()
             elif line.startswith("data:") and event == "pop":
-                got.append(time.time() * 1000 - json.loads(line[5:])["sent_ms"])
+                pop = json.loads(line[5:])
+                got.append((pop["uniqueid"], time.time() * 1000 - pop["sent_ms"]))
             if stop.is_set():
                 return
 
 
-async def pop_run(base: str, cookies: list[str], n: int, rate: float, child: subprocess.Popen) -> list[float]:  # type: ignore[type-arg]
-    got: list[float] = []
+async def pop_run(base: str, cookies: list[str], n: int, rate: float,
+                  child: subprocess.Popen) -> list[tuple[str, float]]:  # type: ignore[type-arg]
+    """(pop id, latency in ms) of every pop event the clients received, in arrival order."""
+    got: list[tuple[str, float]] = []
     stop = asyncio.Event()
     readies = [asyncio.Event() for _ in cookies]
     tasks = [asyncio.create_task(sse_client(base, c, got, r, stop)) for c, r in zip(cookies, readies, strict=True)]
@@ -276,7 +283,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         clients = [login(base, f"op{i:02d}") for i in range(1, args.clients + 1)]
         cookies = [c.cookies["onestop_session"] for c in clients]
-        got = asyncio.run(pop_run(base, cookies, args.pops, args.rate, child))
+        arrived = asyncio.run(pop_run(base, cookies, args.pops, args.rate, child))
         browser = chromium_spot(base, child)
         ready = desk_ready(base, args.loads)
         desk = clients[0]
@@ -299,9 +306,14 @@ def main() -> int:
             child.stdin.write("quit\n")
             child.stdin.flush()
         child.wait(20)
+    ids = [pop_id for pop_id, _ in arrived]
+    got = [ms for _, ms in arrived]
+    lost = len({f"bench.{i}" for i in range(args.pops)} - set(ids))
+    doubled = len(ids) - len(set(ids))
     figures = {
         "tickets": args.tickets, "sse_clients": args.clients, "pops": args.pops,
-        "pops_received": len(got), "pop_e2e_p50_ms": pct(got, 50), "pop_e2e_p99_ms": pct(got, 99),
+        "pops_received": len(set(ids)), "pops_lost": lost, "pops_duplicated": doubled,
+        "pop_e2e_p50_ms": pct(got, 50), "pop_e2e_p99_ms": pct(got, 99),
         "chromium_pop_p50_ms": pct(browser, 50), "chromium_pop_max_ms": round(max(browser), 2) if browser else None,
         "desk_page_ms": round(statistics.median(page_ms), 1), "desk_page_max_ms": round(max(page_ms), 1),
         "search_max_ms": round(max(search_ms), 1), "bulk_insert_s": round(insert_s, 1),
@@ -311,6 +323,9 @@ def main() -> int:
     for k, v in figures.items():
         print(f"{k:<24}{v!s:>14}")
     print(json.dumps(figures))
+    if lost or doubled:
+        print(f"FAILED: {lost} of {args.pops} pops lost, {doubled} arrived twice", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -59,8 +59,14 @@ class TimedQueue:
         self.printed: dict[int, float] = {}
         self.event = threading.Event()
 
-    def claim(self, printer: str, limit: int = 1) -> Any:
-        return self.inner.claim(printer, limit)
+    def claim(self, printer: str, limit: int = 1, worker: str = "") -> Any:
+        return self.inner.claim(printer, limit, worker)
+
+    def resume(self, printer: str, worker: str) -> int:
+        return int(self.inner.resume(printer, worker))
+
+    def mark_sending(self, job_id: int) -> None:
+        self.inner.mark_sending(job_id)
 
     def mark_printed(self, job_id: int) -> None:
         self.inner.mark_printed(job_id)

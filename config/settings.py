@@ -8,6 +8,7 @@ errors name the key and the fix.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent
 
@@ -112,9 +113,39 @@ class WebSettings(Section):
     port: int = 8080
     secret_key: str = ""  # empty: generated once and kept in the data dir
     base_url: str = ""  # used for QR codes on slips; empty: http://host:port
+    # HTTPS deployments (TLS ends at a reverse proxy): the cookies' Secure flag, and the
+    # Strict-Transport-Security header (browsers then refuse plain HTTP for hsts_days)
     cookie_secure: bool = False
-    lockout_attempts: int = 5
-    lockout_minutes: int = 15
+    hsts: bool = False
+    hsts_days: int = Field(default=365, ge=1, le=3650)
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For names the
+    # client; from anyone else the header is ignored and the peer address is the client
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # A log-in lasts at most session_hours, and ends after session_idle_minutes without a
+    # request (an open desk or wallboard page counts as use)
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 31)
+    session_idle_minutes: float = Field(default=60.0, gt=0)
+    # Failed log-ins: after lockout_attempts from one address for one name, each further
+    # attempt waits twice as long as the last (1 s, 2 s, 4 s… at most lockout_minutes);
+    # address_attempts from one address (any names) and name_attempts for one name (any
+    # addresses) start the same back-off
+    lockout_attempts: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    address_attempts: int = Field(default=20, ge=1)
+    name_attempts: int = Field(default=50, ge=1)
+    # How long a retried request's first answer is kept (Idempotency-Key)
+    idempotency_hours: float = Field(default=24.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or network "
+                                 "(e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+        return entries
 
 
 class Settings(Section):

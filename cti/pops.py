@@ -13,6 +13,7 @@ escaping is the display's job (the desk sets ``textContent``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import unicodedata
@@ -81,7 +82,7 @@ class PopBuilder:
         self.stats["lookups"] += 1
         fut = asyncio.get_running_loop().run_in_executor(self._executor, self._safe_lookup, number)
         self._inflight[number] = fut
-        fut.add_done_callback(lambda f, n=number: self._looked_up(n, f))
+        fut.add_done_callback(functools.partial(self._looked_up, number))
 
     def _safe_lookup(self, number: str) -> dict[str, Any] | None:
         assert self.lookup is not None

@@ -8,7 +8,13 @@ calls rather than a loop per byte or per line:
   normalises every read, and a ``\\r`` that ends one read joins the ``\\n`` that starts the next);
 - messages are split on the blank line *before* decoding, so a UTF-8 character split across
   reads is whole again when its message is decoded (panoramisk decodes per read and loses it);
-- a message that is not UTF-8 is decoded with ``errors="replace"`` and logged;
+- a message is decoded as UTF-8 in one call; only when that fails is it decoded line by line
+  (``decode_message``): each header value as UTF-8, else as GB18030 (Chinese PBXs and trunks
+  send caller names in GBK), else with ``errors="replace"`` (logged), so one odd value never
+  spoils the others;
+- Asterisk C-escapes caller-ID names in the channel fields of its events (``ast_escape_c``:
+  ``O'Brien`` arrives as ``O\\'Brien``) and the value of ``VarSet``; ``Message.get`` and
+  ``headers`` undo exactly that (``cti/decoding.py``), ``Message.text`` stays as sent;
 - a message over ``max_message`` bytes is dropped with a log line and the parser resyncs at
   the next blank line;
 - the banner (``Asterisk Call Manager/x.y.z``) is the one line without a blank line after it;
@@ -29,6 +35,16 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
 
+from cti.decoding import (
+    ESCAPABLE_KEYS,
+    GB18030,
+    REPLACED,
+    UTF8,
+    decode_message,
+    escaped_header,
+    unescape_c,
+)
+
 log = logging.getLogger(__name__)
 
 BANNER_PREFIX = b"Asterisk Call Manager"
@@ -40,9 +56,10 @@ _WINDOW = 65536  # bytes parsed at a time: the buffer and its parts stay in the 
 _ACTION_ID = b"\nActionID: "
 _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage return
 
-
 class Message:
-    """One AMI message (an event or a response); ``text`` has ``\\n`` line ends."""
+    """One AMI message (an event or a response); ``text`` has ``\\n`` line ends and is the
+    message as sent. A message with a backslash in it is an ``EscapedMessage`` (``message``
+    picks the class), whose values come back with Asterisk's C escapes undone."""
 
     __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
 
@@ -73,7 +90,8 @@ class Message:
     def from_headers(cls, pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> Message:
         """Build a message from header pairs (tests, the replay server)."""
         items = pairs.items() if isinstance(pairs, Mapping) else pairs
-        return cls("\n".join(f"{k}: {v}" for k, v in items))
+        text = "\n".join(f"{k}: {v}" for k, v in items)
+        return (EscapedMessage if cls is Message and "\\" in text else cls)(text)
 
     # --- what kind of message --------------------------------------------------------
 
@@ -196,6 +214,47 @@ class Message:
         return hash(self.text)
 
 
+class EscapedMessage(Message):
+    """A message with a backslash in it: the values of the headers Asterisk C-escapes
+    (``escaped_header``) come back unescaped from ``get``, ``headers`` and ``items``; ``text``
+    stays as sent. Only messages whose bytes hold a backslash are made this way, so the
+    plain ``Message.get`` of every other message pays nothing for it."""
+
+    __slots__ = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        if self._headers is not None:  # unescaped when the dict was built
+            return self._headers.get(key, default)
+        value = Message.get(self, key, default)
+        # the key is checked before ``event``: __init__ asks for "Event" before it is set
+        if "\\" in value and key.endswith(ESCAPABLE_KEYS) and escaped_header(self.event, key):
+            return unescape_c(value)
+        return value
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        for key, value in Message.items(self):
+            if "\\" in value and escaped_header(self.event, key):
+                value = unescape_c(value)
+            yield key, value
+
+    def _parse(self) -> None:
+        Message._parse(self)
+        headers, dups = self._headers, self._dups
+        assert headers is not None
+        event = headers.get("Event", "")  # the event's name is known once every line is read
+        for key, value in headers.items():
+            if "\\" in value and escaped_header(event, key):
+                headers[key] = unescape_c(value)
+        for key, values in (dups or {}).items():
+            if escaped_header(event, key):
+                values[:] = [unescape_c(v) for v in values]
+
+
+def message(text: str, size: int = 0, lines: int = 0) -> Message:
+    """A ``Message``, or an ``EscapedMessage`` when ``text`` has a backslash in it."""
+    return (EscapedMessage if "\\" in text else Message)(text, size, lines)
+
+
 _MISSING = "\x00missing"
 _NEEDLES: dict[str, str] = {}
 
@@ -238,8 +297,10 @@ class AmiParser:
         self.variables = frozenset(variables) if variables is not None else None
         self._var_bytes = (frozenset(v.encode() for v in self.variables)
                            if self.variables is not None else frozenset())
-        # A wanted name with U+FFFD in it could match a replaced byte: decode such VarSets.
-        self._var_raw = not any("\ufffd" in v for v in self.variables or ())
+        # Raw bytes equal a wanted name's UTF-8 iff the decoded name equals it, when every
+        # name is ASCII (a GB18030 or replaced value never decodes to ASCII); otherwise such
+        # VarSets are decided once decoded.
+        self._var_raw = all(v.isascii() for v in self.variables or ())
         # The names Asterisk sends most first: a matching part stops at its own prefix.
         self._prefixes = tuple(b"Event: " + name + b"\r\n" for name in sorted(
             self.wanted or (), key=lambda name: (_FREQUENT.get(name, len(_FREQUENT)), name)))
@@ -252,8 +313,17 @@ class AmiParser:
         self._discarding = False
         self.messages = 0
         self.dropped_oversize = 0
-        self.decode_errors = 0
+        self.decode_errors = 0  # messages with bytes in neither UTF-8 nor GB18030
+        self.gb18030 = 0  # messages with a value in GB18030 (GBK caller names)
         self.malformed = 0
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete message held for the next read (0: none, or only blank
+        lines): what is left when a connection or a file ends inside a message."""
+        if self._discarding or not self._buf.strip():
+            return 0
+        return len(self._buf)
 
     def reset(self) -> None:
         """Forget everything: a new connection starts with a new banner."""
@@ -302,13 +372,16 @@ class AmiParser:
     def _parts_crlf(self, raw: bytes, parts: list[bytes], region: int) -> list[Message]:
         out: list[Message] = []
         n = len(parts)
+        # A backslash anywhere in the batch (rare: Asterisk's C escapes)? Only then look at
+        # each part for one, to make its message an EscapedMessage.
+        esc = b"\\" in raw
         if (self.wanted is None or region > self.max_message
                 # Every part starts with "Event: " iff all lie in ["Event: ", "Event:!"):
                 # two C loops of comparisons instead of one call per part.
                 or min(parts) < b"Event: " or max(parts) >= b"Event:!"
                 or (aid := self._action_ids_named(raw, region)) is None):
             for part in parts:  # responses, stray lines, no filter: one part at a time
-                self._part(part.replace(b"\r\n", b"\n"), out)
+                self._part(part.replace(b"\r\n", b"\n"), out, esc)
             return out
         # Every part is an event under the size limit (so the blank lines are single), and
         # every event carrying an ActionID is wanted by name: sort them by name in C.
@@ -335,7 +408,8 @@ class AmiParser:
             data = part.replace(b"\r\n", b"\n")
             try:
                 # Every "\n" was a "\r\n" (no bare line feed in this mode): lines for free.
-                msg = Message(data.decode("utf-8"), len(data), len(part) - len(data) + 1)
+                msg = (EscapedMessage if esc and b"\\" in part else Message)(
+                    data.decode("utf-8"), len(data), len(part) - len(data) + 1)
             except UnicodeDecodeError:
                 slow = self._message(data, varset)  # logs, replaces, counts
                 if slow is not None:
@@ -387,7 +461,10 @@ class AmiParser:
     def _check_size_crlf(self) -> None:
         buf = self._buf
         if len(buf) > self.max_message:
+            # the message as it will be decoded: "\n" line ends, without the start of the
+            # blank line that ends it ("\r\n" or "\r\n\r" may already be here)
             size = len(buf) - buf.count(b"\r\n") - buf.endswith(b"\r")
+            size -= buf.endswith(b"\r\n") or buf.endswith(b"\r\n\r")
             if size > self.max_message:
                 self._drop_incomplete(size)
                 del buf[:-2]
@@ -419,11 +496,13 @@ class AmiParser:
         if buf.find(b"\n\n", start) < 0:
             self._check_size()
             return []
-        parts = bytes(buf).split(b"\n\n")
+        whole = bytes(buf)
+        parts = whole.split(b"\n\n")
         self._buf = bytearray(parts.pop())
         out: list[Message] = []
+        esc = b"\\" in whole
         for part in parts:
-            self._part(part, out)
+            self._part(part, out, esc)
         self._check_size()
         return out
 
@@ -473,9 +552,13 @@ class AmiParser:
         return True
 
     def _check_size(self) -> None:
-        if len(self._buf) > self.max_message:
-            self._drop_incomplete(len(self._buf))
-            del self._buf[:-1]
+        buf = self._buf
+        if len(buf) > self.max_message:
+            # without the line feeds before it and the first one of its blank line
+            size = len(buf.strip(b"\n"))
+            if size > self.max_message:
+                self._drop_incomplete(size)
+                del buf[:-1]
 
     # --- both modes --------------------------------------------------------------------
 
@@ -485,7 +568,7 @@ class AmiParser:
                     "resyncing at the next blank line", self.max_message, size)
         self._discarding = True
 
-    def _part(self, part: bytes, out: list[Message]) -> None:
+    def _part(self, part: bytes, out: list[Message], esc: bool = True) -> None:
         """One message's bytes (``\\n`` line ends): filter, decode, append."""
         varset = False
         if part.startswith(b"Event: ") and len(part) <= self.max_message \
@@ -496,11 +579,11 @@ class AmiParser:
                     self.skipped += 1  # a header-less event carries nothing: skipped too
                     return
             varset = self.variables is not None and part.startswith(b"Event: VarSet\n")
-        msg = self._message(part, varset)
+        msg = self._message(part, varset, esc)
         if msg is not None:
             out.append(msg)
 
-    def _message(self, part: bytes, varset: bool = False) -> Message | None:
+    def _message(self, part: bytes, varset: bool = False, esc: bool = True) -> Message | None:
         if part.startswith(b"\n"):
             part = part.lstrip(b"\n")
         if not part:
@@ -511,19 +594,22 @@ class AmiParser:
                         self.max_message, part[:60])
             return None
         try:
-            text = part.decode("utf-8")
-            error = None
-        except UnicodeDecodeError as exc:
-            text = part.decode("utf-8", "replace")
-            error = exc
-        msg = Message(text, len(part))
+            text, how = part.decode("utf-8"), UTF8
+        except UnicodeDecodeError:
+            text, how = decode_message(part)  # value by value
+        msg = (EscapedMessage if esc and b"\\" in part else Message)(text, len(part))
         if varset and self.variables is not None and msg.get("Variable") not in self.variables:
             self.skipped += 1
             return None
-        if error is not None:
+        if how == REPLACED:
             self.decode_errors += 1
-            log.warning("AMI: message is not UTF-8 (%s), decoded with replacement: %r",
-                        error.reason, text[:80])
+            log.warning("AMI: %s message is neither UTF-8 nor GB18030, unreadable bytes "
+                        "replaced: %r", msg.event or msg.response or "an unnamed", text[:80])
+        elif how == GB18030:
+            if not self.gb18030:
+                log.info("AMI: %s message has GB18030 (GBK) text, decoded as such; counted from "
+                         "now on in the parser's gb18030", msg.event or msg.response or "an unnamed")
+            self.gb18030 += 1
         if msg.bad_lines:
             self._malformed(msg)
         self.messages += 1

@@ -14,47 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from cti.decoding import escape_c
 from cti.listener import CtiListener
 from cti.protocol import AmiParser, Message, format_action
+from cti.trace import TraceError, TraceEvent, load_trace
 from cti.tracker import DEFAULT_VARIABLES, CallRecord
+
+__all__ = ["ReplayServer", "TraceError", "TraceEvent", "load_trace", "replay_calls"]
 
 log = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/13.0.0\r\n"
-
-
-@dataclass
-class TraceEvent:
-    t: float
-    raw: bytes  # one message, "\r\n" line ends, blank line included
-
-    @property
-    def message(self) -> Message:
-        return AmiParser(expect_banner=False).feed(self.raw)[0]
-
-
-def load_trace(path: str | Path) -> list[TraceEvent]:
-    """The events of a recorded connection: a folder (``ami.jsonl`` or ``ami.raw``) or a file."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "ami.jsonl" if (p / "ami.jsonl").exists() else p / "ami.raw"
-    if p.suffix == ".jsonl":
-        out: list[TraceEvent] = []
-        for line in p.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line) if line.strip() else {}
-            raw = item.get("raw")
-            if raw and raw.startswith("Event: "):
-                out.append(TraceEvent(float(item.get("t", 0.0)), raw.encode("utf-8")))
-        return out
-    msgs = AmiParser().feed(p.read_bytes())
-    return [TraceEvent(0.0, (m.text.replace("\n", "\r\n") + "\r\n\r\n").encode("utf-8"))
-            for m in msgs if m.event]
 
 
 @dataclass
@@ -210,7 +184,8 @@ class ReplayServer:
             parts.append(_event([*{
                 "Event": "CoreShowChannel", "ActionID": aid, "Channel": ch.get("Channel", ""),
                 "ChannelState": ch.get("ChannelState", ""), "CallerIDNum": ch.get("CallerIDNum", ""),
-                "CallerIDName": ch.get("CallerIDName", ""), "Context": ch.get("Context", ""),
+                # a channel snapshot's name goes out C-escaped (QueueEntry's below does not)
+                "CallerIDName": escape_c(ch.get("CallerIDName", "")), "Context": ch.get("Context", ""),
                 "Extension": ch.get("Exten", ""), "Priority": "1", "Uniqueid": uid,
                 "Linkedid": ch.get("Linkedid", uid), "Application": "", "ApplicationData": "",
                 "Duration": _hms(now - float(ch.get("_started", now))), "BridgeId": ""}.items(),

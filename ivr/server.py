@@ -109,6 +109,9 @@ class FastAgiServer:
             self.stats.refused += 1
             log.info("FastAGI %s: connected and closed without a request (port scan?)", peer)
             return
+        if parser.replaced:
+            log.warning("FastAGI %s: %d environment line(s) neither UTF-8 nor GB18030, unreadable "
+                        "bytes replaced", peer, parser.replaced)
         session = AgiSession(env_msg.env, reader, writer, parser, rest)
         await self._run(session, peer)
 

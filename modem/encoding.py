@@ -87,7 +87,9 @@ def split_text(text: str) -> Split:
     alphabet = choose_alphabet(text)
     if length_units(text, alphabet) <= SINGLE_LIMIT[alphabet]:
         return Split(alphabet, (text,))
-    limit, parts, current, used = PART_LIMIT[alphabet], [], [], 0
+    limit, used = PART_LIMIT[alphabet], 0
+    parts: list[str] = []
+    current: list[str] = []
     for c in text:
         n = _units(c, alphabet)
         if used + n > limit:

@@ -37,13 +37,17 @@ def register(sub: Any) -> None:
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
-    from cti.replay import load_trace, replay_calls
+    from cti.replay import TraceError, load_trace, replay_calls
 
     path = Path(args.path)
     if not path.exists():
         print(f"onestop cti replay: {path} does not exist", file=sys.stderr)
         return 2
-    events = load_trace(path)
+    try:
+        events = load_trace(path)
+    except TraceError as exc:
+        print(f"onestop cti replay: {exc}", file=sys.stderr)
+        return 2
     if not events:
         print(f"onestop cti replay: no AMI events in {path}", file=sys.stderr)
         return 1
@@ -92,8 +96,8 @@ def list_stored_calls(args: argparse.Namespace, settings: Settings) -> int:
 
 def stored_summary(row: dict[str, Any]) -> dict[str, Any]:
     """A call-log row in the replay's form (the store keeps "" where the replay says null)."""
-    out = {key: row.get(key) for key in SUMMARY_KEYS}
+    out: dict[str, Any] = {key: row.get(key) for key in SUMMARY_KEYS}
     out["queue"] = out["queue"] or None
     out["agent"] = out["agent"] or None
-    extra = {k: row[k] for k in ("talk_s", "hangup_cause", "started_at", "ended_at") if k in row}
+    extra: dict[str, Any] = {k: row[k] for k in ("talk_s", "hangup_cause", "started_at", "ended_at") if k in row}
     return {**out, **extra}

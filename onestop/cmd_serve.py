@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from typing import Any
 
 from config.settings import Settings
 from onestop.app import ALL_PARTS, build_center, settings_summary
@@ -46,6 +47,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _enabled_in_settings(settings: Settings, part: str) -> bool:
-    section = {"ami": settings.ami, "agi": settings.agi, "modem": settings.modem,
+    section: Any = {"ami": settings.ami, "agi": settings.agi, "modem": settings.modem,
                "printer": settings.printer, "web": settings.web}.get(part)
     return True if section is None else bool(section.enabled)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from config.settings import ModemPort, OperatorMap, PrinterDef, Settings
 from onestop.actors import Caller, Callers, DeskRobot, FieldWorkers
-from onestop.app import ALL_PARTS, Wiring, build_center
+from onestop.app import ALL_PARTS, IvrPart, WebPart, Wiring, build_center
 from onestop.core import Core, build_core
 from onestop.pbx import EmulatedPbx, Operator
 from ticketing.model import PhoneEntry, User
@@ -46,7 +46,9 @@ class Demo:
 
     @property
     def url(self) -> str:
-        return str(self.wiring.parts["web"].url)
+        web = self.wiring.parts["web"]
+        assert isinstance(web, WebPart)
+        return web.url
 
 
 def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path: str = "",
@@ -116,8 +118,9 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     ensure_seeded(core)
     wiring = build_center(core, parts)
     await wiring.center.start()
-    if "agi" in wiring.parts:
-        pbx.agi_port = wiring.parts["agi"].port
+    agi = wiring.parts.get("agi")
+    if isinstance(agi, IvrPart):
+        pbx.agi_port = agi.port
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
         if emulator is not None and field_workers:

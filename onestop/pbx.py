@@ -19,8 +19,9 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -199,10 +200,10 @@ class EmulatedPbx:
                                         ("InCall", "1" if op.busy else "0"),
                                         ("Status", "2" if op.busy else "1")]))
             for pos, uid in enumerate(self._waiting, 1):
-                ch = self._live.get(uid)
-                if ch:
+                waiting = self._live.get(uid)
+                if waiting:
                     w.write(format_message([("Event", "QueueEntry"), ("ActionID", aid), ("Queue", self.queue),
-                                            ("Position", str(pos)), *ch.headers(), ("Wait", "1")]))
+                                            ("Position", str(pos)), *waiting.headers(), ("Wait", "1")]))
             w.write(format_message([("Event", "QueueStatusComplete"), ("ActionID", aid),
                                     ("EventList", "Complete"), ("ListItems", "0")]))
         elif name == "queuepause":
@@ -219,8 +220,8 @@ class EmulatedPbx:
             w.write(format_message([("Response", "Error"), ("ActionID", aid),
                                     ("Message", "Invalid/unknown command")]))
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -448,8 +449,8 @@ def _agi_reply(command: str, presses: list[str], variables: dict[str, str], know
         return "200 result=1\n"
     if upper.startswith("GET VARIABLE") or upper.startswith("GET FULL VARIABLE"):
         name = command.split(" ")[-1].strip('"')
-        value = variables.get(name, known.get(name))
-        return f"200 result=1 ({value})\n" if value is not None else "200 result=0\n"
+        found = variables.get(name, known.get(name))
+        return f"200 result=1 ({found})\n" if found is not None else "200 result=0\n"
     if upper.startswith("WAIT FOR DIGIT") or upper.startswith("STREAM FILE") or upper.startswith("GET OPTION"):
         key = presses.pop(0)[:1] if presses and upper.startswith("WAIT FOR DIGIT") else ""
         suffix = " endpos=8000" if not upper.startswith("WAIT") else ""

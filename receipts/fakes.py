@@ -24,6 +24,9 @@ class FakeJob:
     lease_until: float = 0.0
     error: str = ""
     printed_count: int = 0
+    worker: str = ""
+    sending: bool = False  # an attempt started and not yet confirmed
+    reprint: bool = False
 
 
 @dataclass
@@ -49,7 +52,7 @@ class FakePrintQueue:
                                         due_at=self.clock())
             return job_id
 
-    def claim(self, printer: str, limit: int = 1) -> list[FakeJob]:
+    def claim(self, printer: str, limit: int = 1, worker: str = "") -> list[FakeJob]:
         now = self.clock()
         with self._lock:
             due = sorted((j for j in self.jobs.values() if j.printer == printer and (
@@ -58,8 +61,22 @@ class FakePrintQueue:
                 key=lambda j: (j.due_at, j.id))[:limit]
             for j in due:
                 self.jobs[j.id] = replace(j, status="printing", attempts=j.attempts + 1,
-                                          lease_until=now + self.lease_s)
+                                          lease_until=now + self.lease_s, worker=worker,
+                                          reprint=j.reprint or j.sending)
             return [self.jobs[j.id] for j in due]
+
+    def resume(self, printer: str, worker: str) -> int:
+        now = self.clock()
+        with self._lock:
+            own = [j for j in self.jobs.values()
+                   if j.printer == printer and j.status == "printing" and j.worker == worker]
+            for j in own:
+                self.jobs[j.id] = replace(j, status="retry", due_at=now, lease_until=0.0)
+            return len(own)
+
+    def mark_sending(self, job_id: int) -> None:
+        with self._lock:
+            self.jobs[job_id] = replace(self.jobs[job_id], sending=True)
 
     def mark_printed(self, job_id: int) -> None:
         with self._lock:
@@ -70,7 +87,7 @@ class FakePrintQueue:
     def mark_failed(self, job_id: int, error: str, retry: bool) -> str:
         now = self.clock()
         with self._lock:
-            j = self.jobs[job_id]
+            j = replace(self.jobs[job_id], sending=False)
             if retry and j.attempts < self.max_attempts:
                 delay = min(self.retry_cap_s, self.retry_base_s * 2 ** max(0, j.attempts - 1))
                 j = replace(j, status="retry", due_at=now + delay, error=error, lease_until=0.0)

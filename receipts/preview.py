@@ -43,30 +43,41 @@ def qr_matrix(data: str) -> list[list[bool]]:
 
 
 # -- HTML -----------------------------------------------------------------------------------
-_CSS = """.slip{font-family:"WenQuanYi Micro Hei Mono","Noto Sans Mono CJK SC",monospace;
+# The preview's whole style is this sheet: the markup carries classes only, never a style
+# attribute or element, so the desk can serve it under a CSP that forbids inline styles (the
+# web serves a copy as /static/slip.css). A line is as wide as the slip; the slip is as wide as
+# its ruler, an invisible line of the paper's columns in spaces (1ch each).
+PREVIEW_CSS = """.slip{font-family:"WenQuanYi Micro Hei Mono","Noto Sans Mono CJK SC",monospace;
 font-size:14px;line-height:1.25;background:#fff;color:#000;padding:8px;border:1px solid #ccc;
-display:inline-block}.slip .l{white-space:pre;height:1.25em;width:var(--cols);overflow:hidden}
-.slip .w{display:inline-block;width:2ch;text-align:center}.slip .b{font-weight:bold}
-.slip .big{font-size:28px;height:1.25em}.slip .center{text-align:center}
-.slip .right{text-align:right}.slip .qr{text-align:center;margin:4px 0}
-.slip .cut{border-top:1px dashed #888;margin:6px 0}"""
+display:inline-block}
+.slip .l{white-space:pre;height:1.25em;overflow:hidden}
+.slip .ruler{white-space:pre;height:0;overflow:hidden;visibility:hidden}
+.slip .w{display:inline-block;width:2ch;text-align:center}
+.slip .b{font-weight:bold}
+.slip .big{font-size:28px;height:1.25em}
+.slip .center{text-align:center}
+.slip .right{text-align:right}
+.slip .qr{text-align:center;margin:4px 0}
+.slip .cut{border-top:1px dashed #888;margin:6px 0}
+"""
 
 
-def render_html(laid: Iterable[Laid], profile: PrinterProfile) -> str:
-    """A self-contained ``<div class="slip">`` (with its ``<style>``)."""
-    rows = [_html_item(item, profile) for item in laid]
-    return (f'<style>{_CSS}</style><div class="slip" style="--cols:{profile.columns}ch">'
-            + "".join(rows) + "</div>")
+def render_html(laid: Iterable[Laid], profile: PrinterProfile, css: bool = True) -> str:
+    """A ``<div class="slip">`` of the lines, with its ``<style>`` when ``css`` (a file that
+    stands alone); without, the page that shows it links ``PREVIEW_CSS``."""
+    rows = [_html_item(item) for item in laid]
+    ruler = f'<div class="ruler">{" " * profile.columns}</div>'
+    style = f"<style>{PREVIEW_CSS}</style>" if css else ""
+    return style + '<div class="slip">' + ruler + "".join(rows) + "</div>"
 
 
-def _html_item(item: Laid, profile: PrinterProfile) -> str:
+def _html_item(item: Laid) -> str:
     if isinstance(item, Line):
         classes = ["l", item.style.align] + (["b"] if item.style.bold else []) + \
                   (["big"] if item.style.big else [])
-        cols = profile.columns // item.style.scale
         body = "".join(f'<span class="w">{html.escape(ch)}</span>' if char_columns(ch) == 2
                        else html.escape(ch) for ch in item.text)
-        return f'<div class="{" ".join(classes)}" style="width:{cols}ch">{body or " "}</div>'
+        return f'<div class="{" ".join(classes)}">{body or " "}</div>'
     if isinstance(item, QrCode):
         return f'<div class="qr">{_qr_svg(item.data, item.module)}</div>'
     return '<div class="cut"></div>'
@@ -90,7 +101,8 @@ class SlipPreview:
         self.renderer, self.profile = renderer, profile
 
     def __call__(self, snapshot: dict[str, Any]) -> str:
-        return render_html(self.renderer.lay_out(snapshot, self.profile), self.profile)
+        """The slip's markup; its style is ``PREVIEW_CSS``, which the page links."""
+        return render_html(self.renderer.lay_out(snapshot, self.profile), self.profile, css=False)
 
 
 # -- PNG ------------------------------------------------------------------------------------

@@ -9,8 +9,13 @@ printer comes back.
 
 The at-least-once edge: if the printer dies *in the middle* of a job, some of the slip may
 already be on paper; the attempt fails and the whole slip prints again (a torn slip, then a
-whole one). Likewise if this process dies between the last byte and ``mark_printed``, the
-lease runs out and the slip prints again. A slip is never silently lost.
+whole one). If this process dies between the first byte and ``mark_printed`` (the queue was
+told ``mark_sending`` just before), the attempt stays unconfirmed: the job is printed again,
+marked 补打 / REPRINT on the slip and on its ticket's timeline, so the kitchen or the worker
+knows it is the same job. The worker's name (``identity``: the printer and the host) is the
+same after a restart, so a restarted process takes its own unconfirmed jobs again at once
+(``resume``) rather than after their lease; another process takes them when the lease runs
+out. A slip is never silently lost.
 """
 
 from __future__ import annotations
@@ -40,13 +45,15 @@ class JobRenderer:
         self.renderer, self.profile = renderer, profile
 
     def __call__(self, job: PrintJob) -> bytes:
-        laid = self.renderer.lay_out(job.snapshot, self.profile, job.kind, job.language)
+        snapshot = dict(job.snapshot, reprint=True) if job.reprint else job.snapshot
+        laid = self.renderer.lay_out(snapshot, self.profile, job.kind, job.language)
         return encode(laid, self.profile)
 
 
 @dataclass
 class WorkerStats:
     printed: int = 0
+    reprinted: int = 0  # of those, printed again after an unconfirmed attempt
     failed_attempts: int = 0
     given_up: int = 0
     last_error: str = ""
@@ -59,14 +66,18 @@ class PrintWorker:
     ``render`` turns a job into bytes (``JobRenderer``). ``batch`` jobs are claimed at a time
     while the printer is healthy, one at a time after a failure. ``status_every_s``: how
     often an idle worker reads the printer's status back (so "paper out" shows without a job).
+    ``identity``: the name the worker leases jobs under (``receipts.service.WorkerName``);
+    its first pass takes back the jobs a previous run under the same name left unconfirmed.
     """
 
     def __init__(self, queue: PrintQueue, printer: str, transport: PrinterTransport,
                  render: Callable[[PrintJob], bytes], *, batch: int = 4, poll_s: float = 0.5,
                  backoff_min_s: float = 0.5, backoff_max_s: float = 30.0,
                  status_every_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, identity: str = "") -> None:
         self.queue, self.printer, self.transport, self.render = queue, printer, transport, render
+        self.identity = identity or printer
+        self._resumed = False
         self.batch, self.poll_s, self.status_every_s = batch, poll_s, status_every_s
         self.backoff_min_s, self.backoff_max_s = backoff_min_s, backoff_max_s
         self.clock, self.rng = clock, rng or random.Random()
@@ -78,7 +89,14 @@ class PrintWorker:
     # -- one pass ------------------------------------------------------------------------
     def run_once(self) -> int:
         """Claim and handle due jobs once; returns how many were handled."""
-        jobs = self.queue.claim(self.printer, self.batch if self._failures == 0 else 1)
+        if not self._resumed:
+            resumed = self.queue.resume(self.printer, self.identity)
+            self._resumed = True
+            if resumed:
+                log.warning("printer %s: %d job(s) left unconfirmed by the last run of %s taken "
+                            "again now", self.printer, resumed, self.identity)
+        jobs = self.queue.claim(self.printer, self.batch if self._failures == 0 else 1,
+                                worker=self.identity)
         for i, job in enumerate(jobs):
             if not self._handle(job):
                 self._give_back(jobs[i + 1:])
@@ -98,6 +116,7 @@ class PrintWorker:
             log.exception("printer %s: job %s cannot be rendered", self.printer, job.id)
             self._fail(job, f"render failed: {type(exc).__name__}: {exc}", retry=False)
             return True
+        self.queue.mark_sending(job.id)
         try:
             status = self.transport.send(data)
         except PrinterUnavailable as exc:
@@ -108,6 +127,10 @@ class PrintWorker:
             return False
         self.queue.mark_printed(job.id)
         self.stats.printed += 1
+        if job.reprint:
+            self.stats.reprinted += 1
+            log.warning("printer %s: job %s printed again marked 补打 / REPRINT (an earlier "
+                        "attempt was not confirmed)", self.printer, job.id)
         self._failures = 0
         self._report(status if status.state != "unknown" else PrinterStatus(
             state="ready", online=True, detail="job delivered; printer gives no status"))
@@ -160,6 +183,7 @@ class PrintWorker:
 
     def health(self) -> dict[str, Any]:
         return {"state": "up" if not self._failures else "retrying",
-                "printer": self.stats.status.state, "printed": self.stats.printed,
+                "printer": self.stats.status.state, "worker": self.identity,
+                "printed": self.stats.printed, "reprinted": self.stats.reprinted,
                 "failed_attempts": self.stats.failed_attempts, "given_up": self.stats.given_up,
                 "error": self.stats.last_error}

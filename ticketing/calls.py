@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.model import CallRecord
+from ticketing.untrusted import clean_text
 
 OUTCOMES = ("answered", "abandoned", "ended_in_ivr")
 
@@ -36,9 +37,10 @@ class CallFacts:
 def record_call(s: Session, facts: CallFacts) -> int:
     """Insert or update (by the inbound channel's uniqueid): replaying a call is harmless."""
     values = asdict(facts)
-    # Caller ID is untrusted: stored as text, bounded, never interpreted.
-    values["caller_name"] = values["caller_name"][:200]
-    values["caller_num"] = values["caller_num"][:80]
+    # Caller ID is untrusted: stored as text, cleaned of control characters, bounded, never
+    # interpreted.
+    values["caller_name"] = clean_text(values["caller_name"], 200)
+    values["caller_num"] = clean_text(values["caller_num"], 80)
     row = s.scalar(select(CallRecord).where(CallRecord.uniqueid == facts.uniqueid))
     if row is None:
         row = CallRecord(**values)

@@ -74,17 +74,27 @@ def digits_code(limit: int) -> Callable[[str], str]:
     return parse
 
 
-def integer(minimum: int = 0) -> Callable[[str], int]:
+INT_MAX = 2_147_483_647  # what an Integer column holds on every engine
+
+
+def integer(minimum: int = 0, maximum: int = INT_MAX) -> Callable[[str], int]:
     def parse(raw: str) -> int:
         value = raw.strip().replace(",", "")
+        if not value:
+            return 0
         try:
-            number = int(Decimal(value)) if value else 0
-            if value and Decimal(value) != number:
-                raise BadValue(f"{raw!r} is not a whole number")
+            exact = Decimal(value)
         except InvalidOperation:
             raise BadValue(f"{raw!r} is not a number") from None
+        if not exact.is_finite():
+            raise BadValue(f"{raw!r} is not a number")
+        if exact != exact.to_integral_value():
+            raise BadValue(f"{raw!r} is not a whole number")
+        number = int(exact)
         if number < minimum:
             raise BadValue(f"{number} is below {minimum}")
+        if number > maximum:
+            raise BadValue(f"{raw.strip()!r} is too large (at most {maximum})")
         return number
     return parse
 
@@ -97,10 +107,10 @@ def price(raw: str) -> Decimal:
         raise BadValue(f"price {raw!r} is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise BadValue(f"price {raw!r} must be zero or more")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise BadValue(f"price {raw!r} has more than 2 decimals")
     if amount >= Decimal("10000000000"):
         raise BadValue(f"price {raw!r} is too large")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise BadValue(f"price {raw!r} has more than 2 decimals")
     return amount.quantize(Decimal("0.01"))
 
 

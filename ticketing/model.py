@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -343,6 +344,11 @@ class PrintJob(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     printed_at: Mapped[datetime | None]
+    # the printer worker holding the lease ("desk@host"): a restarted process takes its own back
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    sent_at: Mapped[datetime | None]  # the last attempt started sending; None: refused or none
+    # claimed again while an attempt was unconfirmed: prints marked 补打 / REPRINT
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_print_job_status_due", "status", "due_at"),)
 
@@ -414,3 +420,54 @@ class DailyStat(Base):
     satisfaction_n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("day", "service_type", "org_code"),)
+
+
+# --- the desk's log-in sessions, log-in throttling, idempotent requests (web) --------------
+
+class WebSession(Base):
+    """One log-in: the cookie names it (by a random token whose SHA-256 is kept here, never
+    the token), every request and every open event stream checks it, log-out ends it."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # absolute: a log-in lasts no longer
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str] = mapped_column(String(50), default="")
+    end_reason: Mapped[str] = mapped_column(String(30), default="")  # logout|everywhere|admin|…
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per client address, per name and per (address, name), known
+    names and unknown alike; ``blocked_until`` is the back-off before the next attempt."""
+
+    __tablename__ = "login_throttle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # addr:…, name:…, pair:…|…
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+
+
+class IdempotencyKey(Base):
+    """A state-changing request sent with an ``Idempotency-Key``: written in the same
+    transaction as the command it ran, so a retry finds it and gets the first answer."""
+
+    __tablename__ = "idempotency_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(100))
+    route: Mapped[str] = mapped_column(String(200))  # "POST /api/tickets"
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int | None] = mapped_column(Integer)  # the ticket it made or acted on
+    status: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)

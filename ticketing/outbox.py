@@ -54,6 +54,7 @@ class PrintJobView:
     language: str
     snapshot: dict[str, Any]
     attempts: int
+    reprint: bool = False  # an earlier attempt was never confirmed: print it marked 补打
 
 
 @dataclass(frozen=True)
@@ -193,13 +194,21 @@ def _outgoing(r: Record) -> OutgoingSms:
 
 
 class PrintQueue:
+    """Slips to print. A printer worker names itself (``worker``: the printer and its host, the
+    same after a restart) when it claims; it calls ``mark_sending`` just before the first byte
+    goes out and ``mark_printed`` once the printer has it all. A job claimed again while its
+    last attempt is unconfirmed (sent, never marked printed nor failed: the process died in
+    between) is a *reprint*: its view says so, the slip carries a 补打 / REPRINT mark, and
+    ``mark_printed`` puts a ``reprint`` step on the ticket's timeline. ``resume`` gives a
+    restarted worker its own ``printing`` jobs back at once instead of after the lease."""
+
     def __init__(self, store: Store, clock: Clock, backoff: Backoff | None = None,
                  lease: timedelta = timedelta(minutes=2)) -> None:
         self.store, self.clock = store, clock
         self.backoff = backoff or Backoff(base_s=2.0, cap_s=120.0, max_attempts=20)
         self.lease = lease
 
-    def claim(self, printer: str, limit: int = 1) -> list[PrintJobView]:
+    def claim(self, printer: str, limit: int = 1, worker: str = "") -> list[PrintJobView]:
         now = self.clock.now()
         with self.store.session() as s:
             rows = s.scalars(_lock_rows(
@@ -207,16 +216,39 @@ class PrintQueue:
                                        _claimable(PrintJob, now, ("queued", "retry")))
                 .order_by(PrintJob.due_at, PrintJob.id).limit(limit), s)).all()
             for r in rows:
-                r.status, r.lease_until = "printing", now + self.lease
+                r.status, r.lease_until, r.worker = "printing", now + self.lease, worker[:120]
                 r.attempts += 1
+                r.reprint = r.reprint or r.sent_at is not None
             return [PrintJobView(r.id, r.ticket_id, r.printer, r.kind, r.language, dict(r.snapshot),
-                                 r.attempts) for r in rows]
+                                 r.attempts, r.reprint) for r in rows]
+
+    def resume(self, printer: str, worker: str) -> int:
+        """``worker`` (re)starts: the jobs it left ``printing`` are due again now, not when
+        their lease runs out. Returns how many."""
+        now = self.clock.now()
+        with self.store.session() as s:
+            result = s.execute(update(PrintJob).where(
+                PrintJob.printer == printer, PrintJob.status == "printing",
+                PrintJob.worker == worker[:120]).values(status="retry", due_at=now, lease_until=None))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def mark_sending(self, job_id: int) -> None:
+        """The attempt is about to send: from now on it is unconfirmed until printed or failed."""
+        now = self.clock.now()
+        with self.store.session() as s:
+            s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == "printing")
+                      .values(sent_at=now))
 
     def mark_printed(self, job_id: int) -> None:
+        now = self.clock.now()
         with self.store.session() as s:
             r = s.get(PrintJob, job_id)
             if r is not None and r.status != "printed":
-                r.status, r.printed_at, r.lease_until, r.error = "printed", self.clock.now(), None, ""
+                r.status, r.printed_at, r.lease_until, r.error = "printed", now, None, ""
+                if r.reprint and r.ticket_id is not None:
+                    audit(s, now, "printer", "ticket", r.ticket_id, "reprint", None,
+                          {"note": f"{r.printer}: 补打 / reprint, an earlier attempt was not "
+                                   f"confirmed (job {r.id}, attempt {r.attempts})"})
 
     def mark_failed(self, job_id: int, error: str, retry: bool) -> str:
         now = self.clock.now()
@@ -224,6 +256,7 @@ class PrintQueue:
             r = s.get(PrintJob, job_id)
             if r is None:
                 return "missing"
+            r.sent_at = None  # the printer refused this attempt: it is not unconfirmed
             return _record_failure(r, error, retry, self.backoff, now)
 
     def reprint(self, job_id: int) -> int:

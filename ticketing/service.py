@@ -1,960 +1,170 @@
-"""Ticket commands. Each public method is one transaction that writes the ticket, its audit
-rows (which are also its timeline: ``ticketing.views.timeline``), the statistics rollup and its
-outbox rows (SMS, print job, survey call) together — so a crash between the write and the send
-neither loses nor doubles a side effect.
+"""The ticket commands' front door: ``TicketService``, one method per command.
+
+Each method is one transaction that writes the ticket, its audit rows (which are also its
+timeline: ``ticketing.views.timeline``), the statistics rollup and its outbox rows (SMS, print
+job, survey call) together — so a crash between the write and the send neither loses nor
+doubles a side effect. The work itself is done by the handlers in ``ticketing/commands/``,
+one module per capability (its ``__init__`` lists them); this module opens the transaction,
+calls the handler and hands out the plain view. The names callers import from here (inputs,
+errors, ``suggest_workers``…) are defined there and re-exported.
 """
 
 from __future__ import annotations
 
-import hashlib
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.orm import Session
-
-from ticketing.audit import audit, row_dict
-from ticketing.calendar import BusinessCalendar
-from ticketing.catalog import PRIORITIES, Catalog, CatalogError, ServiceType
-from ticketing.lifecycle import OPEN, Action, IllegalTransition, Status, next_status
-from ticketing.model import Assignment, Base, PhoneEntry, Staff
-from ticketing.orders import (
-    DetailsError,
-    approval_of,
-    needs_approval,
-    normalise_details,
-    set_approval,
+from ticketing.commands import approval, closing, dispatch, escalation, intake, replies
+from ticketing.commands.base import (
+    CommandContext,
+    NewTicket,
+    ParsedReply,
+    ReplyOutcome,
+    ServiceOptions,
+    TicketError,
+    TicketNotFound,
+    WorkerReply,
 )
-from ticketing.phone import normalise_number
-from ticketing.ports import Clock, Composer
-from ticketing.stats import bump_daily
-from ticketing.store import Store
+from ticketing.commands.dispatch import suggest_workers
+from ticketing.commands.intake import caller_directory_entry
+from ticketing.commands.outbound import slip_snapshot
+from ticketing.commands.rows import load
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
-_TABLES = Base.metadata.tables
-TICKET: Table = _TABLES["ticket"]
-ASSIGNMENT: Table = _TABLES["assignment"]
-CALL: Table = _TABLES["ticket_call"]
-TICKET_PART: Table = _TABLES["ticket_part"]
-SPARE_PART: Table = _TABLES["spare_part"]
-STAFF: Table = _TABLES["staff"]
-LOCATION: Table = _TABLES["location"]
-ORG_UNIT: Table = _TABLES["org_unit"]
-SMS_OUT: Table = _TABLES["sms_outbox"]
-SMS_IN: Table = _TABLES["sms_inbox"]
-PRINT_JOB: Table = _TABLES["print_job"]
-SURVEY: Table = _TABLES["survey_call"]
-ACTIVE = "state IN ('offered', 'accepted')"
+__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "TicketNotFound",
+           "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
 
 
-class TicketError(ValueError):
-    """A command was refused for a reason the user can fix (unknown ticket, location…)."""
-
-
-class TicketNotFound(TicketError):
-    pass
-
-
-@dataclass(frozen=True)
-class NewTicket:
-    service_type: str
-    description: str = ""
-    location_code: str = ""
-    reporter_name: str = ""
-    reporter_phone: str = ""
-    org_code: str = ""
-    priority: str = "normal"
-    source: str = "phone"  # phone | ivr | self_service | desk | sms
-    details: dict[str, Any] = field(default_factory=dict)
-    call_uniqueid: str = ""
-
-
-@dataclass(frozen=True)
-class WorkerReply:
-    """A worker's SMS, parsed by the modem adapter."""
-
-    action: str  # accept | arrived | done | cannot; a ward head's approve | reject
-    ticket_id: int
-    parts: tuple[tuple[str, int], ...] = ()
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ReplyOutcome:
-    inbox_id: int
-    outcome: str  # acted | rejected | duplicate
-    reason: str
-    ticket_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ServiceOptions:
-    language: str = "zh-CN"
-    center_name: str = "一站式后勤服务中心"
-    default_printer: str = "desk"
-    survey_enabled: bool = True
-    survey_delay: timedelta = timedelta(hours=24)
-    escalation_step: timedelta = timedelta(minutes=5)
-
-
-class TicketService:
+class TicketService(CommandContext):
     """The ticket commands. Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
     and the rows a command appends are read and written with hand-written SQL; the ORM session
-    of the same transaction serves the few reads that want the models (menus, suggestions)."""
+    of the same transaction serves the few reads that want the models (menus, suggestions).
+    Built with the store, clock, catalog, calendar, SMS composer and options
+    (``CommandContext``), which the handlers read."""
 
-    def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
-                 composer: Composer, options: ServiceOptions | None = None) -> None:
-        self.store = store
-        self.clock = clock
-        self.catalog = catalog
-        self.calendar = calendar
-        self.composer = composer
-        self.options = options or ServiceOptions()
-
-    def _tx(self) -> AbstractContextManager[Tx]:
-        """One command's transaction; ``tx.now``, the command's time, is on all its rows."""
-        return self.store.tx(self.clock.now)
-
-    # --- commands ------------------------------------------------------------------------
+    # --- intake (ticketing/commands/intake.py) -------------------------------------------
 
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
-        with self._tx() as tx:
-            return ticket_view(self._accept(tx, actor, new))
+        with self.tx() as tx:
+            return ticket_view(intake.accept(self, tx, actor, new))
+
+    def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
+        with self.tx() as tx:
+            return ticket_view(intake.edit(self, tx, actor, ticket_id, changes))
+
+    def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
+        with self.tx() as tx:
+            intake.link_call(self, tx, ticket_id, uniqueid, actor)
+
+    def get(self, ticket_id: int) -> TicketView:
+        """The ticket with its workers, parts, calls and timeline."""
+        with self.tx() as tx:
+            return ticket_detail(tx, load(tx, ticket_id, lock=False))
+
+    # --- dispatch and field work (ticketing/commands/dispatch.py) ------------------------
 
     def dispatch(self, actor: str, ticket_id: int, staff_codes: list[str],
                  printer: str | None = None, print_slip: bool = True) -> TicketView:
         """派发: offer the ticket to workers by SMS and print a work slip."""
-        with self._tx() as tx:
-            return ticket_view(self._dispatch(tx, actor, ticket_id, staff_codes, printer, print_slip))
+        with self.tx() as tx:
+            return ticket_view(dispatch.dispatch(self, tx, actor, ticket_id, staff_codes, printer,
+                                                 print_slip))
 
     def worker_accept(self, actor: str, ticket_id: int, staff_code: str) -> TicketView:
-        with self._tx() as tx:
-            return ticket_view(self._worker_accept(tx, actor, ticket_id, staff_code))
+        with self.tx() as tx:
+            return ticket_view(dispatch.worker_accept(self, tx, actor, ticket_id, staff_code))
 
     def start(self, actor: str, ticket_id: int, staff_code: str = "") -> TicketView:
         """承办: the worker is on site."""
-        with self._tx() as tx:
-            return ticket_view(self._start(tx, actor, ticket_id, staff_code))
+        with self.tx() as tx:
+            return ticket_view(dispatch.start(self, tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
                  note: str = "") -> TicketView:
         """办结: the work is done; spare parts are booked and the call-back is scheduled."""
-        with self._tx() as tx:
-            return ticket_view(self._complete(tx, actor, ticket_id, parts or [], note))
+        with self.tx() as tx:
+            return ticket_view(dispatch.complete(self, tx, actor, ticket_id, parts or [], note))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
-        with self._tx() as tx:
-            return ticket_view(self._release(tx, actor, ticket_id, staff_code, reason))
-
-    def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
-                        via: str = "operator") -> TicketView:
-        """回访: the reporter's satisfaction (1–5)."""
-        if not 1 <= score <= 5:
-            raise TicketError(f"satisfaction score must be 1..5, got {score}")
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
-            t.called_back_at = tx.now
-            t.satisfaction, t.satisfaction_comment = score, comment[:2000]
-            bump_daily(tx, t, self.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
-            survey = self._survey(tx, t.id)
-            if survey is not None and survey.status != "done":
-                survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
-            return ticket_view(t)
-
-    def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
-        """考核: the supervisor's assessment closes the loop."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.ASSESS, actor, result)
-            t.assessed_at, t.assessment = tx.now, result[:2000]
-            return ticket_view(t)
-
-    def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.CANCEL, actor, reason)
-            t.closed_at = tx.now
-            for a in self._active_assignments(tx, t.id):
-                self._end_assignment(tx, a, "released", f"cancelled: {reason}")
-                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": reason})
-            return ticket_view(t)
-
-    def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.REOPEN, actor, reason)
-            now = tx.now
-            self._unroll(tx, t)
-            t.reopen_count += 1
-            t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
-            t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
-            t.response_due, t.completion_due = self.catalog.deadlines(
-                t.service_type, t.priority, now, self.calendar)
-            survey = self._survey(tx, t.id)
-            if survey is not None and survey.status in ("scheduled", "retry"):
-                survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
-            return ticket_view(t)
-
-    def merge(self, actor: str, ticket_id: int, into_id: int, note: str = "") -> TicketView:
-        """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
-        if ticket_id == into_id:
-            raise TicketError("a ticket cannot be merged into itself")
-        with self._tx() as tx:
-            keep = self._load(tx, into_id)
-            if Status(keep.status) not in OPEN:
-                raise TicketError(f"ticket {into_id} is {keep.status}; merge into an open ticket")
-            t = self._load(tx, ticket_id)
-            self._transition(tx, t, Action.MERGE, actor, note or f"duplicate of {into_id}")
-            t.merged_into, t.closed_at = into_id, tx.now
-            bump_daily(tx, t, self.calendar.tz, created=-1)  # a duplicate is not a new request
-            for (uniqueid,) in tx.all("SELECT uniqueid FROM ticket_call WHERE ticket_id = ? ORDER BY id",
-                                      (t.id,)):
-                self._link_call(tx, into_id, uniqueid)
-            for a in self._active_assignments(tx, t.id):
-                self._end_assignment(tx, a, "released", f"merged into {into_id}")
-            self._note(tx, keep, "merged_in", actor, f"ticket {ticket_id} merged in")
-            return ticket_view(t)
-
-    def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
-        allowed = {"description", "location_code", "priority", "reporter_name", "reporter_phone",
-                   "org_code", "details", "service_type"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise TicketError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            before = row_dict(t)
-            next_status(t.id, t.status, Action.EDIT)
-            if "location_code" in changes and changes["location_code"]:
-                self._require_location(tx, changes["location_code"])
-            if "priority" in changes and changes["priority"] not in PRIORITIES:
-                raise TicketError(f"priority must be one of {PRIORITIES}")
-            if "service_type" in changes:
-                self._service_type(changes["service_type"])
-            ask = False
-            if {"details", "service_type"} & set(changes):
-                changes["details"], ask = self._edited_details(
-                    tx, t, changes.get("service_type", t.service_type), changes.get("details", t.details))
-            for key, value in changes.items():
-                setattr(t, key, value)
-            if ask:
-                self._request_approval(tx, t, actor)
-            if {"priority", "service_type"} & set(changes):
-                t.response_due, t.completion_due = self.catalog.deadlines(
-                    t.service_type, t.priority, t.created_at, self.calendar)
-            t.version += 1
-            audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
-            return ticket_view(t)
-
-    def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
-        """The ward head approved the order (told the desk by phone: ``by`` names them)."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._decide(tx, t, actor, True, by or actor, note)
-            return ticket_view(t)
-
-    def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
-        """The ward head refused the order: it is cancelled with the reason."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._decide(tx, t, actor, False, by or actor, reason)
-            return ticket_view(t)
-
-    def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
-        """Raise the ticket to the roles named by its service type (team lead, manager)."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            self._escalate_to_roles(tx, t, actor, reason)
-            return ticket_view(t)
-
-    def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            if self._link_call(tx, t.id, uniqueid):
-                self._note(tx, t, "link_call", actor, uniqueid)
+        with self.tx() as tx:
+            return ticket_view(dispatch.release(self, tx, actor, ticket_id, staff_code, reason))
 
     def reprint(self, actor: str, ticket_id: int, printer: str | None = None) -> int:
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id, lock=False)
-            name = printer or self.options.default_printer
-            job_id = self._queue_print(tx, t, name)
-            self._note(tx, t, "reprint", actor, name)
-            return job_id
+        with self.tx() as tx:
+            return dispatch.reprint(self, tx, actor, ticket_id, printer)
 
     def resend_order(self, actor: str, ticket_id: int) -> list[int]:
         """Send the work order again to every worker still on the ticket."""
-        with self._tx() as tx:
-            t = self._load(tx, ticket_id)
-            ids = [self._notify_staff(tx, t, a.staff_code, "work_order", {})
-                   for a in self._active_assignments(tx, t.id)]
-            self._note(tx, t, "resend", actor, f"{len(ids)} SMS")
-            return ids
+        with self.tx() as tx:
+            return dispatch.resend_order(self, tx, actor, ticket_id)
 
-    def get(self, ticket_id: int) -> TicketView:
-        with self._tx() as tx:
-            return ticket_detail(tx, self._load(tx, ticket_id, lock=False))
+    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip", workers: list[Any] | None = None,
+                      data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What a work slip of ``t`` prints (``ticketing.commands.outbound.slip_snapshot``)."""
+        return slip_snapshot(self, tx, t, kind, workers, data)
 
-    # --- worker replies by SMS -------------------------------------------------------------
+    # --- worker replies by SMS (ticketing/commands/replies.py) ---------------------------
 
-    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: WorkerReply | None,
+    def handle_inbound_sms(self, modem: str, number: str, text: str, reply: ParsedReply | None,
                            received_at: datetime, parse_error: str = "") -> ReplyOutcome:
         """Store an incoming SMS and act on it only if its sender may: one transaction.
 
         The same message read twice (a sweep of the SIM after a crash) is recognised and not
         acted on again.
         """
-        digest = hashlib.sha256(f"{modem}|{number}|{received_at.isoformat()}|{text}".encode()).hexdigest()
-        with self._tx() as tx:
-            seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
-            if seen is not None:
-                return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
-            ticket_id = reply.ticket_id if reply else None
-            outcome, reason = self._act_on_reply(tx, number, reply, parse_error)
-            row_id = tx.insert(SMS_IN, {
-                "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
-                "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
-                "action": reply.action if reply else ""})
-            audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
-                  "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
-            return ReplyOutcome(row_id, outcome, reason, ticket_id)
+        with self.tx() as tx:
+            return replies.handle_inbound_sms(self, tx, modem, number, text, reply, received_at,
+                                              parse_error)
 
-    def _act_on_reply(self, tx: Tx, number: str, reply: WorkerReply | None,
-                      parse_error: str) -> tuple[str, str]:
-        staff = self._staff_by_phone(tx, number)
-        if staff is None:
-            return "rejected", "unknown sender"  # no reply: we don't answer strangers
-        if reply is None:
-            self._explain(tx, staff, None, "unreadable", parse_error or "unreadable reply")
-            return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"
-        t = tx.get(TICKET, reply.ticket_id)
-        if t is None:
-            self._explain(tx, staff, None, "unknown_ticket", f"ticket {reply.ticket_id}")
-            return "rejected", f"unknown ticket {reply.ticket_id}"
-        if reply.action in ("approve", "reject"):
-            return self._approval_reply(tx, staff, t, reply)
-        if not self._is_assigned(tx, t.id, staff.code):
-            self._explain(tx, staff, t, "not_assigned", "")
-            return "rejected", f"ticket {t.id} is not assigned to {staff.code}"
-        if Status(t.status) not in OPEN:
-            self._explain(tx, staff, t, "closed", t.status)
-            return "rejected", f"ticket {t.id} is {t.status}"
-        actor = f"sms:{staff.code}"
-        try:
-            with tx.savepoint():
-                self._apply_reply(tx, actor, t, staff, reply)
-        except (IllegalTransition, TicketError) as exc:
-            self._explain(tx, staff, t, "refused", str(exc))
-            return "rejected", str(exc)
-        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
-        return "acted", reply.action
+    # --- closing the loop (ticketing/commands/closing.py) --------------------------------
 
-    def _approval_reply(self, tx: Tx, staff: Record, t: Record, reply: WorkerReply) -> tuple[str, str]:
-        if staff.role != "ward_head" or staff.org_code != t.org_code:
-            self._explain(tx, staff, t, "not_assigned", "")
-            return "rejected", f"{staff.code} is not the ward head of ticket {t.id}'s ward"
-        try:
-            with tx.savepoint():
-                self._decide(tx, t, f"sms:{staff.code}", reply.action == "approve", staff.name,
-                             reply.reason)
-        except (IllegalTransition, TicketError) as exc:
-            self._explain(tx, staff, t, "refused", str(exc))
-            return "rejected", str(exc)
-        self._notify_staff(tx, t, staff.code, "confirm", {"action": reply.action})
-        return "acted", reply.action
+    def record_callback(self, actor: str, ticket_id: int, score: int, comment: str = "",
+                        via: str = "operator") -> TicketView:
+        """回访: the reporter's satisfaction (1–5)."""
+        with self.tx() as tx:
+            return ticket_view(closing.record_callback(self, tx, actor, ticket_id, score, comment, via))
 
-    def _apply_reply(self, tx: Tx, actor: str, t: Record, staff: Record,
-                     reply: WorkerReply) -> None:
-        match reply.action:
-            case "accept":
-                self._worker_accept(tx, actor, t.id, staff.code)
-            case "arrived":
-                self._start(tx, actor, t.id, staff.code)
-            case "done":
-                self._complete(tx, actor, t.id, list(reply.parts), "by SMS")
-            case "cannot":
-                self._release(tx, actor, t.id, staff.code, reply.reason or "cannot do")
-            case _:
-                raise TicketError(f"unknown action {reply.action!r}")
+    def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
+        """考核: the supervisor's assessment closes the loop."""
+        with self.tx() as tx:
+            return ticket_view(closing.assess(self, tx, actor, ticket_id, result))
 
-    # --- time limits -----------------------------------------------------------------------
+    def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        with self.tx() as tx:
+            return ticket_view(closing.cancel(self, tx, actor, ticket_id, reason))
+
+    def reopen(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        with self.tx() as tx:
+            return ticket_view(closing.reopen(self, tx, actor, ticket_id, reason))
+
+    def merge(self, actor: str, ticket_id: int, into_id: int, note: str = "") -> TicketView:
+        """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
+        with self.tx() as tx:
+            return ticket_view(closing.merge(self, tx, actor, ticket_id, into_id, note))
+
+    # --- time limits (ticketing/commands/escalation.py) ----------------------------------
 
     def sweep_overdue(self) -> list[int]:
-        """Escalate every open ticket past a time limit, one step per call and per interval.
+        """Escalate every open ticket past a time limit, one step per call and per interval
+        (one transaction per ticket). Returns the ids that moved."""
+        return escalation.sweep_overdue(self)
 
-        Not accepted in time: 1) the order is sent again, 2) offered to the next qualified
-        worker on duty, 3) raised to the roles the service type names. Not done in time: raised
-        to those roles once. Returns the ids that moved.
-        """
-        now = self.clock.now()
-        moved: list[int] = []
-        open_ = ", ".join(f"'{st.value}'" for st in OPEN)
-        with self._tx() as tx:
-            due = [row[0] for row in tx.all(
-                f"SELECT id FROM ticket WHERE status IN ({open_}) AND ("
-                "(response_due < ? AND worker_accepted_at IS NULL AND escalation_level < 3)"
-                " OR (completion_due < ? AND breach_notified = ?)) ORDER BY id",
-                (tx.at(now), tx.at(now), False))]
-        for ticket_id in due:
-            with self._tx() as tx:
-                t = self._load(tx, ticket_id)
-                if self._escalation_step(tx, t, now):
-                    moved.append(t.id)
-        return moved
+    def escalate(self, actor: str, ticket_id: int, reason: str) -> TicketView:
+        """Raise the ticket to the roles named by its service type (team lead, manager)."""
+        with self.tx() as tx:
+            return ticket_view(escalation.escalate(self, tx, actor, ticket_id, reason))
 
-    def _escalation_step(self, tx: Tx, t: Record, now: datetime) -> bool:
-        if t.completion_due and t.completion_due < now and not t.breach_notified:
-            t.breach_notified = True
-            self._escalate_to_roles(tx, t, "system", "completion time limit passed")
-            return True
-        if t.worker_accepted_at or (t.escalated_at and now - t.escalated_at < self.options.escalation_step):
-            return False
-        if t.status == Status.ACCEPTED:
-            # Nobody was dispatched at all: tell the roles straight away.
-            t.escalation_level = 2
-        if t.escalation_level == 0:
-            for a in self._active_assignments(tx, t.id):
-                self._notify_staff(tx, t, a.staff_code, "work_order", {})
-            self._bump_escalation(tx, t, "system", "not accepted in time: order sent again")
-        elif t.escalation_level == 1:
-            nxt = self._next_worker(tx, t)
-            if nxt is not None:
-                self._offer(tx, t, nxt, now)
-                self._bump_escalation(tx, t, "system", f"not accepted in time: offered to {nxt.code}")
-            else:
-                self._escalate_to_roles(tx, t, "system", "not accepted and nobody else on duty")
-        else:
-            self._escalate_to_roles(tx, t, "system", "response time limit passed")
-        return True
+    # --- a ward head's approval (ticketing/commands/approval.py) -------------------------
 
-    def _unroll(self, tx: Tx, t: Record) -> None:
-        """Take a reopened ticket's response, completion and score out of the rollup: they
-        are counted again when it is accepted and done again."""
-        deltas: dict[str, int] = {}
-        if t.response_s is not None:
-            deltas.update(response_sum_s=-t.response_s, response_n=-1, response_met=-int(bool(t.response_met)))
-        if t.done_at is not None and t.completion_s is not None:
-            deltas.update(done=-1, completion_sum_s=-t.completion_s, completion_n=-1,
-                          completion_met=-int(bool(t.completion_met)))
-        if t.satisfaction is not None:
-            deltas.update(satisfaction_sum=-t.satisfaction, satisfaction_n=-1)
-        if deltas:
-            bump_daily(tx, t, self.calendar.tz, **deltas)
-        t.response_s = t.completion_s = None
-        t.response_met = t.completion_met = None
+    def approve(self, actor: str, ticket_id: int, by: str = "", note: str = "") -> TicketView:
+        """The ward head approved the order (told the desk by phone: ``by`` names them)."""
+        with self.tx() as tx:
+            return ticket_view(approval.approve(self, tx, actor, ticket_id, by, note))
 
-    def _bump_escalation(self, tx: Tx, t: Record, actor: str, note: str) -> None:
-        next_status(t.id, t.status, Action.ESCALATE)
-        before = {"escalation_level": t.escalation_level}
-        t.escalation_level += 1
-        t.escalated_at = tx.now
-        t.version += 1
-        audit(tx, tx.now, actor, "ticket", t.id, "escalate", before,
-              {"escalation_level": t.escalation_level, "note": note})
-
-    def _escalate_to_roles(self, tx: Tx, t: Record, actor: str, reason: str) -> None:
-        st = self.catalog.get(t.service_type)
-        self._bump_escalation(tx, t, actor, reason)
-        t.escalation_level = max(t.escalation_level, 3)
-        step = min(t.escalation_level - 3, len(st.escalate_to) - 1)
-        roles = st.escalate_to[: step + 1] if st.escalate_to else ("lead",)
-        for person in self._people_in_roles(tx, roles, st.skill):
-            self._notify_staff(tx, t, person.code, "escalation",
-                               {"reason": reason, "level": t.escalation_level})
-
-    def _people_in_roles(self, tx: Tx, roles: tuple[str, ...], skill: str) -> list[Record]:
-        people = tx.records(STAFF, f"role IN ({', '.join('?' * len(roles))}) AND active = ? ORDER BY code",
-                            (*roles, True))
-        # A lead hears only of his own trade; managers hear of everything.
-        return [p for p in people if p.role != "lead" or not skill or skill in _skills(p)]
-
-    def _next_worker(self, tx: Tx, t: Record) -> Staff | None:
-        taken = {row[0] for row in tx.all("SELECT staff_code FROM assignment WHERE ticket_id = ?", (t.id,))}
-        ranked = suggest_workers(tx.session, self.catalog.get(t.service_type).skill, limit=20)
-        return next((w for w in ranked if w.code not in taken), None)
-
-    # --- internals -------------------------------------------------------------------------
-
-    def _service_type(self, key: str) -> ServiceType:
-        try:
-            return self.catalog.get(key)
-        except CatalogError as exc:
-            raise TicketError(str(exc)) from exc
-
-    def _accept(self, tx: Tx, actor: str, new: NewTicket) -> Record:
-        st = self._service_type(new.service_type)
-        priority = new.priority
-        if priority not in PRIORITIES:
-            raise TicketError(f"priority must be one of {', '.join(PRIORITIES)}")
-        if st.urgent_always and priority == "normal":
-            priority = "urgent"
-        org = new.org_code
-        if org and self._org(tx, org) is None:
-            raise TicketError(f"unknown department code {org!r}")
-        if new.location_code:
-            loc = self._require_location(tx, new.location_code)
-            org = org or loc.org_code  # the location's department, as its import checked it
-        now = tx.now
-        details = self._checked_details(tx, st, new.details, now, org)
-        response_due, completion_due = self.catalog.deadlines(st.key, priority, now, self.calendar)
-        t = tx.create(TICKET, {
-            "service_type": st.key, "priority": priority, "status": Status.ACCEPTED.value,
-            "source": new.source, "location_code": new.location_code, "org_code": org,
-            "reporter_name": new.reporter_name[:50], "reporter_phone": normalise_number(new.reporter_phone),
-            "description": new.description[:4000], "details": details, "operator": actor,
-            "created_at": now, "response_due": response_due, "completion_due": completion_due,
-            "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
-        audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
-        bump_daily(tx, t, self.calendar.tz, created=1)
-        if new.call_uniqueid:
-            self._link_call(tx, t.id, new.call_uniqueid)
-        if approval_of(t.details):
-            self._request_approval(tx, t, actor)
-        return t
-
-    # --- order fields and approval (ticketing/orders.py) ------------------------------------
-
-    def _checked_details(self, tx: Tx, st: ServiceType, details: dict[str, Any],
-                         now: datetime, org_code: str) -> dict[str, Any]:
-        """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
-        approval when the catalog asks for one (other departments have no ward head)."""
-        try:
-            out = normalise_details(tx.session if st.form == "meal" else None, st.form,
-                                    dict(details or {}), now, self.calendar.tz)
-        except DetailsError as exc:
-            raise TicketError(str(exc)) from exc
-        if st.approval == "ward_head" and "meal" in out and org_code:
-            org = self._org(tx, org_code)
-            if org is not None and org.kind == "ward":
-                out = set_approval(out, st.approval, "pending", "", now)
-        return out
-
-    def _edited_details(self, tx: Tx, t: Record, service_type: str,
-                        details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """The edited details, and whether the ward head must be asked (again)."""
-        st = self._service_type(service_type)
-        old = dict(t.details or {})
-        # the order as the desk sends it back: codes and quantities (names and prices come anew)
-        out = self._checked_details(tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
-                                    tx.now, t.org_code)
-        same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
-        if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
-            raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "
-                              "cancel it and order again")
-        kept = approval_of(old)
-        if kept and "approval" in out and same_order:
-            out["approval"] = kept  # the same dishes: the decision stands
-            return out, False
-        return out, "approval" in out
-
-    def _ward_heads(self, tx: Tx, org_code: str) -> list[Record]:
-        if not org_code:
-            return []
-        return tx.records(STAFF, "role = ? AND org_code = ? AND active = ? ORDER BY code",
-                          ("ward_head", org_code, True))
-
-    def _request_approval(self, tx: Tx, t: Record, actor: str) -> None:
-        heads = [h for h in self._ward_heads(tx, t.org_code) if h.phone]
-        for head in heads:
-            self._queue_sms(tx, t, head, "approval", {})
-        self._note(tx, t, "approval_requested", actor,
-                   ", ".join(h.code for h in heads) or "no ward head on file: approve at the desk")
-
-    def _decide(self, tx: Tx, t: Record, actor: str, approve: bool, by: str, note: str) -> None:
-        a = approval_of(t.details or {})
-        if a is None:
-            raise TicketError(f"ticket {t.id} needs no approval")
-        if a["state"] != "pending":
-            raise TicketError(f"ticket {t.id} was already {a['state']} by {a['by']}")
-        if t.status != Status.ACCEPTED.value:
-            raise TicketError(f"ticket {t.id} is {t.status}; only an accepted order can be decided")
-        now = tx.now
-        before = dict(t.details)
-        t.details = set_approval(before, a["required"], "approved" if approve else "rejected",
-                                 by[:50], now, note)
-        t.version += 1
-        audit(tx, now, actor, "ticket", t.id, "approve" if approve else "reject",
-              {"approval": before.get("approval")},
-              {"approval": t.details["approval"], "note": f"{by}: {note}" if note else by})
-        if not approve:
-            self._transition(tx, t, Action.CANCEL, actor, f"rejected by {by}: {note}" if note else f"rejected by {by}")
-            t.closed_at = now
-
-    def _dispatch(self, tx: Tx, actor: str, ticket_id: int, staff_codes: list[str],
-                  printer: str | None, print_slip: bool) -> Record:
-        if not staff_codes:
-            raise TicketError("choose at least one worker to dispatch to")
-        t = self._load(tx, ticket_id)
-        self._require_ready(t)
-        workers = [self._require_staff(tx, code) for code in dict.fromkeys(staff_codes)]
-        self._transition(tx, t, Action.DISPATCH, actor, ", ".join(w.code for w in workers))
-        now = tx.now
-        # only a dispatch offers work (``_offer``): a ticket never dispatched has no workers to
-        # read (one lookup saved on the common path)
-        on_ticket = self._active_assignments(tx, t.id) if t.dispatched_at else []
-        t.dispatched_at = t.dispatched_at or now
-        chosen = {w.code: w for w in workers}
-        current = []  # chosen workers already on the ticket, in the order they came
-        for a in on_ticket:
-            if a.staff_code in chosen:
-                current.append(chosen[a.staff_code])
-            else:
-                self._end_assignment(tx, a, "released", f"reassigned by {actor}")
-                self._notify_staff(tx, t, a.staff_code, "cancelled", {"reason": "reassigned"})
-        offered = [w for w in workers if w not in current]
-        # what the work orders and the slip print of the ticket: nothing of it moves in a dispatch
-        data = self._message_data(tx, t) if offered or print_slip else {}
-        for w in offered:
-            self._offer(tx, t, w, now, data)
-        t.assignee = workers[0].code
-        if print_slip:
-            self._queue_print(tx, t, printer or self.options.default_printer, current + offered, data)
-        return t
-
-    def _require_ready(self, t: Record) -> None:
-        """A meal order goes to the kitchen with its dishes and, where required, approved."""
-        st = self._service_type(t.service_type)
-        details = t.details or {}
-        if st.form == "meal" and "meal" not in details:
-            raise TicketError(f"ticket {t.id}: add the dishes before dispatching the meal order")
-        if needs_approval(details):
-            a = details["approval"]
-            if a["state"] == "rejected":
-                raise TicketError(f"ticket {t.id} was rejected by {a['by']}")
-            raise TicketError(f"ticket {t.id} waits for the ward head's approval")
-
-    def _offer(self, tx: Tx, t: Record, worker: Any, now: datetime,
-               data: dict[str, Any] | None = None) -> None:
-        """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
-        ``_message_data`` if the caller has it."""
-        tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code, "state": "offered",
-                               "assigned_at": now, "reason": ""})
-        if not t.assignee:
-            t.assignee = worker.code
-        self._queue_sms(tx, t, worker, "work_order", {}, data)
-
-    def _worker_accept(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = self._load(tx, ticket_id)
-        a = self._assignment(tx, t.id, staff_code)
-        self._transition(tx, t, Action.WORKER_ACCEPT, actor, staff_code)
-        now = tx.now
-        if a.state == "offered":
-            a.state, a.accepted_at = "accepted", now
-        if t.worker_accepted_at is None:
-            t.worker_accepted_at = now
-            t.assignee = staff_code
-            t.response_s = int((now - t.created_at).total_seconds())
-            t.response_met = bool(t.response_due and now <= t.response_due)
-            bump_daily(tx, t, self.calendar.tz, response_sum_s=t.response_s, response_n=1,
-                       response_met=int(t.response_met))
-        return t
-
-    def _start(self, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
-        t = self._load(tx, ticket_id)
-        if staff_code and self._assignment(tx, t.id, staff_code).state == "offered":
-            self._worker_accept(tx, actor, ticket_id, staff_code)  # arriving implies accepting
-        self._transition(tx, t, Action.START, actor, staff_code)
-        t.started_at = tx.now
-        return t
-
-    def _complete(self, tx: Tx, actor: str, ticket_id: int, parts: list[tuple[str, int]],
-                  note: str) -> Record:
-        t = self._load(tx, ticket_id)
-        self._transition(tx, t, Action.COMPLETE, actor, note)
-        now = tx.now
-        for code, qty in parts:
-            self._use_part(tx, actor, t, code, qty)
-        for a in self._active_assignments(tx, t.id):
-            self._end_assignment(tx, a, "finished", "")
-        t.done_at = now
-        t.completion_s = int((now - t.created_at).total_seconds())
-        t.completion_met = bool(t.completion_due and now <= t.completion_due)
-        bump_daily(tx, t, self.calendar.tz, done=1, completion_sum_s=t.completion_s,
-                   completion_n=1, completion_met=int(t.completion_met))
-        if self.options.survey_enabled and t.reporter_phone:
-            self._schedule_survey(tx, t, now + self.options.survey_delay)
-        return t
-
-    def _release(self, tx: Tx, actor: str, ticket_id: int, staff_code: str, reason: str) -> Record:
-        t = self._load(tx, ticket_id)
-        a = self._assignment(tx, t.id, staff_code)
-        next_status(t.id, t.status, Action.RELEASE)  # refuse before touching anything
-        self._end_assignment(tx, a, "released", reason)
-        remaining = [x for x in self._active_assignments(tx, t.id) if x.id != a.id]
-        if remaining:
-            t.assignee = remaining[0].staff_code
-            self._note(tx, t, "release", actor, f"{staff_code}: {reason}")
-        else:
-            self._transition(tx, t, Action.RELEASE, actor, f"{staff_code}: {reason}")
-            t.assignee = ""
-        return t
-
-    def _use_part(self, tx: Tx, actor: str, t: Record, code: str, qty: int) -> None:
-        if qty <= 0:
-            raise TicketError(f"part {code}: quantity must be positive")
-        part = tx.record(SPARE_PART, "code = ?", (code,), lock=True)
-        if part is None:
-            raise TicketError(f"unknown spare part {code!r}")
-        before = {"stock": part.stock}
-        part.stock -= qty
-        tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
-        audit(tx, tx.now, actor, "spare_part", code, "use", before,
-              {"stock": part.stock, "ticket_id": t.id})
-
-    def _survey(self, tx: Tx, ticket_id: int) -> Record | None:
-        return tx.record(SURVEY, "ticket_id = ?", (ticket_id,))
-
-    def _schedule_survey(self, tx: Tx, t: Record, due: datetime) -> None:
-        # the first completion has no call-back yet: one lookup saved on the common path
-        survey = self._survey(tx, t.id) if t.reopen_count else None
-        if survey is None:
-            tx.insert(SURVEY, {"ticket_id": t.id, "number": t.reporter_phone, "due_at": due,
-                               "updated_at": due, "status": "scheduled", "attempts": 0})
-        else:
-            survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
-            survey.updated_at = tx.now
-
-    def _transition(self, tx: Tx, t: Record, action: Action, actor: str, note: str = "") -> None:
-        old = t.status
-        new = next_status(t.id, old, action)
-        t.status = new.value
-        t.version += 1
-        audit(tx, tx.now, actor, "ticket", t.id, action.value,
-              {"status": old}, {"status": new.value, "note": note[:2000]} if note else {"status": new.value})
-
-    def _note(self, tx: Tx, t: Record, action: str, actor: str, note: str) -> None:
-        """A step on the ticket's timeline that changes none of its columns (a reprint, a
-        linked call…): an audit row with only the note."""
-        audit(tx, tx.now, actor, "ticket", t.id, action, None, {"note": note[:2000]})
-
-    def _load(self, tx: Tx, ticket_id: int, lock: bool = True) -> Record:
-        t = tx.get(TICKET, ticket_id, lock=lock)
-        if t is None:
-            raise TicketNotFound(f"no ticket {ticket_id}")
-        return t
-
-    def _require_location(self, tx: Tx, code: str) -> Record:
-        loc = self._location(tx, code)
-        if loc is None or not loc.active:
-            raise TicketError(f"unknown location code {code!r}")
-        return loc
-
-    def _require_staff(self, tx: Tx, code: str) -> Record:
-        staff = tx.record(STAFF, "code = ?", (code,))
-        if staff is None or not staff.active:
-            raise TicketError(f"unknown or inactive worker {code!r}")
-        return staff
-
-    def _staff_by_phone(self, tx: Tx, number: str) -> Record | None:
-        key = normalise_number(number)
-        if not key:
-            return None
-        return tx.record(STAFF, "phone = ? AND active = ?", (key, True))
-
-    def _org(self, tx: Tx, code: str) -> Record | None:
-        return tx.record(ORG_UNIT, "code = ?", (code,))
-
-    def _active_assignments(self, tx: Tx, ticket_id: int) -> list[Record]:
-        return tx.records(ASSIGNMENT, f"ticket_id = ? AND {ACTIVE} ORDER BY id", (ticket_id,))
-
-    def _assignment(self, tx: Tx, ticket_id: int, staff_code: str) -> Record:
-        a = next((x for x in self._active_assignments(tx, ticket_id) if x.staff_code == staff_code), None)
-        if a is None:
-            raise TicketError(f"ticket {ticket_id} is not assigned to {staff_code}")
-        return a
-
-    def _is_assigned(self, tx: Tx, ticket_id: int, staff_code: str) -> bool:
-        return any(a.staff_code == staff_code for a in self._active_assignments(tx, ticket_id))
-
-    def _end_assignment(self, tx: Tx, a: Record, state: str, reason: str) -> None:
-        a.state, a.ended_at, a.reason = state, tx.now, reason[:500]
-
-    def _link_call(self, tx: Tx, ticket_id: int, uniqueid: str) -> bool:
-        exists = tx.one("SELECT id FROM ticket_call WHERE ticket_id = ? AND uniqueid = ?",
-                        (ticket_id, uniqueid))
-        if exists is None:
-            tx.insert(CALL, {"ticket_id": ticket_id, "uniqueid": uniqueid})
-        return exists is None
-
-    # --- outbox writers --------------------------------------------------------------------
-
-    def _notify_staff(self, tx: Tx, t: Record | None, staff_code: str, template: str,
-                      extra: dict[str, Any]) -> int:
-        staff = tx.record(STAFF, "code = ?", (staff_code,))
-        if staff is None or not staff.phone:
-            raise TicketError(f"worker {staff_code} has no mobile number to send to")
-        return self._queue_sms(tx, t, staff, template, extra)
-
-    def _explain(self, tx: Tx, staff: Record, t: Record | None, why: str, detail: str) -> None:
-        self._queue_sms(tx, t, staff, "explain", {"why": why, "detail": detail})
-
-    def _queue_sms(self, tx: Tx, t: Record | None, staff: Any, template: str,
-                   extra: dict[str, Any], ticket_data: dict[str, Any] | None = None) -> int:
-        """The SMS row (``staff``: a staff record or model; ``ticket_data``: the ticket's
-        ``_message_data`` if the caller has it); returns its id."""
-        data = (dict(ticket_data) if ticket_data is not None
-                else self._message_data(tx, t) if t is not None else {})
-        data.update(extra, worker=staff.name, worker_code=staff.code)
-        text = self.composer.render(template, self.options.language, data)
-        now = tx.now
-        return tx.insert(SMS_OUT, {
-            "ticket_id": t.id if t else None, "staff_code": staff.code, "number": staff.phone,
-            "text": text, "kind": template, "status": "queued", "attempts": 0, "due_at": now,
-            "created_at": now, "references": [], "parts": 0, "modem": "", "error": ""})
-
-    def _queue_print(self, tx: Tx, t: Record, printer: str, workers: list[Any] | None = None,
-                     data: dict[str, Any] | None = None) -> int:
-        """``workers``: the ticket's workers, ``data``: its ``_message_data``, when the command
-        has them (else read)."""
-        kind = "kitchen" if t.service_type == "meals" else "slip"
-        now = tx.now
-        return tx.insert(PRINT_JOB, {
-            "ticket_id": t.id, "printer": printer, "kind": kind, "language": self.options.language,
-            "snapshot": self.slip_snapshot(tx, t, kind, workers, data), "status": "queued", "attempts": 0,
-            "due_at": now, "created_at": now, "error": ""})
-
-    def _location(self, tx: Tx, code: str) -> Record | None:
-        """Read once per command (the SMS and the slip both print it)."""
-        if not code:
-            return None
-        key = ("location", code)
-        if key not in tx.memo:
-            tx.memo[key] = tx.record(LOCATION, "code = ?", (code,))
-        return tx.memo[key]
-
-    def _place(self, tx: Tx, t: Record) -> tuple[Record | None, str]:
-        """The ticket's location and its department's name: one read, once per command (the
-        work orders and the slip print both)."""
-        key = ("place", t.location_code, t.org_code)
-        if key not in tx.memo:
-            loc, department = None, None
-            if t.location_code:
-                loc, extra = tx.record_with(LOCATION, "(SELECT name FROM org_unit WHERE code = ?)",
-                                            "code = ?", (t.org_code, t.location_code))
-                department = extra[0] if extra else None
-                tx.memo[("location", t.location_code)] = loc
-            if loc is None and t.org_code:
-                org = self._org(tx, t.org_code)
-                department = org.name if org else None
-            tx.memo[key] = (loc, department or "")
-        return tx.memo[key]
-
-    def _message_data(self, tx: Tx, t: Record) -> dict[str, Any]:
-        loc, department = self._place(tx, t)
-        st = self.catalog.get(t.service_type)
-        return {
-            "ticket_id": t.id, "service_type": t.service_type,
-            "service_name": st.name(self.options.language), "priority": t.priority,
-            "location": _location_dict(loc, t.location_code), "department": department,
-            "description": t.description, "reporter_name": t.reporter_name,
-            "reporter_phone": t.reporter_phone,
-            "response_due": _iso(t.response_due), "completion_due": _iso(t.completion_due),
-            "completion_due_local": _local_hm(t.completion_due, self.calendar),
-            "response_due_local": _local_hm(t.response_due, self.calendar),
-            **_meal_data(t.details or {}, self.options.language, self.calendar),
-        }
-
-    def slip_snapshot(self, tx: Tx, t: Record, kind: str = "slip",
-                      workers: list[Any] | None = None,
-                      data: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The data a work slip prints, frozen when the job is queued (see CONTRACTS.md).
-        ``workers``: the staff on the ticket in assignment order, ``data``: its
-        ``_message_data``, if the caller has them."""
-        data = data if data is not None else self._message_data(tx, t)
-        if workers is None:
-            tx.flush()  # assignments this command changed
-            on_ticket = [tuple(row) for row in tx.all(
-                "SELECT staff.code, staff.name, staff.phone FROM assignment"
-                " JOIN staff ON staff.code = assignment.staff_code"
-                f" WHERE assignment.ticket_id = ? AND assignment.{ACTIVE} ORDER BY assignment.id", (t.id,))]
-        else:
-            on_ticket = [(w.code, w.name, w.phone) for w in workers]
-        # parts are booked only when the work is done: a ticket never done has none to read
-        parts = [] if t.done_at is None and not t.reopen_count else [
-            {"code": code, "name": name or "", "spec": spec or "", "unit": unit or "", "qty": qty}
-            for code, name, spec, unit, qty in tx.all(
-                "SELECT ticket_part.part_code, spare_part.name, spare_part.spec, spare_part.unit,"
-                " ticket_part.qty FROM ticket_part"
-                " LEFT JOIN spare_part ON spare_part.code = ticket_part.part_code"
-                " WHERE ticket_part.ticket_id = ? ORDER BY ticket_part.id", (t.id,))]
-        return {
-            "ticket_id": t.id, "kind": kind, "language": self.options.language,
-            "center_name": self.options.center_name, "service_type": t.service_type,
-            "service_name": data["service_name"], "priority": t.priority, "status": t.status,
-            "created_at": _iso(t.created_at), "dispatched_at": _iso(t.dispatched_at),
-            "accepted_at": _iso(t.worker_accepted_at), "response_due": data["response_due"],
-            "completion_due": data["completion_due"], "location": data["location"],
-            "reporter": {"name": t.reporter_name, "phone": t.reporter_phone,
-                         "org": data["department"]},
-            "description": t.description, "parts": parts,
-            "workers": [{"code": code, "name": name, "phone": phone} for code, name, phone in on_ticket],
-            "details": dict(t.details or {}), "operator": t.operator,
-        }
-
-
-def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:
-    """Qualified workers on duty, least loaded first (open assignments)."""
-    load = (select(Assignment.staff_code, func.count().label("n"))
-            .where(Assignment.state.in_(("offered", "accepted")))
-            .group_by(Assignment.staff_code).subquery())
-    rows = s.execute(
-        select(Staff, func.coalesce(load.c.n, 0))
-        .outerjoin(load, load.c.staff_code == Staff.code)
-        .where(Staff.active.is_(True), Staff.on_duty.is_(True), Staff.role == "worker")
-        .order_by(func.coalesce(load.c.n, 0), Staff.code)
-    ).all()
-    qualified = [st for st, _n in rows if not skill or skill in st.skill_set()]
-    return qualified[:limit]
-
-
-def caller_directory_entry(s: Session, number: str) -> PhoneEntry | None:
-    key = normalise_number(number)
-    return s.scalar(select(PhoneEntry).where(PhoneEntry.number == key)) if key else None
-
-
-def _skills(staff: Any) -> set[str]:
-    return {s.strip() for s in (staff.skills or "").split(",") if s.strip()}
-
-
-def _location_dict(loc: Any, code: str) -> dict[str, str]:
-    if loc is None:
-        return {"code": code, "campus": "", "building": "", "floor": "", "room": "", "name": ""}
-    return {"code": loc.code, "campus": loc.campus, "building": loc.building, "floor": loc.floor,
-            "room": loc.room, "name": loc.name}
-
-
-def _iso(when: datetime | None) -> str:
-    return when.isoformat() if when else ""
-
-
-def _local_hm(when: datetime | None, calendar: BusinessCalendar) -> str:
-    """``MM-DD HH:MM`` in the center's time zone (as ``strftime("%m-%d %H:%M")``, in 2/3 of its time)."""
-    if not when:
-        return ""
-    d = when.astimezone(calendar.tz)
-    return f"{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
-
-
-def _order_key(meal: Any) -> tuple[Any, ...]:
-    if not isinstance(meal, dict):
-        return ()
-    return (tuple(sorted((i["code"], i["qty"]) for i in meal.get("items", []))),
-            meal.get("delivery_time"), meal.get("note", ""))
-
-
-def _meal_data(details: dict[str, Any], language: str, calendar: BusinessCalendar) -> dict[str, str]:
-    """A meal order's dishes, total and delivery time as SMS texts print them."""
-    meal = details.get("meal")
-    if not isinstance(meal, dict):
-        return {"dishes": "", "order_total": "", "delivery_local": ""}
-    en = language.startswith("en")
-    dishes = ("、" if not en else ", ").join(
-        f"{(i.get('name_en') if en else '') or i.get('name', '')}×{i.get('qty', 1)}" for i in meal.get("items", []))
-    delivery = meal.get("delivery_time")  # always ISO: normalise_meal wrote it
-    return {"dishes": dishes, "order_total": str(meal.get("total", "")),
-            "delivery_local": _local_hm(datetime.fromisoformat(delivery) if delivery else None, calendar)}
+    def reject(self, actor: str, ticket_id: int, reason: str, by: str = "") -> TicketView:
+        """The ward head refused the order: it is cancelled with the reason."""
+        with self.tx() as tx:
+            return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,21 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_JOINED: ContextVar[Callable[[Tx], None] | None] = ContextVar("onestop_joined_write", default=None)
+
+
+@contextmanager
+def joined_write(write: Callable[[Tx], None]) -> Iterator[None]:
+    """Within the block, ``write(tx)`` runs in the first command transaction (``Store.tx``)
+    this thread opens, after the command and before its commit: another layer's row (the web's
+    idempotency key) is committed with the command's or not at all. Runs at most once."""
+    token = _JOINED.set(write)
+    try:
+        yield
+    finally:
+        _JOINED.reset(token)
+
+
 class Store:
     """Owns the engine. ``with store.session() as s:`` is one transaction."""
 
@@ -159,8 +175,12 @@ class Store:
                 if self.dialect == "sqlite":
                     tx.cur.execute("BEGIN IMMEDIATE")
                 if clock is not None:
-                    tx.now = clock()
+                    tx.set_now(clock())
                 yield tx
+                joined = _JOINED.get()
+                if joined is not None:
+                    _JOINED.set(None)  # the next command of this context's only
+                    joined(tx)
                 tx.finish()
                 raw.commit()
                 reusable = True

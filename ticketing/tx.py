@@ -18,7 +18,6 @@ session on the same connection and transaction, made only when a command needs t
 from __future__ import annotations
 
 import json
-import json.encoder as json_encoder
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -40,20 +39,9 @@ def _aware(v: datetime) -> datetime:
     return v if v.tzinfo is UTC else v.astimezone(UTC)
 
 
-_LAST_DT: tuple[Any, str] = (None, "")
-
-
 def _dt_sqlite(v: datetime) -> str:
-    # A command stamps its rows with one time: the last conversion is usually the next one.
-    # (Threads share the memo; it is swapped whole, so a reader sees one consistent pair.)
-    global _LAST_DT
-    last = _LAST_DT
-    if last[0] is v:
-        return last[1]
     # UTC's text without its "+00:00" (slicing it off costs half of ``replace(tzinfo=None)``)
-    out = (v if v.tzinfo is UTC else _aware(v)).isoformat(" ", "microseconds")[:-6]
-    _LAST_DT = (v, out)
-    return out
+    return (v if v.tzinfo is UTC else _aware(v)).isoformat(" ", "microseconds")[:-6]
 
 
 def _dt_pg(v: datetime) -> datetime:
@@ -63,32 +51,12 @@ def _dt_pg(v: datetime) -> datetime:
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def _unencodable(o: Any) -> Any:
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-
-def _c_encoder() -> Any:
-    """``JSONEncoder.encode`` builds its C encoder anew on every call (0.5 µs, most of a small
-    value's cost): the same encoder, built once (no circular check: the values are trees).
-    None where the C accelerator or its 3.11 signature is missing: then ``encode`` serves."""
-    try:
-        return json_encoder.c_make_encoder(  # type: ignore[attr-defined]
-            None, _unencodable, json_encoder.encode_basestring, None, ":", ",", False, False, True)
-    except TypeError:
-        return None
-
-
-_C_ENCODE = _c_encoder()
-
-
 def dump_json(v: Any) -> str:
     """JSON as the store writes it on both paths (the engine's ``json_serializer`` too): UTF-8
     text as is and no spaces — an audit row of a new ticket is ~30 % shorter than
     ``json.dumps``'s escaped Chinese and ", " separators, and every byte is WAL. One encoder:
     ``json.dumps`` with any option builds a new one per call."""
-    if _C_ENCODE is None:
-        return _JSON_ENCODER.encode(v)
-    return "".join(_C_ENCODE(v, 0))
+    return _JSON_ENCODER.encode(v)
 
 
 def _json_pg(v: Any) -> Any:
@@ -105,6 +73,7 @@ def _read_dt_pg(v: datetime) -> datetime:
     return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
 
 
+_TIME_BINDERS = (_dt_sqlite, _dt_pg)
 _BINDERS: dict[bool, dict[int, Any]] = {
     False: {_DT: _dt_sqlite, _JSON: dump_json, _BOOL: None, _DATE: date.isoformat},
     True: {_DT: _dt_pg, _JSON: _json_pg, _BOOL: None, _DATE: None},
@@ -242,6 +211,14 @@ class Tx:
         self._savepoints = 0
         self.memo: dict[Any, Any] = {}  # a command's own lookups of master data
         self.now = datetime.now(UTC)  # the command's time (``Store.tx`` sets its clock's)
+        self._now_bound: tuple[Any, Any] = (None, None)
+
+    def set_now(self, now: datetime) -> None:
+        """Set the command's time, ``tx.now``. Most rows a command writes carry it (the
+        ticket's step, its audit rows, its outbox rows): it is converted for the driver here,
+        once, and ``insert`` and ``flush`` bind that (any other time is converted as it comes)."""
+        self.now = now
+        self._now_bound = (now, _dt_pg(now) if self.pg else _dt_sqlite(now))
 
     # --- plain SQL (``?`` placeholders on both engines) --------------------------------------
 
@@ -307,9 +284,10 @@ class Tx:
         """Insert one row (missing columns take the model's defaults); returns its id."""
         plan = _codec(table).insert_plan(tuple(values))
         params = [*values.values(), *(d(None) if callable(d) else d for _n, d in plan.defaults)]
+        now, now_bound = self._now_bound
         for i, f in plan.bind[self.pg]:  # only the columns that convert (dates, JSON…)
             if (v := params[i]) is not None:
-                params[i] = f(v)
+                params[i] = now_bound if v is now and f in _TIME_BINDERS else f(v)
         cur = self.cur
         cur.execute(plan.pg if self.pg else plan.sqlite, params)
         return int(cur.fetchone()[0] if self.pg else cur.lastrowid)
@@ -326,6 +304,10 @@ class Tx:
         self._records[(table.name, rec.id)] = rec
         return rec
 
+    def loaded(self, table: Table) -> list[Record]:
+        """The records of ``table`` this transaction has read or made, in the order it met them."""
+        return [r for (name, _id), r in self._records.items() if name == table.name]
+
     def flush(self) -> None:
         """Write the changed columns of every loaded record."""
         for rec in self._records.values():
@@ -340,7 +322,10 @@ class Tx:
             text = codec.updates[names] = (
                 f"UPDATE {codec.table.name} SET {', '.join(f'{_q(n)} = ?' for n in names)} WHERE id = ?")
         bind = codec.bind[self.pg]
-        params = [v if (v := rec.__dict__[n]) is None or n not in bind else bind[n](v) for n in names]
+        now, now_bound = self._now_bound
+        params = [v if (v := rec.__dict__[n]) is None or n not in bind
+                  else now_bound if v is now and bind[n] in _TIME_BINDERS else bind[n](v)
+                  for n in names]
         self.run(text, [*params, rec.__dict__["id"]])
         rec._dirty.clear()
 

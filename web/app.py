@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import ipaddress
 import json
 import logging
 import pkgutil
@@ -29,7 +30,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from web import explain, labels, timefmt
+from web import explain, housekeeping, labels, timefmt
 from web.api.errors import error_json
 from web.auth import CurrentUser, LoginRequired, login_redirect
 from web.deps import WebDeps
@@ -48,6 +49,7 @@ class WebState:
     templates: Jinja2Templates
     tz: ZoneInfo
     feed: ChangeFeed
+    trusted_proxies: list[Any]  # ip networks whose X-Forwarded-For is believed
     # each language's words and their JSON for the pages' scripts, made once: the catalog and
     # the service catalog do not change while the app runs
     _words: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -124,7 +126,8 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     secret = load_secret(deps.settings.web.secret_key, deps.settings.resolved_data_dir())
     tz = ZoneInfo(deps.settings.timezone)
-    state = WebState(deps, Signer(secret), _templates(tz), tz, ChangeFeed(deps, tz))
+    state = WebState(deps, Signer(secret), _templates(tz), tz, ChangeFeed(deps, tz),
+                     trusted_networks(deps.settings.web.trusted_proxies))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -133,14 +136,17 @@ def create_app(deps: WebDeps) -> FastAPI:
             await run_in_threadpool(state.feed.start_marks)
         except Exception:  # the store is away: the feed's first poll marks instead
             log.exception("change feed: cannot read where to start")
-        task = asyncio.create_task(state.feed.run(), name="web-change-feed")
+        tasks = [asyncio.create_task(state.feed.run(), name="web-change-feed"),
+                 asyncio.create_task(housekeeping.run(deps), name="web-housekeeping")]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
             deps.hub.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(title="OneStop API", version="1", lifespan=lifespan,
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
@@ -149,7 +155,7 @@ def create_app(deps: WebDeps) -> FastAPI:
                               "(GET /api/me returns it). Each operation names the permission it "
                               "needs and the roles that have it.")
     app.state.web = state
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SecurityHeaders, hsts=_hsts(deps.settings.web))
     app.include_router(auth.router)
     for router in _routers(api):
         api.document_permissions(router)
@@ -160,6 +166,24 @@ def create_app(deps: WebDeps) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _error_handlers(app, state)
     return app
+
+
+def trusted_networks(entries: list[str]) -> list[Any]:
+    """``[web] trusted_proxies`` as networks ("10.0.0.5", "10.0.0.0/8", "::1")."""
+    out = []
+    for entry in entries:
+        try:
+            out.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"web.trusted_proxies: {entry!r} is not an address or network "
+                             "(e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+    return out
+
+
+def _hsts(settings: Any) -> bytes:
+    if not settings.hsts:
+        return b""
+    return f"max-age={settings.hsts_days * 86400}; includeSubDomains".encode()
 
 
 def _routers(package: ModuleType) -> list[APIRouter]:
@@ -193,8 +217,9 @@ class _SecurityHeaders:
     """CSP without inline scripts, no framing, no MIME sniffing: defence in depth behind
     escaping."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, hsts: bytes = b"") -> None:
         self.app = app
+        self.hsts = hsts  # Strict-Transport-Security when served over HTTPS ([web] hsts)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -213,6 +238,8 @@ class _SecurityHeaders:
                     # a versioned asset (web.app.asset) never changes under its URL
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", self.hsts))
                 if not scope["path"].startswith("/docs"):
                     headers.append((b"content-security-policy",
                                     b"default-src 'self'; img-src 'self' data:; style-src 'self'; "

@@ -8,10 +8,11 @@ field ``csrf_token``) → 403. Pages use :func:`page_user`, which sends a strang
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -21,14 +22,10 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ticketing.audit import audit
-from ticketing.model import User
-from web.security import (
-    SESSION_TTL_S,
-    SessionToken,
-    allowed,
-    dummy_verify,
-    verify_password,
-)
+from ticketing.model import User, WebSession
+from web import sessions, throttle
+from web.masking import redact
+from web.security import SessionToken, allowed, dummy_verify, verify_password
 
 SESSION_COOKIE = "onestop_session"
 PRE_COOKIE = "onestop_pre"
@@ -56,6 +53,10 @@ class CurrentUser:
     def can(self, permission: str) -> bool:
         return allowed(self.role, permission)
 
+    def redact(self, value: Any, known: Iterable[str] = ()) -> Any:
+        """``value`` as this user may see it: numbers masked for viewers (``web.masking``)."""
+        return redact(value, self.masked, known)
+
 
 class LoginRequired(Exception):
     """A page was asked for without a session: the handler redirects to /login."""
@@ -68,8 +69,34 @@ def _web(request: Request) -> Any:
     return request.app.state.web
 
 
-def _now_s(request: Request) -> int:
-    return int(_web(request).deps.clock.now().timestamp())
+def client_address(request: Request) -> str:
+    """The client's address: the peer's, or — when the peer is a trusted reverse proxy
+    (``[web] trusted_proxies``) — the last address in X-Forwarded-For that is not one."""
+    peer = request.client.host if request.client else ""
+    trusted = _web(request).trusted_proxies
+    if not trusted or not _in(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _in(hop, trusted):
+            return hop[:64] if _is_address(hop) else peer
+    return peer
+
+
+def _in(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _load_user(request: Request) -> CurrentUser | None:
@@ -77,23 +104,24 @@ def _load_user(request: Request) -> CurrentUser | None:
     if not cookie:
         return None
     web = _web(request)
-    token = web.signer.read(cookie, _now_s(request))
-    if token is None:
+    nonce = web.signer.read(cookie)
+    if nonce is None:
         return None
     with web.deps.store.session() as s:
-        u = s.get(User, token.user_id)
-        if u is None or not u.active:
-            return None
-        return CurrentUser(u.id, u.username, u.display_name or u.username, u.role,
-                           u.language or web.deps.settings.language, u.staff_code,
-                           web.signer.csrf(token), token)
+        found = sessions.find(s, nonce, web.deps.clock.now(), web.deps.settings.web)
+    if found is None:
+        return None
+    token = SessionToken(nonce, found.session_id)
+    return CurrentUser(found.user_id, found.username, found.display_name, found.role,
+                       found.language or web.deps.settings.language, found.staff_code,
+                       web.signer.csrf(token), token)
 
 
 async def current_user(request: Request) -> CurrentUser | None:
     """The logged-in user, or None. Cached on the request."""
     if "user" not in request.state._state:
         request.state.user = await run_in_threadpool(_load_user, request)
-    return request.state.user  # type: ignore[no-any-return]
+    return request.state.user
 
 
 async def _check_csrf(request: Request, user: CurrentUser) -> None:
@@ -179,61 +207,106 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     if not seed or not secrets.compare_digest(csrf_token, web.signer.pre_csrf(seed)):
         return _login_page(request, "login_expired", next, status=403, username=username.strip()[:50],
                            lang=lang)
-    outcome, user_id, role = await run_in_threadpool(_attempt, request, username.strip()[:50], password)
+    nonce = web.signer.new_token()
+    outcome, role, until = await run_in_threadpool(_attempt, request, username.strip()[:50],
+                                                   password, nonce)
+    if outcome == "throttled":
+        resp = _login_page(request, "throttled", next, status=429, username=username.strip()[:50], lang=lang)
+        resp.headers["Retry-After"] = str(throttle.retry_after(until, web.deps.clock.now()))  # type: ignore[arg-type]
+        return resp
     if outcome != "ok":
-        return _login_page(request, "locked" if outcome == "locked" else "login_failed", next,
-                           status=429 if outcome == "locked" else 401, username=username.strip()[:50],
+        return _login_page(request, "login_failed", next, status=401, username=username.strip()[:50],
                            lang=lang)
     resp = RedirectResponse(safe_next(next) or landing(role), status_code=303)
-    cookie = web.signer.issue(user_id, _now_s(request))
-    resp.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_TTL_S, httponly=True, samesite="lax",
-                    secure=web.deps.settings.web.cookie_secure, path="/")
+    resp.set_cookie(SESSION_COOKIE, web.signer.cookie(nonce),
+                    max_age=int(web.deps.settings.web.session_hours * 3600), httponly=True,
+                    samesite="lax", secure=web.deps.settings.web.cookie_secure, path="/")
     resp.delete_cookie(PRE_COOKIE, path="/login")
     return resp
 
 
-def _attempt(request: Request, username: str, password: str) -> tuple[str, int, str]:
-    """Check a log-in and record it: ("ok" | "failed" | "locked", user id, role)."""
+def _attempt(request: Request, username: str, password: str,
+             nonce: str) -> tuple[str, str, datetime | None]:
+    """Check a log-in and record it: ("ok" | "failed" | "throttled", role, hold until); a good
+    one opens the session ``nonce`` names. The attempt counts as a failure before the
+    password is checked (so attempts sent at once are all counted) and is taken back if it
+    was right; the slow check runs outside the store's transactions."""
     web = _web(request)
     settings = web.deps.settings.web
     now = web.deps.clock.now()
-    peer = request.client.host if request.client else ""
+    peer = client_address(request)
+    keys = throttle.keys(peer, username, settings)
+    who = username or "?"
     with web.deps.store.session() as s:
-        u = s.scalar(select(User).where(User.username == username).with_for_update())
+        until = throttle.held_until(s, keys, now)
+        if until is not None:
+            audit(s, now, who, "app_user", who, "login_refused", None,
+                  {"reason": "throttled", "until": until.isoformat(), "peer": peer})
+            return "throttled", "", until
+        hold = throttle.failed(s, keys, now, settings)
+        found = s.execute(select(User.id, User.password_hash, User.active)
+                          .where(User.username == username)).first()
+    if found is None or not found.active:
+        dummy_verify(password)  # as long as a real check: the time tells no names either
+        good = False
+    else:
+        good = verify_password(password, found.password_hash)
+    with web.deps.store.session() as s:
+        u = s.get(User, found.id) if good and found is not None else None
         if u is None or not u.active:
-            dummy_verify(password)
-            audit(s, now, username or "?", "app_user", username or "?", "login_failed", None,
-                  {"reason": "unknown user" if u is None else "inactive", "peer": peer})
-            return "failed", 0, ""
-        if u.locked_until is not None and u.locked_until > now:
-            audit(s, now, username, "app_user", username, "login_refused", None,
-                  {"reason": "locked", "until": u.locked_until.isoformat(), "peer": peer})
-            return "locked", 0, ""
-        if not verify_password(password, u.password_hash):
-            u.failed_attempts += 1
-            after: dict[str, Any] = {"failed_attempts": u.failed_attempts, "peer": peer}
-            if u.failed_attempts >= settings.lockout_attempts:
-                u.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                u.failed_attempts = 0
-                after["locked_until"] = u.locked_until.isoformat()
-            audit(s, now, username, "app_user", username, "login_failed", None, after)
-            return ("locked" if "locked_until" in after else "failed"), 0, ""
-        u.failed_attempts, u.locked_until = 0, None
+            reason = "unknown user" if found is None else "inactive" if not found.active else "password"
+            audit(s, now, who, "app_user", who, "login_failed", None, {"reason": reason, "peer": peer})
+            return ("throttled" if hold else "failed"), "", hold
+        throttle.succeeded(s, peer, username, settings)
+        sessions.open_session(s, u.id, nonce, now, settings, peer,
+                              request.headers.get("user-agent", ""))
         audit(s, now, username, "app_user", username, "login", None, {"peer": peer})
-        return "ok", u.id, u.role
+        return "ok", u.role, None
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """End this session; with the form field ``everywhere`` set, every session of the user."""
     user = await current_user(request)
     if user is not None:
         await _check_csrf(request, user)
-        web = _web(request)
-        web.signer.revoke(user.token, _now_s(request))
-        await run_in_threadpool(_audit_simple, request, user.username, "logout")
+        everywhere = False
+        if request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            everywhere = (await request.form()).get("everywhere", "") not in ("", "0")
+        if everywhere:
+            await run_in_threadpool(end_user_sessions, _web(request), user.id, user.username,
+                                    user.username, "everywhere")
+        else:
+            await run_in_threadpool(_end_own, request, user)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
+
+
+def _end_own(request: Request, user: CurrentUser) -> None:
+    web = _web(request)
+    now = web.deps.clock.now()
+    with web.deps.store.session() as s:
+        sessions.end(s, user.token.session_id, now, user.username, "logout")
+        audit(s, now, user.username, "app_user", user.username, "logout", None, None)
+    web.deps.hub.end_session(user.token.session_id)
+
+
+def end_user_sessions(web: Any, user_id: int, username: str, actor: str, reason: str) -> int:
+    """End every session of a user (log out everywhere, an administrator's order, a disabled
+    or re-keyed account), audited; their open event streams in this process end now, in
+    other processes at their next check."""
+    now = web.deps.clock.now()
+    with web.deps.store.session() as s:
+        ids = list(s.scalars(select(WebSession.id).where(WebSession.user_id == user_id,
+                                                         WebSession.ended_at.is_(None))))
+        n = sessions.end_all(s, user_id, now, actor, reason)
+        action = "logout_everywhere" if reason == "everywhere" else "sessions_ended"
+        audit(s, now, actor, "app_user", username, action, None, {"sessions": n})
+    for session_id in ids:
+        web.deps.hub.end_session(session_id)
+    return n
 
 
 def _audit_simple(request: Request, username: str, action: str, **after: Any) -> None:

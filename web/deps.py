@@ -21,6 +21,7 @@ from ticketing.ports import Clock
 from ticketing.service import TicketService
 from ticketing.store import Store
 from web.auth import CurrentUser, page_user, require
+from web.idempotency import Once, once
 from web.live import LiveHub
 
 if TYPE_CHECKING:
@@ -49,22 +50,31 @@ class WebDeps:
     # (worker SMS replies, IVR self-service, time-limit sweeps) and the wallboard refresh.
     feed_interval_s: float = 1.0
     wallboard_interval_s: float = 5.0
+    # How often an open event stream asks the store whether its session is still open (a
+    # session ended in this process ends its streams at once), and how often expired
+    # sessions, throttles and idempotency keys are swept.
+    session_check_s: float = 30.0
+    housekeeping_interval_s: float = 600.0
 
 
 def web_state(request: Request) -> WebState:
     """The app's ``WebState`` (deps, signer, templates, time zone, change feed)."""
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="ticket number")]
 
 # --- who may call an /api/ route: no session → 401, no permission → 403, no CSRF token → 403 --
 Reader = Annotated[CurrentUser, Depends(require("read"))]
+Own = Annotated[CurrentUser, Depends(require("session"))]  # one's own sessions
 Desk = Annotated[CurrentUser, Depends(require("desk"))]
 Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+
+# A state-changing ticket request's Idempotency-Key (``web.idempotency``): retries run once
+Idempotent = Annotated[Once, Depends(once)]
 
 # --- who may open a page: a stranger is sent to /login, no permission → 403 -------------------
 ReadPage = Annotated[CurrentUser, Depends(page_user("read"))]

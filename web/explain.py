@@ -99,6 +99,8 @@ ERRORS: list[tuple[re.Pattern[str], str]] = [
     (_p(r"no (?P<kind>\w+) '(?P<v>.*)'"), "err:no_record"),
     (_p(r"language must be one of .*"), "err:language"),
     (_p(r"you cannot (?P<v>\w+) your own account"), "err:own_account"),
+    (_p(r"an administrator cannot disable or demote their own account"), "err:own_account"),
+    (_p(r"the first request with this key was carried out but .*"), "err:done_unanswered"),
     (_p(r"password: (?P<v>.*)"), "err:password"),
 ]
 

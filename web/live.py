@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ class Client:
     role: str
     kinds: frozenset[str]  # which messages it wants: pop, ticket, wallboard
     queue: asyncio.Queue[dict[str, Any]]
+    session: int = 0  # the log-in session it belongs to (0: none)
     dropped: int = 0
     reported: int = 0  # drops the client has been told of
     closed: bool = False
@@ -72,11 +73,12 @@ class LiveHub:
             return list(self._clients.values())
 
     def subscribe(self, login: str, role: str,
-                  kinds: frozenset[str] = frozenset({"pop", "ticket", "wallboard"})) -> Client:
+                  kinds: frozenset[str] = frozenset({"pop", "ticket", "wallboard"}),
+                  session: int = 0) -> Client:
         """Register a tab (on the server's loop); read it with :meth:`stream`."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
-        c = Client(next(self._ids), login, role, kinds, asyncio.Queue(self.queue_size))
+        c = Client(next(self._ids), login, role, kinds, asyncio.Queue(self.queue_size), session)
         with self._lock:
             self._clients[c.id] = c
         return c
@@ -86,8 +88,14 @@ class LiveHub:
         with self._lock:
             self._clients.pop(client.id, None)
 
-    async def stream(self, client: Client, heartbeat_s: float = 15.0) -> AsyncIterator[dict[str, Any]]:
-        """Messages for ``client`` until it is closed; a ``ping`` when idle keeps proxies open."""
+    def end_session(self, session: int) -> None:
+        """A log-in session ended (any thread): its streams get ``logout`` and stop."""
+        if session:
+            self._publish(BROADCAST, {"type": "logout", "session": session})
+
+    async def stream(self, client: Client, heartbeat_s: float = 15.0) -> AsyncGenerator[dict[str, Any], None]:
+        """Messages for ``client`` until it is closed (``bye``: the server stops; ``logout``:
+        its session ended); a ``ping`` when idle keeps proxies open."""
         try:
             while not client.closed:
                 try:
@@ -99,7 +107,7 @@ class LiveHub:
                     yield {"type": "dropped", "data": {"missed": client.dropped - client.reported}}
                     client.reported = client.dropped
                 yield msg
-                if msg.get("type") == "bye":
+                if msg.get("type") in ("bye", "logout"):
                     return
         finally:
             self.unsubscribe(client)
@@ -141,6 +149,11 @@ class LiveHub:
 
     def _fan_out(self, channel: str, msg: dict[str, Any]) -> None:
         kind = msg["type"]
+        if kind == "logout":
+            for c in self.clients():
+                if c.session == msg["session"]:
+                    self._deliver(c, {"type": "logout"})
+            return
         for c in self.clients():
             if kind in c.kinds and (channel == BROADCAST or c.login == channel):
                 self._deliver(c, msg)

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import Assignment, Location, OrgUnit, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
+from web.masking import redact
 from web.names import Names
 from web.paging import Page, page_of, paginate
-from web.security import mask_number
 
 OPEN_STATES = [s.value for s in OPEN]
 TEXT_SEARCH_DAYS = 180  # free-text search looks this far back (a LIKE scan is not indexed)
@@ -28,16 +28,19 @@ CHIPS = 40  # the board shows at most this many undispatched / overdue tickets (
 
 
 def ticket_row(t: Ticket, language: str, masked: bool, now: datetime) -> dict[str, Any]:
-    """The list form of a ticket, as the desk and board show it."""
-    return {
+    """The list form of a ticket, as the desk and board show it (``masked``: as a viewer
+    may see it — the description is masked whole, then cut)."""
+    row = {
         "id": t.id, "service_type": t.service_type, "priority": t.priority, "status": t.status,
         "status_label": label(t.status, language), "location_code": t.location_code,
-        "reporter_name": t.reporter_name,
-        "reporter_phone": mask_number(t.reporter_phone) if masked else t.reporter_phone,
-        "description": t.description[:200], "assignee": t.assignee, "operator": t.operator,
+        "reporter_name": t.reporter_name, "reporter_phone": t.reporter_phone,
+        "description": t.description, "assignee": t.assignee, "operator": t.operator,
         "created_at": t.created_at.isoformat(), "version": t.version,
         "overdue": is_overdue(t, now),
     }
+    row = redact(row, masked, (t.reporter_phone,))
+    row["description"] = row["description"][:200]
+    return row
 
 
 def is_overdue(t: Ticket, now: datetime) -> bool:
@@ -97,8 +100,10 @@ def open_tickets(s: Session, limit: int = 100) -> list[Ticket]:
                           .order_by(Ticket.created_at.desc()).limit(limit)))
 
 
-def search(s: Session, query: str, now: datetime, limit: int = 50) -> list[Ticket]:
-    """By ticket number, phone number, location code, or words in the text."""
+def search(s: Session, query: str, now: datetime, limit: int = 50,
+           by_phone: bool = True) -> list[Ticket]:
+    """By ticket number (``#1042`` is only that), phone number (unless ``by_phone`` is false:
+    a viewer's search), location code, or words in the text."""
     q = query.strip()[:100]
     if not q:
         return []
@@ -107,8 +112,12 @@ def search(s: Session, query: str, now: datetime, limit: int = 50) -> list[Ticke
     if digits.isdigit():
         if len(digits) <= 9:
             conds.append(Ticket.id == int(digits))
-        number = normalise_number(digits)
-        conds += [Ticket.reporter_phone == number, Ticket.location_code == digits]
+        if not q.startswith("#"):
+            conds.append(Ticket.location_code == digits)
+            if by_phone:
+                conds.append(Ticket.reporter_phone == normalise_number(digits))
+        if not conds:
+            return []
     else:
         locs = select(Location.code).where(or_(Location.name == q, Location.building == q,
                                                Location.code == q)).limit(50)
@@ -135,13 +144,14 @@ def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:
             select(SmsOut.ticket_id, SmsOut.staff_code, SmsOut.status)
             .where(SmsOut.ticket_id.in_(ticket_ids), SmsOut.kind == "work_order")
             .order_by(SmsOut.id)):
-        out[(tid, code)] = "queued" if status in ("retry", "sending") else status
+        if tid is not None:
+            out[(tid, code)] = "queued" if status in ("retry", "sending") else status
     phones = dict(s.execute(select(Staff.phone, Staff.code)).all())
     for tid, number in s.execute(select(SmsIn.ticket_id, SmsIn.number)
                                  .where(SmsIn.ticket_id.in_(ticket_ids), SmsIn.outcome == "acted")):
-        code = phones.get(normalise_number(number))
-        if code and tid is not None:
-            out[(tid, code)] = "replied"
+        replied = phones.get(normalise_number(number))
+        if replied and tid is not None:
+            out[(tid, replied)] = "replied"
     return out
 
 
@@ -186,7 +196,7 @@ def board(s: Session, now: datetime, language: str, masked: bool, words: Mapping
     teams = names.orgs(w.team for w in staff_page.rows)
     staff_page.rows = [{"code": w.code, "name": w.name, "team": w.team, "team_name": teams.get(w.team, w.team),
                         "skills": w.skills, "on_duty": w.on_duty,
-                        "phone": mask_number(w.phone) if masked else w.phone,
+                        "phone": w.phone,
                         "work": by_worker.get(w.code, [])} for w in staff_page.rows]
     waiting_q = select(Ticket).where(Ticket.status == "accepted")
     overdue_q = select(Ticket).where(overdue_condition(now))
@@ -197,11 +207,15 @@ def board(s: Session, now: datetime, language: str, masked: bool, words: Mapping
     def chip(t: Ticket) -> dict[str, Any]:
         return dict(ticket_row(t, language, masked, now), place=chip_places.get(t.location_code, ""))
 
-    return {"workers": staff_page.rows, "page": staff_page,
-            "undispatched": [chip(t) for t in waiting],
-            "undispatched_total": s.scalar(select(func.count()).select_from(waiting_q.subquery())) or 0,
-            "overdue": [chip(t) for t in overdue],
-            "overdue_total": s.scalar(select(func.count()).select_from(overdue_q.subquery())) or 0}
+    phones = [w["phone"] for w in staff_page.rows]
+    out = redact({"workers": staff_page.rows,
+                  "undispatched": [chip(t) for t in waiting],
+                  "undispatched_total": s.scalar(select(func.count()).select_from(waiting_q.subquery())) or 0,
+                  "overdue": [chip(t) for t in overdue],
+                  "overdue_total": s.scalar(select(func.count()).select_from(overdue_q.subquery())) or 0},
+                 masked, phones)
+    staff_page.rows = out["workers"]
+    return {**out, "page": staff_page}
 
 
 def teams(s: Session, language: str) -> list[tuple[str, str]]:

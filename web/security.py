@@ -1,8 +1,9 @@
 """Sessions, CSRF tokens, password hashes, roles and masking: the pure parts of security.
 
-A session cookie is ``<user id>.<issued unix s>.<nonce>.<HMAC-SHA256>`` signed with the web
-secret: nothing secret in it, nothing a client can change. The CSRF token is derived from the
-nonce with the same key, so it needs no storage and dies with the session.
+A session cookie is ``<random token>.<HMAC-SHA256>`` signed with the web secret; the session
+itself — whose it is, when it expires, whether it was ended — is a row in the store
+(``web.sessions``), found by the token's SHA-256. The CSRF token is derived from the token with
+the same key, so it needs no storage and dies with the session.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +21,13 @@ ROLES = ("operator", "dispatcher", "lead", "manager", "admin", "viewer")
 # What each capability is for, and who has it. Every /api/ route names exactly one.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),  # tickets, search, wallboard, board, statistics (viewers masked)
+    "session": frozenset(ROLES),  # one's own log-in sessions: list them, end them all
     "desk": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),  # pops, calls
     "write": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),  # ticket commands
     "supervise": frozenset({"lead", "manager", "admin"}),  # assess, merge, reopen, escalate
     "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
     "admin": frozenset({"admin"}),  # master data and users
 }
-
-SESSION_TTL_S = 12 * 3600  # one shift and a half
-
 
 def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
@@ -97,9 +95,15 @@ def dummy_verify(password: str) -> None:
 
 @dataclass(frozen=True)
 class SessionToken:
-    user_id: int
-    issued: int
+    """The random token a session cookie carries, and the stored session it names."""
+
     nonce: str
+    session_id: int = 0
+
+
+def token_hash(nonce: str) -> str:
+    """What the store keeps of a session's token (a leaked table gives no cookies)."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 class Signer:
@@ -107,36 +111,24 @@ class Signer:
         if len(secret) < 16:
             raise ValueError("web.secret_key must be at least 16 characters")
         self._key = hashlib.sha256(("onestop-web|" + secret).encode()).digest()
-        self._revoked: dict[str, int] = {}
-        self._lock = threading.Lock()
 
     def _mac(self, text: str) -> str:
         return _b64(hmac.new(self._key, text.encode(), hashlib.sha256).digest())
 
-    def issue(self, user_id: int, now: int) -> str:
-        body = f"{user_id}.{now}.{secrets.token_urlsafe(18)}"
-        return body + "." + self._mac(body)
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(24)
 
-    def read(self, cookie: str, now: int) -> SessionToken | None:
-        """The session the cookie names, or None if forged, expired or logged out."""
-        body, _, mac = cookie.rpartition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
-            return None
-        try:
-            uid, issued, nonce = body.split(".")
-            token = SessionToken(int(uid), int(issued), nonce)
-        except ValueError:
-            return None
-        if not 0 <= now - token.issued <= SESSION_TTL_S or nonce in self._revoked:
-            return None
-        return token
+    def cookie(self, nonce: str) -> str:
+        """The cookie for a session's token: the token and its MAC."""
+        return nonce + "." + self._mac("session|" + nonce)
 
-    def revoke(self, token: SessionToken, now: int) -> None:
-        with self._lock:
-            self._revoked[token.nonce] = token.issued
-            for nonce, issued in list(self._revoked.items()):
-                if now - issued > SESSION_TTL_S:
-                    del self._revoked[nonce]
+    def read(self, cookie: str) -> str | None:
+        """The token of a cookie this app made, or None (forged, garbled): whether the session
+        it names is still open is the store's to say (``web.sessions``)."""
+        nonce, _, mac = cookie.rpartition(".")
+        if not nonce or "." in nonce or not hmac.compare_digest(mac, self._mac("session|" + nonce)):
+            return None
+        return nonce
 
     def csrf(self, token: SessionToken) -> str:
         return self._mac("csrf|" + token.nonce)

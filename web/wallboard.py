@@ -104,7 +104,8 @@ def wallboard_context(web: Any, user: Any) -> dict[str, Any]:
     """What the wallboard page and its ticket part render."""
     figures = web.feed.wallboard_figures()
     language = web.language(user)
-    return {"w": figures["tickets"], "queue": figures["queue"], "hourly": figures["hourly"],
+    return {"w": user.redact(figures["tickets"]), "queue": user.redact(figures["queue"]),
+            "hourly": figures["hourly"],
             "now": web.deps.clock.now(),
             "service_names": dict((k, st.name(language)) for k, st in web.deps.service.catalog.types.items())}
 

@@ -2,14 +2,17 @@
 
 This is the straightforward algorithm (normalise every read's line ends, split the whole
 buffer on the blank line, look at each part), as ``cti.protocol.AmiParser`` was before it got
-its CRLF fast path. It shares ``Message`` and nothing else with the parser under test.
+its CRLF fast path. It shares ``Message`` and the decoding of one message's bytes
+(``cti.decoding.decode_message``, tested byte by byte in test_caller_names.py) and nothing else with the
+parser under test: what is compared is the framing, the filters and the counters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cti.protocol import BANNER_PREFIX, DEFAULT_MAX_MESSAGE, Message
+from cti.decoding import GB18030, REPLACED, decode_message
+from cti.protocol import BANNER_PREFIX, DEFAULT_MAX_MESSAGE, Message, message
 
 
 class SimpleAmiParser:
@@ -28,6 +31,7 @@ class SimpleAmiParser:
         self.messages = 0
         self.dropped_oversize = 0
         self.decode_errors = 0
+        self.gb18030 = 0
         self.malformed = 0
 
     def feed(self, data: bytes) -> list[Message]:
@@ -109,17 +113,13 @@ class SimpleAmiParser:
         if len(part) > self.max_message:
             self.dropped_oversize += 1
             return None
-        try:
-            text = part.decode("utf-8")
-            bad = False
-        except UnicodeDecodeError:
-            text = part.decode("utf-8", "replace")
-            bad = True
-        msg = Message(text, len(part))
+        text, how = decode_message(part)
+        msg = message(text, len(part))
         if varset and self.variables is not None and msg.get("Variable") not in self.variables:
             self.skipped += 1
             return None
-        self.decode_errors += bad
+        self.decode_errors += how == REPLACED
+        self.gb18030 += how == GB18030
         if msg.bad_lines:
             self.malformed += 1
         self.messages += 1

@@ -5,7 +5,7 @@ it falls back to normalising every read at the first bare line feed. Whatever th
 however it is cut into reads, both parsers must return the same messages from the same
 ``feed`` call and keep the same counters. The recorded traces are the input, cut at random
 points, optionally damaged (bare line feeds, extra blank lines, stray carriage returns,
-responses and ActionIDs, invalid UTF-8, lines without a colon, header-less events, messages
+responses and ActionIDs, invalid UTF-8, GBK values, lines without a colon, header-less events, messages
 over the size limit), with and without the event and VarSet filters.
 """
 
@@ -31,7 +31,8 @@ from tests.cti.reference_parser import SimpleAmiParser
 SCENARIOS = sorted(p.name for p in TRACES.iterdir() if (p / "ami.raw").exists())
 RAW = {s: (TRACES / s / "ami.raw").read_bytes() for s in SCENARIOS}
 EVENTS = CallTracker().wanted_events | {"FullyBooted", "OriginateResponse"}
-COUNTERS = ("skipped", "messages", "dropped_oversize", "decode_errors", "malformed", "banner")
+COUNTERS = ("skipped", "messages", "dropped_oversize", "decode_errors", "gb18030", "malformed",
+            "banner")
 
 
 def run(parser: AmiParser | SimpleAmiParser, data: bytes,
@@ -79,6 +80,9 @@ DAMAGE = [
     sub(b"\r\n\r\nEvent: Newstate",
         b"\r\n\r\nResponse: Success\r\nActionID: 7\r\n\r\nEvent: Newstate", 2),
     sub(b"Channel: ", b"Channel: \xff\xfe", 3),  # not UTF-8
+    sub(b"CallerIDName: ", b"CallerIDName: \xd5\xc5\xbb\xa4", 4),  # GBK
+    sub(b"Value: ", b"Value: \x81\\\\\\'\xca\xbf", 4),  # GBK, a 0x5C trail byte, escaped
+    sub(b"Variable: ", b"Variable: \xd5\xc5", 2),  # a variable named in GBK
     sub(b"\r\nContext: ", b"\r\nno colon here\r\nContext: "),
     sub(b"\r\nVariable: ", b"\r\nVariable:", 6),  # irregular VarSets
     sub(b"\r\n\r\nEvent: Newexten", b"\r\n\r\nEvent: Hangup\r\n\r\nEvent: Newexten", 2),

@@ -89,7 +89,7 @@ def test_non_utf8_is_replaced_and_logged(caplog: pytest.LogCaptureFixture) -> No
         msgs = parser.feed(data)
     assert msgs[0]["CallerIDName"] == "\ufffd\ufffdBad" and msgs[0]["Uniqueid"] == "1.2"
     assert msgs[1].event == "Next"
-    assert parser.decode_errors == 1 and "not UTF-8" in caplog.text
+    assert parser.decode_errors == 1 and "neither UTF-8 nor GB18030" in caplog.text
 
 
 def test_malformed_lines_are_logged_and_the_rest_kept(caplog: pytest.LogCaptureFixture) -> None:
@@ -138,3 +138,129 @@ def test_format_action_and_injection_refused() -> None:
                     b"Variable: TICKET_ID=1042\r\nVariable: X=1\r\nAsync: true\r\nTimeout: 30000\r\n\r\n")
     with pytest.raises(ActionError):
         format_action("Originate", "1", {"CallerID": "x\r\nAction: Command"})
+
+
+@pytest.mark.parametrize("bad", [
+    {"CallerID": "x\rAction: Command"},       # a carriage return alone
+    {"CallerID": "x\nAction: Command"},       # a line feed alone
+    {"Call\nerID": "x"},                      # in a key
+    {"Variable": ["A=1", "B=2\r"]},           # in one of a repeated header's values
+])
+def test_format_action_refuses_any_line_break(bad: dict[str, object]) -> None:
+    with pytest.raises(ActionError, match="Originate: header .* contains a line break"):
+        format_action("Originate", "1", bad)  # type: ignore[arg-type]
+    with pytest.raises(ActionError):
+        format_action("Originate", "1\n")
+
+
+# --- the size cap at its edge, in both modes, at every read size -------------------------------
+
+CAP = 120
+
+
+def _event(name: str, body_len: int, eol: bytes) -> tuple[bytes, str]:
+    """An event whose text (``\\n`` line ends, no blank line) is ``body_len`` bytes."""
+    head = f"Event: {name}\nData: "
+    text = head + "x" * (body_len - len(head))
+    assert len(text) == body_len
+    return text.replace("\n", eol.decode()).encode() + eol + eol, text
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_a_message_at_the_cap_is_kept_one_byte_over_is_dropped_and_the_next_read(eol: bytes) -> None:
+    first, first_text = _event("First", 40, eol)
+    at_cap, at_cap_text = _event("AtCap", CAP, eol)
+    over, _ = _event("Over", CAP + 1, eol)
+    way_over, _ = _event("WayOver", 3 * CAP, eol)
+    last, last_text = _event("Last", 30, eol)
+    # the banner's line end sets the mode from the start; the CR-LF stream stays in CR-LF mode
+    data = b"Asterisk Call Manager/13.0.0" + eol + first + at_cap + over + way_over + last
+    for size in (1, 2, 3, 5, 7, 64, len(data)):
+        parser = AmiParser(max_message=CAP)
+        msgs = feed_in_pieces(data, list(range(size, len(data), size)), max_message=CAP)
+        parser.feed(data)
+        assert [m.text for m in msgs] == [first_text, at_cap_text, last_text], size
+        assert parser.dropped_oversize == 2 and parser.messages == 3
+        assert parser.banner == "Asterisk Call Manager/13.0.0"
+
+
+def test_carriage_returns_split_from_their_line_feeds_after_the_stream_went_bare_lf() -> None:
+    # a bare "\n" switches the connection to normalising; CR-LF messages after it, split
+    # between the "\r" and the "\n" at every point, still parse exactly
+    data = b"Event: Bare\nA: 1\n\n" + b"Event: Crlf\r\nB: 2\r\nC: 3\r\n\r\n" * 3
+    expected = ["Event: Bare\nA: 1"] + ["Event: Crlf\nB: 2\nC: 3"] * 3
+    for cut in range(1, len(data)):
+        assert [m.text for m in feed_in_pieces(data, [cut], expect_banner=False)] == expected, cut
+        assert [m.text for m in feed_in_pieces(data, [cut, cut + 1], expect_banner=False)] == expected
+
+
+def test_reset_forgets_the_half_message_and_expects_a_new_banner() -> None:
+    for eol in (b"\r\n", b"\n"):
+        parser = AmiParser()
+        assert parser.feed(b"Asterisk Call Manager/13.0.0" + eol + b"Event: Half" + eol + b"X: 1") == []
+        parser.reset()
+        assert parser.banner is None
+        msgs = parser.feed(b"Asterisk Call Manager/18.1.0" + eol + b"Event: New" + eol + eol)
+        assert parser.banner == "Asterisk Call Manager/18.1.0"
+        assert [m.text for m in msgs] == ["Event: New"]
+        # and a fresh connection is CR-LF again: a CR-LF message after a bare-LF one is whole
+        parser.reset()
+        msgs = parser.feed(b"Asterisk Call Manager/18.1.0\r\nEvent: A\r\nB: x\r\r\n\r\n")
+        assert [m.get("B") for m in msgs] == ["x\r"]
+
+
+def test_oversize_while_discarding_keeps_the_blank_line_split_across_reads() -> None:
+    # the blank line that ends a dropped message arrives one byte at a time after the cap
+    for eol in (b"\r\n", b"\n"):
+        over, _ = _event("Over", CAP + 40, eol)
+        nxt, nxt_text = _event("Next", 20, eol)
+        data = over + nxt
+        body = len(over) - 2 * len(eol)
+        for cut in range(body - 2, body + 2 * len(eol) + 1):
+            pieces = [cut, *range(cut + 1, len(data))]
+            msgs = feed_in_pieces(data, pieces, max_message=CAP, expect_banner=False)
+            assert [m.text for m in msgs] == [nxt_text], (eol, cut)
+
+
+# --- Message ------------------------------------------------------------------------------
+
+def test_message_equality_hash_and_repr() -> None:
+    a, b = Message("Event: Hangup\nUniqueid: 1.1"), Message("Event: Hangup\nUniqueid: 1.1")
+    c = Message("Response: Success\nActionID: 7")
+    assert a == b and hash(a) == hash(b) and a != c and hash(a) != hash(c)
+    assert a != "Event: Hangup\nUniqueid: 1.1" and a != None  # noqa: E711
+    assert {a, b, c} == {a, c}
+    assert repr(a) == "<Message Hangup 27 chars>"
+    assert repr(c) == "<Message Success 29 chars>"
+    assert repr(Message("Foo: bar")) == "<Message ? 8 chars>"
+
+
+def test_message_from_headers_keeps_order_and_duplicates() -> None:
+    m = Message.from_headers([("Event", "Newchannel"), ("ChanVariable", "A=1"), ("ChanVariable", "B=2")])
+    assert m.text == "Event: Newchannel\nChanVariable: A=1\nChanVariable: B=2"
+    assert Message.from_headers({"Response": "Success", "ActionID": "9"}).text == "Response: Success\nActionID: 9"
+
+
+def test_message_headers_items_getall_and_chan_variables() -> None:
+    m = Message("Event: Cdr\nStartTime: 2026-11-24 09:00:01\nKey:tight\nChanVariable: URL=a=b\n"
+                "ChanVariable: URL=second\nChanVariable: NOEQUALS")
+    assert m.headers == {"Event": "Cdr", "StartTime": "2026-11-24 09:00:01", "Key": "tight",
+                         "ChanVariable": "URL=a=b"}
+    assert list(m.items()) == [("Event", "Cdr"), ("StartTime", "2026-11-24 09:00:01"), ("Key", "tight"),
+                               ("ChanVariable", "URL=a=b"), ("ChanVariable", "URL=second"),
+                               ("ChanVariable", "NOEQUALS")]
+    assert m.getall("ChanVariable") == ["URL=a=b", "URL=second", "NOEQUALS"]
+    assert m.chan_variables() == {"URL": "a=b"}, "first value wins; no '=' is no variable"
+    plain = Message("Event: Hangup\nUniqueid: 1.1")
+    assert plain.getall("Uniqueid") == ["1.1"] and plain.getall("Missing") == []
+    assert plain.chan_variables() == {}
+
+
+def test_message_get_with_odd_keys_reads_whole_lines_only() -> None:
+    # keys that are not plain header names (": " or ":" in them) still match whole lines only
+    m = Message("Event: UserEvent\nA: B: first\nX: A: B: not a line start\nA: B: second")
+    assert m.get("A: B") == "first" and m.get("A") == "B: first"
+    assert m.get("B") == "" and m.get("A: B: first") == ""
+    first = Message("A: B: c\nEvent: X")
+    assert first.get("A: B") == "c" and first.get("Q: R", "-") == "-"
+    assert Message("Event: X\nTail:: v").get("Tail:") == "v"

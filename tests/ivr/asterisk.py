@@ -3,13 +3,14 @@ environment and answers commands like a channel would.
 
 :class:`ScriptedChannel` plays a caller described by the keys they press;
 :class:`RecordedChannel` replays an ``agi-*.jsonl`` recording: the recorded environment is
-sent byte for byte, and each command the server sends is answered with the recorded reply
+sent byte for byte (``raw_b64`` where a line is not UTF-8), and each command the server sends is answered with the recorded reply
 when the recording has that command next, or as Asterisk would otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,9 +114,11 @@ class RecordedChannel(ScriptedChannel):
         i = 0
         env = []
         while rows[i]["dir"] == "in":
-            env.append(rows[i]["raw"])
+            # a line that is not UTF-8 (a GBK caller name) keeps its exact bytes in raw_b64
+            row = rows[i]
+            env.append(base64.b64decode(row["raw_b64"]) if "raw_b64" in row else row["raw"].encode())
             i += 1
-        self.env = "".join(env).encode()
+        self.env = b"".join(env)
         self.exchanges: list[Exchange] = []
         self.recorded_vars: dict[str, str] = {}
         self.recorded_digits: list[str] = []

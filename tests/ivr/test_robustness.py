@@ -27,7 +27,6 @@ async def _raw(port: int, data: bytes, read: bool = True) -> bytes:
 @pytest.mark.parametrize("data,log_text", [
     (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "closed before a valid environment"),
     (b"agi_request: agi://x/ivr\n" + b"agi_junk: " + b"A" * 10000 + b"\n\n", "longer than"),
-    (b"agi_request: agi://x/ivr\nagi_calleridname: \xff\xfe\x00\n\n", "not UTF-8"),
     (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, "closed"),
     (env_block("nosuchroute"), "unknown route"),
 ])
@@ -99,6 +98,29 @@ def test_hostile_caller_id_name_is_neutralised(name: str, caplog: pytest.LogCapt
     assert ch.set_vars["SERVICE_TYPE"] == "meals"
     assert all(len(c) <= 6 for c in ch.commands)  # nothing smuggled an extra argument in
     assert "caller number" in caplog.text
+
+
+@pytest.mark.parametrize("name", [
+    "张护士".encode("gbk"),  # a Chinese trunk's caller name
+    "张护士（三病区）".encode("gb18030"),
+    b"\xff\xfe\x00\x1b[31mred\x07" + b"\x80" * 2000,  # in neither encoding, NUL, ANSI, 2 KB
+])
+def test_a_caller_name_in_gbk_or_in_no_encoding_still_gets_the_menu(
+        name: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    env = env_block(name="@NAME@").replace(b"@NAME@", name)
+
+    async def scenario() -> tuple[ScriptedChannel, Rig]:
+        async with Rig() as rig:
+            ch = await run_call(rig.port, ScriptedChannel(keys=["4"]), env)
+            await rig.settle()
+            return ch, rig
+
+    ch, rig = asyncio.run(scenario())
+    assert rig.server.stats.completed == 1 and rig.server.stats.refused == 0
+    assert rig.server.stats.errors == 0
+    assert ch.set_vars["SERVICE_TYPE"] == "oxygen" and ch.set_vars["QUEUE"]
+    assert ("neither UTF-8 nor GB18030" in caplog.text) == (name[:1] == b"\xff")
 
 
 @pytest.mark.parametrize("name", ["unknown", ""])

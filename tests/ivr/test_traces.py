@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 from pathlib import Path
 
@@ -44,3 +46,18 @@ def test_replay(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     else:
         assert rig.server.stats.completed == 1
     assert rig.server.stats.errors == 0
+
+
+def test_the_gbk_recording_carries_the_bytes_asterisk_sent() -> None:
+    """The recorder wrote agi-1's caller name with U+FFFD only; the fixture adds ``raw_b64``
+    with the bytes the AMI connection recorded for the same call (ami.raw) — checked here
+    against both, so the replayed session sends what the trunk sent."""
+    folder = TRACES / "gbk_callerid"
+    rows = [json.loads(x) for x in (folder / "agi-1.jsonl").read_text(encoding="utf-8").splitlines()]
+    (row,) = [r for r in rows if r["raw"].startswith("agi_calleridname: ")]
+    sent = base64.b64decode(row["raw_b64"])
+    assert sent.decode("utf-8", "replace") == row["raw"]  # what the recorder kept of it
+    name = sent[len(b"agi_calleridname: "):-1]
+    raw = (folder / "ami.raw").read_bytes()
+    assert b"\r\nCallerIDNum: 6125\r\nCallerIDName: " + name + b"\r\n" in raw
+    assert name == "张护士".encode("gbk")

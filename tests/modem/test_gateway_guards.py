@@ -28,6 +28,9 @@ def test_non_utf8_byte_does_not_kill_the_reader(make_emulator: Emu, make_gateway
     emu = make_emulator()
     gw = make_gateway(emu)
     emu.inject_raw(b"\r\n\xff\xfe\x80 firmware banner \xc3\r\n")
+    # the reader may not have read the noise before AT goes out (a loaded machine): then the
+    # library files the noise under AT's answer — what matters is that the reader lives on
+    assert gw.command("AT")[-1] == "OK"
     assert gw.command("AT") == ["OK"]
     assert gw.send("+8613800000000", "still alive").parts == 1
 

@@ -109,4 +109,7 @@ def test_slip_preview_callable_for_the_desk() -> None:
         printer=SimpleNamespace(printers=[SimpleNamespace(name="desk", encoding="gbk",
                                                           paper_mm=58, columns=32)]))
     page = build_slip_preview(settings)(sample_snapshot())
-    assert "http://127.0.0.1:8080/desk/tickets/1042" in page and "--cols:32ch" in page
+    assert "http://127.0.0.1:8080/desk/tickets/1042" in page
+    # as wide as the paper's 32 columns, and no inline style for the desk's CSP to block
+    assert f'<div class="ruler">{" " * 32}</div>' in page
+    assert "style=" not in page and "<style" not in page

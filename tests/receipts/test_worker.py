@@ -162,11 +162,11 @@ def test_a_failing_queue_does_not_end_the_loop() -> None:
     class FlakyQueue(FakePrintQueue):
         calls = 0
 
-        def claim(self, printer: str, limit: int = 1) -> list[Any]:
+        def claim(self, printer: str, limit: int = 1, worker: str = "") -> list[Any]:
             self.calls += 1
             if self.calls <= 2:
                 raise OSError("database is locked")
-            return super().claim(printer, limit)
+            return super().claim(printer, limit, worker)
 
     queue = FlakyQueue()
     queue.enqueue(sample_snapshot())

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,13 @@ from ticketing.context import caller_context
 from ticketing.fakes import FixedClock
 from ticketing.masterdata import verify_password
 from ticketing.model import AuditLog, DailyStat, Location, PhoneEntry, Staff, Ticket, User
-from ticketing.seed import DEMO_USERS, build_hospital, bulk_tickets, seed_hospital
+from ticketing.seed import (
+    DEMO_USERS,
+    build_hospital,
+    bulk_tickets,
+    seed_hospital,
+    tickets_via_service,
+)
 from ticketing.service import NewTicket, TicketService, suggest_workers
 from ticketing.stats import COUNTERS
 from ticketing.store import Store
@@ -139,3 +145,23 @@ def test_bulk_tickets_match_their_rollup(seeded: Store, catalog: Catalog,
     with seeded.session() as s:
         assert s.scalar(select(func.sum(DailyStat.created))) == 3500
         assert s.scalar(select(func.max(Ticket.id))) == 3500
+
+
+def test_tickets_through_the_commands_each_have_their_timeline(seeded: Store, catalog: Catalog,
+                                                               calendar: BusinessCalendar) -> None:
+    from ticketing.fakes import PlainComposer
+
+    clock = FixedClock()
+    service = TicketService(seeded, clock, catalog, calendar, PlainComposer())
+    end = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+    assert tickets_via_service(service, clock, 60, 3, end=end) == 60
+    with seeded.session() as s:
+        tickets = s.scalars(select(Ticket)).all()
+        created = s.scalars(select(AuditLog.entity_key).where(AuditLog.entity == "ticket",
+                                                               AuditLog.action == "create")).all()
+    assert sorted(created, key=int) == [str(t.id) for t in sorted(tickets, key=lambda t: t.id)]
+    types = Counter(t.service_type for t in tickets)
+    # meal orders need dishes from their day's menu: the sample's week of menus does not cover it
+    assert len(tickets) == 60 and "meals" not in types and len(types) >= 4
+    assert all(end - timedelta(days=3) <= t.created_at < end for t in tickets)
+    assert any(t.status == "done" for t in tickets) and any(t.dispatched_at for t in tickets)

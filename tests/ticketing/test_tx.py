@@ -80,6 +80,34 @@ def test_json_is_stored_the_same_compact_utf8_way_by_tx_and_by_the_orm(store: St
     assert stored == ['{"description":"灯不亮","details":{"qty":2}}'] * 2
 
 
+def test_the_commands_time_and_every_other_time_are_stored_as_the_orm_stores_them(store: Store) -> None:
+    # ``set_now`` converts the command's time once for all its rows; any other time, and a
+    # ``now`` assigned directly instead of through it, is converted as it comes.
+    shanghai = timezone(timedelta(hours=8))
+    later, last = AT + timedelta(minutes=30), AT + timedelta(hours=2)
+    with store.tx(lambda: AT.astimezone(shanghai)) as tx:
+        rec = tx.create(TICKET, {"service_type": "repair", "status": "accepted",
+                                 "created_at": tx.now, "response_due": later})
+        tx.insert(AUDIT, {"at": tx.now, "actor": "li", "entity": "ticket", "entity_key": str(rec.id),
+                          "action": "create", "before": None, "after": {}})
+        rec.dispatched_at = tx.now
+        tx.now = last
+        rec.completion_due = tx.now
+        tid = rec.id
+    with store.session() as s:
+        t = s.get(Ticket, tid)
+        assert t is not None
+        assert (t.created_at, t.dispatched_at, t.response_due, t.completion_due) == (AT, AT, later, last)
+        assert s.scalars(select(AuditLog.at).where(AuditLog.entity_key == str(tid))).one() == AT
+        s.add(Ticket(service_type="repair", status="accepted", created_at=AT, dispatched_at=AT,
+                     response_due=later, completion_due=last))
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT CAST(created_at AS TEXT), CAST(dispatched_at AS TEXT), CAST(response_due AS TEXT),"
+            " CAST(completion_due AS TEXT) FROM ticket ORDER BY id").all()
+    assert stored[0] == stored[1]  # the text of the ORM's own row
+
+
 @pytest.mark.parametrize("value", [
     {}, [], "灯不亮 \"quoted\" \\ \n\t\x00", 0, -3, 2.5, 1e300, True, None,
     {"a": [1, {"b": None, "c": ["灯", 1.0]}], 1: "int key", None: False, 2.5: "float key"},

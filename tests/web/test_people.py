@@ -76,37 +76,25 @@ def test_an_import_report_names_each_problem_in_the_users_words(web: Web) -> Non
     assert "not" in report["errors"][0]["reason"]  # the English stays for programs
 
 
-def test_administrators_manage_log_in_accounts_and_every_change_is_audited(web: Web) -> None:
+def test_the_accounts_page_manages_log_ins_in_the_administrators_words(web: Web) -> None:
     admin = web.login("admin")
-    r = admin.post("/api/users", json={"username": "zhao", "password": "night shift 1", "role": "operator",
-                                       "display_name": "赵敏"})
-    assert r.status_code == 201 and r.json()["role"] == "operator" and "password_hash" not in r.json()
-    assert admin.post("/api/users", json={"username": "zhao", "password": "x" * 8, "role": "viewer"}).status_code == 409
-    assert admin.patch("/api/users/zhao", json={"role": "dispatcher"}).json()["role"] == "dispatcher"
-    zhao = web.login("zhao", "night shift 1", client=web.new_client())
-    assert zhao.get("/api/me").json()["role"] == "dispatcher"
-    assert admin.post("/api/users/zhao/reset-password", json={"password": "short"}).status_code == 422
-    assert admin.post("/api/users/zhao/reset-password", json={"password": "day shift 22"}).status_code == 200
-    assert web.login("zhao", "day shift 22", client=web.new_client()).get("/api/me").status_code == 200
-    assert admin.post("/api/users/zhao/disable").json()["active"] is False
-    assert zhao.get("/api/me").status_code == 401  # a disabled account's session ends
-    assert web.login("zhao", "day shift 22", client=web.new_client()).last_login.status_code == 401  # type: ignore[attr-defined]
-    admin.post("/api/users/zhao/enable")
-    for _ in range(3):  # the lock-out (3 attempts in the test settings)
-        web.login("zhao", "wrong", client=web.new_client())
-    listed = {u["username"]: u for u in admin.get("/api/users").json()}
-    assert listed["zhao"]["locked"] is True
-    assert admin.post("/api/users/zhao/unlock").json()["locked"] is False
-    assert web.login("zhao", "day shift 22", client=web.new_client()).last_login.status_code == 303  # type: ignore[attr-defined]
-    assert [a for _who, a in _audit(web, "zhao") if _who == "admin"] == [
-        "create", "edit", "reset_password", "disable", "enable", "unlock"]
-    # no administrator locks themselves out
-    assert admin.post("/api/users/admin/disable").status_code == 400
-    assert admin.patch("/api/users/admin", json={"role": "viewer"}).json()["message"] == "不能对自己的账号做这个操作"
-    assert web.login("operator", client=web.new_client()).get("/api/users").status_code == 403
+    r = admin.post("/api/admin/users", json={"username": "zhao", "password": "night shift 1",
+                                             "role": "operator", "display_name": "赵敏"})
+    assert r.status_code == 201
     page = admin.get("/admin?kind=users").text
-    assert "赵敏" in page and "调度员" in page and "重置密码" in page
-    assert admin.get("/admin/users/zhao/history").status_code == 200
+    row = page[page.index('data-user="zhao"'):][:2500]
+    assert "赵敏" in row and 'value="operator" selected' in row and "正常" in row and "重置密码" in row
+    assert admin.patch("/api/admin/users/zhao", json={"changes": {"active": False}}).status_code == 200
+    row = (p := admin.get("/admin?kind=users").text)[p.index('data-user="zhao"'):][:2500]
+    assert "已停用" in row and 'data-act="enable"' in row
+    # no administrator locks themselves out, and says so in the user's words
+    own = admin.patch("/api/admin/users/admin", json={"changes": {"role": "viewer"}})
+    assert own.status_code == 409 and own.json()["message"] == "不能对自己的账号做这个操作"
+    bad = admin.patch("/api/admin/users/zhao", json={"changes": {"role": "boss"}})
+    assert bad.status_code == 422 and bad.json()["message"].startswith("「角色」")
+    history = admin.get("/admin/users/zhao/history").text
+    assert "新建" in history and "修改" in history and "启用" in history and "是 → 否" in history
+    assert web.login("operator", client=web.new_client()).get("/admin?kind=users").status_code == 403
 
 
 def test_the_password_fixture_still_logs_in(web: Web) -> None:

@@ -54,7 +54,8 @@ class RoutePermission:
 
 def permission_of(route: APIRoute) -> str | None:
     """The permission the route's user dependency checks (None when it has none)."""
-    found = {getattr(d.call, "permission", None) for d in route.dependant.dependencies} - {None}
+    found: set[str] = {p for d in route.dependant.dependencies
+                       if (p := getattr(d.call, "permission", None)) is not None}
     if len(found) > 1:
         raise ValueError(f"{route.path} checks more than one permission: {sorted(found)}")
     return found.pop() if found else None
@@ -67,7 +68,7 @@ def route_permissions(routes: Iterable[Any]) -> list[RoutePermission]:
         if isinstance(route, APIRoute) and route.path.startswith("/api/"):
             perm = permission_of(route)
             roles = tuple(r for r in ROLES if perm is None or r in PERMISSIONS[perm])
-            out += [RoutePermission(m, route.path, perm, roles) for m in sorted(route.methods)]
+            out += [RoutePermission(m, route.path, perm, roles) for m in sorted(route.methods or ())]
     return sorted(out, key=lambda p: (p.path, p.method))
 
 

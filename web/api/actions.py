@@ -1,17 +1,23 @@
 """A ticket's lifecycle steps from the desk: dispatch (派发), the ward head's decision on a meal
 order, reprint and resend, close (办结), cancel, reopen, merge, call-back (回访), escalate and
 assess (考核). Each is one ticket command; each answers with the ticket as the ticket page
-shows it and sends it to the desks' live streams."""
+shows it and sends it to the desks' live streams; sent with an ``Idempotency-Key``, a retry
+answers as the first request did instead of stepping again. Reopening, merging, escalating and assessing
+are supervision (leads, managers, administrators); the other steps are any writer's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from ticketing.views import TicketView
 from web.api.tickets import published, ticket_detail
-from web.deps import Supervisor, TicketId, Writer, web_state
+from web.auth import CurrentUser
+from web.deps import Idempotent, Supervisor, TicketId, Writer, web_state
+from web.idempotency import Once
 
 router = APIRouter(prefix="/api", tags=["ticket actions"])
 
@@ -52,95 +58,114 @@ class AssessIn(BaseModel):
     result: str = Field(min_length=1, max_length=2000)
 
 
-# --- routes ------------------------------------------------------------------------------
+# --- routes: each a ticket command, once per Idempotency-Key (``web.idempotency``) -----------
+
+def _step(request: Request, user: CurrentUser, once: Once, ticket_id: int,
+          do: Callable[[], TicketView]) -> dict[str, Any]:
+    """Run a lifecycle step and answer with the ticket as its page shows it."""
+    web = web_state(request)
+    return once.run(user, lambda: published(web, do()),  # type: ignore[no-any-return]
+                    lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)
+
 
 @router.post("/tickets/{ticket_id}/dispatch")
-def dispatch(request: Request, ticket_id: TicketId, body: DispatchIn, user: Writer) -> dict[str, Any]:
+def dispatch(request: Request, ticket_id: TicketId, body: DispatchIn, user: Writer,
+             once: Idempotent) -> dict[str, Any]:
     """派发: one work-order SMS per worker and a work slip."""
-    web = web_state(request)
-    published(web, web.deps.service.dispatch(user.username, ticket_id, body.staff_codes,
-                                             body.printer, body.print_slip))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.dispatch(
+        user.username, ticket_id, body.staff_codes, body.printer, body.print_slip))
 
 
 @router.post("/tickets/{ticket_id}/approve")
-def approve(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+def approve(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer,
+            once: Idempotent) -> dict[str, Any]:
     """Record the ward head's approval of a meal order (given by phone; ``by`` names them)."""
-    web = web_state(request)
-    published(web, web.deps.service.approve(user.username, ticket_id, by=body.by, note=body.note))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.approve(
+        user.username, ticket_id, by=body.by, note=body.note))
 
 
 @router.post("/tickets/{ticket_id}/reject")
-def reject(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer) -> dict[str, Any]:
+def reject(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer,
+           once: Idempotent) -> dict[str, Any]:
     """Record the ward head's refusal: the order is cancelled with the reason in ``note``."""
-    web = web_state(request)
-    published(web, web.deps.service.reject(user.username, ticket_id, body.note or "rejected", by=body.by))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.reject(
+        user.username, ticket_id, body.note or "rejected", by=body.by))
 
 
 @router.post("/tickets/{ticket_id}/reprint")
-def reprint(request: Request, ticket_id: TicketId, user: Writer) -> dict[str, Any]:
+def reprint(request: Request, ticket_id: TicketId, user: Writer, once: Idempotent) -> dict[str, Any]:
     """Print the work slip again."""
-    job = web_state(request).deps.service.reprint(user.username, ticket_id)
-    return {"print_job": job}
+    service = web_state(request).deps.service
+    return once.run(user, lambda: service.reprint(user.username, ticket_id),  # type: ignore[no-any-return]
+                    lambda job: {"print_job": job}, ticket_id=ticket_id, rebuild=False)
 
 
 @router.post("/tickets/{ticket_id}/resend")
-def resend(request: Request, ticket_id: TicketId, user: Writer) -> dict[str, Any]:
+def resend(request: Request, ticket_id: TicketId, user: Writer, once: Idempotent) -> dict[str, Any]:
     """Send the work order SMS again to every worker on the ticket."""
-    return {"sms": web_state(request).deps.service.resend_order(user.username, ticket_id)}
+    service = web_state(request).deps.service
+    return once.run(user, lambda: service.resend_order(user.username, ticket_id),  # type: ignore[no-any-return]
+                    lambda sms: {"sms": sms}, ticket_id=ticket_id, rebuild=False)
 
 
 @router.post("/tickets/{ticket_id}/complete")
-def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writer) -> dict[str, Any]:
+def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writer,
+             once: Idempotent) -> dict[str, Any]:
     """办结: close the ticket as done (also for requests solved on the phone)."""
-    web = web_state(request)
-    published(web, web.deps.service.complete(user.username, ticket_id, note=body.note))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.complete(
+        user.username, ticket_id, note=body.note))
 
 
 @router.post("/tickets/{ticket_id}/cancel")
-def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
-    web = web_state(request)
-    published(web, web.deps.service.cancel(user.username, ticket_id, body.reason or "cancelled"))
-    return ticket_detail(web, ticket_id, user)
+def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer,
+           once: Idempotent) -> dict[str, Any]:
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.cancel(
+        user.username, ticket_id, body.reason or "cancelled"))
 
 
 @router.post("/tickets/{ticket_id}/reopen")
-def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
-    web = web_state(request)
-    published(web, web.deps.service.reopen(user.username, ticket_id, body.reason or "reopened"))
-    return ticket_detail(web, ticket_id, user)
+def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor,
+           once: Idempotent) -> dict[str, Any]:
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.reopen(
+        user.username, ticket_id, body.reason or "reopened"))
 
 
 @router.post("/tickets/{ticket_id}/merge")
-def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Writer) -> dict[str, Any]:
+def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Supervisor,
+          once: Idempotent) -> dict[str, Any]:
     """Mark this ticket a duplicate of ``into_id``."""
-    web = web_state(request)
-    published(web, web.deps.service.merge(user.username, ticket_id, body.into_id, body.note))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.merge(
+        user.username, ticket_id, body.into_id, body.note))
 
 
 @router.post("/tickets/{ticket_id}/callback")
-def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writer) -> dict[str, Any]:
+def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writer,
+             once: Idempotent) -> dict[str, Any]:
     """回访: record the reporter's satisfaction."""
-    web = web_state(request)
-    published(web, web.deps.service.record_callback(user.username, ticket_id, body.score,
-                                                    body.comment, body.via))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.record_callback(
+        user.username, ticket_id, body.score, body.comment, body.via))
 
 
 @router.post("/tickets/{ticket_id}/escalate")
-def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer) -> dict[str, Any]:
-    web = web_state(request)
-    published(web, web.deps.service.escalate(user.username, ticket_id, body.reason or "by desk"))
-    return ticket_detail(web, ticket_id, user)
+def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor,
+             once: Idempotent) -> dict[str, Any]:
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.escalate(
+        user.username, ticket_id, body.reason or "by desk"))
 
 
 @router.post("/tickets/{ticket_id}/assess")
-def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervisor) -> dict[str, Any]:
+def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervisor,
+           once: Idempotent) -> dict[str, Any]:
     """考核: the supervisor's assessment (after the call-back)."""
-    web = web_state(request)
-    published(web, web.deps.service.assess(user.username, ticket_id, body.result))
-    return ticket_detail(web, ticket_id, user)
+    service = web_state(request).deps.service
+    return _step(request, user, once, ticket_id, lambda: service.assess(
+        user.username, ticket_id, body.result))

@@ -20,5 +20,6 @@ def audit_history(request: Request, user: Exporter,
     """The audit trail of one thing (a ticket, a user, a location…)."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        return [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action,
+        rows = [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action,
                  "before": a.before, "after": a.after} for a in history(s, entity, key)]
+    return user.redact(rows)

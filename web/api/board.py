@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api", tags=["board"])
 def wallboard_now(request: Request, user: Reader) -> dict[str, Any]:
     """The wallboard's figures now: ticket figures and the last CTI figures."""
     web = web_state(request)
-    return {"tickets": web.feed.wallboard_figures()["tickets"], **web.deps.hub.last_cti}
+    return user.redact({"tickets": web.feed.wallboard_figures()["tickets"],
+                        **web.deps.hub.last_cti})
 
 
 @router.get("/board")

@@ -21,7 +21,8 @@ def context(request: Request, user: Desk,
     """Who is calling from ``number``: directory entry, location, recent and open tickets."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        return caller_context(s, number, web.deps.clock.now()).as_dict()
+        return user.redact(caller_context(s, number, web.deps.clock.now()).as_dict(),
+                           [number])
 
 
 @router.get("/calls")
@@ -32,4 +33,4 @@ def calls(request: Request, user: Desk,
     web = web_state(request)
     with web.deps.store.session() as s:
         rows = list_calls(s, web.deps.clock.now() - timedelta(hours=hours), limit)
-    return rows
+    return user.redact(rows, [r["caller_num"] for r in rows])

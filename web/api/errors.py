@@ -1,5 +1,8 @@
 """The core's errors are the user's to fix: 404 for a ticket that does not exist, 409 for a
-step the lifecycle does not allow, 400 for the rest — never a 500.
+step the lifecycle does not allow, 400 for the rest — never a 500. A request that does not
+fit its schema is a 422 in FastAPI's shape (``{"detail": [{"loc": [...], "msg": ...}]}``),
+whatever it held: a number JSON cannot write back (``1e400`` read as infinity, ``NaN``) is
+echoed as text rather than failing the answer.
 
 Every error answer is ``{"detail": …, "message": …}``: ``detail`` as programs have always
 read it (English; a list for a malformed request), ``message`` the same in the words of the
@@ -8,6 +11,7 @@ any other error (the app's HTTP errors use it too)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,6 +63,17 @@ def validation_message(errors: list[dict[str, Any]], words: dict[str, str]) -> s
     return words.get("sentence_sep", "; ").join(out) or words["err:invalid"]
 
 
+def _writable(value: Any) -> Any:
+    """``value`` with every non-finite float as its text (JSON has no infinity or NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _writable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_writable(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TicketNotFound)
     async def _not_found(r: Request, exc: TicketNotFound) -> Response:
@@ -79,5 +94,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(r: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
-        return JSONResponse({"detail": jsonable_encoder(errors),
+        return JSONResponse({"detail": _writable(jsonable_encoder(errors)),
                              "message": validation_message(errors, words_for(r))}, status_code=422)

@@ -1,5 +1,6 @@
 """Master data over the API (administrators only): rows of one kind, an audited edit, a
-record's history, imports of CSV or Excel files, and new log-in accounts.
+record's history, imports of CSV or Excel files. Log-in accounts
+have routes of their own (``web.api.accounts``), answered before the ``/{kind}`` routes here.
 
 ``KIND`` is one of ``web.masterdata.KINDS`` — the names ``onestop import`` takes. The old
 spellings (``/api/admin/phone_directory``, ``/api/admin/spare_parts``…) still answer, as the
@@ -10,32 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from ticketing.audit import audit, history, row_dict
+from ticketing.audit import history
 from ticketing.masterdata import KIND_ALIASES
-from ticketing.model import User
 from web import explain
 from web.deps import Admin, web_state
-from web.masterdata import KINDS, Kind, edit_row, list_rows, public, run_import
-from web.security import ROLES, hash_password
+from web.masterdata import KINDS, EditIn, Kind, edit_row, list_rows, run_import
 
 router = APIRouter(prefix="/api/admin", tags=["master data"])
-
-
-class EditIn(BaseModel):
-    changes: dict[str, str | int | float | bool | None] = Field(max_length=20)
-
-
-class NewUserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=200)
-    role: str = Field(pattern="^(" + "|".join(ROLES) + ")$")
-    display_name: str = Field("", max_length=50)
-    language: str = Field("zh-CN", pattern="^(zh-CN|en)$")
-    staff_code: str = Field("", max_length=32)
 
 
 def _old_name_routes(old: str, new: str) -> None:
@@ -94,23 +78,6 @@ def api_history(request: Request, kind: Kind, key: Annotated[str, Path(max_lengt
     with web_state(request).deps.store.session() as s:
         return [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "before": a.before,
                  "after": a.after} for a in history(s, model.__tablename__, key)]
-
-
-@router.post("/users", status_code=201)
-def api_new_user(request: Request, body: NewUserIn, user: Admin) -> dict[str, Any]:
-    """Create a log-in account (the password is stored as a scrypt hash)."""
-    web = web_state(request)
-    with web.deps.store.session() as s:
-        if s.scalar(select(User.id).where(User.username == body.username)) is not None:
-            raise HTTPException(409, f"user {body.username} exists")
-        u = User(username=body.username, display_name=body.display_name, role=body.role,
-                 language=body.language, staff_code=body.staff_code,
-                 password_hash=hash_password(body.password), failed_attempts=0, active=True)
-        s.add(u)
-        s.flush()
-        audit(s, web.deps.clock.now(), user.username, "app_user", body.username, "create", None,
-              public(row_dict(u)))
-        return public(row_dict(u))
 
 
 @router.post("/import/{kind}")

@@ -42,8 +42,9 @@ def stats_summary(request: Request, user: Reader, first: date | None = None,
         rows = summary(s, period, group_by)
         trend = export.daily_trend(s, first, last)
         repeats = repeat_locations(s, period)
-    return {"first": first.isoformat(), "last": last.isoformat(), "group_by": group_by,
-            "rows": rows, "trend": trend, "repeat_locations": repeats}
+    return user.redact({"first": first.isoformat(), "last": last.isoformat(),
+                        "group_by": group_by, "rows": rows, "trend": trend,
+                        "repeat_locations": repeats})
 
 
 @router.get("/stats/export")
@@ -54,7 +55,7 @@ def stats_export(request: Request, user: Exporter, first: date | None = None,
     web = web_state(request)
     first, last, period = period_of(web, first, last)
     with web.deps.store.session() as s:
-        rows = summary(s, period, group_by)
+        rows = user.redact(summary(s, period, group_by))
         trend = export.daily_trend(s, first, last)
         audit(s, web.deps.clock.now(), user.username, "export", f"stats:{group_by}", "export", None,
               {"first": first.isoformat(), "last": last.isoformat(), "format": fmt,

@@ -6,6 +6,7 @@ sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Annotated, Any, Literal
 
@@ -22,9 +23,9 @@ from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import explain, queries
 from web.auth import CurrentUser
-from web.deps import Desk, Reader, TicketId, Writer, web_state
+from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
+from web.masking import looks_like_number
 from web.names import Names, place
-from web.security import mask_number
 from web.ticket_actions import offered
 
 router = APIRouter(prefix="/api", tags=["tickets"])
@@ -116,7 +117,7 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     language = web.language(user)
     words = web.words(language)
     with web.deps.store.session() as s:
-        out.update(_ticket_extras(s, view, user))
+        out.update(_ticket_extras(s, view))
         names = Names(s, words, language)
         noted = [code for e in view.timeline if e.action in CODE_NOTES for code in re.findall(r"[\w.-]+", e.note)]
         people = names.people([e.actor.removeprefix("sms:") for e in view.timeline] + noted
@@ -134,14 +135,12 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
     active = [c for c, st in view.workers if st in ("offered", "accepted")]
     out["actions"] = offered(view, user.can, has_slip=bool(out["prints"]), active_workers=active)
-    if user.masked:
-        out["reporter_phone"] = mask_number(out["reporter_phone"])
-        for sms in out["sms"]:
-            sms["number"] = mask_number(sms["number"])
-    return out
+    known = [view.reporter_phone, *(m["number"] for m in out["sms"]),
+             *(m["number"] for m in out["replies"])]
+    return user.redact(out, known)
 
 
-def _ticket_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str, Any]:
+def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
     from ticketing.context import find_location
 
     codes = [c for c, _st in view.workers]
@@ -154,7 +153,7 @@ def _ticket_extras(s: Session, view: TicketView, user: CurrentUser) -> dict[str,
     numbers = {r.number: normalise_number(r.number) for r in inbox}
     senders = dict(s.execute(select(Staff.phone, Staff.name).where(
         Staff.phone.in_(set(numbers.values())))).all()) if inbox else {}
-    replies = [{"number": mask_number(r.number) if user.masked else r.number, "text": r.text,
+    replies = [{"number": r.number, "text": r.text,
                 "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat(),
                 "sender": senders.get(numbers[r.number], "")} for r in inbox]
     prints = [{"id": p.id, "printer": p.printer, "status": p.status, "error": p.error,
@@ -182,18 +181,27 @@ def search_tickets(request: Request, user: Reader,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
     """By ticket number, caller number, location (code, name, building) or text."""
     web = web_state(request)
+    if user.masked and looks_like_number(q) and not re.fullmatch(r"#\d{1,9}", q.strip()):
+        raise HTTPException(403, "caller numbers are masked for your role, so you may not search by "
+                                 "phone number: search a ticket number (#1042), a location or words")
     with web.deps.store.session() as s:
-        return [row(web, t, user) for t in queries.search(s, q, web.deps.clock.now(), limit)]
+        return [row(web, t, user) for t in queries.search(s, q, web.deps.clock.now(), limit,
+                                                         by_phone=not user.masked)]
 
 
 @router.post("/tickets", status_code=201)
-def create_ticket(request: Request, body: NewTicketIn, user: Writer) -> dict[str, Any]:
-    """受理: a new ticket owned by the caller of this API."""
+def create_ticket(request: Request, body: NewTicketIn, user: Writer, once: Idempotent) -> dict[str, Any]:
+    """受理: a new ticket owned by the caller of this API. With an ``Idempotency-Key`` header a
+    retry answers with the ticket the first request made instead of making another."""
     web = web_state(request)
     fields = body.model_dump(exclude={"details"})
-    view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
-    published(web, view)
-    return ticket_detail(web, view.id, user)
+
+    def command() -> int:
+        view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
+        published(web, view)
+        return view.id
+
+    return once.run(user, command, lambda tid: ticket_detail(web, tid, user), status=201)  # type: ignore[no-any-return]
 
 
 @router.get("/tickets/{ticket_id}")
@@ -203,7 +211,8 @@ def get_ticket(request: Request, ticket_id: TicketId, user: Reader) -> dict[str,
 
 
 @router.patch("/tickets/{ticket_id}")
-def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer) -> dict[str, Any]:
+def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Writer,
+                once: Idempotent) -> dict[str, Any]:
     """Change an open ticket's description, location, priority, reporter or service type."""
     web = web_state(request)
     changes = body.model_dump(exclude_none=True, exclude={"details"})
@@ -213,8 +222,8 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
         raise HTTPException(400, "nothing to change")
     if "reporter_phone" in changes:
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
-    published(web, web.deps.service.edit(user.username, ticket_id, **changes))
-    return ticket_detail(web, ticket_id, user)
+    return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
+                    lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
@@ -231,7 +240,7 @@ def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[
 
 @router.get("/tickets/{ticket_id}/slip", response_class=HTMLResponse)
 def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
-    """The latest work slip of the ticket, rendered by the receipts adapter."""
+    """The latest work slip of the ticket as a page, rendered by the receipts adapter."""
     web = web_state(request)
     with web.deps.store.session() as s:
         job = s.scalar(select(PrintJob).where(PrintJob.ticket_id == ticket_id)
@@ -241,8 +250,12 @@ def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
         raise HTTPException(404, f"ticket {ticket_id} has no slip yet")
     if web.deps.slip_preview is None:
         raise HTTPException(404, "slip preview is not available (no receipts adapter)")
-    if user.masked:
-        reporter = dict(snapshot.get("reporter") or {})
-        reporter["phone"] = mask_number(str(reporter.get("phone", "")))
-        snapshot["reporter"] = reporter
-    return HTMLResponse(web.deps.slip_preview(snapshot))
+    known = [str((snapshot.get("reporter") or {}).get("phone", "")),
+             *(str(w.get("phone", "")) for w in snapshot.get("workers") or [])]
+    slip_html = web.deps.slip_preview(user.redact(snapshot, known))
+    # A page of its own, its style from /static/slip.css: the CSP forbids inline styles.
+    page = ('<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<title>#{id}</title><link rel="stylesheet" href="/static/slip.css"></head>'
+            '<body class="slip-page">{slip}</body></html>')
+    return HTMLResponse(page.format(lang=html.escape(user.language), id=ticket_id, slip=slip_html),
+                        headers={"Cache-Control": "no-store"})

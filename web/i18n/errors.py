@@ -69,6 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err:no_record": ("没有找到 {v}", "{v} was not found"),
     "err:language": ("语言无效", "Unknown language"),
     "err:own_account": ("不能对自己的账号做这个操作", "You cannot do this to your own account"),
+    "err:done_unanswered": ("该操作已完成，但结果没能送回：请刷新页面查看", "It was done, but the answer was lost: reload the page"),
     "err:password": ("密码不符合要求：至少 8 个字符", "The password needs at least 8 characters"),
     "err:field": ("「{field}」：{why}", "{field}: {why}"),
     "err:field_missing": ("请填写", "required"),

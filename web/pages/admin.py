@@ -1,7 +1,8 @@
 """The master data pages (基础数据, administrators only): one kind's rows a page at a time with
 a search, each value by its name; an edit form per row and a file import with its report
 (through ``web.api.masterdata``); a record's change history as readable changes; and the
-log-in accounts (``kind=users``: create, role, password, disable, unlock — ``web.api.users``)."""
+log-in accounts (``kind=users``: create, role, password, disable, unlock a throttled name, end
+sessions — through ``web.api.accounts``)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from ticketing.audit import history
 from ticketing.masterdata import KIND_ALIASES
-from web import labels, timefmt
-from web.api.users import account, users_stmt
+from web import accounts, labels, timefmt
 from web.deps import AdminPage, web_state
 from web.masterdata import KINDS, PageKind, list_page
 from web.masterdata_view import display, schema
 from web.names import Names
-from web.paging import page_number, paginate
+from web.paging import page_number, page_of
 from web.security import ROLES
 
 router = APIRouter(include_in_schema=False)
@@ -53,12 +53,11 @@ def _users_page(request: Request, user: Any, words: dict[str, str], language: st
     web = web_state(request)
     now = web.deps.clock.now()
     with web.deps.store.session() as s:
-        listed = paginate(s, users_stmt(params["q"]), number, ADMIN_SIZE, "/admin", params)
-        rows = [account(u, now) for u in listed.rows]
-        staff = Names(s, words, language).staff(r["staff_code"] for r in rows)
-    for r in rows:
+        rows = accounts.list_users(s, now, params["q"], 2000)  # accounts are hundreds at most
+        listed = page_of(rows, number, ADMIN_SIZE, "/admin", params)
+        staff = Names(s, words, language).staff(r["staff_code"] for r in listed.rows)
+    for r in listed.rows:
         r["staff_name"] = staff.get(r["staff_code"], "") if r["staff_code"] else ""
-    listed.rows = rows
     return web.render(request, "users.html", user, {
         "kinds": list(KINDS), "kind": "users", "listed": listed, "q": params["q"], "roles": ROLES,
         "languages": ("zh-CN", "en")})

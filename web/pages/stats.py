@@ -51,7 +51,7 @@ def charts(rows: list[dict[str, Any]], names: dict[str, str], points: list[dict[
            words: dict[str, str]) -> dict[str, dict[str, Any]]:
     """The chart specs ``web/static/charts.js`` draws (one per ``data-chart``)."""
     top = sorted(rows, key=lambda r: -r["tickets"])[:CHART_GROUPS]
-    cats = [names.get(r["group"], r["group"]) for r in top]
+    cats = [r.get("name") or names.get(r["group"], r["group"]) for r in top]
     t = words.get
     at = {"hour": lambda p: p["at"][11:16] if len(points) <= 24 else p["at"][5:10] + " " + p["at"][11:13] + t("hour_suffix", "h"),
           "day": lambda p: p["at"][5:], "month": lambda p: p["at"]}[grain]
@@ -87,6 +87,9 @@ def stats_page(request: Request, user: ReadPage, first: date | None = None,
         figures = totals(s, first, last)
         trend = export.trend(s, first, last, web.tz)
         names = group_names(s, group_by, [r["group"] for r in rows], words, language)
+    for r in rows:  # each group by its name, then as this user may see it (viewers: numbers masked)
+        r["name"] = names.get(r["group"], r["group"])
+    rows = user.redact(rows)
     today = web.deps.clock.now().astimezone(web.tz).date()
     table = page_of(sorted(rows, key=lambda r: -r["tickets"]), page_number(page), TABLE_SIZE, "/stats",
                     {"first": first.isoformat(), "last": last.isoformat(), "group_by": group_by})

@@ -76,13 +76,13 @@
     $("user-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const body = Object.fromEntries(new FormData($("user-form")).entries());
-      try { await api("POST", "/api/users", body); userDialog.close(); toast(t("user_created")); setTimeout(reload, 400); }
+      try { await api("POST", "/api/admin/users", body); userDialog.close(); toast(t("user_created")); setTimeout(reload, 400); }
       catch (e) { toast(e.message, true); }
     });
     $("password-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        await api("POST", `/api/users/${encodeURIComponent(target)}/reset-password`, { password: $("password-form").elements.password.value });
+        await api("POST", `/api/admin/users/${encodeURIComponent(target)}/password`, { password: $("password-form").elements.password.value });
         pwDialog.close(); toast(t("saved"));
       } catch (e) { toast(e.message, true); }
     });
@@ -90,7 +90,7 @@
       const select = ev.target.closest(".role-select");
       if (!select) return;
       const name = select.closest("tr").dataset.user;
-      try { await api("PATCH", `/api/users/${encodeURIComponent(name)}`, { role: select.value }); select.dataset.role = select.value; toast(t("saved")); }
+      try { await api("PATCH", `/api/admin/users/${encodeURIComponent(name)}`, { changes: { role: select.value } }); select.dataset.role = select.value; toast(t("saved")); }
       catch (e) { select.value = select.dataset.role; toast(e.message, true); }
     });
     users.addEventListener("click", async (ev) => {
@@ -98,10 +98,15 @@
       if (!button) return;
       const name = button.closest("tr").dataset.user;
       const act = button.dataset.act;
-      if (act === "reset-password") { target = name; $("password-user").textContent = name; $("password-form").reset(); pwDialog.showModal(); return; }
+      if (act === "password") { target = name; $("password-user").textContent = name; $("password-form").reset(); pwDialog.showModal(); return; }
       if (act === "disable" && !confirm(t("confirm_disable"))) return;
-      try { await api("POST", `/api/users/${encodeURIComponent(name)}/${act}`); toast(t("saved")); setTimeout(reload, 400); }
-      catch (e) { toast(e.message, true); }
+      const url = `/api/admin/users/${encodeURIComponent(name)}`;
+      try {
+        if (act === "disable" || act === "enable") await api("PATCH", url, { changes: { active: act === "enable" } });
+        else await api("POST", url + "/" + act);  // unlock, sessions/end
+        toast(t("saved")); setTimeout(reload, 400);
+      } catch (e) { toast(e.message, true); }
+      return;
     });
   }
   OneStop.ready();

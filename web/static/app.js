@@ -72,20 +72,41 @@ const OneStop = (() => {
     return node;
   }
 
+  // One Idempotency-Key per call (a form submission): when the network fails the call is
+  // sent again with the same key, and the server answers a repeat as it did the first time.
+  function newKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));  // (randomUUID needs HTTPS)
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  async function send(url, opts) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const resp = await fetch(url, opts);
+        if (attempt < 3 && [502, 503, 504].includes(resp.status)) throw new TypeError("gateway " + resp.status);
+        return resp;
+      } catch (e) {
+        if (!(e instanceof TypeError) || attempt >= 3) throw e;
+        await new Promise((ok) => setTimeout(ok, 400 * attempt));
+      }
+    }
+  }
+  const explain = (detail) => typeof detail === "string" ? detail : Array.isArray(detail)
+    ? detail.map((d) => (d.loc ? d.loc[d.loc.length - 1] + ": " : "") + d.msg).join("; ") : JSON.stringify(detail);
+
   async function api(method, url, payload) {
     const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
-    if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+    if (method !== "GET") { opts.headers["X-CSRF-Token"] = csrf; opts.headers["Idempotency-Key"] = newKey(); }
     if (payload instanceof FormData) opts.body = payload;
     else if (payload !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(payload);
     }
-    const resp = await fetch(url, opts);
+    const resp = await send(url, opts);
     if (resp.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error(t("error")); }
     const data = (resp.headers.get("content-type") || "").includes("json") ? await resp.json() : await resp.text();
     if (!resp.ok) {
       // the server says it in the user's language (message); detail is the API's English
-      const said = typeof data === "object" && data ? (data.message || data.detail) : "";
+      const said = typeof data === "object" && data ? (data.message || explain(data.detail)) : "";
       throw new Error(typeof said === "string" && said ? said : t("error") + " " + resp.status);
     }
     return data;
@@ -107,6 +128,11 @@ const OneStop = (() => {
     const source = new EventSource(url, { withCredentials: true });
     source.onopen = () => { if (state) state.hidden = true; };
     source.onerror = () => { if (state) state.hidden = false; };
+    // The session ended (logged out elsewhere, by an administrator, expired): to the log-in.
+    source.addEventListener("logout", () => {
+      source.close();
+      location.href = "/login?next=" + encodeURIComponent(location.pathname);
+    });
     for (const [name, fn] of Object.entries(handlers)) {
       source.addEventListener(name, (ev) => {
         let data = {};

@@ -1,32 +1,37 @@
-"""The IVR menu tree from ``config/ivr_menu.toml``: loading, validation and a pure walker.
+"""Reading and validating ``config/ivr_menu.toml``.
 
-The tree is data: nodes with prompts per language and keys that lead to a sub-menu, or to a
-service type with a queue or transfer target. It is validated as a whole when loaded, so a
-mistake is found by ``onestop ivr check`` and not by a caller. :class:`MenuWalk` is the menu's
-logic without any I/O: the FastAGI handler and ``onestop ivr simulate`` both drive it.
+The tree is validated as a whole when loaded — keys, targets, queues, service types, prompts
+in every language, sub-menus that exist and are reachable, no loops, the after-hours and
+survey sections — and every mistake is listed in one ``MenuError``, so ``onestop ivr check``
+finds them, not a caller.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
-import time
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from ivr.menu.model import (
+    BACK_KEY,
+    KEYS,
+    OPERATOR_KEY,
+    AfterHours,
+    Choice,
+    Department,
+    Menu,
+    Node,
+    Prompt,
+    SelfServiceChoice,
+    SurveyConfig,
+    Target,
+)
 
-SHIPPED_MENU = Path(__file__).resolve().parent.parent / "config" / "ivr_menu.toml"
+SHIPPED_MENU = Path(__file__).resolve().parents[2] / "config" / "ivr_menu.toml"
 # The service types of config/service_catalog.toml; the composition root passes the catalog's.
 DEFAULT_SERVICE_TYPES = ("repair", "meals", "cleaning", "oxygen", "transport", "complaint", "operator")
-OPERATOR_KEY, BACK_KEY = "0", "*"
-KEYS = "0123456789*#"
-
-Prompt = Mapping[str, str]  # language → sound name
 
 
 class MenuError(ValueError):
@@ -35,105 +40,6 @@ class MenuError(ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source, self.problems = source, problems
         super().__init__(f"{source}: invalid IVR menu:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a caller ends up: the channel variables the dialplan acts on."""
-
-    service: str
-    queue: str = ""
-    transfer: str = ""
-
-    def describe(self) -> str:
-        to = f"queue {self.queue}" if self.queue else f"transfer {self.transfer}"
-        return f"{self.service} → {to}"
-
-
-@dataclass(frozen=True)
-class Choice:
-    node: str = ""  # a sub-menu, or
-    target: Target | None = None  # a destination
-
-
-@dataclass(frozen=True)
-class Node:
-    name: str
-    prompt: Prompt
-    digits: Mapping[str, Choice]
-    timeout_s: float
-    retries: int
-    no_input_retries: int
-
-
-@dataclass(frozen=True)
-class SelfServiceChoice:
-    service: str
-    urgent: bool
-    sound: str  # key into Menu.service_sounds
-
-
-@dataclass(frozen=True)
-class AfterHours:
-    enabled: bool
-    retries: int
-    timeout_s: float
-    location_max_digits: int
-    urgent: frozenset[str]
-    urgent_target: Target
-    services: Mapping[str, SelfServiceChoice]
-    prompts: Mapping[str, Prompt]  # greeting, location_prompt, unknown_location, …
-
-
-@dataclass(frozen=True)
-class SurveyConfig:
-    timeout_s: float
-    retries: int
-    comment: bool
-    comment_max_s: int
-    comment_dir: str
-    prompts: Mapping[str, Prompt]  # intro, ask, invalid, comment_offer, thanks
-
-
-@dataclass(frozen=True)
-class Department:
-    greeting: Prompt | None
-    start: str
-
-
-@dataclass(frozen=True)
-class Menu:
-    source: str
-    root: str
-    default_language: str
-    languages: tuple[str, ...]
-    follow_channel_language: bool
-    queues: frozenset[str]
-    nodes: Mapping[str, Node]
-    invalid_prompt: Prompt
-    operator: Target
-    fallback: Target
-    vip_departments: frozenset[str]
-    vip_target: Target
-    departments: Mapping[str, Department]
-    after_hours: AfterHours
-    survey: SurveyConfig
-    service_sounds: Mapping[str, Prompt]
-
-    def language_for(self, channel_language: str) -> str:
-        """The prompt language for a channel (Asterisk's ``agi_language``)."""
-        if self.follow_channel_language:
-            norm = channel_language.replace("_", "-").lower()
-            for lang in self.languages:
-                if norm == lang.lower() or norm == lang.split("-")[0].lower():
-                    return lang
-        return self.default_language
-
-    def sound(self, prompt: Prompt, language: str) -> str:
-        return prompt.get(language) or prompt[self.default_language]
-
-
-# --- loading --------------------------------------------------------------------------------
 
 
 REQUIRED_AFTER_HOURS = ("greeting", "location_prompt", "unknown_location", "service_prompt",
@@ -362,168 +268,3 @@ def _number(value: Any, low: float, high: float, where: str, b: _Builder) -> flo
         b.fail(f"{where}: must be a number from {low:g} to {high:g}, got {value!r}")
         return low
     return float(value)
-
-
-# --- walking --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ask:
-    """Play ``sounds`` (the node's prompt, maybe after an error prompt) and wait for a key."""
-
-    node: Node
-    sounds: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Done:
-    target: Target
-    reason: str  # digit | operator | no_input | retries | failure
-
-
-Step = Ask | Done
-
-
-@dataclass
-class MenuWalk:
-    """One caller's way through the menu: feed keys and silences, get the next step."""
-
-    menu: Menu
-    language: str
-    start: str = ""
-    path: list[str] = field(default_factory=list)  # keys pressed, for logs and the CLI
-    _stack: list[str] = field(default_factory=list)
-    _invalid: int = 0
-    _silent: int = 0
-
-    def __post_init__(self) -> None:
-        self._stack = [self.start or self.menu.root]
-
-    @property
-    def node(self) -> Node:
-        return self.menu.nodes[self._stack[-1]]
-
-    def first(self, preface: tuple[str, ...] = ()) -> Ask:
-        return self._ask(preface)
-
-    def press(self, key: str) -> Step:
-        """The caller pressed ``key``."""
-        self.path.append(key)
-        if key == OPERATOR_KEY:
-            return Done(self.menu.operator, "operator")
-        if key == BACK_KEY:
-            if len(self._stack) > 1:
-                self._stack.pop()
-            self._invalid = self._silent = 0
-            return self._ask()
-        choice = self.node.digits.get(key)
-        if choice is None:
-            return self._invalid_key()
-        if choice.node:
-            self._stack.append(choice.node)
-            self._invalid = self._silent = 0
-            return self._ask()
-        assert choice.target is not None
-        return Done(choice.target, "digit")
-
-    def silence(self) -> Step:
-        """No key within the node's timeout."""
-        self._silent += 1
-        if self._silent > self.node.no_input_retries:
-            return Done(self.menu.fallback, "no_input")
-        return self._ask()
-
-    def failure(self) -> Done:
-        """The channel reported a failure (``result=-1``): send the caller somewhere safe."""
-        return Done(self.menu.fallback, "failure")
-
-    def _invalid_key(self) -> Step:
-        self._invalid += 1
-        if self._invalid > self.node.retries:
-            return Done(self.menu.fallback, "retries")
-        return self._ask((self.menu.sound(self.menu.invalid_prompt, self.language),))
-
-    def _ask(self, preface: tuple[str, ...] = ()) -> Ask:
-        return Ask(self.node, (*preface, self.menu.sound(self.node.prompt, self.language)))
-
-
-# --- reloading ------------------------------------------------------------------------------
-
-
-class MenuSource:
-    """The current menu, re-read when its file changes.
-
-    Each call takes :meth:`current` once at its start and keeps that object, so a change never
-    disturbs calls in progress. An invalid new file is logged and the last good menu stays.
-    """
-
-    def __init__(self, path: str | os.PathLike[str] | None = None,
-                 service_types: Iterable[str] = DEFAULT_SERVICE_TYPES, check_every_s: float = 1.0) -> None:
-        self.path = Path(path) if path else SHIPPED_MENU
-        self.service_types = tuple(service_types)
-        self.check_every_s = check_every_s
-        self._lock = threading.Lock()
-        self._menu = load_menu(self.path, self.service_types)
-        self._stamp = self._file_stamp()
-        self._checked = 0.0
-        self.last_error = ""
-
-    def current(self, now: float | None = None) -> Menu:
-        """The menu for a new call (re-checks the file at most every ``check_every_s``)."""
-        t = time.monotonic() if now is None else now
-        if t - self._checked >= self.check_every_s:
-            self._checked = t
-            if self._file_stamp() != self._stamp:
-                self.reload()
-        return self._menu
-
-    def reload(self) -> bool:
-        """Re-read the file now; returns whether the new menu was taken."""
-        with self._lock:
-            stamp = self._file_stamp()
-            try:
-                menu = load_menu(self.path, self.service_types)
-            except MenuError as exc:
-                self._stamp = stamp  # do not re-read the same broken file on every call
-                self.last_error = str(exc)
-                log.error("IVR menu not reloaded, keeping the previous one: %s", exc)
-                return False
-            self._menu, self._stamp, self.last_error = menu, stamp, ""
-            log.info("IVR menu reloaded from %s", self.path)
-            return True
-
-    def _file_stamp(self) -> tuple[int, int]:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return (0, 0)
-        return (st.st_mtime_ns, st.st_size)
-
-
-def render_tree(menu: Menu, language: str | None = None) -> str:
-    """The tree as text, for ``onestop ivr check``."""
-    lang = language or menu.default_language
-    lines = [f"menu {menu.source} (language {lang}; 0 = {menu.operator.describe()}, * = back, "
-             f"no key = {menu.fallback.describe()})"]
-    _render_node(menu, menu.root, lang, "", lines)
-    if menu.vip_departments:
-        lines.append(f"VIP {', '.join(sorted(menu.vip_departments))} skip the menu → {menu.vip_target.describe()}")
-    ah = menu.after_hours
-    if ah.enabled:
-        lines.append("after hours: self-service (room code, service, confirm)")
-        for key, c in sorted(ah.services.items()):
-            urgent = " (urgent: to a person)" if c.urgent or c.service in ah.urgent else ""
-            lines.append(f"  {key} {c.sound}{urgent}")
-    return "\n".join(lines)
-
-
-def _render_node(menu: Menu, name: str, lang: str, indent: str, lines: list[str]) -> None:
-    node = menu.nodes[name]
-    lines.append(f"{indent}[{name}] plays {menu.sound(node.prompt, lang)}, waits {node.timeout_s:g} s, "
-                 f"{node.retries} retries")
-    for key, choice in sorted(node.digits.items()):
-        if choice.node:
-            lines.append(f"{indent}  {key} →")
-            _render_node(menu, choice.node, lang, indent + "    ", lines)
-        elif choice.target:
-            lines.append(f"{indent}  {key} {choice.target.describe()}")
