@@ -38,6 +38,8 @@ class ModemEmulator(AtCommands, SimStorage, Network, PtyTransport):
         self.plugged = False
         self._session = Session(pin_ok=not self.settings.pin)
         self._mr = 0
+        self._in_ref = 0  # the 8-bit reference of the last concatenated SMS received
+        self.in_network: list[str] = []  # received PDUs a full SIM could not take: the network holds them
         self._fail_codes: list[int] = []
         self._unplug: UnplugPlan | None = None
         self._lock = threading.RLock()

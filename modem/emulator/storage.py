@@ -38,7 +38,9 @@ class SimStorage:
     storage: dict[int, Stored]  # "SM": received, written and (maybe) reports
     report_storage: dict[int, Stored]  # "SR": status reports (``report_mode``)
     rejected: list[str]
+    in_network: list[str]
     _mr: int
+    _in_ref: int
     _session: Session
     _lock: threading.RLock
 
@@ -54,16 +56,47 @@ class SimStorage:
         return self.receive_burst([(sender, text)], notify)
 
     def receive_burst(self, messages: list[tuple[str, str]], notify: bool = True) -> list[int]:
-        """Several SMS arrive at once; all their ``+CMTI`` go out in ONE write."""
+        """Several SMS arrive at once; all their ``+CMTI`` go out in ONE write. Each long SMS
+        gets its own concatenation reference (a phone counts them 1…255, then wraps)."""
         now = datetime.now(UTC)
         indexes: list[int] = []
         with self._lock:
             for sender, text in messages:
-                for part in _deliver_parts(sender, text, now, self._mr):
-                    indexes.append(self._store(Stored(0, part)))
+                self._in_ref = self._in_ref % 255 + 1
+                for part in _deliver_parts(sender, text, now, self._in_ref):
+                    indexes += self._take(part)
             if notify:
-                self._write(b"".join(f'\r\n+CMTI: "SM",{i}\r\n'.encode() for i in indexes))
+                self._announce(indexes)
         return indexes
+
+    def receive_parts(self, sender: str, text: str, reference: int, parts: list[int],
+                      notify: bool = True) -> list[int]:
+        """Only ``parts`` (1-based) of a long SMS with the given reference: a part the network
+        delivers late, or a phone that uses a reference again."""
+        now = datetime.now(UTC)
+        with self._lock:
+            pdus = _deliver_parts(sender, text, now, reference)
+            indexes = [i for n in parts for i in self._take(pdus[n - 1])]
+            if notify:
+                self._announce(indexes)
+        return indexes
+
+    def _take(self, pdu: str) -> list[int]:
+        """Store a received PDU; a full SIM leaves it with the network, which delivers it once
+        a message is deleted (no ``+CMTI`` for a message that was not stored)."""
+        index = self._store(Stored(0, pdu))
+        if index < 0:
+            self.in_network.append(pdu)
+            return []
+        return [index]
+
+    def _announce(self, indexes: list[int]) -> None:
+        if indexes:
+            self._write(b"".join(f'\r\n+CMTI: "SM",{i}\r\n'.encode() for i in indexes))
+
+    def _redeliver(self) -> None:
+        held, self.in_network = self.in_network, []
+        self._announce([i for pdu in held for i in self._take(pdu)])
 
     def stored_reports(self) -> dict[int, Stored]:
         return self._memory(self.settings.report_memory)
@@ -146,6 +179,8 @@ class SimStorage:
             for i in [i for i, s in storage.items() if s.stat in doomed]:
                 del storage[i]
         self._reply("OK")
+        if self.in_network and storage is self.storage:
+            self._redeliver()
 
     def _c_cmgw(self, op: str, arg: str) -> None:
         self._start_prompt("CMGW", arg)

@@ -69,9 +69,15 @@ class Inbound:
                 handed += self._hand_out([(index, d)])
             else:
                 groups.setdefault((d.number, d.concat[0], d.concat[1]), []).append((index, d))
+        waiting: set[tuple[str, int, int]] = set()
         for key, parts in groups.items():
             if len(parts) == key[2] or self._partial_expired(key):
                 handed += self._hand_out(sorted(parts, key=lambda p: p[1].concat or (0, 0, 0)))
+            else:
+                waiting.add(key)
+        # A message handed out (or gone from the SIM) is forgotten: a sender's phone uses the
+        # same 8-bit reference again after 255 long messages, and that one must wait afresh.
+        self._partial = {k: t for k, t in self._partial.items() if k in waiting}
         if self.stored_reports and "SR" in self._memories and self._home_mem != "SR":
             self._sweep_reports("SR")  # a +CDSI lost in an unplug: the report is still there
         self.refresh_signal_quietly()
