@@ -66,7 +66,7 @@ def trend(s: Session, first: date, last: date, tz: ZoneInfo) -> dict[str, Any]:
 def _hourly(s: Session, first: date, last: date, tz: ZoneInfo) -> list[dict[str, Any]]:
     start = datetime.combine(first, time(0), tz)
     hours = ((last - first).days + 1) * 24
-    buckets = [{"at": (start + timedelta(hours=h)).isoformat(), "created": 0, "done": 0,
+    buckets: list[dict[str, Any]] = [{"at": (start + timedelta(hours=h)).isoformat(), "created": 0, "done": 0,
                 "sat_sum": 0, "sat_n": 0} for h in range(hours)]
     rows = s.execute(select(Ticket.created_at, Ticket.done_at, Ticket.satisfaction).where(
         Ticket.created_at >= start, Ticket.created_at < start + timedelta(hours=hours),

@@ -42,7 +42,7 @@ def offered(view: Any, can: Any, has_slip: bool, active_workers: Iterable[str] =
     get = view.get if isinstance(view, dict) else lambda k, d=None: getattr(view, k, d)
     if not can("write"):
         return []
-    allowed = allowed_actions(get("status"))
+    allowed = allowed_actions(get("status") or "")
     details = get("details") or {}
     approval = (details.get("approval") or {}).get("state", "")
     waiting = approval in ("pending", "rejected")

@@ -106,7 +106,7 @@ def admin_history(request: Request, kind: PageKind, key: Annotated[str, Path(max
     language = web.language(user)
     words = web.words(language)
     with web.deps.store.session() as s:
-        entries = [{"at": a.at, "actor": a.actor, "action": a.action,
+        entries: list[dict[str, Any]] = [{"at": a.at, "actor": a.actor, "action": a.action,
                     "changes": readable_changes(a.before, a.after, words, web.tz)}
                    for a in history(s, model.__tablename__, key)]
         people = Names(s, words, language).users(e["actor"] for e in entries)
