@@ -6,6 +6,7 @@ stays on), axe-core's WCAG A/AA rules (contrast included) on the desk, a ticket 
 wallboard (the other pages share their styles); the
 pop → ticket → dispatch path by keyboard alone with the focus always visible; one clock.
 
+The pages are listed once, in ``PAGES`` below: a new page joins every check by one line there.
 One seeded store (``world.py``: the sample hospital, a year of tickets, a morning's work) and
 one browser serve the whole module. Screenshots of every page go to tests/artifacts/pages/;
 with ONESTOP_SCREENSHOTS=DIR (``make screenshots``) the zh-CN 1366×768 ones of ``DOC_PAGES`` also go
@@ -45,7 +46,49 @@ DOC_PAGES = ("login", "desk-pop", "desk-ticket-dispatched", "ticket-dispatched",
              "stats", "stats-one-day", "admin-locations", "admin-users", "history-staff",
              "admin-import-report", "error-403")
 
-pytestmark = [pytest.mark.browser,
+DESK_SIZES = ((1366, 768), (1920, 1080))
+PHONE_SIZES = ((390, 844),)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page the walk opens and checks. ``path`` may name a showcase ticket of ``world.py``
+    as ``{dispatched}``, ``{merged}``, ``{meal_pending}``… (``World.tickets``'s keys); ``user``
+    logs in first (None: nobody); ``sizes``: the viewports it is checked at (phone pages:
+    ``PHONE_SIZES``); ``max_screens``: how tall it may be, in screens; ``ready``: the page sets
+    ``body[data-ready]`` when its scripts are done (wait for it)."""
+
+    name: str
+    path: str
+    user: str | None = "admin"
+    sizes: tuple[tuple[int, int], ...] = DESK_SIZES
+    max_screens: float = 4.0
+    ready: bool = True
+
+
+# Every page a person opens, checked in both languages at each of its sizes. A new page joins
+# the checks by a line here (the desk's panels, the forms and the error pages are walked by the
+# tests below, as they need clicks).
+PAGES: tuple[Page, ...] = (
+    Page("ticket-dispatched", "/desk/tickets/{dispatched}"),
+    Page("ticket-merged", "/desk/tickets/{merged}"),
+    Page("ticket-meal", "/desk/tickets/{meal_pending}"),
+    Page("board", "/board"),
+    Page("board-filtered", "/board?team=T03&busy=1"),
+    Page("stats", "/stats"),
+    Page("stats-location", "/stats?group_by=location"),
+    Page("stats-one-day", "/stats?first=2026-11-23&last=2026-11-23&group_by=worker"),
+    Page("stats-year", "/stats?first=2025-11-24&last=2026-11-23&group_by=department"),
+    *(Page(f"admin-{k}", f"/admin?kind={k}") for k in
+      ("locations", "org_units", "staff", "phones", "parts", "suppliers", "menus", "users")),
+    Page("admin-locations-page-9", "/admin?kind=locations&page=9"),
+    Page("history-user", "/admin/users/admin/history"),
+    Page("history-staff", "/admin/staff/T01-01/history"),
+    Page("wallboard", "/wallboard", max_screens=1.0),
+)
+SIZES = sorted({size for page in PAGES for size in page.sizes} | set(DESK_SIZES))
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300),  # a walk of many pages in one browser
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
 
 
@@ -188,23 +231,25 @@ def desk_panels(tab: Tab) -> list[str]:
     return found
 
 
-def other_pages(tab: Tab) -> list[str]:
-    t = tab.site.world.tickets
-    found = []
-    for name, path in [("ticket-dispatched", f"/desk/tickets/{t['dispatched']}"),
-                       ("ticket-merged", f"/desk/tickets/{t['merged']}"),
-                       ("ticket-meal", f"/desk/tickets/{t['meal_pending']}"),
-                       ("board", "/board"), ("board-filtered", "/board?team=T03&busy=1"),
-                       ("stats", "/stats"), ("stats-location", "/stats?group_by=location"),
-                       ("stats-one-day", "/stats?first=2026-11-23&last=2026-11-23&group_by=worker"),
-                       ("stats-year", "/stats?first=2025-11-24&last=2026-11-23&group_by=department"),
-                       *[(f"admin-{k}", f"/admin?kind={k}") for k in
-                         ("locations", "org_units", "staff", "phones", "parts", "suppliers", "menus", "users")],
-                       ("admin-locations-page-9", "/admin?kind=locations&page=9"),
-                       ("history-user", "/admin/users/admin/history"),
-                       ("history-staff", "/admin/staff/T01-01/history")]:
-        tab.open(path)
-        found += check(tab, name)
+def listed_pages(site: Site, language: str, size: tuple[int, int]) -> list[str]:
+    """``PAGES`` at ``size``, one tab per user."""
+    found: list[str] = []
+    pages = [p for p in PAGES if size in p.sizes]
+    for user in dict.fromkeys(p.user for p in pages):
+        tab = Tab(site, user, size, language)
+        try:
+            for p in (p for p in pages if p.user == user):
+                tab.open(p.path.format(**site.world.tickets), ready=p.ready)
+                found += check(tab, p.name, p.max_screens)
+        finally:
+            tab.close()
+    return found
+
+
+def forms_and_errors(tab: Tab) -> list[str]:
+    """The pages one reaches by a click: a row's edit dialog, an import's report; a page that
+    is not there."""
+    found: list[str] = []
     page = tab.open("/admin?kind=staff")
     page.click("#admin-table tbody tr:first-child .edit-row")
     page.wait_for_selector("#edit-dialog[open]")
@@ -223,35 +268,66 @@ def other_pages(tab: Tab) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
-@pytest.mark.parametrize("language", ["zh-CN", "en"])
-def test_every_page_in_both_languages_holds_its_layout(site: Site, language: str, size: tuple[int, int]) -> None:
-    W.set_language(site.world.store, language)
-    tab = Tab(site, "admin", size, language)
-    try:
-        problems = desk_panels(tab) + other_pages(tab)
-        tab.open("/wallboard")
-        problems += check(tab, "wallboard", max_screens=1.0)
-    finally:
-        tab.close()
-    lp = Tab(site, None, size, language)  # the pages of those not logged in, or not allowed
+def log_in_pages(site: Site, language: str, size: tuple[int, int]) -> list[str]:
+    """The pages of those not logged in, or not allowed: the log-in form, a failed log-in (the
+    name is kept), the 403 page."""
+    found: list[str] = []
+    lp = Tab(site, None, size, language)
     lp.expected_status = {401, 403}
     try:
         lp.page.goto(f"{site.url}/login?lang={language}")
-        problems += check(lp, "login")
+        found += check(lp, "login")
         lp.page.fill("input[name=username]", "viewer")
         lp.page.fill("input[name=password]", "wrong password")
         lp.page.click("button[type=submit]")
         lp.page.wait_for_selector(".login .error")
         assert lp.page.input_value("input[name=username]") == "viewer"  # the name is kept
-        problems += check(lp, "login-failed")
+        found += check(lp, "login-failed")
         lp.page.fill("input[name=password]", W.PASSWORD)
         lp.page.click("button[type=submit]")
         lp.page.wait_for_load_state("load")
         lp.page.goto(f"{site.url}/admin")
-        problems += check(lp, "error-403")
+        found += check(lp, "error-403")
     finally:
         lp.close()
+    return found
+
+
+LANGUAGES = pytest.mark.parametrize("language", ["zh-CN", "en"])
+AT_DESK_SIZES = pytest.mark.parametrize("size", DESK_SIZES, ids=[str(w) for w, _h in DESK_SIZES])
+
+
+@AT_DESK_SIZES
+@LANGUAGES
+def test_the_desk_and_its_panels_in_both_languages_hold_their_layout(site: Site, language: str,
+                                                                      size: tuple[int, int]) -> None:
+    W.set_language(site.world.store, language)
+    tab = Tab(site, "admin", size, language)
+    try:
+        problems = desk_panels(tab)
+    finally:
+        tab.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[str(w) for w, _h in SIZES])
+@LANGUAGES
+def test_every_page_in_both_languages_holds_its_layout(site: Site, language: str, size: tuple[int, int]) -> None:
+    W.set_language(site.world.store, language)
+    problems = listed_pages(site, language, size)
+    assert problems == [], "\n".join(problems)
+
+
+@AT_DESK_SIZES
+@LANGUAGES
+def test_forms_log_in_and_error_pages_in_both_languages(site: Site, language: str, size: tuple[int, int]) -> None:
+    W.set_language(site.world.store, language)
+    tab = Tab(site, "admin", size, language)
+    try:
+        problems = forms_and_errors(tab)
+    finally:
+        tab.close()
+    problems += log_in_pages(site, language, size)
     assert problems == [], "\n".join(problems)
 
 
