@@ -9,7 +9,7 @@ VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
 PACKAGES := ticketing config cti ivr modem receipts web onestop
 
-.PHONY: help demo test test-sqlite test-pg lint bench mutants screenshots clean
+.PHONY: help demo test test-sqlite test-pg lint bench sizes mutants screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench: $(STAMP) ## every benchmark, each ending with one JSON line
 
 screenshots: $(STAMP) $(FRONT) ## the zh-CN pages as the README's tour shows them, in docs/screenshots/ (browser tests)
 	ONESTOP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_pages.py -k "zh-CN and 1366"
+
+sizes: ## the module sizes table of docs/architecture.md, from the code
+	python3 tools/module_sizes.py --write docs/architecture.md
 
 mutants: $(STAMP) ## mutation testing of the core (lifecycle, outboxes, web security, AMI/AGI protocol); not in CI: an hour or more
 	rm -rf mutants

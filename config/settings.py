@@ -136,6 +136,18 @@ class WebSettings(Section):
     # How long a retried request's first answer is kept (Idempotency-Key)
     idempotency_hours: float = Field(default=24.0, gt=0)
 
+    # --- links and phone pages: room QR codes (扫码报修), the worker's page, the reporter's status
+    link_secret: str = ""  # signs the links; empty: derived from secret_key (same key everywhere)
+    work_link_days: int = Field(default=7, ge=1, le=90)  # a work-order link ends with its assignment anyway
+    list_link_days: int = Field(default=30, ge=1, le=365)  # a worker's list of open orders
+    status_link_days: int = Field(default=30, ge=1, le=365)  # a reporter's status page
+    qr_reports_per_room_hour: int = Field(default=6, ge=1)  # reports one room's code may make an hour
+    qr_reports_per_address_hour: int = Field(default=12, ge=1)  # … and one client address
+    qr_verify_phone: bool = False  # a QR report needs the phone number confirmed by an SMS code
+    qr_reporter_sms: bool = True  # a QR reporter with a mobile number gets the status link by SMS
+    photo_max_mb: float = Field(default=8.0, gt=0, le=50)  # one uploaded photo, before re-encoding
+    photo_retention_days: int = Field(default=365, ge=1)  # photos older than this are deleted
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, entries: list[str]) -> list[str]:

@@ -12,9 +12,8 @@ calls rather than a loop per byte or per line:
   (``decode_message``): each header value as UTF-8, else as GB18030 (Chinese PBXs and trunks
   send caller names in GBK), else with ``errors="replace"`` (logged), so one odd value never
   spoils the others;
-- Asterisk C-escapes caller-ID names in the channel fields of its events (``ast_escape_c``:
-  ``O'Brien`` arrives as ``O\\'Brien``) and the value of ``VarSet``; ``Message.get`` and
-  ``headers`` undo exactly that (``cti/decoding.py``), ``Message.text`` stays as sent;
+- a message with a backslash in it becomes an ``EscapedMessage``, whose values come back with
+  Asterisk's C escapes undone (``cti/message.py``);
 - a message over ``max_message`` bytes is dropped with a log line and the parser resyncs at
   the next blank line;
 - the banner (``Asterisk Call Manager/x.y.z``) is the one line without a blank line after it;
@@ -23,27 +22,28 @@ calls rather than a loop per byte or per line:
   skipping one costs no Python bytecode; the VarSet filter reads the variable name from the
   raw bytes (Asterisk sets dozens of its own variables per call).
 
-Headers are parsed lazily. ``Message.get`` finds one header with ``str.find``; the full
-header dict is built only when asked for. Duplicate keys (``ChanVariable``) are kept:
-``getall`` returns every value.
+Messages read their headers lazily (``cti/message.py``); actions are written by
+``cti/actions.py``. Both are re-exported here, the AMI wire format's one name.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable
 from itertools import compress, repeat
 
+from cti.actions import ActionError, format_action
 from cti.decoding import (
-    ESCAPABLE_KEYS,
     GB18030,
     REPLACED,
     UTF8,
     decode_message,
-    escaped_header,
-    unescape_c,
 )
+from cti.message import EscapedMessage, Message, message
+
+__all__ = ["BANNER_PREFIX", "DEFAULT_MAX_MESSAGE", "ActionError", "AmiParser", "EscapedMessage",
+           "Message", "format_action", "message", "parse_all"]
 
 log = logging.getLogger(__name__)
 
@@ -55,219 +55,6 @@ _FREQUENT = {name: i for i, name in enumerate(
 _WINDOW = 65536  # bytes parsed at a time: the buffer and its parts stay in the CPU cache
 _ACTION_ID = b"\nActionID: "
 _BARE_LF = re.compile(rb"\n(?<!\r\n)")  # a line feed without its carriage return
-
-class Message:
-    """One AMI message (an event or a response); ``text`` has ``\\n`` line ends and is the
-    message as sent. A message with a backslash in it is an ``EscapedMessage`` (``message``
-    picks the class), whose values come back with Asterisk's C escapes undone."""
-
-    __slots__ = ("text", "_headers", "_dups", "irregular", "bad_lines", "size", "event", "_first")
-
-    def __init__(self, text: str, size: int = 0, lines: int = 0) -> None:
-        """``lines``: the number of lines if the caller knows it (the parser does)."""
-        self.text = text
-        self.size = size or len(text)
-        self._headers: dict[str, str] | None = None
-        self._dups: dict[str, list[str]] | None = None
-        self.bad_lines: Sequence[str] = ()  # _parse gives an irregular message its list
-        # A line without ":" (or "Key:Value" without the space) makes the fast lookups unsafe.
-        self.irregular = text.count(": ") < (lines or text.count("\n") + 1)
-        if self.irregular:
-            self._parse()
-        #: The event name, "" for a response (read once: every consumer asks for it).
-        self.event: str
-        self._first: str | None  # the first line's key (see get)
-        if text.startswith("Event: "):
-            self._first = "Event"  # no other key can be at position 0
-            end = text.find("\n")
-            self.event = text[7:] if end < 0 else text[7:end]
-        else:
-            i = text.find(": ")
-            self._first = text[:i] if i >= 0 else None
-            self.event = self.get("Event")
-
-    @classmethod
-    def from_headers(cls, pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> Message:
-        """Build a message from header pairs (tests, the replay server)."""
-        items = pairs.items() if isinstance(pairs, Mapping) else pairs
-        text = "\n".join(f"{k}: {v}" for k, v in items)
-        return (EscapedMessage if cls is Message and "\\" in text else cls)(text)
-
-    # --- what kind of message --------------------------------------------------------
-
-    @property
-    def response(self) -> str:
-        """``Success``/``Error``/``Goodbye``…, "" for an event."""
-        t = self.text
-        if t.startswith("Response: "):
-            end = t.find("\n")
-            return t[10:] if end < 0 else t[10:end]
-        return "" if t.startswith("Event: ") else self.get("Response")
-
-    # --- headers -----------------------------------------------------------------------
-
-    def get(self, key: str, default: str = "") -> str:
-        """The first value of header ``key`` (exact case), ``default`` if absent."""
-        if self._headers is not None:
-            return self._headers.get(key, default)
-        t = self.text
-        needle = _NEEDLES.get(key)  # "\nKey: ", made once per key
-        if needle is None:
-            needle = _needle(key)
-            if needle is None:
-                return self._get_plain(key, default)
-        if key == self._first:  # the first line's key: position 0 is its first occurrence
-            start = len(key) + 2
-        else:
-            start = t.find(needle)
-            if start < 0:
-                return default
-            start += len(needle)
-        end = t.find("\n", start)
-        return t[start:] if end < 0 else t[start:end]
-
-    def _get_plain(self, key: str, default: str) -> str:
-        """``get`` for a key no needle is cached for (``": "`` or a line break in it)."""
-        t = self.text
-        needle = key + ": "
-        if t.startswith(needle):
-            start = len(needle)
-        else:
-            i = t.find("\n" + needle)
-            if i < 0:
-                return default
-            start = i + 1 + len(needle)
-        end = t.find("\n", start)
-        return t[start:] if end < 0 else t[start:end]
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Every header, first value wins for duplicated keys."""
-        if self._headers is None:
-            self._parse()
-        assert self._headers is not None
-        return self._headers
-
-    def getall(self, key: str) -> list[str]:
-        """Every value of ``key`` in order (``ChanVariable`` may appear many times)."""
-        headers = self.headers
-        if self._dups is not None and key in self._dups:
-            return list(self._dups[key])
-        return [headers[key]] if key in headers else []
-
-    def chan_variables(self, key: str = "ChanVariable") -> dict[str, str]:
-        """``ChanVariable: NAME=value`` headers as a dict (``channelvars`` in manager.conf)."""
-        if key + ": " not in self.text:
-            return {}
-        out: dict[str, str] = {}
-        for item in self.getall(key):
-            name, sep, value = item.partition("=")
-            if sep:
-                out.setdefault(name.strip(), value)
-        return out
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        """Header pairs in wire order, duplicates included."""
-        for line in self.text.split("\n"):
-            key, sep, value = line.partition(":")
-            if sep:
-                yield key.strip(), value[1:] if value.startswith(" ") else value
-
-    def _parse(self) -> None:
-        bad_lines: list[str] = []
-        self.bad_lines = bad_lines
-        headers: dict[str, str] = {}
-        dups: dict[str, list[str]] | None = None
-        for line in self.text.split("\n"):
-            key, sep, value = line.partition(":")
-            if not sep or not key.strip():
-                if line.strip():
-                    bad_lines.append(line)
-                continue
-            key = key.strip()
-            value = value[1:] if value.startswith(" ") else value
-            if key in headers:
-                if dups is None:
-                    dups = {}
-                dups.setdefault(key, [headers[key]]).append(value)
-            else:
-                headers[key] = value
-        self._headers, self._dups = headers, dups
-
-    def __repr__(self) -> str:
-        name = self.event or self.response
-        return f"<Message {name or '?'} {len(self.text)} chars>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Message) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-
-class EscapedMessage(Message):
-    """A message with a backslash in it: the values of the headers Asterisk C-escapes
-    (``escaped_header``) come back unescaped from ``get``, ``headers`` and ``items``; ``text``
-    stays as sent. Only messages whose bytes hold a backslash are made this way, so the
-    plain ``Message.get`` of every other message pays nothing for it."""
-
-    __slots__ = ()
-
-    def get(self, key: str, default: str = "") -> str:
-        if self._headers is not None:  # unescaped when the dict was built
-            return self._headers.get(key, default)
-        value = Message.get(self, key, default)
-        # the key is checked before ``event``: __init__ asks for "Event" before it is set
-        if "\\" in value and key.endswith(ESCAPABLE_KEYS) and escaped_header(self.event, key):
-            return unescape_c(value)
-        return value
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        for key, value in Message.items(self):
-            if "\\" in value and escaped_header(self.event, key):
-                value = unescape_c(value)
-            yield key, value
-
-    def _parse(self) -> None:
-        Message._parse(self)
-        headers, dups = self._headers, self._dups
-        assert headers is not None
-        event = headers.get("Event", "")  # the event's name is known once every line is read
-        for key, value in headers.items():
-            if "\\" in value and escaped_header(event, key):
-                headers[key] = unescape_c(value)
-        for key, values in (dups or {}).items():
-            if escaped_header(event, key):
-                values[:] = [unescape_c(v) for v in values]
-
-
-def message(text: str, size: int = 0, lines: int = 0) -> Message:
-    """A ``Message``, or an ``EscapedMessage`` when ``text`` has a backslash in it."""
-    return (EscapedMessage if "\\" in text else Message)(text, size, lines)
-
-
-_MISSING = "\x00missing"
-_NEEDLES: dict[str, str] = {}
-
-
-def _needle(key: str) -> str | None:
-    """``"\\nKey: "`` for ``Message.get``; None for a key that is not a plain header name."""
-    if ": " in key or "\n" in key or key.endswith(":"):
-        return None
-    needle = "\n" + key + ": "
-    if len(_NEEDLES) < 4096:  # header names are few; never let odd callers grow it
-        _NEEDLES[key] = needle
-    return needle
-
 
 class AmiParser:
     """Incremental AMI parser for one connection. ``feed`` never raises on bad input.
@@ -624,25 +411,3 @@ class AmiParser:
 def parse_all(data: bytes, max_message: int = DEFAULT_MAX_MESSAGE) -> list[Message]:
     """Every complete message in ``data`` (a recorded ``ami.raw``)."""
     return AmiParser(max_message).feed(data)
-
-
-class ActionError(ValueError):
-    """An action cannot be written: a header would break the framing."""
-
-
-def format_action(name: str, action_id: str,
-                  fields: Mapping[str, str | int | float | Sequence[str]] | None = None) -> bytes:
-    """Serialise one action. Sequence values repeat the header (``Variable: A=1``…).
-
-    CR or LF inside a key or value would let a value inject headers or whole actions (a
-    caller ID in an Originate, say), so they are refused rather than escaped.
-    """
-    lines = [f"Action: {name}", f"ActionID: {action_id}"]
-    for key, value in (fields or {}).items():
-        values = [value] if isinstance(value, str | int | float) else list(value)
-        for v in values:
-            lines.append(f"{key}: {v}")
-    for line in lines:
-        if "\r" in line or "\n" in line or ": " not in line:
-            raise ActionError(f"AMI action {name}: header {line[:40]!r} contains a line break")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")

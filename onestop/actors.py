@@ -5,8 +5,10 @@
 - ``DeskRobot`` is an operator at the desk: it logs in over HTTP, listens to its screen pops
   on the SSE stream, and creates and dispatches a ticket from each through the JSON API.
 - ``FieldWorkers`` carry the phones: they read the work orders the emulated modem delivered
-  and answer by SMS (接单, 到达, 完成) after plausible delays; the ward heads among them answer
-  meal orders' approval requests (同意, now and then 不同意).
+  and answer after plausible delays (接单, 到达, 完成) — every other order on the work order's
+  page, through the link the SMS carries (over HTTP, as a phone's browser does, with a photo
+  of the work now and then), the others by SMS; the ward heads among them answer meal orders'
+  approval requests (同意, now and then 不同意).
 """
 
 from __future__ import annotations
@@ -198,14 +200,19 @@ def _tomorrow() -> str:
 
 @dataclass
 class FieldWorkers:
-    """Workers answering their work orders by SMS through the emulated modem."""
+    """Workers answering their work orders through the emulated modem's phones: by SMS, or on
+    the work order's page when its SMS carries the link (every ``page_every``-th order; 0:
+    never)."""
 
     inbox: Callable[[], dict[str, list[str]]]  # number → texts delivered to that phone
     reply: Callable[[str, str], object]  # (from number, text) → the modem receives it
     rng: random.Random = field(default_factory=lambda: random.Random(11))
     scale: float = 1.0
+    page_every: int = 2
     _seen: dict[str, int] = field(default_factory=dict)
+    _orders: int = 0
     replies: list[tuple[str, str]] = field(default_factory=list)
+    page_steps: list[tuple[int, str, int]] = field(default_factory=list)  # (ticket, step, HTTP status)
 
     async def run(self, poll_s: float = 0.5) -> None:
         while True:
@@ -213,7 +220,11 @@ class FieldWorkers:
                 for text in texts[self._seen.get(number, 0):]:
                     ticket = _ticket_number(text)
                     if ticket is not None and _is_order(text):
-                        asyncio.create_task(self._work(number, ticket))
+                        self._orders += 1
+                        link = _link(text)
+                        on_page = bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0
+                        asyncio.create_task(self._work_on_page(link, ticket) if on_page
+                                            else self._work(number, ticket))
                     approval = _APPROVAL.search(text)
                     if approval is not None:
                         asyncio.create_task(self._decide(number, int(approval.group(1))))
@@ -227,6 +238,20 @@ class FieldWorkers:
             self.replies.append((number, text))
             self.reply(number, text)
 
+    async def _work_on_page(self, link: str, ticket: int) -> None:
+        """接单, 到达, 完成 on the work order's page, as the phone's browser posts its forms."""
+        async with httpx.AsyncClient(timeout=30, follow_redirects=False) as http:
+            try:
+                await http.get(link)  # the worker reads the order
+                for step, wait in (("accept", 5), ("arrived", 15), ("done", 25)):
+                    await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
+                    files = [("photo", ("done.jpg", _work_photo(self.rng), "image/jpeg"))] \
+                        if step == "done" and self.rng.random() < 0.5 else None
+                    r = await http.post(f"{link}/{step}", data={"part1": ""}, files=files)
+                    self.page_steps.append((ticket, step, r.status_code))
+            except httpx.HTTPError as exc:
+                log.warning("demo worker on the page of ticket %s: %s", ticket, exc)
+
     async def _decide(self, number: str, ticket: int) -> None:
         await asyncio.sleep(self.rng.uniform(0.5, 1.5) * 10 * self.scale)
         text = f"同意 {ticket}" if self.rng.random() < 0.9 else f"不同意 {ticket} 超出餐标"
@@ -235,7 +260,26 @@ class FieldWorkers:
 
 
 _APPROVAL = re.compile(r"(?:回复:同意|Reply APPROVE)\s*(\d+)")
-_ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)\s*$")
+# a work order ends with how to reply, its number and, where the center hands out links, the
+# link to its page
+_ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)"
+                    r"(?:\s+(https?://\S+))?\s*$")
+
+
+def _link(text: str) -> str:
+    m = _ORDER.search(text)
+    return m.group(2) if m and m.group(2) else ""
+
+
+def _work_photo(rng: random.Random) -> bytes:
+    """A phone's photo of the finished work (a plain picture: the demo has no camera)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), tuple(rng.randrange(256) for _ in range(3))).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def _ticket_number(text: str) -> int | None:

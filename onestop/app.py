@@ -51,6 +51,7 @@ class WebPart:
     def __init__(self, core: Core, hub: LiveHub, health: Any) -> None:
         import uvicorn
 
+        from receipts.labels import label_sheet_pdf
         from receipts.service import build_slip_preview
         from web.app import create_app
         from web.deps import WebDeps
@@ -61,7 +62,7 @@ class WebPart:
                                       clock=core.clock, sms_outbox=core.sms_outbox,
                                       print_queue=core.print_queue, survey_queue=core.survey_queue,
                                       hub=hub, health=health,
-                                      slip_preview=build_slip_preview(s)))
+                                      slip_preview=build_slip_preview(s), label_pdf=label_sheet_pdf))
         # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -72,6 +73,12 @@ class WebPart:
             raise port_error(exc, "the desk", s.web.host, s.web.port, "--http HOST:PORT") from None
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{s.web.host}:{self.port}"
+        if not s.web.base_url and core.service.links is not None:
+            core.service.links.base_url = self.url  # the links in SMS open where the desk listens
+            if s.web.host in ("0.0.0.0", "::", ""):
+                log.warning("[web] base_url is not set: the links in work-order SMS and room QR "
+                            "codes say %s, which a phone cannot open; set it to the address "
+                            "phones reach", self.url)
         self.server = uvicorn.Server(uvicorn_config(self.app, s.web.host, self.port))
         self._task: asyncio.Task[None] | None = None
 
@@ -241,6 +248,11 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        from ticketing.photos import PhotoStore
+
+        photos = PhotoStore(core.settings.resolved_data_dir() / "photos")
+        parts.append(Periodic("link-upkeep", lambda: core.service.sweep_channels(
+            photos, core.settings.web.photo_retention_days), 3600.0))  # photos past retention
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health))
     center.parts.extend(parts)

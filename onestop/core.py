@@ -12,6 +12,7 @@ from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.ports import Clock, Composer, SystemClock
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.store import Store
+from ticketing.tokens import Links, LinkSigner
 
 
 @dataclass
@@ -37,6 +38,26 @@ def sms_composer(settings: Settings) -> Composer:
     return SmsComposer(default_language=settings.language)
 
 
+def link_secret(settings: Settings) -> str:
+    """``[web] link_secret``, else the web secret (generated once in the data dir when not
+    set): every process of the center, and ``onestop qr labels``, signs with the same key."""
+    if settings.web.link_secret:
+        return settings.web.link_secret
+    from web.security import load_secret
+
+    return "link|" + load_secret(settings.web.secret_key, settings.resolved_data_dir())
+
+
+def build_links(settings: Settings) -> Links:
+    """The signed links the center hands out; the base URL is ``[web] base_url`` or, when not
+    set, where the web part listens (``WebPart`` fills it in once it is bound)."""
+    w = settings.web
+    return Links(LinkSigner(link_secret(settings)),
+                 base_url=w.base_url or f"http://{w.host}:{w.port}",
+                 work_days=w.work_link_days, list_days=w.list_link_days,
+                 status_days=w.status_link_days)
+
+
 def build_core(settings: Settings, clock: Clock | None = None, composer: Composer | None = None,
                store: Store | None = None, upgrade: bool = True) -> Core:
     clock = clock or SystemClock()
@@ -52,7 +73,8 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
     )
-    service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options)
+    service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options,
+                            links=build_links(settings))
     sms = SmsOutbox(store, clock, Backoff(base_s=settings.modem.retry_base_s, cap_s=600,
                                           max_attempts=settings.modem.max_attempts))
     prints = PrintQueue(store, clock, Backoff(base_s=settings.printer.retry_base_s, cap_s=120,

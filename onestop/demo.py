@@ -4,7 +4,8 @@ The production center (``build_center``) runs unchanged; only the world around i
 an Asterisk (``onestop/pbx.py``) that places hotline calls through the real AMI listener and
 FastAGI IVR, a GSM modem on a pseudo-terminal driven by the real SMS gateway, a network
 receipt printer on loopback, and the people (``onestop/actors.py``): callers, an operator at
-the desk who works through the HTTP API, and field workers who answer by SMS.
+the desk who works through the HTTP API, and field workers who answer by SMS or on the work
+order's page.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ def hotline_callers(core: Core) -> list[Caller]:
 @contextlib.asynccontextmanager
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
-                       robot_delay_s: float = 3.0, field_workers: bool = True) -> AsyncIterator[Demo]:
+                       robot_delay_s: float = 3.0, field_workers: bool = True,
+                       worker_pages: int = 2) -> AsyncIterator[Demo]:
+    """``worker_pages``: the field workers take every n-th work order on its page (the rest by
+    SMS); 0: all by SMS."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -124,7 +128,8 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
         if emulator is not None and field_workers:
-            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale)
+            workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
+                                   page_every=worker_pages)
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
@@ -165,10 +170,14 @@ def banner(demo: Demo) -> str:
         f"  wallboard {demo.url}/wallboard",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
+        f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",
         "  CLI       to point `onestop tickets list` and the other commands at this store:",
-        f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}",
+        f"            export ONESTOP_DATABASE_URL={demo.settings.resolved_database_url()}"
+        f" ONESTOP_DATA_DIR={demo.settings.resolved_data_dir()} ONESTOP_WEB_BASE_URL={demo.url}",
+        "            onestop qr labels --building 住院部B --floor 3 --out labels.pdf",
         "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
-        "  field workers. The operator 'wang' is a robot; log in as 'li' to take calls yourself.",
+        "  field workers (every other work order on its page, the others by SMS). The operator",
+        "  'wang' is a robot; log in as 'li' to take calls yourself.",
         "  Ctrl-C stops.",
         "",
     ])

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from receipts.escpos import encode
+from receipts.labels import label_lines
 from receipts.layout import SlipRenderer
 from receipts.ports import PrinterTransport, PrintJob, PrintQueue
 from receipts.profile import PrinterProfile
@@ -45,8 +46,12 @@ class JobRenderer:
         self.renderer, self.profile = renderer, profile
 
     def __call__(self, job: PrintJob) -> bytes:
-        snapshot = dict(job.snapshot, reprint=True) if job.reprint else job.snapshot
-        laid = self.renderer.lay_out(snapshot, self.profile, job.kind, job.language)
+        if job.kind == "labels":  # rooms' QR labels (扫码报修): receipts/labels.py
+            laid = label_lines(job.snapshot.get("labels", []), self.profile,
+                               str(job.snapshot.get("center_name", "")), job.language)
+        else:
+            snapshot = dict(job.snapshot, reprint=True) if job.reprint else job.snapshot
+            laid = self.renderer.lay_out(snapshot, self.profile, job.kind, job.language)
         return encode(laid, self.profile)
 
 

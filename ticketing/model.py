@@ -471,3 +471,60 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+
+# --- links and photos: room QR codes (扫码报修), the worker's page, the reporter's status ---
+
+class LinkGrant(Base):
+    """The current version of a room's QR codes (``kind = room``, ``subject`` its location
+    code) or of a worker's list link (``worker``, the staff code). A link names the version it
+    was issued with; raising the version revokes every link issued before. No row: version 1."""
+
+    __tablename__ = "link_grant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[str] = mapped_column(String(50), default="")
+
+    __table_args__ = (UniqueConstraint("kind", "subject"),)
+
+
+class TicketPhoto(Base):
+    """A photo of a ticket: the file (re-encoded, without EXIF) and its thumbnail live under the
+    data directory, named by ``sha256``; the row says whose, when and of which stage."""
+
+    __tablename__ = "ticket_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(10))  # report | done
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of the stored file
+    uploaded_by: Mapped[str] = mapped_column(String(50))
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+    deleted_at: Mapped[datetime | None]
+
+
+class RateCounter(Base):
+    """Hits per key (``room:<id>``, ``addr:<ip>``, ``code:<number>``) and time window: shared by
+    every process of the center, so the limits hold however many serve the pages."""
+
+    __tablename__ = "rate_counter"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PhoneCode(Base):
+    """The last verification code sent to a number (a salted hash of it), until it is used,
+    expires or has been guessed at too often."""
+
+    __tablename__ = "phone_code"
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

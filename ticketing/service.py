@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ticketing.channels import ChannelCommands
 from ticketing.commands import approval, closing, dispatch, escalation, intake, replies
 from ticketing.commands.base import (
     CommandContext,
@@ -36,8 +37,9 @@ __all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "Ticket
            "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
 
 
-class TicketService(CommandContext):
-    """The ticket commands. Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
+class TicketService(ChannelCommands, CommandContext):
+    """The ticket commands (and, from ``ticketing.channels``, those of the links: a room's QR
+    code, the worker's page). Each runs in one ``Tx`` (``ticketing/tx.py``): tickets, assignments
     and the rows a command appends are read and written with hand-written SQL; the ORM session
     of the same transaction serves the few reads that want the models (menus, suggestions).
     Built with the store, clock, catalog, calendar, SMS composer and options

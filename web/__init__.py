@@ -25,6 +25,9 @@ the user's words), ``names.py`` (rooms, departments, workers by name), ``paging.
 offers, from the lifecycle), ``static/app.js`` and ``static/charts.js`` (ECharts).
 ``feed.py``       ticket changes made anywhere reach the live pages; wallboard refresh
 ``live.py``       ``LiveHub``: screen pops and updates fanned out to the SSE clients
+``linkpages.py``  the phone pages opened by a signed link (no log-in): reading the link, the
+                  reader's language, forms with photos, the pages that say why a link fails
+``linkviews.py``  what those pages show: a work order, a worker's list, a ticket's progress
 ``server.py``     running the app under uvicorn
 ``templates/``, ``static/``  jinja2 pages and their scripts and style (no CDN)
 """

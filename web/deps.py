@@ -46,6 +46,8 @@ class WebDeps:
     slip_preview: Callable[[dict[str, Any]], str] | None = None
     modem_status: Callable[[], dict[str, Any]] | None = None
     printer_status: Callable[[], dict[str, Any]] | None = None
+    # rooms' QR labels as an A4 PDF: (labels, center name, language) -> bytes (receipts/labels.py)
+    label_pdf: Callable[[list[dict[str, Any]], str, str], bytes] | None = None
     # How often the change feed looks for ticket changes made outside the web process
     # (worker SMS replies, IVR self-service, time-limit sweeps) and the wallboard refresh.
     feed_interval_s: float = 1.0

@@ -52,7 +52,11 @@ def senders() -> Iterator[list[SmsSender]]:
         s.stop()
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """True once ``predicate()`` holds; False if it still does not after ``timeout`` seconds.
+    The deadline is generous (a loaded CI machine delays the modem threads by seconds); a
+    condition that holds returns at once, so a passing test costs no more for it. A wait
+    expected to fail names its own short timeout."""
     import time
 
     end = time.monotonic() + timeout

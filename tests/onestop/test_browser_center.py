@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -187,7 +188,9 @@ async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
         return [t for n, texts in emulator.delivered_texts().items() if n.endswith(phone[-11:])
                 for t in texts if t.startswith(f"【工单{tid}】")]
     order = (await until("the work-order SMS", order_sent))[0]
-    assert order.endswith(f"回复:接单/到达/完成/无法 {tid}") and "护士站顶灯不亮" in order
+    # it ends with how to reply and the link to the order's page on this center
+    assert re.search(rf"回复:接单/到达/完成/无法 {tid} http://127\.0\.0\.1:\d+/w/[\w-]{{12,24}}$", order), order
+    assert "护士站顶灯不亮" in order
 
     # …and the slip into the capture printer, in GB18030.
     slip = await until("the work slip", lambda: [j.data for j in printer.jobs

@@ -31,7 +31,8 @@ from ticketing.model import CallRecord, PrintJob, SmsOut, Ticket, TicketCall
 from ticketing.store import Store
 
 SCALE = 0.05  # every emulated second lasts 50 ms
-ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)\s*$")
+ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)"
+                   r"(?:\s+https?://\S+/w/\S+)?\s*$")  # the link to the order's page, when there is one
 CONFIRM = re.compile(r"^工单(\d+)(已接单|已到达|已完成)")
 SLIP = re.compile(rb"/desk/tickets/(\d+)")
 CALLERS = (("6123", "Nurse Zhang"), ("6240", "Ward 3B"), ("13812345678", "张医生"), ("6301", "ICU"))
@@ -153,7 +154,8 @@ def test_every_ticket_sms_and_slip_arrives_once_through_three_failures(tmp_path:
                                                                        db_url: str) -> None:
     async def run() -> dict[str, Any]:
         async with running_demo(_settings(db_url), tmp_path, ("ami", "agi", "web", "modem", "printer"),
-                                time_scale=SCALE, robots=("li", "wang"), robot_delay_s=1.0) as demo:
+                                time_scale=SCALE, robots=("li", "wang"), robot_delay_s=1.0,
+                                worker_pages=0) as demo:  # every reply by SMS: that path is under test
             return await _scenario(demo)
 
     got = asyncio.run(asyncio.wait_for(run(), 110))

@@ -50,7 +50,7 @@ from web.security import hash_password
 KILLS = 4
 PASSWORD = "kill-nine-test"
 SEED = int(os.environ.get("ONESTOP_TEST_KILL_SEED") or random.SystemRandom().randrange(1 << 30))
-ORDER = re.compile(r"接单/到达/完成(?:/无法)?\s*(\d+)\s*$")
+ORDER = re.compile(r"接单/到达/完成(?:/无法)?\s*(\d+)(?:\s+https?://\S+/w/[A-Za-z0-9_-]+)?\s*$")  # then its page's link
 WORKERS = {"W001": "13800000001", "W002": "13800000002"}  # small_hospital's repair workers
 
 

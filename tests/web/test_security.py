@@ -17,7 +17,8 @@ from web.security import PERMISSIONS, ROLES
 
 from .conftest import PASSWORD, Web
 
-FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket", "username": "nobody"}
+FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket", "username": "nobody",
+        "photo_id": "1"}
 
 
 def served_routes(app: Any) -> list[tuple[str, set[str], Any]]:

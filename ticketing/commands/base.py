@@ -20,6 +20,7 @@ from ticketing.catalog import Catalog
 from ticketing.model import Base
 from ticketing.ports import Clock, Composer
 from ticketing.store import Store
+from ticketing.tokens import Links
 from ticketing.tx import Tx
 
 _TABLES = Base.metadata.tables
@@ -37,6 +38,9 @@ PRINT_JOB: Table = _TABLES["print_job"]
 SURVEY: Table = _TABLES["survey_call"]
 # an assignment still on the ticket (SQL, for the assignment table)
 ACTIVE = "state IN ('offered', 'accepted')"
+# where a ticket came from: the hotline (phone, or the IVR and its after-hours self-service),
+# the desk, an SMS, a room's QR code (扫码报修)
+SOURCES = ("phone", "ivr", "self_service", "desk", "sms", "qr")
 
 
 class TicketError(ValueError):
@@ -56,7 +60,7 @@ class NewTicket:
     reporter_phone: str = ""
     org_code: str = ""
     priority: str = "normal"
-    source: str = "phone"  # phone | ivr | self_service | desk | sms
+    source: str = "phone"  # one of SOURCES
     details: dict[str, Any] = field(default_factory=dict)
     call_uniqueid: str = ""
 
@@ -107,16 +111,20 @@ class ServiceOptions:
 
 
 class CommandContext:
-    """The parts a command handler works with. ``tx()`` begins one command's transaction."""
+    """The parts a command handler works with. ``tx()`` begins one command's transaction.
+    ``links``: the signed links the center hands out (a work order's page, a reporter's
+    status page), None where it hands out none."""
 
     def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
-                 composer: Composer, options: ServiceOptions | None = None) -> None:
+                 composer: Composer, options: ServiceOptions | None = None,
+                 links: Links | None = None) -> None:
         self.store = store
         self.clock = clock
         self.catalog = catalog
         self.calendar = calendar
         self.composer = composer
         self.options = options or ServiceOptions()
+        self.links = links
 
     def tx(self) -> AbstractContextManager[Tx]:
         """One command's transaction; ``tx.now``, the command's time, is on all its rows."""

@@ -19,7 +19,13 @@ from ticketing.audit import audit
 from ticketing.commands.approval import require_ready
 from ticketing.commands.base import ASSIGNMENT, SPARE_PART, TICKET_PART, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
-from ticketing.commands.outbound import message_data, notify_staff, queue_print, queue_sms
+from ticketing.commands.outbound import (
+    message_data,
+    notify_staff,
+    order_link,
+    queue_print,
+    queue_sms,
+)
 from ticketing.commands.rows import (
     active_assignments,
     add_note,
@@ -73,11 +79,11 @@ def offer(ctx: CommandContext, tx: Tx, t: Record, worker: Any, now: datetime,
           data: dict[str, Any] | None = None) -> None:
     """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
     ``message_data`` if the caller has it."""
-    tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code, "state": "offered",
-                           "assigned_at": now, "reason": ""})
+    assignment_id = tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code,
+                                           "state": "offered", "assigned_at": now, "reason": ""})
     if not t.assignee:
         t.assignee = worker.code
-    queue_sms(ctx, tx, t, worker, "work_order", {}, data)
+    queue_sms(ctx, tx, t, worker, "work_order", order_link(ctx, tx, assignment_id), data)
 
 
 def worker_accept(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
@@ -157,7 +163,7 @@ def reprint(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, printer: st
 def resend_order(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int) -> list[int]:
     """Send the work order again to every worker still on the ticket."""
     t = load(tx, ticket_id)
-    ids = [notify_staff(ctx, tx, t, a.staff_code, "work_order", {})
+    ids = [notify_staff(ctx, tx, t, a.staff_code, "work_order", order_link(ctx, tx, a.id))
            for a in active_assignments(tx, t.id)]
     add_note(tx, t, "resend", actor, f"{len(ids)} SMS")
     return ids

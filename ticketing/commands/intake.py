@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ticketing.audit import audit, row_dict
 from ticketing.catalog import PRIORITIES, ServiceType
 from ticketing.commands.approval import request_approval
-from ticketing.commands.base import TICKET, CommandContext, NewTicket, TicketError
+from ticketing.commands.base import SOURCES, TICKET, CommandContext, NewTicket, TicketError
 from ticketing.commands.rows import (
     add_note,
     attach_call,
@@ -41,6 +41,8 @@ EDITABLE = frozenset({"description", "location_code", "priority", "reporter_name
 def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
     """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
     st = require_service_type(ctx, new.service_type)
+    if new.source not in SOURCES:
+        raise TicketError(f"source must be one of {', '.join(SOURCES)}")
     priority = new.priority
     if priority not in PRIORITIES:
         raise TicketError(f"priority must be one of {', '.join(PRIORITIES)}")

@@ -23,6 +23,7 @@ from ticketing.commands.base import (
     TicketError,
 )
 from ticketing.commands.rows import org_by_code
+from ticketing.tokens import Purpose
 from ticketing.tx import Record, Tx
 
 # --- the outbox rows -----------------------------------------------------------------------
@@ -72,6 +73,15 @@ def queue_print(ctx: CommandContext, tx: Tx, t: Record, printer: str,
         "ticket_id": t.id, "printer": printer, "kind": kind, "language": ctx.options.language,
         "snapshot": snapshot, "status": "queued",
         "attempts": 0, "due_at": now, "created_at": now, "error": ""})
+
+
+def order_link(ctx: CommandContext, tx: Tx, assignment_id: int) -> dict[str, str]:
+    """``{"link": url}`` of a work order's page for the worker it is offered to (one per
+    assignment: it ends when the assignment does), or ``{}`` where the center hands out no
+    links. The work-order templates print it last, so the phone's linkifier ends it."""
+    if ctx.links is None:
+        return {}
+    return {"link": ctx.links.url(Purpose.WORK, (assignment_id,), tx.now.date())}
 
 
 # --- what they carry -----------------------------------------------------------------------

@@ -13,8 +13,9 @@ module of this package that has one, in name order:
 ``menus``           the meal menus the desk orders from
 ``stats``           statistics and their CSV / Excel export
 ``audit``           the audit trail of one thing
+``photos``          the photos of a ticket (reports from a room's code, completions)
+``accounts``        log-in accounts (``/api/admin/users``) and one's own sessions
 ``masterdata``      master data rows, edits, history, imports
-``users``           log-in accounts: list, create, role, password, disable, unlock
 ``health``          each part's state (the only route open to strangers)
 ``errors``          the core's exceptions as 4xx answers (no routes)
 ==================  ==========================================================================
@@ -42,6 +43,19 @@ from fastapi.routing import APIRoute
 from web.security import PERMISSIONS, ROLES
 
 PUBLIC_ROUTES = frozenset({"/api/health"})  # the only /api/ route open to strangers
+
+# Public with a token: pages (not /api/, not in the OpenAPI document) open to anyone holding
+# the signed link in their path — no session, no CSRF token; the token is checked on every
+# request and names what it opens (``web.linkpages``, ``ticketing.tokens``). Path → purpose.
+TOKEN_ROUTES: dict[str, str] = {
+    "/r/{token}": "room",  # 扫码报修: a room's QR code (GET the form, POST a report)
+    "/r/{token}/code": "room",  # POST: send the SMS code confirming the reporter's phone
+    "/s/{token}": "status",  # the reporter's status page
+    "/w/{token}": "work",  # the worker's page of one work order
+    "/w/{token}/{step}": "work",  # POST: accept | arrived | done | cannot
+    "/w/{token}/photo/{photo}": "work",  # a photo of the order's ticket
+    "/l/{token}": "list",  # a worker's open work orders
+}
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,10 @@ from ticketing.phone import normalise_number
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import explain, queries
+from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
+from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
 from web.names import Names, place
 from web.ticket_actions import offered
@@ -131,8 +133,10 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         step["actor_name"] = explain.actor(step["actor"], words, people)
         step["note_text"] = explain.note(step["action"], step["note"], words, people,
                                          step["actor"].removeprefix("sms:"))
-    for sms in out["sms"]:
+    for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
         sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
+        sms["text"] = hide_link_tokens(sms["text"])
+    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
     active = [c for c, st in view.workers if st in ("offered", "accepted")]
     out["actions"] = offered(view, user.can, has_slip=bool(out["prints"]), active_workers=active)
     known = [view.reporter_phone, *(m["number"] for m in out["sms"]),

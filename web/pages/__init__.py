@@ -10,10 +10,14 @@ One module per page family, each with its own ``router`` (not in the OpenAPI doc
 ``board``   the dispatcher's board and the wallboard (大屏), with the parts they refresh
 ``stats``   statistics with ECharts charts and the export links
 ``admin``   master data and log-in accounts: lists, edits, imports, history (administrators only)
+``labels``  the rooms' QR labels and the workers' links (administrators only)
+``mobile``  扫码报修 (``/r/<token>``) and the reporter's status page (``/s/<token>``): public,
+            opened by a signed link (``web.linkpages``; ``web.api.TOKEN_ROUTES``)
+``worker``  the worker's page of a work order (``/w/<token>``) and list (``/l/<token>``): likewise
 ==========  ==================================================================================
 
 Pages name their permission with ``web.deps``' ``ReadPage``, ``DeskPage`` or ``AdminPage``;
-a stranger is sent to /login. Templates are in ``web/templates/``, words in ``web/i18n/``.
+a stranger is sent to /login — except the link pages, whose token is their credential. Templates are in ``web/templates/``, words in ``web/i18n/``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,155 @@
+"""The links' side of the store: whom a link names, whether it still opens, and the worker's
+steps taken from the work order's page.
+
+A link (``ticketing.tokens``) carries ids; here they are checked against the rows: a room's
+code opens while the room is there and active and the code's version is the room's current
+one (``link_grant``: ``revoke`` raises it, so a leaked or misprinted label stops working); a
+work order's link while its assignment is open (offered or accepted); a worker's list while
+its version is the worker's current one. ``worker_step`` takes the same steps as the worker's
+SMS reply (``dispatch.worker_accept``, ``start``, ``complete`` with the parts used,
+``release``), audited as ``web:<staff code>`` with an audit row of the link's use (``via``:
+web link, the client's address).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ticketing.audit import audit
+from ticketing.commands.base import ASSIGNMENT, LOCATION, STAFF, CommandContext, TicketError
+from ticketing.commands.dispatch import complete, release, start, worker_accept
+from ticketing.commands.rows import load
+from ticketing.lifecycle import OPEN, Status
+from ticketing.model import Base
+from ticketing.tokens import Claim
+from ticketing.tx import Record, Tx
+
+GRANT = Base.metadata.tables["link_grant"]
+KINDS = ("room", "worker")
+STEPS = ("accept", "arrived", "done", "cannot")
+
+
+class LinkRefused(TicketError):
+    """A link that names something it may no longer act on, or a step it may not take.
+    ``reason``: revoked | room_removed | unknown | ended | closed | rate_limited | service_type
+    | phone | code | step (the catalog of the pages has a sentence for each)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+# --- versions: revoking every link of a room or of a worker's list -----------------------------
+
+
+def grant_version(tx: Tx, kind: str, subject: str) -> int:
+    row = tx.one("SELECT version FROM link_grant WHERE kind = ? AND subject = ?", (kind, subject))
+    return int(row[0]) if row else 1
+
+
+def revoke(ctx: CommandContext, tx: Tx, actor: str, kind: str, subject: str) -> int:
+    """Raise the version of ``subject``'s links (a room's codes, a worker's list): every link
+    issued before stops opening. Returns the new version."""
+    if kind not in KINDS:
+        raise TicketError(f"kind must be one of {', '.join(KINDS)}")
+    if kind == "room":
+        if tx.record(LOCATION, "code = ?", (subject,)) is None:
+            raise TicketError(f"unknown location code {subject!r}")
+    elif tx.record(STAFF, "code = ?", (subject,)) is None:
+        raise TicketError(f"unknown worker {subject!r}")
+    row = tx.record(GRANT, "kind = ? AND subject = ?", (kind, subject), lock=True)
+    before = row.version if row else 1
+    if row is None:
+        tx.insert(GRANT, {"kind": kind, "subject": subject, "version": 2, "changed_at": tx.now,
+                          "changed_by": actor[:50]})
+    else:
+        row.version, row.changed_at, row.changed_by = before + 1, tx.now, actor[:50]
+    audit(tx, tx.now, actor, "link_grant", f"{kind}:{subject}", "revoke",
+          {"version": before}, {"version": before + 1})
+    return before + 1
+
+
+def room_ids(tx: Tx, code: str) -> tuple[int, int]:
+    """What a room's code carries: (location id, its current version)."""
+    loc = tx.record(LOCATION, "code = ?", (code,))
+    if loc is None or not loc.active:
+        raise TicketError(f"unknown location code {code!r}")
+    return loc.id, grant_version(tx, "room", code)
+
+
+def worker_ids(tx: Tx, staff_code: str) -> tuple[int, int]:
+    """What a worker's list link carries: (staff id, the current version)."""
+    staff = tx.record(STAFF, "code = ?", (staff_code,))
+    if staff is None or not staff.active:
+        raise TicketError(f"unknown or inactive worker {staff_code!r}")
+    return staff.id, grant_version(tx, "worker", staff_code)
+
+
+# --- what a link names ------------------------------------------------------------------------
+
+
+def room_of(tx: Tx, claim: Claim) -> Record:
+    """The room a code opens, if it is still there and the code is its current one."""
+    location_id, version = claim.ids
+    loc = tx.get(LOCATION, location_id)
+    if loc is None or not loc.active:
+        raise LinkRefused("room_removed")
+    if version != grant_version(tx, "room", loc.code):
+        raise LinkRefused("revoked")
+    return loc
+
+
+def staff_of(tx: Tx, claim: Claim) -> Record:
+    """The worker a list link opens for, if active and the link is their current one."""
+    staff_id, version = claim.ids
+    staff = tx.get(STAFF, staff_id)
+    if staff is None or not staff.active:
+        raise LinkRefused("unknown")
+    if version != grant_version(tx, "worker", staff.code):
+        raise LinkRefused("revoked")
+    return staff
+
+
+def assignment_of(tx: Tx, claim: Claim, lock: bool = False) -> Record:
+    """The assignment a work order's link opens, whatever its state (the page says when it
+    has ended)."""
+    a = tx.get(ASSIGNMENT, claim.ids[0], lock=lock)
+    if a is None:
+        raise LinkRefused("unknown")
+    return a
+
+
+def is_open(a: Record) -> bool:
+    return a.state in ("offered", "accepted")
+
+
+# --- the worker's steps -----------------------------------------------------------------------
+
+
+def worker_step(ctx: CommandContext, tx: Tx, claim: Claim, action: str,
+                parts: list[tuple[str, int]], reason: str, peer: str) -> Record:
+    """接单 accept, 到达 arrived, 完成 done (with the parts used), 无法 cannot (with the reason)
+    from the work order's page: the SMS reply's steps, by the worker the link was sent to."""
+    if action not in STEPS:
+        raise LinkRefused("step", f"unknown step {action!r}")
+    a = assignment_of(tx, claim, lock=True)
+    if not is_open(a):
+        raise LinkRefused("ended")
+    t = load(tx, a.ticket_id)
+    if Status(t.status) not in OPEN:
+        raise LinkRefused("closed")
+    actor = f"web:{a.staff_code}"
+    match action:
+        case "accept":
+            worker_accept(ctx, tx, actor, t.id, a.staff_code)
+        case "arrived":
+            start(ctx, tx, actor, t.id, a.staff_code)
+        case "done":
+            complete(ctx, tx, actor, t.id, parts, "by web link")
+        case "cannot":
+            release(ctx, tx, actor, t.id, a.staff_code, reason.strip()[:500] or "cannot do")
+    after: dict[str, Any] = {"via": "web link", "ticket_id": t.id, "peer": peer[:64]}
+    if parts:
+        after["parts"] = [list(p) for p in parts]
+    audit(tx, tx.now, actor, "assignment", a.id, f"link_{action}", None, after)
+    return t
