@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from ticketing import search
 from ticketing.model import AuditLog
 from ticketing.tx import Record, Tx
 
@@ -53,6 +54,8 @@ def audit(s: Session | Tx, at: datetime, actor: str, entity: str, key: object, a
         s.insert(AuditLog.__table__, row)  # type: ignore[arg-type]
     else:
         s.add(AuditLog(**row))
+    if entity == "ticket" and a and a.get("note") and action not in search.QUIET_NOTES:
+        search.append(s, int(str(key)), str(a["note"]))
 
 
 def history(s: Session, entity: str, key: object) -> list[AuditLog]:

@@ -214,6 +214,22 @@ class Ticket(Base):
     )
 
 
+class TicketSearch(Base):
+    """A ticket's searchable text (``ticketing.search``), in pieces: the first (``id`` =
+    ticket × 1024) its description, reporter, place and department, then one per note, SMS
+    reply or comment (× 1024 + 1, + 2…), written by the commands in their own transactions — a
+    note adds a short row instead of rewriting the ticket's text and its index entries. SQLite
+    indexes it with FTS5's trigram tokenizer (the virtual table ``ticket_fts`` and its
+    triggers, made by migration 0009), PostgreSQL with a ``pg_trgm`` GIN index: neither is a
+    model, as neither engine's index is the other's."""
+
+    __tablename__ = "ticket_search"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=False)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
 class Assignment(Base):
     """A worker on a ticket. ``state``: offered → accepted → released | finished."""
 

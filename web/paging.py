@@ -34,6 +34,15 @@ class Page:
     size: int
     base: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
+    more: bool = False  # ``total`` is only what is known so far: there is a next page
+
+    @classmethod
+    def open_ended(cls, rows: list[Any], number: int, size: int, more: bool, base: str = "",
+                   params: Mapping[str, Any] | None = None) -> Page:
+        """Page ``number`` of a list whose length is not counted (a full-text search): its
+        rows and whether a next page follows; the pager links the pages up to the next one."""
+        total = (number - 1) * size + len(rows) + (1 if more else 0)
+        return cls(rows, total, number, size, base, dict(params or {}), more)
 
     @property
     def pages(self) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import Assignment, Location, OrgUnit, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
+from ticketing.search import search as find
 from web.masking import redact
 from web.names import Names
-from web.paging import Page, page_of, paginate
+from web.paging import Page, paginate
 
 OPEN_STATES = [s.value for s in OPEN]
-TEXT_SEARCH_DAYS = 180  # free-text search looks this far back (a LIKE scan is not indexed)
-SEARCH_LIMIT = 100  # a search lists at most this many of its newest matches
 CHIPS = 40  # the board shows at most this many undispatched / overdue tickets (and the count)
 
 
@@ -75,11 +74,6 @@ def ticket_page(s: Session, now: datetime, tz: ZoneInfo, view: str, service: str
     return paginate(s, stmt, number, size, base, params)
 
 
-def page_of_tickets(tickets: list[Ticket], number: int, size: int, base: str,
-                    params: Mapping[str, Any]) -> Page:
-    return page_of(tickets, number, size, base, params)
-
-
 def list_rows(s: Session, tickets: list[Ticket], words: Mapping[str, str], language: str,
               masked: bool, now: datetime) -> list[dict[str, Any]]:
     """The list form of tickets with the names of their places and workers."""
@@ -100,39 +94,15 @@ def open_tickets(s: Session, limit: int = 100) -> list[Ticket]:
                           .order_by(Ticket.created_at.desc()).limit(limit)))
 
 
-def search(s: Session, query: str, now: datetime, limit: int = 50,
-           by_phone: bool = True) -> list[Ticket]:
-    """By ticket number (``#1042`` is only that), phone number (unless ``by_phone`` is false:
-    a viewer's search), location code, or words in the text."""
-    q = query.strip()[:100]
-    if not q:
-        return []
-    conds = []
-    digits = q.lstrip("#")
-    if digits.isdigit():
-        if len(digits) <= 9:
-            conds.append(Ticket.id == int(digits))
-        if not q.startswith("#"):
-            conds.append(Ticket.location_code == digits)
-            if by_phone:
-                conds.append(Ticket.reporter_phone == normalise_number(digits))
-        if not conds:
-            return []
-    else:
-        locs = select(Location.code).where(or_(Location.name == q, Location.building == q,
-                                               Location.code == q)).limit(50)
-        conds.append(Ticket.location_code.in_(locs))
-    found = list(s.scalars(select(Ticket).where(or_(*conds)).order_by(Ticket.created_at.desc())
-                           .limit(limit)))
-    if len(found) < limit and not digits.isdigit():
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        seen = {t.id for t in found}
-        found += [t for t in s.scalars(
-            select(Ticket).where(Ticket.created_at >= now - timedelta(days=TEXT_SEARCH_DAYS),
-                                 or_(Ticket.description.like(like, escape="\\"),
-                                     Ticket.reporter_name.like(like, escape="\\")))
-            .order_by(Ticket.created_at.desc()).limit(limit)) if t.id not in seen]
-    return found[:limit]
+def search(s: Session, query: str, limit: int = 50, offset: int = 0,
+           numbers: bool = True) -> tuple[list[Ticket], bool]:
+    """A page of tickets matching ``query`` over every year (``ticketing.search``): the ticket
+    whose number was typed, then those whose text holds every term, newest first; and whether
+    there is a next page. ``numbers`` false (a viewer): ``NumberSearchRefused`` for a term with
+    a run of digits, and digits alone are a ticket number or a location code."""
+    page = find(s, query, offset, limit, numbers)
+    by_id = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_(page.ids)))}
+    return [by_id[i] for i in page.ids if i in by_id], page.has_more
 
 
 def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:

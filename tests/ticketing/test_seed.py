@@ -6,12 +6,22 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ticketing import search
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.context import caller_context
 from ticketing.fakes import FixedClock
 from ticketing.masterdata import verify_password
-from ticketing.model import AuditLog, DailyStat, Location, PhoneEntry, Staff, Ticket, User
+from ticketing.model import (
+    AuditLog,
+    DailyStat,
+    Location,
+    PhoneEntry,
+    Staff,
+    Ticket,
+    TicketSearch,
+    User,
+)
 from ticketing.seed import (
     DEMO_USERS,
     build_hospital,
@@ -145,6 +155,12 @@ def test_bulk_tickets_match_their_rollup(seeded: Store, catalog: Catalog,
     with seeded.session() as s:
         assert s.scalar(select(func.sum(DailyStat.created))) == 3500
         assert s.scalar(select(func.max(Ticket.id))) == 3500
+        # each has its search document: found by its place, as one the commands wrote
+        assert s.scalar(select(func.count(TicketSearch.ticket_id.distinct()))) == 3500
+        code, building = s.execute(select(Location.code, Location.building)
+                                   .join(Ticket, Ticket.location_code == Location.code).limit(1)).one()
+        at_code = set(s.scalars(select(Ticket.id).where(Ticket.location_code == code)))
+        assert at_code <= set(search.search(s, f"{code} {building}", limit=5000).ids)
 
 
 def test_tickets_through_the_commands_each_have_their_timeline(seeded: Store, catalog: Catalog,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ticketing import search
 from ticketing.commands.base import SURVEY, CommandContext, TicketError
 from ticketing.commands.outbound import notify_staff
 from ticketing.commands.rows import (
@@ -35,6 +36,7 @@ def record_callback(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, sco
     transition(tx, t, Action.CALLBACK, actor, f"score {score} via {via}")
     t.called_back_at = tx.now
     t.satisfaction, t.satisfaction_comment = score, comment[:2000]
+    search.append(tx, t.id, t.satisfaction_comment)
     bump_daily(tx, t, ctx.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status != "done":

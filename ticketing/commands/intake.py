@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticketing import search
 from ticketing.audit import audit, row_dict
 from ticketing.catalog import PRIORITIES, ServiceType
 from ticketing.commands.approval import request_approval
@@ -51,6 +52,7 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
     org = new.org_code
     if org and org_by_code(tx, org) is None:
         raise TicketError(f"unknown department code {org!r}")
+    loc = None
     if new.location_code:
         loc = require_location(tx, new.location_code)
         org = org or loc.org_code  # the location's department, as its import checked it
@@ -65,6 +67,7 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
         "created_at": now, "response_due": response_due, "completion_due": completion_due,
         "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
     audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
+    search.index_new(tx, t, loc)
     bump_daily(tx, t, ctx.calendar.tz, created=1)
     if new.call_uniqueid:
         attach_call(tx, t.id, new.call_uniqueid)
@@ -100,6 +103,7 @@ def edit(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, changes: dict[
             t.service_type, t.priority, t.created_at, ctx.calendar)
     t.version += 1
     audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
+    search.reindex(tx, t.id)
     return t
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from ticketing import search
 from ticketing.audit import audit
 from ticketing.commands.approval import decide
 from ticketing.commands.base import (
@@ -47,6 +48,8 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
         "action": reply.action if reply else ""})
     audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
           "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
+    if ticket_id is not None and reason != search.UNKNOWN_SENDER and tx.get(TICKET, ticket_id):
+        search.append(tx, ticket_id, text[:2000])  # a worker's words are found by the ticket
     return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
 
@@ -54,7 +57,7 @@ def _act_on_reply(ctx: CommandContext, tx: Tx, number: str, reply: ParsedReply |
                   parse_error: str) -> tuple[str, str]:
     staff = staff_by_phone(tx, number)
     if staff is None:
-        return "rejected", "unknown sender"  # no reply: we don't answer strangers
+        return "rejected", search.UNKNOWN_SENDER  # no reply: we don't answer strangers
     if reply is None:
         explain(ctx, tx, staff, None, "unreadable", parse_error or "unreadable reply")
         return "rejected", f"unreadable: {parse_error}" if parse_error else "unreadable"

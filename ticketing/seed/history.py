@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ticketing import search
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.model import DailyStat, Ticket, UtcDateTime
@@ -45,6 +46,8 @@ def bulk_tickets(store: Store, n: int, days: int, catalog: Catalog, calendar: Bu
         write_tickets(store, rows)
         written += len(rows)
     write_rollup(store, rollup)
+    with store.engine.begin() as conn:  # their search documents, as the commands would have
+        search.fill(conn, first_id - 1)
     return written
 
 

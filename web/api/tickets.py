@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
+from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.views import TicketView
 from web import explain, queries
@@ -180,17 +181,26 @@ def list_tickets(request: Request, user: Reader,
 
 
 @router.get("/tickets/search")
-def search_tickets(request: Request, user: Reader,
+def search_tickets(request: Request, response: Response, user: Reader,
                    q: Annotated[str, Query(max_length=100)] = "",
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
-    """By ticket number, caller number, location (code, name, building) or text."""
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
+    """Every year's tickets by ticket number, caller number, location, department, or any
+    words of their text, notes and workers' SMS replies (Chinese: any part of a word); the
+    ticket whose number was typed first, then newest first. A page of ``limit`` from
+    ``offset``; ``X-More: 1`` when there is a next page."""
     web = web_state(request)
+    refused = HTTPException(403, "caller numbers are masked for your role, so you may not search by "
+                                 "a number: search a ticket number (#1042), a location code or words")
     if user.masked and looks_like_number(q) and not re.fullmatch(r"#\d{1,9}", q.strip()):
-        raise HTTPException(403, "caller numbers are masked for your role, so you may not search by "
-                                 "phone number: search a ticket number (#1042), a location or words")
+        raise refused
     with web.deps.store.session() as s:
-        return [row(web, t, user) for t in queries.search(s, q, web.deps.clock.now(), limit,
-                                                         by_phone=not user.masked)]
+        try:
+            found, more = queries.search(s, q, limit, offset, numbers=not user.masked)
+        except NumberSearchRefused:
+            raise refused from None
+        response.headers["X-More"] = "1" if more else "0"
+        return [row(web, t, user) for t in found]
 
 
 @router.post("/tickets", status_code=201)

@@ -33,6 +33,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language_saved": ("界面语言已切换", "Language changed"),
     "pages": ("分页", "Pages"),
     "rows_of": ("第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
+    "rows_of_more": ("第 {first}–{last} 条，后面还有", "{first}–{last}, more follow"),
     "rows_total": ("共 {total} 条", "{total} in all"),
     "prev_page": ("上一页", "Previous"),
     "next_page": ("下一页", "Next"),

@@ -56,5 +56,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "all_services": ("全部类型", "All services"),
     "list_view": ("列表", "List"),
     "search_results": ("搜索结果", "Search results"),
-    "search_capped": ("只列出最新的 {n} 条结果，请缩小范围", "Only the newest {n} matches are listed; narrow the search"),
 }

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ticketing.search import NumberSearchRefused
 from ticketing.service import suggest_workers
 from web import queries
 from web.api.tickets import ticket_detail
@@ -16,7 +17,7 @@ from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
 from web.names import Names
 from web.pages import service_types
-from web.paging import page_number
+from web.paging import Page, page_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,9 +39,14 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
     service = service if service in web.deps.service.catalog.types else ""
     params = {"view": view if view != "open" else "", "service": service, "q": q}
     with web.deps.store.session() as s:
-        if q:
-            found = queries.search(s, q, web.deps.clock.now(), queries.SEARCH_LIMIT)
-            listed = queries.page_of_tickets(found, page_number(page), LIST_SIZE, "/desk", params)
+        if q:  # every year's tickets through the search index, a page at a time
+            number = page_number(page)
+            try:
+                found, more = queries.search(s, q, LIST_SIZE, (number - 1) * LIST_SIZE,
+                                             numbers=not user.masked)
+            except NumberSearchRefused:
+                found, more = [], False
+            listed = Page.open_ended(found, number, LIST_SIZE, more, "/desk", params)
         else:
             listed = queries.ticket_page(s, web.deps.clock.now(), web.tz, view, service, user.username,
                                          page_number(page), LIST_SIZE, "/desk", params)
@@ -49,7 +55,6 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
     listed.rows = rows
     return {"listed": listed, "view": view, "service": service, "q": q,
             "views": VIEWS,
-            "search_capped": bool(q) and listed.total >= queries.SEARCH_LIMIT,
             "service_types": service_types(web, language)}
 
 

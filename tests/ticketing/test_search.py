@@ -1,0 +1,224 @@
+"""Full-text search (ticketing.search) on the suite's engine: Chinese substrings of every
+length, numbers, notes and SMS replies, every year, ranking and paging, kept in step by the
+commands, filled by the migration, and numbers refused to a search that may not see them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from ticketing import search
+from ticketing.fakes import FixedClock
+from ticketing.lifecycle import IllegalTransition
+from ticketing.search import NumberSearchRefused
+from ticketing.service import NewTicket, TicketError, TicketService, WorkerReply
+from ticketing.store import Store, alembic_config
+
+from .factories import small_hospital
+
+LEAK = "3号楼西侧卫生间水管漏水，地面积水严重"
+COLD = "空调不制冷，病人投诉室温太高"
+GAS = "氧气终端漏气，请尽快处理"
+
+
+def find(store: Store, q: str, offset: int = 0, limit: int = 50, numbers: bool = True) -> list[int]:
+    with store.session() as s:
+        return search.search(s, q, offset, limit, numbers).ids
+
+
+@pytest.fixture
+def three(store: Store, service: TicketService) -> dict[str, int]:
+    small_hospital(store)
+    ids = {}
+    for key, desc, loc, phone in (("leak", LEAK, "10305", "13912345678"), ("cold", COLD, "20101", "6123"),
+                                  ("gas", GAS, "10306", "13700001111")):
+        ids[key] = service.accept("li", NewTicket(service_type="repair", description=desc, location_code=loc,
+                                                  reporter_name="张护士", reporter_phone=phone)).id
+    return ids
+
+
+@pytest.mark.parametrize(("q", "keys"), [
+    ("漏水", ["leak"]), ("漏", ["gas", "leak"]), ("漏气", ["gas"]),  # one and two characters
+    ("不制冷", ["cold"]), ("卫生间水管漏", ["leak"]), ("氧气终端漏气", ["gas"]),  # three and six
+    ("水管漏气", []), ("空调 太高", ["cold"]), ("空调 漏水", []),  # every term must be there
+    ("护士站", ["leak"]), ("心内科", ["gas", "leak"]), ("ICU", ["cold"]), ("icu", ["cold"]),  # places
+    ("张护士", ["gas", "cold", "leak"]),
+])
+def test_chinese_substrings_of_every_length(store: Store, three: dict[str, int], q: str,
+                                            keys: list[str]) -> None:
+    assert find(store, q) == [three[k] for k in keys]
+
+
+def test_numbers_whole_in_part_and_as_written(store: Store, three: dict[str, int]) -> None:
+    leak = three["leak"]
+    assert find(store, "13912345678") == [leak]
+    assert find(store, "5678") == [leak]  # the last digits of a caller's number
+    assert find(store, "139-1234-5678") == find(store, "+86 139 1234 5678") == [leak]
+    assert find(store, "6123") == [three["cold"]]  # an extension
+    assert find(store, "10306") == [three["gas"]]  # a location code
+    assert find(store, f"#{leak}") == [leak]
+
+
+def test_a_ticket_number_comes_first_then_the_newest(store: Store, service: TicketService) -> None:
+    small_hospital(store)
+    ids = [service.accept("li", NewTicket(service_type="repair", description=f"第{n}次 报修 2号楼",
+                                          location_code="10305")).id for n in range(1, 6)]
+    # "2": ticket 2 itself, then every ticket whose text holds a 2, newest first
+    assert find(store, "2") == [2, *sorted((i for i in ids if i != 2), reverse=True)]
+    assert find(store, "#2") == [2]
+    assert find(store, "#99") == [] and find(store, "99") == []
+
+
+def test_notes_sms_replies_and_comments_are_found(store: Store, service: TicketService,
+                                                  clock: FixedClock, three: dict[str, int]) -> None:
+    leak, cold, gas = three["leak"], three["cold"], three["gas"]
+    service.dispatch("li", leak, ["W001"])
+    service.handle_inbound_sms("m1", "13800000001", f"不能 {leak} 缺少三通配件", WorkerReply("cannot", leak, reason="缺少三通配件"),
+                               clock.now())
+    service.cancel("li", gas, "病人已出院，无需处理")
+    service.dispatch("li", cold, ["W002"])
+    service.complete("li", cold, [], "更换了压缩机电容")
+    service.record_callback("li", cold, 5, "师傅态度很好")
+    service.assess("manager", cold, "按时完成，合格")
+    assert find(store, "三通配件") == [leak]  # the worker's SMS (and the release's reason)
+    assert find(store, "已出院") == [gas]  # a cancel's reason
+    assert find(store, "压缩机电容") == [cold]  # what was done
+    assert find(store, "态度很好") == [cold]  # the reporter's comment at the call-back
+    assert find(store, "合格") == [cold]  # the assessment
+    # terms in different pieces of one ticket: its description and a worker's SMS
+    assert find(store, "漏水 三通配件") == find(store, "三通 卫生间") == [leak]
+    assert find(store, "三通配件 空调") == []
+
+
+def test_a_ticket_with_more_notes_than_pieces(store: Store, service: TicketService,
+                                              three: dict[str, int]) -> None:
+    leak = three["leak"]
+    with store.tx() as tx:
+        for n in range(search.PIECES + 5):
+            search.append(tx, leak, f"第{n}条备注")
+    with store.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM ticket_search WHERE ticket_id = :t"), {"t": leak})]
+    assert len(ids) == search.PIECES and max(ids) == leak * search.PIECES + search.PIECES - 1
+    assert find(store, f"第{search.PIECES + 4}条备注") == find(store, "第0条备注") == [leak]
+    assert find(store, "备注 漏水") == [leak]
+
+
+def test_a_strangers_sms_is_not_searchable(store: Store, service: TicketService, clock: FixedClock,
+                                           three: dict[str, int]) -> None:
+    leak = three["leak"]
+    service.handle_inbound_sms("m1", "13911112222", f"完成 {leak} 广告推销", WorkerReply("done", leak), clock.now())
+    assert find(store, "广告推销") == []
+    # a worker's reply naming no ticket there is: stored, found by no ticket
+    out = service.handle_inbound_sms("m1", "13800000001", "接单 999 马上到", WorkerReply("accept", 999), clock.now())
+    assert out.outcome == "rejected" and find(store, "马上到") == []
+
+
+def test_an_edit_replaces_the_text_and_a_refused_command_leaves_none(
+        store: Store, service: TicketService, three: dict[str, int]) -> None:
+    leak = three["leak"]
+    service.edit("li", leak, description="洗手池下水道堵塞", location_code="20101")
+    assert find(store, "漏水") == [] and find(store, "下水道堵") == [leak]
+    assert find(store, "ICU") == [three["cold"], leak]  # its new place
+    with pytest.raises(TicketError):
+        service.edit("li", leak, description="电梯困人", location_code="99999")
+    assert find(store, "电梯困人") == []
+    service.cancel("li", leak, "重复报修")
+    with pytest.raises(IllegalTransition):
+        service.cancel("li", leak, "第二次取消的理由")
+    assert find(store, "第二次取消") == [] and find(store, "重复报修") == [leak]
+
+
+def test_every_year_is_searched(store: Store, service: TicketService, clock: FixedClock) -> None:
+    small_hospital(store)
+    now = clock.now()
+    clock.set(now - timedelta(days=3 * 365))
+    old = service.accept("li", NewTicket(service_type="repair", description="配电箱跳闸", location_code="10305")).id
+    clock.set(now)
+    new = service.accept("li", NewTicket(service_type="repair", description="配电箱异响", location_code="10305")).id
+    assert find(store, "配电箱") == [new, old]
+    assert find(store, "跳闸") == [old]
+
+
+def test_pages(store: Store, service: TicketService) -> None:
+    small_hospital(store)
+    ids = [service.accept("li", NewTicket(service_type="repair", description=f"灯管闪烁 {n}")).id
+           for n in range(7)]
+    newest = sorted(ids, reverse=True)
+    with store.session() as s:
+        pages = [search.search(s, "灯管", off, 3) for off in (0, 3, 6)]
+    assert [p.ids for p in pages] == [newest[:3], newest[3:6], newest[6:]]
+    assert [p.has_more for p in pages] == [True, True, False]
+    # the ticket whose number was typed stays on the first page only
+    with store.session() as s:
+        typed = [search.search(s, str(ids[0]), off, 2) for off in (0, 2)]
+    holding = sorted((i for i in ids if str(ids[0]) in f"灯管闪烁 {i - ids[0]}"), reverse=True)
+    assert typed[0].ids[0] == ids[0] and ids[0] not in typed[0].ids[1:] + typed[1].ids
+    assert set(typed[0].ids[1:] + typed[1].ids) <= set(holding)
+
+
+def test_wildcards_are_plain_characters(store: Store, service: TicketService) -> None:
+    small_hospital(store)
+    pct = service.accept("li", NewTicket(service_type="repair", description="湿度100%报警")).id
+    service.accept("li", NewTicket(service_type="repair", description="湿度过高"))
+    assert find(store, "100%") == [pct] and find(store, "%") == [pct]
+    assert find(store, "_") == [] and find(store, '"湿度') == []
+
+
+def test_a_search_that_may_not_see_numbers(store: Store, three: dict[str, int]) -> None:
+    leak = three["leak"]
+    assert find(store, "5678", numbers=False) == []  # digits: a ticket or location code only
+    assert find(store, "10305", numbers=False) == [leak]  # the location's tickets
+    assert find(store, f"#{leak}", numbers=False) == find(store, str(leak), numbers=False) == [leak]
+    for q in ("电话5678", "139 1234", "305室"):
+        with pytest.raises(NumberSearchRefused):
+            find(store, q, numbers=False)
+    assert find(store, "3号楼 漏水", numbers=False) == [leak]  # a digit or two is a place
+
+
+def test_the_migration_fills_what_the_commands_wrote(store: Store, service: TicketService,
+                                                     clock: FixedClock, three: dict[str, int]) -> None:
+    leak, cold = three["leak"], three["cold"]
+    service.dispatch("li", leak, ["W001"])
+    service.handle_inbound_sms("m1", "13800000001", f"到达 {leak} 正在抢修", WorkerReply("arrived", leak), clock.now())
+    service.complete("li", leak, [], "更换角阀")
+    service.record_callback("li", leak, 4, "还算及时")
+    service.cancel("li", cold, "误报")
+    queries = ["漏水", "正在抢修", "角阀", "及时", "误报", "5678", "心内科", "ICU"]
+    before = {q: find(store, q) for q in queries}
+    kept = _documents(store)
+    store.downgrade(_before_search(store))
+    store.upgrade()
+    assert {q: find(store, q) for q in queries} == before
+    filled = _documents(store)
+    assert filled == kept  # the same pieces (ids aside: the order of a ticket's notes may differ)
+    assert {f"到达 {leak} 正在抢修", "更换角阀", "还算及时"} <= set(filled[leak])
+
+
+def test_the_sqlite_index_agrees_with_the_text(store: Store, service: TicketService,
+                                               three: dict[str, int]) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    service.edit("li", three["leak"], description="改过的描述")
+    service.cancel("li", three["gas"], "取消")
+    with store.engine.begin() as conn:  # raises if the index and ticket_search disagree
+        conn.exec_driver_sql(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
+        assert conn.scalar(text("SELECT count(DISTINCT ticket_id) FROM ticket_search")) == 3
+
+
+def _documents(store: Store) -> dict[int, list[str]]:
+    """Each ticket's pieces of text, sorted."""
+    out: dict[int, list[str]] = {}
+    with store.engine.connect() as conn:
+        for tid, body in conn.execute(text("SELECT ticket_id, body FROM ticket_search ORDER BY body")):
+            out.setdefault(int(tid), []).append(body)
+    return out
+
+
+def _before_search(store: Store) -> str:
+    """The revision before the one that made the search tables (whatever its number)."""
+    script = ScriptDirectory.from_config(alembic_config(store.engine))
+    made = next(r for r in script.walk_revisions() if r.path.endswith("_ticket_search.py"))
+    return str(made.down_revision)
