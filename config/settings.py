@@ -105,6 +105,7 @@ class PrinterSettings(Section):
     printers: list[PrinterDef] = Field(default_factory=lambda: [PrinterDef()])
     max_attempts: int = 20
     retry_base_s: float = 2.0
+    kitchen: str = ""  # the printer of the kitchen's production summary (备餐单); "": the first
 
 
 class WebSettings(Section):
@@ -168,6 +169,7 @@ class Settings(Section):
     center_name: str = "一站式后勤服务中心"
     catalog_file: str = ""  # empty: config/service_catalog.toml
     calendar_file: str = ""  # empty: config/calendar.toml
+    labour_rates_file: str = ""  # empty: config/labour_rates.toml (成本核算)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
     modem: ModemSettings = Field(default_factory=ModemSettings)
@@ -187,6 +189,9 @@ class Settings(Section):
 
     def resolved_calendar_file(self) -> Path:
         return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
+
+    def resolved_labour_rates_file(self) -> Path:
+        return Path(self.labour_rates_file) if self.labour_rates_file else CONFIG_DIR / "labour_rates.toml"
 
 
 class SettingsError(ValueError):

@@ -64,6 +64,15 @@ SAMPLE: dict[str, Any] = {
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
     "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
     "delivery_local": "11-23 11:30", "order_total": "1234.50",
+    # a low-stock alert to the storekeepers (template low_stock)
+    "part_code": "P00123456789", "part_name": "飞利浦LED灯管（医用防眩）", "spec": "T8 36W 1.2米 冷白光",
+    "unit": "支", "stock": 12345, "min_stock": 20000, "supplier": "上海华东五金机电设备有限公司",
+    "supplier_phone": "021-55550001-8001",
+    # an escort (陪检): the transport work order prints these when the ticket has them
+    "patient": "欧阳娜娜娜", "bed": "12床加床", "appointment_local": "14:00", "pickup_local": "13:30",
+    "escort_from": {"building": "住院部A栋", "floor": "12", "room": "1205-1"},
+    "escort_to": {"building": "门诊医技综合楼", "floor": "B1", "room": "CT-3"},
+    "conveyance": "wheelchair", "oxygen": True, "isolation": "airborne", "exam": "增强CT（胸腹部）",
     "code": "123456", "minutes": 10, "center": "某某大学附属第一医院一站式后勤服务中心",
 }
 # a work order's link as an intranet address makes it (``[web] base_url`` + a 19-character token)

@@ -212,6 +212,8 @@ class FieldWorkers:
     _seen: dict[str, int] = field(default_factory=dict)
     _orders: int = 0
     replies: list[tuple[str, str]] = field(default_factory=list)
+    # ticket → the spare parts its worker reports with 完成 ("配件 P00038x3"): issued from the stores
+    parts: dict[int, str] = field(default_factory=dict)
     page_steps: list[tuple[int, str, int]] = field(default_factory=list)  # (ticket, step, HTTP status)
 
     async def run(self, poll_s: float = 0.5) -> None:
@@ -222,7 +224,8 @@ class FieldWorkers:
                     if ticket is not None and _is_order(text):
                         self._orders += 1
                         link = _link(text)
-                        on_page = bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0
+                        on_page = (bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0
+                                   and ticket not in self.parts)  # parts are reported by SMS
                         asyncio.create_task(self._work_on_page(link, ticket) if on_page
                                             else self._work(number, ticket))
                     approval = _APPROVAL.search(text)
@@ -235,6 +238,8 @@ class FieldWorkers:
         for word, wait in (("接单", 5), ("到达", 15), ("完成", 25)):
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
             text = f"{word} {ticket}"
+            if word == "完成" and ticket in self.parts:
+                text += f" {self.parts[ticket]}"
             self.replies.append((number, text))
             self.reply(number, text)
 

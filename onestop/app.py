@@ -248,6 +248,8 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        # each meal's production summary (备餐单) at its cut-off, once (a unique row in the store)
+        parts.append(Periodic("kitchen", core.service.print_kitchen_summaries, min(sweep_interval_s, 30.0)))
         from ticketing.photos import PhotoStore
 
         photos = PhotoStore(core.settings.resolved_data_dir() / "photos")

@@ -25,12 +25,13 @@ def register(sub: Any) -> None:
     down.set_defaults(func=downgrade)
     act.add_parser("current", help="print the store's revision").set_defaults(func=current)
 
-    imp = sub.add_parser("import", help="import master data from CSV (UTF-8 or GBK) or .xlsx")
+    imp = sub.add_parser("import", help="import master data (or stock) from CSV (UTF-8 or GBK) or .xlsx")
     # The old spellings (phone_directory, spare_parts) are taken and mean the same kinds.
-    imp.add_argument("kind", type=kind_name, choices=sorted(KINDS),
+    imp.add_argument("kind", type=kind_name, choices=sorted([*KINDS, "stock"]),
                      help="what the file holds: " + ", ".join(sorted(KINDS)) + " ("
                           + ", ".join(f"{old} for {new}" for old, new in KIND_ALIASES.items())
-                          + " work too)")
+                          + " work too), or stock: part code, quantity, unit cost — one receipt"
+                          " (or with --count one stock count) booked as a stock document")
     imp.add_argument("file")
     imp.add_argument("--partial", action="store_true",
                      help="import the good rows even if some rows are bad (default: all or nothing)")
@@ -38,6 +39,12 @@ def register(sub: Any) -> None:
                      help="deactivate records of this kind that the file does not list")
     imp.add_argument("--actor", default="import", help="who the audit log names (default: import)")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    stock = imp.add_argument_group("stock files")
+    stock.add_argument("--count", action="store_true",
+                       help="the quantities are a stock count: book the differences as an adjustment")
+    stock.add_argument("--supplier", default="", help="the receipt's supplier code")
+    stock.add_argument("--ref", default="", help="the delivery note or invoice number")
+    stock.add_argument("--reason", default="", help="why (default: the file's name)")
     imp.set_defaults(func=import_master_data)
 
     seed = sub.add_parser("seed", help="load the sample hospital (and historical tickets)")
@@ -108,6 +115,8 @@ def import_master_data(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"import {args.kind}: cannot read {args.file}: {exc.strerror or exc}") from None
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.kind == "stock":
+        return _import_stock(args, settings)
     store = open_store(settings)
     try:
         report = import_file(store, args.kind, args.file, actor=args.actor, partial=args.partial,
@@ -123,6 +132,33 @@ def import_master_data(args: argparse.Namespace, settings: Settings) -> int:
         if report.errors and not report.applied:
             print("nothing was imported; fix the rows above or use --partial", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _import_stock(args: argparse.Namespace, settings: Settings) -> int:
+    """A stock file as one document, through the core (a count may raise low-stock alerts)."""
+    from onestop.cmd_tickets import composer_for
+    from onestop.core import build_core
+    from ticketing.imports import ImportFileError, read_sheet
+    from ticketing.stock_import import import_stock
+
+    try:
+        sheet = read_sheet(args.file)
+    except ImportFileError as exc:
+        raise CliError(f"import stock: {exc}") from None
+    core = build_core(settings, composer=composer_for(settings), store=open_store(settings), upgrade=False)
+    try:
+        result = import_stock(core.service, sheet, actor=args.actor,
+                              mode="count" if args.count else "receipt", supplier_code=args.supplier,
+                              ref=args.ref, reason=args.reason)
+    finally:
+        core.close()
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        print(result.format())
+        if result.report.errors:
+            print("nothing was imported; fix the rows above", file=sys.stderr)
+    return 0 if result.report.ok else 1
 
 
 def seed_command(args: argparse.Namespace, settings: Settings) -> int:

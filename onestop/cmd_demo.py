@@ -39,7 +39,7 @@ async def _run(settings: Settings, data_dir: Path, calls: int | None, duration: 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with running_demo(settings, data_dir) as running:
+    async with running_demo(settings, data_dir, stage_day=True) as running:
         print(banner(running), flush=True)
         start_callers(running, calls)
         with contextlib.suppress(TimeoutError):

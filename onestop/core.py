@@ -8,6 +8,7 @@ from datetime import timedelta
 from config.settings import Settings
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
+from ticketing.costing import LabourRates
 from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.ports import Clock, Composer, SystemClock
 from ticketing.service import ServiceOptions, TicketService
@@ -67,11 +68,14 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
     store.start_checkpointer()
     catalog = Catalog.load(settings.resolved_catalog_file())
     calendar = BusinessCalendar.load(settings.resolved_calendar_file(), settings.timezone)
+    default_printer = settings.printer.printers[0].name if settings.printer.printers else "desk"
     options = ServiceOptions(
         language=settings.language, center_name=settings.center_name,
-        default_printer=settings.printer.printers[0].name if settings.printer.printers else "desk",
+        default_printer=default_printer,
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+        labour_rates=LabourRates.load(settings.resolved_labour_rates_file()),
+        kitchen_printer=settings.printer.kitchen or default_printer,
     )
     service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options,
                             links=build_links(settings))

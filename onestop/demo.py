@@ -78,14 +78,15 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     return s
 
 
-def ensure_seeded(core: Core) -> None:
-    """The sample hospital and the demo log-ins, once."""
+def ensure_seeded(core: Core) -> bool:
+    """The sample hospital and the demo log-ins, once; True when this call seeded them."""
     with core.store.session() as s:
         if s.scalar(select(func.count()).select_from(User)):
-            return
+            return False
     from ticketing.seed import seed_hospital
 
     seed_hospital(core.store, demo_users=True)
+    return True
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -99,9 +100,10 @@ def hotline_callers(core: Core) -> list[Caller]:
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
                        robot_delay_s: float = 3.0, field_workers: bool = True,
-                       worker_pages: int = 2) -> AsyncIterator[Demo]:
+                       worker_pages: int = 2, stage_day: bool = False) -> AsyncIterator[Demo]:
     """``worker_pages``: the field workers take every n-th work order on its page (the rest by
-    SMS); 0: all by SMS."""
+    SMS); 0: all by SMS. ``stage_day``: the stores', the kitchen's and the escorts' morning is
+    staged first (``onestop/demo_day.py``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -119,7 +121,14 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     s = demo_settings(settings, data_dir, ami_port, emulator.path if emulator else "",
                       printer.port if printer else 0)
     core = build_core(s)
-    ensure_seeded(core)
+    staged = None
+    if ensure_seeded(core) and stage_day:
+        # the stores', the kitchen's and the escorts' morning, before the center (and its
+        # kitchen sweep) starts: onestop/demo_day.py
+        from onestop.demo_day import stage_demo_day
+
+        staged = stage_demo_day(core)
+        log.info("demo day staged: %s", staged)
     wiring = build_center(core, parts)
     await wiring.center.start()
     agi = wiring.parts.get("agi")
@@ -129,7 +138,7 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
     try:
         if emulator is not None and field_workers:
             workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
-                                   page_every=worker_pages)
+                                   page_every=worker_pages, parts=staged.parts_reported() if staged else {})
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
@@ -168,6 +177,8 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
+        f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",

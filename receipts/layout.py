@@ -35,7 +35,7 @@ from receipts.profile import PrinterProfile, char_columns, printable_text, text_
 
 SLIPS_DIR = Path(__file__).resolve().parent.parent / "config" / "slips"
 LANGUAGES = ("zh-CN", "en")
-KINDS = ("slip", "kitchen")
+KINDS = ("slip", "kitchen", "prep")  # prep: the kitchen's production summary (备餐单)
 
 
 @dataclass(frozen=True)

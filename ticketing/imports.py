@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ticketing.audit import audit, jsonable
 from ticketing.masterdata import BadValue, Kind, Ref, cell_text, kind
 from ticketing.model import AuditLog, Staff
+from ticketing.stock_import import opening_balances, stock_changed
 from ticketing.store import Store
 
 
@@ -289,6 +290,8 @@ def check_rows(s: Session, spec: Kind, sheet: Sheet) -> tuple[_Checked, list[Row
                     values[ref_field] = resolved
         if spec.name == "staff" and values.get("phone"):
             problems += _staff_phone_taken(s, values)
+        if spec.name == "parts" and "stock" in values:
+            problems += stock_changed(s, values)
         if problems:
             checked.errors.append(RowError(line, "; ".join(problems)))
         else:
@@ -335,7 +338,7 @@ def _resolver(s: Session, spec: Kind, ref: Ref, sheet: Sheet,
         for c, name in rows:
             by_name.setdefault(str(name), set()).add(str(c))
     what = {"org_unit": "department", "location": "location", "staff": "staff",
-            "supplier": "supplier"}.get(model.__tablename__, model.__tablename__)
+            "supplier": "supplier", "spare_part": "part"}.get(model.__tablename__, model.__tablename__)
 
     def resolve(value: str) -> tuple[str, str]:
         if value in codes:
@@ -388,6 +391,8 @@ def upsert_records(s: Session, spec: Kind, records: Iterable[dict[str, Any]], ac
                                          _jsonable(new_rows[-1])))
             counts.created += 1
             continue
+        if spec.name == "parts":  # an existing part's stock moves only by stock documents
+            values.pop("stock", None)
         before = {k: getattr(obj, k) for k in values}
         changed = {k: v for k, v in values.items() if before[k] != v}
         if not changed:
@@ -407,6 +412,8 @@ def upsert_records(s: Session, spec: Kind, records: Iterable[dict[str, Any]], ac
     if new_rows:
         s.execute(insert(model), new_rows)
         s.execute(insert(AuditLog), audit_rows)
+        if spec.name == "parts":
+            opening_balances(s, new_rows, actor, at)
     return counts
 
 

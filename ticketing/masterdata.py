@@ -214,7 +214,14 @@ ROLES = {"worker": "worker", "工人": "worker", "师傅": "worker", "员工": "
          "lead": "lead", "班长": "lead", "组长": "lead", "operator": "operator",
          "话务员": "operator", "坐席": "operator", "manager": "manager", "主管": "manager",
          "主任": "manager", "经理": "manager", "clerk": "clerk", "文员": "clerk",
-         "ward_head": "ward_head", "护士长": "ward_head", "病区护士长": "ward_head"}
+         "ward_head": "ward_head", "护士长": "ward_head", "病区护士长": "ward_head",
+         "storekeeper": "storekeeper", "库管": "storekeeper", "仓管": "storekeeper",
+         "库管员": "storekeeper", "仓管员": "storekeeper", "保管员": "storekeeper"}
+# labour rate grades (config/labour_rates.toml, ticketing/costing.py)
+GRADES = {"general": "general", "普工": "general", "junior": "junior", "初级": "junior",
+          "初级工": "junior", "intermediate": "intermediate", "中级": "intermediate",
+          "中级工": "intermediate", "senior": "senior", "高级": "senior", "高级工": "senior",
+          "technician": "technician", "技师": "technician", "高级技师": "technician"}
 SHIFTS = {"day": "day", "白班": "day", "日班": "day", "night": "night", "夜班": "night",
           "all": "all", "全天": "all", "24h": "all"}
 ORG_KINDS = {"department": "department", "科室": "department", "ward": "ward", "病区": "ward",
@@ -292,6 +299,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         _f("phone", "mobile|手机|手机号|电话|联系电话", mobile),
         _f("shift", "班次|排班", choice(SHIFTS, "day")),
         _f("on_duty", "on duty|在岗|值班|是否在岗", boolean(True)),
+        _f("grade", "职级|技术等级|等级", choice(GRADES, "")),
     ), unique=("phone",), refs=(Ref("org_code", OrgUnit, by_name=True),)),
     Kind("phones", PhoneEntry, "number", (
         _f("number", "phone|extension|号码|电话|分机|分机号|电话号码", directory_number, True),
@@ -316,9 +324,13 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         _f("name", "名称|物料名称|配件名称", text(100), True),
         _f("spec", "specification|规格|规格型号|型号", text(100)),
         _f("unit", "单位|计量单位", text(10)),
-        _f("stock", "库存|数量|库存数量", integer(0)),
+        # a new part's stock is its opening balance (a receipt document); an existing part's
+        # stock changes only by stock documents (kind ``stock``: ticketing/stock_import.py)
+        _f("stock", "库存|数量|库存数量|期初库存", integer(0)),
         _f("price", "单价|价格", price),
         _f("supplier_code", "supplier|供应商|供应商编码", text(100)),
+        _f("min_stock", "min stock|minimum|最低库存|安全库存|库存下限", integer(0)),
+        _f("reorder_qty", "reorder|reorder qty|订货量|采购批量|补货量", integer(0)),
     ), refs=(Ref("supplier_code", Supplier, by_name=True),)),
     Kind("suppliers", Supplier, "code", (
         _f("code", _CODE_ALIASES + "|供应商编码", code(32), True),

@@ -102,6 +102,7 @@ class Staff(Base):
     shift: Mapped[str] = mapped_column(String(20), default="day")  # day|night|all
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    grade: Mapped[str] = mapped_column(String(20), default="")  # labour rate grade (config/labour_rates.toml)
 
     def skill_set(self) -> set[str]:
         return {s.strip() for s in self.skills.split(",") if s.strip()}
@@ -128,10 +129,15 @@ class SparePart(Base):
     name: Mapped[str] = mapped_column(String(100))
     spec: Mapped[str] = mapped_column(String(100), default="")
     unit: Mapped[str] = mapped_column(String(10), default="")
+    # on hand: changed only by stock documents (``ticketing.commands.stock``), in step with
+    # their lines in the same transaction
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    # the unit cost: the moving average of what receipts paid (issues are valued at it)
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     supplier_code: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_stock: Mapped[int] = mapped_column(Integer, default=0)  # at or below: low-stock alert; 0: none
+    reorder_qty: Mapped[int] = mapped_column(Integer, default=0)  # the usual order; 0: up to twice min_stock
 
 
 class Supplier(Base):
@@ -242,14 +248,22 @@ class Assignment(Base):
     accepted_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text, default="")
+    # booked when the work is done: the worker's time on it and its cost at the labour rate
+    labour_s: Mapped[int | None] = mapped_column(Integer)
+    labour_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
 
 class TicketPart(Base):
+    """Spare parts used on a ticket (recorded on completion), valued at the unit cost of the
+    day; ``backordered`` of ``qty`` were not on hand and are owed (``StockBackorder``)."""
+
     __tablename__ = "ticket_part"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     part_code: Mapped[str] = mapped_column(String(32))
     qty: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    backordered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditLog(Base):
@@ -544,3 +558,14 @@ class PhoneCode(Base):
     sent_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The stores' and the kitchen's tables live in their own module; importing it here registers
+# them with ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+from ticketing.model_stores import (  # noqa: E402, F401
+    KitchenRun,
+    StockAlert,
+    StockBackorder,
+    StockDoc,
+    StockLine,
+)

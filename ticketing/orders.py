@@ -10,20 +10,23 @@ desk or API sent into the one normalised shape the slips, SMS and statistics rea
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticketing.model import MenuItem
+from ticketing.model import Location, MenuItem
 
 MAX_LINES = 20
 MAX_QTY = 50
 # The kitchen delivers at these local times unless the order says otherwise.
 DEFAULT_DELIVERY = {"breakfast": time(7, 0), "lunch": time(11, 30), "dinner": time(17, 30)}
 CLEANING_KINDS = ("routine", "spill", "deep", "terminal_disinfection", "medical_waste")
+CONVEYANCES = ("walking", "wheelchair", "bed")  # 步行, 轮椅, 平车
+ISOLATIONS = ("", "contact", "droplet", "airborne", "protective")  # 接触, 飞沫, 空气, 保护性隔离
+MAX_AHEAD = timedelta(days=14)
 APPROVAL_STATES = ("pending", "approved", "rejected")
 
 
@@ -34,15 +37,24 @@ class DetailsError(ValueError):
 def normalise_details(s: Session | None, form: str, details: dict[str, Any], now: datetime,
                       tz: tzinfo) -> dict[str, Any]:
     """``details`` checked and normalised for a service type whose form is ``form``
-    (``meal`` | ``cleaning`` | ``""``). Keys other forms own are refused, not silently kept.
-    ``s`` reads the menus: a meal form needs it."""
+    (``meal`` | ``cleaning`` | ``escort`` | ``""``). Keys other forms own are refused, not
+    silently kept. ``s`` reads the menus and the locations: a meal or escort form needs it."""
     if not isinstance(details, dict):
         raise DetailsError("details must be an object")
-    out = {k: v for k, v in details.items() if k not in ("meal", "cleaning", "approval")}
+    out = {k: v for k, v in details.items() if k not in ("meal", "cleaning", "approval", "escort")}
     unknown = set(out)
     if unknown:
         raise DetailsError(f"unknown detail field(s): {', '.join(sorted(map(str, unknown)))}")
-    if form == "meal":
+    if "escort" in details and form != "escort":
+        raise DetailsError("this service type takes no escort fields")
+    if form == "escort":
+        if "meal" in details or "cleaning" in details:
+            raise DetailsError("an escort takes no meal or cleaning fields")
+        if "escort" in details:  # without them it is a plain transport (specimens, goods)
+            if s is None:
+                raise TypeError("an escort is checked against the locations: give a session")
+            out["escort"] = normalise_escort(s, details["escort"], now, tz)
+    elif form == "meal":
         if "cleaning" in details:
             raise DetailsError("a meal order has no cleaning fields")
         if "meal" in details:  # a call can come first and the dishes later (dispatch waits)
@@ -150,6 +162,85 @@ def set_approval(details: dict[str, Any], required: str, state: str, by: str, at
                                     "at": at.isoformat() if state != "pending" else "", "note": note[:200]}}
 
 
+# --- escorts (陪检/运送) ---------------------------------------------------------------------
+
+def normalise_escort(s: Session, escort: Any, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """A patient taken from a ward to an examination: who (name, bed), from and to (location
+    codes, which must exist), the appointment (HH:MM today or an ISO time, not past, at most
+    two weeks ahead), the conveyance, oxygen on the way, isolation."""
+    if not isinstance(escort, dict):
+        raise DetailsError("an escort needs escort: {patient_name, from, to, appointment, conveyance}")
+    # as sent, or sent back as stored (its places as dicts, the pickup time worked out again)
+    known = {"patient_name", "bed", "from", "to", "appointment", "conveyance", "oxygen", "isolation",
+             "exam", "note", "pickup_at"}
+    unknown = set(escort) - known
+    if unknown:
+        raise DetailsError(f"unknown escort field(s): {', '.join(sorted(map(str, unknown)))}")
+    name = _short(escort.get("patient_name"), 50, "the patient's name")
+    if not name:
+        raise DetailsError("an escort needs the patient's name")
+    bed, exam = _short(escort.get("bed"), 20, "the bed"), _short(escort.get("exam"), 50, "the examination")
+    note = _short(escort.get("note"), 200, "the note")
+    codes = {}
+    for end in ("from", "to"):
+        code = escort.get(end)
+        if isinstance(code, dict):
+            code = code.get("code")
+        if not isinstance(code, str) or not code.strip():
+            raise DetailsError(f"an escort needs the location it goes {end} (a location code)")
+        codes[end] = code.strip()
+    if codes["from"] == codes["to"]:
+        raise DetailsError("an escort goes from one location to another")
+    places = {loc.code: loc for loc in s.scalars(select(Location).where(Location.code.in_(list(codes.values()))))}
+    for end, code in codes.items():
+        if code not in places or not places[code].active:
+            raise DetailsError(f"{end}: unknown location code {code!r}")
+    conveyance = escort.get("conveyance") or "walking"
+    if conveyance not in CONVEYANCES:
+        raise DetailsError(f"conveyance must be one of {', '.join(CONVEYANCES)}")
+    isolation = escort.get("isolation") or ""
+    if isolation not in ISOLATIONS:
+        raise DetailsError(f"isolation must be one of {', '.join(i for i in ISOLATIONS if i)} or none")
+    oxygen = escort.get("oxygen", False)
+    if not isinstance(oxygen, bool):
+        raise DetailsError("oxygen must be true or false")
+    appointment = _appointment(escort.get("appointment"), now, tz)
+    return {"patient_name": name, "bed": bed, "from": _place(places[codes["from"]]),
+            "to": _place(places[codes["to"]]), "appointment": appointment.isoformat(),
+            "conveyance": conveyance, "oxygen": oxygen, "isolation": isolation, "exam": exam, "note": note}
+
+
+def _appointment(value: Any, now: datetime, tz: tzinfo) -> datetime:
+    if not isinstance(value, str) or not value.strip():
+        raise DetailsError("an escort needs the appointment time (HH:MM today or an ISO date-time)")
+    try:
+        if len(value) <= 5 and ":" in value:
+            when = _on(now.astimezone(tz).date(), value, tz)
+        else:
+            when = datetime.fromisoformat(value)
+            when = when if when.tzinfo is not None else when.replace(tzinfo=tz)
+    except ValueError:
+        raise DetailsError(f"appointment {value!r} is not HH:MM or an ISO date-time") from None
+    if when < now:
+        raise DetailsError(f"the appointment {when.astimezone(tz):%Y-%m-%d %H:%M} has passed")
+    if when > now + MAX_AHEAD:
+        raise DetailsError("an escort is booked at most 14 days ahead")
+    return when
+
+
+def _place(loc: Location) -> dict[str, str]:
+    return {"code": loc.code, "campus": loc.campus, "building": loc.building, "floor": loc.floor,
+            "room": loc.room, "name": loc.name}
+
+
+def _short(value: Any, limit: int, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise DetailsError(f"{what} must be text of at most {limit} characters")
+    return value.strip()
+
+
 # --- cleaning tasks ------------------------------------------------------------------------
 
 def normalise_cleaning(cleaning: Any) -> dict[str, Any]:
@@ -168,5 +259,6 @@ def normalise_cleaning(cleaning: Any) -> dict[str, Any]:
     return {"area": area.strip(), "kind": kind}
 
 
-__all__ = ["CLEANING_KINDS", "DetailsError", "approval_of", "cutoff_at", "needs_approval",
-           "normalise_cleaning", "normalise_details", "normalise_meal", "set_approval"]
+__all__ = ["CLEANING_KINDS", "CONVEYANCES", "ISOLATIONS", "DetailsError", "approval_of", "cutoff_at",
+           "needs_approval", "normalise_cleaning", "normalise_details", "normalise_escort",
+           "normalise_meal", "set_approval"]

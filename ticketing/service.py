@@ -11,11 +11,20 @@ errors, ``suggest_workers``…) are defined there and re-exported.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ticketing.channels import ChannelCommands
-from ticketing.commands import approval, closing, dispatch, escalation, intake, replies
+from ticketing.commands import (
+    approval,
+    closing,
+    dispatch,
+    escalation,
+    intake,
+    kitchen,
+    replies,
+    stock,
+)
 from ticketing.commands.base import (
     CommandContext,
     NewTicket,
@@ -30,11 +39,13 @@ from ticketing.commands.dispatch import suggest_workers
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import slip_snapshot
 from ticketing.commands.rows import load
+from ticketing.commands.stock import StockLineIn
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
-__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "TicketError", "TicketNotFound",
-           "TicketService", "WorkerReply", "caller_directory_entry", "suggest_workers"]
+__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "StockLineIn", "TicketError",
+           "TicketNotFound", "TicketService", "WorkerReply", "caller_directory_entry",
+           "suggest_workers"]
 
 
 class TicketService(ChannelCommands, CommandContext):
@@ -84,10 +95,13 @@ class TicketService(ChannelCommands, CommandContext):
             return ticket_view(dispatch.start(self, tx, actor, ticket_id, staff_code))
 
     def complete(self, actor: str, ticket_id: int, parts: list[tuple[str, int]] | None = None,
-                 note: str = "") -> TicketView:
-        """办结: the work is done; spare parts are booked and the call-back is scheduled."""
+                 note: str = "", backorder: bool = False) -> TicketView:
+        """办结: the work is done; the spare parts used are issued from the stores (refused
+        beyond the stock on hand unless ``backorder`` records the rest as owed), labour is
+        booked and the call-back is scheduled. The one place parts used on a ticket are
+        recorded, whoever reports the work done."""
         with self.tx() as tx:
-            return ticket_view(dispatch.complete(self, tx, actor, ticket_id, parts or [], note))
+            return ticket_view(dispatch.complete(self, tx, actor, ticket_id, parts or [], note, backorder))
 
     def release(self, actor: str, ticket_id: int, staff_code: str, reason: str) -> TicketView:
         """A worker cannot do it: back to accepted for another dispatch once nobody is left."""
@@ -170,3 +184,30 @@ class TicketService(ChannelCommands, CommandContext):
         """The ward head refused the order: it is cancelled with the reason."""
         with self.tx() as tx:
             return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))
+
+    # --- the stores (ticketing/commands/stock.py) ----------------------------------------
+
+    def post_stock(self, actor: str, kind: str, lines: list[StockLineIn], reason: str = "",
+                   ticket_id: int | None = None, supplier_code: str = "", ref: str = "") -> int:
+        """A stock document — receipt, issue, return or adjustment — booked whole or refused
+        whole (never below zero); returns its id."""
+        with self.tx() as tx:
+            return int(stock.post_document(self, tx, actor, kind, lines, reason, ticket_id,
+                                           supplier_code, ref).id)
+
+    def cancel_backorder(self, actor: str, backorder_id: int, reason: str) -> None:
+        """Nothing is owed any more on a back-order (the part was got otherwise)."""
+        with self.tx() as tx:
+            stock.cancel_backorder(self, tx, actor, backorder_id, reason)
+
+    # --- the kitchen's day (ticketing/commands/kitchen.py) -------------------------------
+
+    def print_kitchen_summaries(self) -> list[tuple[date, str]]:
+        """The production summary (备餐单) of each meal of today past its cut-off, printed once
+        (across restarts and processes); returns the meals printed by this call."""
+        return kitchen.print_due_summaries(self)
+
+    def reprint_kitchen_summary(self, actor: str, day: date, meal: str, printer: str | None = None) -> int:
+        """A meal's production summary printed again; returns the print job's id."""
+        with self.tx() as tx:
+            return kitchen.reprint_summary(self, tx, actor, day, meal, printer)

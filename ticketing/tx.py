@@ -21,9 +21,10 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Engine, Table
+from sqlalchemy import JSON, Boolean, Connection, Date, Engine, Numeric, Table
 from sqlalchemy.orm import Session
 
 from ticketing.model import UtcDateTime
@@ -71,6 +72,15 @@ def _read_dt_sqlite(v: str) -> datetime:
 
 def _read_dt_pg(v: datetime) -> datetime:
     return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+
+
+def _num_bind(v: Any) -> float:
+    return float(v)
+
+
+def _num_reader(scale: int) -> Any:
+    fmt = f"%.{scale}f"
+    return lambda v: Decimal(fmt % v)
 
 
 _TIME_BINDERS = (_dt_sqlite, _dt_pg)
@@ -133,6 +143,12 @@ class _Codec:
                      for pg in (False, True)}
         self.read = {pg: [(n, _READERS[pg][k]) for n, k in self.kinds.items() if _READERS[pg][k]]
                      for pg in (False, True)}
+        # money: SQLite has no decimal type (SQLAlchemy binds a float and reads it back at the
+        # column's scale); psycopg binds and reads ``Decimal`` itself
+        for c in table.columns:
+            if isinstance(c.type, Numeric) and c.type.asdecimal:
+                self.bind[False][c.name] = _num_bind
+                self.read[False].append((c.name, _num_reader(c.type.scale or 0)))
         self.columns = ", ".join(_q(n) for n in self.names)
         self.select = f"SELECT {self.columns} FROM {table.name}"
         self.selects: dict[tuple[str, bool, bool, bool], str] = {}

@@ -104,6 +104,7 @@ def _templates(tz: ZoneInfo) -> Jinja2Templates:
     # every time shown: the center's zone, one of web.timefmt.STYLES (see there)
     templates.env.filters["when"] = lambda value, style="short": timefmt.fmt(value, tz, style)
     templates.env.filters["iso"] = timefmt.iso
+    templates.env.filters["local"] = lambda value, pattern="%m-%d %H:%M": timefmt.local(value, tz, pattern)
     templates.env.globals["asset"] = asset
     return templates
 

@@ -74,6 +74,7 @@ Writer = Annotated[CurrentUser, Depends(require("write"))]
 Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
+Storekeeper = Annotated[CurrentUser, Depends(require("stock"))]
 
 # A state-changing ticket request's Idempotency-Key (``web.idempotency``): retries run once
 Idempotent = Annotated[Once, Depends(once)]

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervise": frozenset({"lead", "manager", "admin"}),  # assess, merge, reopen, escalate
     "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
     "admin": frozenset({"admin"}),  # master data and users
+    "stock": frozenset({"dispatcher", "lead", "manager", "admin"}),  # stock documents, back-orders
 }
 
 def allowed(role: str, permission: str) -> bool:
@@ -38,6 +39,11 @@ def mask_number(number: str) -> str:
     n = len(number)
     head, tail = (3, 4) if n >= 11 else (2, 2) if n >= 7 else (1, 0) if n else (0, 0)
     return number[:head] + "*" * (n - head - tail) + number[n - tail:] if n else number
+
+
+def mask_name(name: str) -> str:
+    """A patient's name for viewers: ``张三丰`` → ``张**``."""
+    return name[:1] + "*" * (len(name) - 1) if name else name
 
 
 # --- passwords ---------------------------------------------------------------------------

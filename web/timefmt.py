@@ -9,6 +9,8 @@ How to use it (shared by every page):
 - Scripts: ``OneStop.when(iso, style)`` (``web/static/app.js``) formats alike with ``Intl`` in
   the zone the page names (``<body data-tz>``), never the browser's.
 - Server code (CSV, fragments): ``fmt(value, tz, style)``.
+- ``{{ value|local('%H:%M') }}`` (a strftime pattern) is kept for templates written before the
+  styles: it is the center's zone too, and a pattern that is one of the styles' is that style.
 
 Styles (the same names in Python and JavaScript): ``short`` ``MM-DD HH:MM`` (lists, chips),
 ``time`` ``HH:MM`` (today's timeline, SMS), ``date`` ``YYYY-MM-DD``, ``full``
@@ -58,3 +60,10 @@ def iso(value: Any) -> str:
     """The ISO-8601 form a script can read back (``<time datetime>``, ``data-at``)."""
     when = parse(value)
     return when.isoformat() if when else ""
+
+
+def local(value: Any, tz: ZoneInfo, pattern: str = STYLES["short"]) -> str:
+    """``value`` in the center's zone by a strftime ``pattern`` ("" when empty); use ``fmt``
+    and a style where you can, so that every page formats alike."""
+    when = parse(value)
+    return when.astimezone(tz).strftime(pattern) if when else ""

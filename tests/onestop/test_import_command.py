@@ -21,7 +21,7 @@ def _import_choices() -> set[str]:
 
 def test_the_command_offers_the_one_name_of_each_kind() -> None:
     assert _import_choices() == {"org_units", "staff", "phones", "locations", "parts",
-                                 "suppliers", "menus"}
+                                 "suppliers", "menus", "stock"}
 
 
 def test_old_and_new_names_import_the_same_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -45,3 +45,20 @@ def test_old_and_new_names_import_the_same_kind(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(SystemExit):
         main(["import", "rooms", str(FILES / "locations.csv")])
     assert "invalid choice: 'rooms'" in capsys.readouterr().err
+
+
+def test_a_stock_file_imports_as_one_receipt_or_lists_its_bad_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("ONESTOP_CONFIG", raising=False)
+    monkeypatch.setenv("ONESTOP_DATABASE_URL", f"sqlite:///{tmp_path / 'onestop.sqlite'}")
+    monkeypatch.setenv("ONESTOP_DATA_DIR", str(tmp_path))
+    assert main(["db", "upgrade"]) == 0
+    for kind, name in (("suppliers", "suppliers.csv"), ("parts", "parts.csv")):
+        assert main(["import", kind, str(FILES / name)]) == 0
+    capsys.readouterr()
+    assert main(["import", "stock", str(FILES / "stock_receipt.csv"), "--supplier", "S01", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["kind"], done["created"], done["applied"]) == ("stock", 2, True) and done["doc_id"] > 0
+    assert main(["import", "stock", str(FILES / "stock_bad.csv")]) == 1
+    out = capsys.readouterr()
+    assert "line 3: unknown part code 'P0999'" in out.out and "nothing was imported" in out.err

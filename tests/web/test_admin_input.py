@@ -29,16 +29,16 @@ def _part(web: Web) -> SparePart:
 
 @pytest.mark.parametrize("path", ["/api/admin/parts/P0001", "/api/admin/spare_parts/P0001"])
 @pytest.mark.parametrize(("field", "raw", "why"), [
-    ("stock", "1e400", "finite"),
-    ("stock", "-1e400", "finite"),
-    ("stock", "NaN", "finite"),
-    ("stock", "Infinity", "finite"),
-    ("stock", "10" + "0" * 30, "too large"),
-    ("stock", '"Infinity"', "not a number"),
-    ("stock", '"NaN"', "not a number"),
-    ("stock", "2.5", "whole number"),
-    ("stock", "-1", "below 0"),
-    ("stock", "true", "yes/no"),
+    ("min_stock", "1e400", "finite"),
+    ("min_stock", "-1e400", "finite"),
+    ("min_stock", "NaN", "finite"),
+    ("min_stock", "Infinity", "finite"),
+    ("min_stock", "10" + "0" * 30, "too large"),
+    ("min_stock", '"Infinity"', "not a number"),
+    ("min_stock", '"NaN"', "not a number"),
+    ("min_stock", "2.5", "whole number"),
+    ("min_stock", "-1", "below 0"),
+    ("min_stock", "true", "yes/no"),
     ("price", "1e400", "finite"),
     ("price", "NaN", "finite"),
     ("price", "10" + "0" * 30, "too large"),
@@ -62,16 +62,16 @@ def test_a_bad_value_is_a_422_naming_the_field(web: Web, path: str, field: str, 
     [error] = resp.json()["detail"]
     assert error["loc"] == ["body", "changes", field] and why in error["msg"], error
     after = _part(web)
-    assert (after.stock, after.price, after.name, after.active) == (
-        before.stock, before.price, before.name, before.active)
+    assert (after.stock, after.min_stock, after.price, after.name, after.active) == (
+        before.stock, before.min_stock, before.price, before.name, before.active)
 
 
 def test_every_bad_field_is_named_and_nothing_is_stored(web: Web) -> None:
     admin = web.login("admin")
     resp = _patch(admin, "/api/admin/parts/P0001",
-                  '{"changes": {"stock": -3, "price": NaN, "unit": "个", "active": "maybe"}}')
+                  '{"changes": {"min_stock": -3, "price": NaN, "unit": "个", "active": "maybe"}}')
     assert resp.status_code == 422
-    assert sorted(e["loc"][-1] for e in resp.json()["detail"]) == ["active", "price", "stock"]
+    assert sorted(e["loc"][-1] for e in resp.json()["detail"]) == ["active", "min_stock", "price"]
     assert _part(web).unit == "支"
     with web.deps.store.session() as s:
         assert s.scalar(select(AuditLog.id).where(AuditLog.action == "edit")) is None
@@ -80,13 +80,22 @@ def test_every_bad_field_is_named_and_nothing_is_stored(web: Web) -> None:
 def test_good_values_are_stored_as_the_importer_would(web: Web) -> None:
     admin = web.login("admin")
     resp = _patch(admin, "/api/admin/parts/P0001",
-                  '{"changes": {"stock": "1,200", "price": "¥12.5", "spec": null, "active": "否"}}')
+                  '{"changes": {"min_stock": "1,200", "price": "¥12.5", "spec": null, "active": "否"}}')
     assert resp.status_code == 200, resp.text
     part = _part(web)
-    assert (part.stock, part.price, part.spec, part.active) == (1200, Decimal("12.50"), "", False)
+    assert (part.min_stock, part.price, part.spec, part.active) == (1200, Decimal("12.50"), "", False)
     assert resp.json()["spec"] == "" and resp.json()["active"] is False
-    assert _patch(admin, "/api/admin/parts/P0001", '{"changes": {"active": true, "stock": 7}}').status_code == 200
-    assert (_part(web).active, _part(web).stock) == (True, 7)
+    assert _patch(admin, "/api/admin/parts/P0001", '{"changes": {"active": true, "min_stock": 7}}').status_code == 200
+    assert (_part(web).active, _part(web).min_stock) == (True, 7)
+
+
+def test_stock_changes_only_by_stock_documents(web: Web) -> None:
+    admin = web.login("admin")
+    before = _part(web).stock
+    resp = _patch(admin, "/api/admin/parts/P0001", '{"changes": {"stock": 7}}')
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"][0]["loc"] == ["body", "changes", "stock"]
+    assert _part(web).stock == before
 
 
 def test_codes_and_references_follow_the_importers_rules(web: Web) -> None:
@@ -116,7 +125,7 @@ def test_an_unknown_column_or_record_is_named(web: Web) -> None:
     admin = web.login("admin")
     resp = _patch(admin, "/api/admin/parts/P0001", '{"changes": {"id": 9}}')
     assert resp.status_code == 422 and resp.json()["detail"][0]["loc"] == ["body", "changes", "id"]
-    assert _patch(admin, "/api/admin/parts/NOPE", '{"changes": {"stock": 1}}').status_code == 404
+    assert _patch(admin, "/api/admin/parts/NOPE", '{"changes": {"min_stock": 1}}').status_code == 404
 
 
 def test_account_edits_take_yes_no_words_and_refuse_the_rest(web: Web) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Table
 
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
+from ticketing.costing import LabourRates
 from ticketing.model import Base
 from ticketing.ports import Clock, Composer
 from ticketing.store import Store
@@ -36,6 +37,11 @@ SMS_OUT: Table = _TABLES["sms_outbox"]
 SMS_IN: Table = _TABLES["sms_inbox"]
 PRINT_JOB: Table = _TABLES["print_job"]
 SURVEY: Table = _TABLES["survey_call"]
+STOCK_DOC: Table = _TABLES["stock_doc"]
+STOCK_LINE: Table = _TABLES["stock_line"]
+BACKORDER: Table = _TABLES["stock_backorder"]
+STOCK_ALERT: Table = _TABLES["stock_alert"]
+KITCHEN_RUN: Table = _TABLES["kitchen_run"]
 # an assignment still on the ticket (SQL, for the assignment table)
 ACTIVE = "state IN ('offered', 'accepted')"
 # where a ticket came from: the hotline (phone, or the IVR and its after-hours self-service),
@@ -44,7 +50,14 @@ SOURCES = ("phone", "ivr", "self_service", "desk", "sms", "qr")
 
 
 class TicketError(ValueError):
-    """A command was refused for a reason the user can fix (unknown ticket, location…)."""
+    """A command was refused for a reason the user can fix (unknown ticket, location…).
+
+    The text is English; ``key`` (with ``params``), when given, names the same message in the
+    pages' catalog (``web/i18n``) so the desk can say it in the user's language."""
+
+    def __init__(self, message: str, key: str = "", **params: Any) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 class TicketNotFound(TicketError):
@@ -108,6 +121,8 @@ class ServiceOptions:
     survey_enabled: bool = True
     survey_delay: timedelta = timedelta(hours=24)
     escalation_step: timedelta = timedelta(minutes=5)
+    labour_rates: LabourRates = field(default_factory=LabourRates)  # none: labour costs nothing
+    kitchen_printer: str = ""  # the 备餐单 at each meal's cut-off; "" = the default printer
 
 
 class CommandContext:

@@ -22,6 +22,7 @@ from ticketing.commands.rows import (
     load,
     transition,
 )
+from ticketing.deadlines import due_times
 from ticketing.lifecycle import OPEN, Action, Status
 from ticketing.stats import bump_daily
 from ticketing.tx import Record, Tx
@@ -72,8 +73,8 @@ def reopen(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, reason: str)
     t.reopen_count += 1
     t.done_at = t.called_back_at = t.closed_at = t.worker_accepted_at = None
     t.satisfaction, t.escalation_level, t.breach_notified = None, 0, False
-    t.response_due, t.completion_due = ctx.catalog.deadlines(
-        t.service_type, t.priority, now, ctx.calendar)
+    t.response_due, t.completion_due = due_times(ctx.catalog, ctx.calendar, t.service_type, t.priority,
+                                                 now, t.details)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status in ("scheduled", "retry"):
         survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now

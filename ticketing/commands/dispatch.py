@@ -2,7 +2,8 @@
 
 ``dispatch`` (派发) offers the ticket to workers, one work-order SMS each, and queues a work
 slip; then the worker's steps: ``worker_accept`` (接单), ``start`` (承办, on site), ``complete``
-(办结, spare parts booked, the satisfaction call-back scheduled) or ``release`` (cannot do
+(办结, spare parts issued from the stores, labour booked, the satisfaction call-back
+scheduled) or ``release`` (cannot do
 it). A worker's SMS reaches the same steps through ``replies``. ``suggest_workers`` ranks who
 could take a ticket.
 """
@@ -15,9 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticketing.audit import audit
 from ticketing.commands.approval import require_ready
-from ticketing.commands.base import ASSIGNMENT, SPARE_PART, TICKET_PART, CommandContext, TicketError
+from ticketing.commands.base import ASSIGNMENT, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
 from ticketing.commands.outbound import (
     message_data,
@@ -35,6 +35,8 @@ from ticketing.commands.rows import (
     require_staff,
     transition,
 )
+from ticketing.commands.stock import use_parts
+from ticketing.costing import working_seconds
 from ticketing.lifecycle import Action, next_status
 from ticketing.model import Assignment, Staff
 from ticketing.stats import bump_daily
@@ -115,15 +117,16 @@ def start(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: s
 
 
 def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
-             parts: list[tuple[str, int]], note: str) -> Record:
-    """办结: the work is done; spare parts are booked and the call-back is scheduled."""
+             parts: list[tuple[str, int]], note: str, backorder: bool = False) -> Record:
+    """办结: the work is done; the spare parts used are issued from the stores (more than is on
+    hand is refused unless ``backorder`` records the rest as owed: ``commands/stock.py``), the
+    workers' labour is booked and the call-back is scheduled."""
     t = load(tx, ticket_id)
     transition(tx, t, Action.COMPLETE, actor, note)
     now = tx.now
-    for code, qty in parts:
-        _use_part(tx, actor, t, code, qty)
-    for a in active_assignments(tx, t.id):
-        end_assignment(tx, a, "finished", "")
+    if parts:
+        use_parts(ctx, tx, actor, t, parts, backorder)
+    book_labour(ctx, tx, t, active_assignments(tx, t.id))
     t.done_at = now
     t.completion_s = int((now - t.created_at).total_seconds())
     t.completion_met = bool(t.completion_due and now <= t.completion_due)
@@ -132,6 +135,23 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
     if ctx.options.survey_enabled and t.reporter_phone:
         schedule_survey(tx, t, now + ctx.options.survey_delay)
     return t
+
+
+def book_labour(ctx: CommandContext, tx: Tx, t: Record, assignments: list[Record]) -> None:
+    """End the workers' assignments as finished, each with its working time and its cost at
+    the labour rate of the worker's grade or the ticket's skill (``ticketing/costing.py``)."""
+    rates = ctx.options.labour_rates
+    took_up = [a.staff_code for a in assignments if a.accepted_at is not None]
+    grades: dict[str, str] = {}
+    if rates.by_grade and took_up:  # only a rates file with grades needs the workers' grades
+        grades = dict(tx.all(f"SELECT code, grade FROM staff WHERE code IN ({', '.join('?' * len(took_up))})",
+                             took_up))
+    skill = ctx.catalog.types[t.service_type].skill if t.service_type in ctx.catalog.types else ""
+    for a in assignments:
+        end_assignment(tx, a, "finished", "")
+        seconds = working_seconds(a.accepted_at, t.started_at, tx.now)
+        if seconds is not None:
+            a.labour_s, a.labour_cost = seconds, rates.cost(seconds, grades.get(a.staff_code, ""), skill)
 
 
 def release(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: str,
@@ -167,19 +187,6 @@ def resend_order(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int) -> lis
            for a in active_assignments(tx, t.id)]
     add_note(tx, t, "resend", actor, f"{len(ids)} SMS")
     return ids
-
-
-def _use_part(tx: Tx, actor: str, t: Record, code: str, qty: int) -> None:
-    if qty <= 0:
-        raise TicketError(f"part {code}: quantity must be positive")
-    part = tx.record(SPARE_PART, "code = ?", (code,), lock=True)
-    if part is None:
-        raise TicketError(f"unknown spare part {code!r}")
-    before = {"stock": part.stock}
-    part.stock -= qty
-    tx.insert(TICKET_PART, {"ticket_id": t.id, "part_code": code, "qty": qty})
-    audit(tx, tx.now, actor, "spare_part", code, "use", before,
-          {"stock": part.stock, "ticket_id": t.id})
 
 
 def suggest_workers(s: Session, skill: str, limit: int = 5) -> list[Staff]:

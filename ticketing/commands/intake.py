@@ -1,7 +1,8 @@
 """Intake: a ticket comes in, is corrected, and gathers its calls.
 
 ``accept`` (受理) creates the ticket with its deadlines from the catalog and the business
-calendar, owned by the operator who took it; ``edit`` changes what the desk may change;
+calendar (scheduled work — a meal's delivery, an escort's appointment — at its own time:
+``ticketing/deadlines.py``), owned by the operator who took it; ``edit`` changes what the desk may change;
 ``link_call`` ties a call to it. The fields of a form (a meal order's dishes, a cleaning task's
 area) are checked and normalised here, through ``ticketing/orders.py``; an order that needs
 the ward head's approval asks for it (``approval.request_approval``).
@@ -28,6 +29,7 @@ from ticketing.commands.rows import (
     require_location,
     require_service_type,
 )
+from ticketing.deadlines import due_times, pickup_at
 from ticketing.lifecycle import Action, Status, next_status
 from ticketing.model import PhoneEntry
 from ticketing.orders import DetailsError, approval_of, normalise_details, set_approval
@@ -58,7 +60,7 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
         org = org or loc.org_code  # the location's department, as its import checked it
     now = tx.now
     details = checked_details(ctx, tx, st, new.details, now, org)
-    response_due, completion_due = ctx.catalog.deadlines(st.key, priority, now, ctx.calendar)
+    response_due, completion_due = due_times(ctx.catalog, ctx.calendar, st.key, priority, now, details)
     t = tx.create(TICKET, {
         "service_type": st.key, "priority": priority, "status": Status.ACCEPTED.value,
         "source": new.source, "location_code": new.location_code, "org_code": org,
@@ -98,9 +100,9 @@ def edit(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, changes: dict[
         setattr(t, key, value)
     if ask:
         request_approval(ctx, tx, t, actor)
-    if {"priority", "service_type"} & set(changes):
-        t.response_due, t.completion_due = ctx.catalog.deadlines(
-            t.service_type, t.priority, t.created_at, ctx.calendar)
+    if {"priority", "service_type", "details"} & set(changes):  # a new delivery or appointment time too
+        t.response_due, t.completion_due = due_times(ctx.catalog, ctx.calendar, t.service_type, t.priority,
+                                                     t.created_at, t.details)
     t.version += 1
     audit(tx, tx.now, actor, "ticket", t.id, "edit", before, row_dict(t))
     search.reindex(tx, t.id)
@@ -122,10 +124,12 @@ def checked_details(ctx: CommandContext, tx: Tx, st: ServiceType, details: dict[
     """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
     approval when the catalog asks for one (other departments have no ward head)."""
     try:
-        out = normalise_details(tx.session if st.form == "meal" else None, st.form,
+        out = normalise_details(tx.session if st.form in ("meal", "escort") else None, st.form,
                                 dict(details or {}), now, ctx.calendar.tz)
     except DetailsError as exc:
         raise TicketError(str(exc)) from exc
+    if "escort" in out:  # the porter on the ward this long before the appointment
+        out["escort"]["pickup_at"] = pickup_at(st, out).isoformat()  # type: ignore[union-attr]
     if st.approval == "ward_head" and "meal" in out and org_code:
         org = org_by_code(tx, org_code)
         if org is not None and org.kind == "ward":

@@ -120,6 +120,7 @@ def message_data(ctx: CommandContext, tx: Tx, t: Record) -> dict[str, Any]:
         "completion_due_local": _local_hm(t.completion_due, calendar),
         "response_due_local": _local_hm(t.response_due, calendar),
         **_meal_data(t.details or {}, language, calendar),
+        **_escort_data(t.details or {}, calendar),
     }
 
 
@@ -194,3 +195,18 @@ def _meal_data(details: dict[str, Any], language: str, calendar: BusinessCalenda
     delivery = meal.get("delivery_time")  # always ISO: normalise_meal wrote it
     return {"dishes": dishes, "order_total": str(meal.get("total", "")),
             "delivery_local": _local_hm(datetime.fromisoformat(delivery) if delivery else None, calendar)}
+
+
+def _escort_data(details: dict[str, Any], calendar: BusinessCalendar) -> dict[str, Any]:
+    """An escort's patient, places and times as SMS texts print them (nothing for others)."""
+    e = details.get("escort")
+    if not isinstance(e, dict):
+        return {}
+
+    def hm(value: str | None) -> str:
+        return datetime.fromisoformat(value).astimezone(calendar.tz).strftime("%H:%M") if value else ""
+
+    return {"patient": e.get("patient_name", ""), "bed": e.get("bed", ""), "escort_from": e.get("from") or {},
+            "escort_to": e.get("to") or {}, "appointment_local": hm(e.get("appointment")),
+            "pickup_local": hm(e.get("pickup_at")), "conveyance": e.get("conveyance", "walking"),
+            "oxygen": bool(e.get("oxygen")), "isolation": e.get("isolation", ""), "exam": e.get("exam", "")}

@@ -157,11 +157,24 @@ def _staff(rng: random.Random) -> list[dict[str, Any]]:
             out.append({"code": f"{team}-{n:02d}", "name": _name(rng), "org_code": team,
                         "role": "worker", "team": team, "skills": skills, "phone": next(phones),
                         "shift": shift if rng.random() < 0.85 else rng.choice(("day", "night")),
-                        "on_duty": rng.random() > 0.05})
+                        "on_duty": rng.random() > 0.05, "grade": _grade(skill, n)})
     for i in range(1, 9):
         out.append({"code": f"CK{i:02d}", "name": _name(rng), "org_code": "HQC", "role": "clerk",
                     "team": "", "skills": "", "phone": next(phones), "shift": "day", "on_duty": True})
+    # the stores' keepers (库管): told by SMS when a part runs low (named, not drawn: the RNG's
+    # later draws — parts, menus — stay as they were)
+    for i, name in enumerate(("钱库管", "孙仓管"), start=1):
+        out.append({"code": f"K{i:02d}", "name": name, "org_code": "HQC", "role": "storekeeper",
+                    "team": "", "skills": "", "phone": next(phones), "shift": "day", "on_duty": True})
     return out
+
+
+def _grade(skill: str, n: int) -> str:
+    """Tradesmen by technical grade (labour rates: config/labour_rates.toml); the rest 普工."""
+    if skill not in ("repair", "oxygen"):
+        return "general"
+    return ("junior", "intermediate", "intermediate", "senior", "junior", "intermediate", "senior",
+            "intermediate", "junior", "technician")[n % 10]
 
 
 def _ward_heads(rng: random.Random, wards: dict[tuple[int, int], tuple[str, str]]) -> list[dict[str, Any]]:

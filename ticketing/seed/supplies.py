@@ -53,10 +53,15 @@ def part_records(rng: random.Random) -> list[dict[str, Any]]:
     for family, unit, specs, low, high in PART_FAMILIES:
         for spec in specs:
             for brand in BRANDS:
-                out.append({"code": f"P{len(out) + 1:05d}", "name": f"{brand}{family}", "spec": spec,
+                n = len(out)
+                out.append({"code": f"P{n + 1:05d}", "name": f"{brand}{family}", "spec": spec,
                             "unit": unit, "stock": rng.randint(0, 200),
                             "price": Decimal(rng.randint(low * 100, high * 100)) / 100,
-                            "supplier_code": f"S{rng.randint(1, len(SUPPLIER_NAMES)):02d}"})
+                            "supplier_code": f"S{rng.randint(1, len(SUPPLIER_NAMES)):02d}",
+                            # the cheap ones are kept in larger numbers (not from the RNG: the
+                            # parts and menus drawn after stay as they were)
+                            "min_stock": (20 if high <= 60 else 5) if n % 4 else 0,
+                            "reorder_qty": (50 if high <= 60 else 10) if n % 4 else 0})
     return out  # 25 families × 8 specs × 10 brands = 2000
 
 

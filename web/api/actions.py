@@ -39,8 +39,17 @@ class ReasonIn(BaseModel):
     reason: str = Field("", max_length=2000)
 
 
+class PartUsedIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    qty: int = Field(ge=1, le=1_000_000)
+
+
 class CompleteIn(BaseModel):
     note: str = Field("", max_length=2000)
+    # the spare parts used: issued from the stores; more than is on hand is refused unless
+    # ``backorder`` records the rest as owed to the ticket
+    parts: list[PartUsedIn] = Field(default_factory=list, max_length=50)
+    backorder: bool = False
 
 
 class MergeIn(BaseModel):
@@ -114,10 +123,12 @@ def resend(request: Request, ticket_id: TicketId, user: Writer, once: Idempotent
 @router.post("/tickets/{ticket_id}/complete")
 def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writer,
              once: Idempotent) -> dict[str, Any]:
-    """办结: close the ticket as done (also for requests solved on the phone)."""
+    """办结: close the ticket as done (also for requests solved on the phone), with the spare
+    parts used."""
     service = web_state(request).deps.service
     return _step(request, user, once, ticket_id, lambda: service.complete(
-        user.username, ticket_id, note=body.note))
+        user.username, ticket_id, [(p.code, p.qty) for p in body.parts], note=body.note,
+        backorder=body.backorder))
 
 
 @router.post("/tickets/{ticket_id}/cancel")

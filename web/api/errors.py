@@ -1,5 +1,6 @@
 """The core's errors are the user's to fix: 404 for a ticket that does not exist, 409 for a
-step the lifecycle does not allow, 400 for the rest — never a 500. A request that does not
+step the lifecycle does not allow, 400 for the rest — never a 500. A refusal the core names
+(``TicketError.key``) is said in the user's language. A request that does not
 fit its schema is a 422 in FastAPI's shape (``{"detail": [{"loc": [...], "msg": ...}]}``),
 whatever it held: a number JSON cannot write back (``1e400`` read as infinity, ``NaN``) is
 echoed as text rather than failing the answer.
@@ -23,6 +24,7 @@ from ticketing.catalog import CatalogError
 from ticketing.lifecycle import IllegalTransition
 from ticketing.service import TicketError, TicketNotFound
 from web import explain, labels
+from web.i18n import MESSAGES, translate
 
 
 def words_for(request: Request) -> dict[str, str]:
@@ -63,6 +65,20 @@ def validation_message(errors: list[dict[str, Any]], words: dict[str, str]) -> s
     return words.get("sentence_sep", "; ").join(out) or words["err:invalid"]
 
 
+def in_language(request: Request, exc: TicketError) -> str:
+    """The refusal in the user's language when the core names its message (``exc.key``, a
+    catalog entry with ``{param}`` places), else the core's text."""
+    key = getattr(exc, "key", "")
+    if not key or key not in MESSAGES:
+        return str(exc)
+    user = getattr(request.state, "user", None)
+    language = user.language if user else request.app.state.web.deps.settings.language
+    try:
+        return translate(key, language).format(**exc.params)
+    except (KeyError, IndexError, ValueError):  # a catalog entry that does not fit: the plain text
+        return str(exc)
+
+
 def _writable(value: Any) -> Any:
     """``value`` with every non-finite float as its text (JSON has no infinity or NaN)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -85,7 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TicketError)
     async def _ticket_error(r: Request, exc: TicketError) -> Response:
-        return error_json(r, 400, str(exc))
+        return error_json(r, 400, in_language(r, exc))
 
     @app.exception_handler(CatalogError)
     async def _catalog(r: Request, exc: CatalogError) -> Response:

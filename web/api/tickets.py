@@ -21,6 +21,7 @@ from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.phone import normalise_number
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
+from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import explain, queries
 from web.api.photos import photo_list
@@ -29,6 +30,7 @@ from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
 from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
 from web.names import Names, place
+from web.security import mask_name
 from web.ticket_actions import offered
 
 router = APIRouter(prefix="/api", tags=["tickets"])
@@ -57,14 +59,30 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class EscortIn(BaseModel):
+    """An escort (陪检): the patient taken from a ward to an examination and when."""
+    model_config = ConfigDict(extra="forbid")
+    patient_name: str = Field(min_length=1, max_length=50)
+    bed: str = Field("", max_length=20)
+    from_: str = Field(alias="from", min_length=1, max_length=16, description="location code")
+    to: str = Field(min_length=1, max_length=16, description="location code")
+    appointment: str = Field(min_length=1, max_length=40, description="HH:MM today or ISO date-time")
+    conveyance: Literal["walking", "wheelchair", "bed"] = "walking"
+    oxygen: bool = False
+    isolation: Literal["", "contact", "droplet", "airborne", "protective"] = ""
+    exam: str = Field("", max_length=50)
+    note: str = Field("", max_length=200)
+
+
 class DetailsIn(BaseModel):
-    """The fields of meal orders and cleaning tasks (other service types take none)."""
+    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
+    escort: EscortIn | None = None
 
     def plain(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(exclude_none=True, by_alias=True)
 
 
 class NewTicketIn(BaseModel):
@@ -134,6 +152,10 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         step["actor_name"] = explain.actor(step["actor"], words, people)
         step["note_text"] = explain.note(step["action"], step["note"], words, people,
                                          step["actor"].removeprefix("sms:"))
+    if user.masked:
+        escort = out["details"].get("escort")
+        if isinstance(escort, dict):  # a patient's name is personal data too
+            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
     for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
         sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
         sms["text"] = hide_link_tokens(sms["text"])
@@ -166,7 +188,8 @@ def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
                                  .order_by(PrintJob.id))]
     return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
-            "location": find_location(s, view.location_code) if view.location_code else None}
+            "location": find_location(s, view.location_code) if view.location_code else None,
+            "cost": ticket_costs(s, view.id)}
 
 
 # --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------

@@ -16,6 +16,8 @@ from web import queries
 from web.auth import CurrentUser
 from web.deps import ReadPage, web_state
 from web.pages import service_types
+from web.pages.kitchen import board_meals
+from web.pages.stock import board_panel
 from web.paging import page_number
 from web.wallboard import wallboard_context
 
@@ -44,8 +46,11 @@ def _board_context(request: Request, user: CurrentUser, team: str, skill: str, q
 def board_page(request: Request, user: ReadPage, team: str = "", skill: str = "",
                q: Annotated[str, Query(max_length=50)] = "", busy: str = "", page: str = "1") -> Response:
     web = web_state(request)
-    return web.render(request, "board.html", user,
-                      _board_context(request, user, team, skill, q, busy, page))
+    context = _board_context(request, user, team, skill, q, busy, page)
+    with web.deps.store.session() as s:  # the stores' and the kitchen's panels under the board
+        context["stock_panel"] = board_panel(s)
+        context["kitchen_panel"] = board_meals(web, s, web.language(user))
+    return web.render(request, "board.html", user, context)
 
 
 @router.get("/board/part", response_class=HTMLResponse)
