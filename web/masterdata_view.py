@@ -36,7 +36,7 @@ def _choices(kind: str, field: str) -> tuple[str, tuple[str, ...]] | None:
     if kind == "users":
         return {"role": ("role", ROLES), "language": ("lang", LANGUAGES)}.get(field)
     table = {"role": ("staffrole", md.ROLES), "shift": ("shift", md.SHIFTS), "kind": ("orgkind", md.ORG_KINDS),
-             "meal": ("meal", md.MEALS), "diet": ("diet", md.DIETS)}.get(field)
+             "meal": ("meal", md.MEALS), "diet": ("diet", md.DIETS), "grade": ("grade", md.GRADES)}.get(field)
     if table is None:
         return None
     label_kind, aliases = table

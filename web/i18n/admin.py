@@ -78,6 +78,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind:users": ("登录账号", "Log-in accounts"),
     # columns of master data and tickets (admin tables and forms, history, import reports)
     "field:code": ("编码", "Code"),
+    "field:grade": ("职级", "Grade"),
+    "field:min_stock": ("最低库存", "Minimum stock"),
+    "field:reorder_qty": ("补货量", "Reorder quantity"),
     "field:number": ("号码", "Number"),
     "field:username": ("用户名", "User name"),
     "field:campus": ("院区", "Campus"),

@@ -68,11 +68,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role:viewer": ("只读访客", "Viewer"),
     # staff roles (master data)
     "staffrole:worker": ("师傅", "Worker"),
+    "grade:general": ("普工", "General"),
+    "grade:junior": ("初级工", "Junior"),
+    "grade:intermediate": ("中级工", "Intermediate"),
+    "grade:senior": ("高级工", "Senior"),
+    "grade:technician": ("技师", "Technician"),
     "staffrole:lead": ("班长", "Team lead"),
     "staffrole:operator": ("话务员", "Operator"),
     "staffrole:clerk": ("文员", "Clerk"),
     "staffrole:manager": ("主管", "Manager"),
     "staffrole:ward_head": ("护士长", "Ward head"),
+    "staffrole:storekeeper": ("库管员", "Storekeeper"),
     # priorities
     "prio:normal": ("普通", "Normal"),
     "prio:urgent": ("紧急", "Urgent"),
