@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,6 +162,25 @@ class WebSettings(Section):
         return entries
 
 
+class MaintenanceSettings(Section):
+    """Maintenance plans (ticketing/maintenance.py): when their tickets are made."""
+
+    enabled: bool = True  # the sweep that makes plans' tickets (``onestop serve --no-maintenance``)
+    create_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # local HH:MM
+    sweep_s: float = Field(default=60.0, gt=0)  # how often due plans are looked for
+    missed_after_min: float = Field(default=15.0, ge=0)  # a ready ticket not made by then: on the board
+
+    def create_clock(self) -> time:
+        hour, minute = self.create_time.split(":")
+        return time(int(hour), int(minute))
+
+
+class NoticeSettings(Section):
+    """Outage notices (ticketing/notices.py)."""
+
+    lead_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # the SMS go out this long before the cut
+
+
 class Settings(Section):
     database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
     data_dir: str = ""
@@ -175,6 +195,8 @@ class Settings(Section):
     modem: ModemSettings = Field(default_factory=ModemSettings)
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -198,7 +220,7 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

@@ -74,6 +74,11 @@ SAMPLE: dict[str, Any] = {
     "escort_to": {"building": "门诊医技综合楼", "floor": "B1", "room": "CT-3"},
     "conveyance": "wheelchair", "oxygen": True, "isolation": "airborne", "exam": "增强CT（胸腹部）",
     "code": "123456", "minutes": 10, "center": "某某大学附属第一医院一站式后勤服务中心",
+    # outage notices (ticketing/notices.py)
+    "notice_kind": "network", "department": "住院部A二十病区·急诊病房（东区）护理单元",
+    "places": "住院部A、住院部B、门诊医技综合楼12F、急诊楼3F", "starts_local": "11-23 22:00",
+    "ends_local": "11-24 06:00", "text": "因配电室改造需停电，请提前做好应急照明准备并关闭不必要的用电设备，谢谢配合" * 2,
+    "center_name": "一站式后勤服务中心（总院区后勤保障处）",
 }
 # a work order's link as an intranet address makes it (``[web] base_url`` + a 19-character token)
 SAMPLE_LINK = "http://10.20.1.5:8080/w/AsDEB90TILh2b0XliGQ"

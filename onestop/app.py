@@ -29,7 +29,7 @@ from web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper")
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance")
 
 
 @dataclass
@@ -255,6 +255,10 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         photos = PhotoStore(core.settings.resolved_data_dir() / "photos")
         parts.append(Periodic("link-upkeep", lambda: core.service.sweep_channels(
             photos, core.settings.web.photo_retention_days), 3600.0))  # photos past retention
+    if "maintenance" in enabled:
+        from onestop.facilities import maintenance_part
+
+        parts.append(maintenance_part(core))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health))
     center.parts.extend(parts)

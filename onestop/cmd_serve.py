@@ -48,5 +48,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _enabled_in_settings(settings: Settings, part: str) -> bool:
     section: Any = {"ami": settings.ami, "agi": settings.agi, "modem": settings.modem,
-               "printer": settings.printer, "web": settings.web}.get(part)
+                    "printer": settings.printer, "web": settings.web,
+                    "maintenance": settings.maintenance}.get(part)
     return True if section is None else bool(section.enabled)

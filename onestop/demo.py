@@ -79,14 +79,19 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
 
 
 def ensure_seeded(core: Core) -> bool:
-    """The sample hospital and the demo log-ins, once; True when this call seeded them."""
-    with core.store.session() as s:
-        if s.scalar(select(func.count()).select_from(User)):
-            return False
+    """The sample hospital and the demo log-ins, once (True when this call seeded them); its
+    equipment and maintenance plans each time, each only when missing (so a store of an older
+    demo gets them too)."""
+    from onestop.facilities import build_maintenance
     from ticketing.seed import seed_hospital
+    from ticketing.seed.facilities import seed_facilities
 
-    seed_hospital(core.store, demo_users=True)
-    return True
+    with core.store.session() as s:
+        seeded = bool(s.scalar(select(func.count()).select_from(User)))
+    if not seeded:
+        seed_hospital(core.store, demo_users=True)
+    seed_facilities(core.store, build_maintenance(core))
+    return not seeded
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -179,6 +184,7 @@ def banner(demo: Demo) -> str:
         f"  wallboard {demo.url}/wallboard",
         f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
         f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
+        f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",

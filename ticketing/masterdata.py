@@ -1,7 +1,7 @@
 """Master data: what each importable kind holds, how a cell becomes a value, and passwords.
 
-Each kind (org units, staff, the phone directory, locations, spare parts, suppliers, menus)
-is a table of fields with English and Chinese header names, a parser per field and the
+Each kind (org units, staff, the phone directory, locations, spare parts, suppliers, menus,
+the equipment register) is a table of fields with English and Chinese header names, a parser per field and the
 references it must resolve (a location's department, a part's supplier). ``ticketing.imports``
 reads files against these specs; the desk's admin pages can validate a single record with the
 same parsers.
@@ -30,6 +30,7 @@ from ticketing.model import (
     Staff,
     Supplier,
 )
+from ticketing.model_facilities import Equipment
 from ticketing.phone import normalise_number
 
 
@@ -200,6 +201,10 @@ def day(raw: str) -> date:
         raise BadValue(f"date {raw.strip()!r} is not YYYY-MM-DD") from None
 
 
+def optional_day(raw: str) -> date | None:
+    return day(raw) if raw.strip() else None
+
+
 def clock_time(raw: str) -> str:
     value = raw.strip().replace("：", ":")
     if not value:
@@ -229,6 +234,10 @@ ORG_KINDS = {"department": "department", "科室": "department", "ward": "ward",
 MEALS = {"breakfast": "breakfast", "早餐": "breakfast", "早": "breakfast", "lunch": "lunch",
          "午餐": "lunch", "中餐": "lunch", "午": "lunch", "dinner": "dinner", "晚餐": "dinner",
          "晚": "dinner"}
+EQUIPMENT_STATUS = {"in_use": "in_use", "在用": "in_use", "使用中": "in_use", "正常": "in_use",
+                    "standby": "standby", "备用": "standby", "闲置": "standby", "停用": "standby",
+                    "repair": "repair", "维修中": "repair", "故障": "repair", "待修": "repair",
+                    "scrapped": "scrapped", "报废": "scrapped", "已报废": "scrapped"}
 DIETS = {"regular": "regular", "普食": "regular", "普通": "regular", "soft": "soft", "软食": "soft",
          "semi_liquid": "semi_liquid", "半流食": "semi_liquid", "liquid": "liquid", "流食": "liquid",
          "diabetic": "diabetic", "糖尿病": "diabetic", "糖尿病餐": "diabetic",
@@ -348,6 +357,18 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         _f("price", "单价|价格", price, True),
         _f("cutoff", "cut-off|cut off|截止|截止时间|订餐截止", clock_time),
     )),
+    # the equipment register (设备档案): maintenance plans name its records
+    Kind("equipment", Equipment, "code", (
+        _f("code", _CODE_ALIASES + "|设备编码|设备编号|资产编号", code(32), True),
+        _f("name", "名称|设备名称", text(100), True),
+        _f("type", "equipment type|类型|设备类型|类别|设备类别", text(50)),
+        _f("location_code", "location|位置|位置编码|安装位置|安装地点|地点", digits_code(16)),
+        _f("supplier_code", "supplier|供应商|供应商编码|厂商|生产厂家", text(100)),
+        _f("model", "型号|规格型号", text(100)),
+        _f("serial", "serial number|serial no|序列号|出厂编号|机身号", text(100)),
+        _f("installed", "installed date|installed on|启用日期|安装日期|投用日期", optional_day),
+        _f("status", "状态|设备状态|使用状态", choice(EQUIPMENT_STATUS, "in_use")),
+    ), refs=(Ref("location_code", Location), Ref("supplier_code", Supplier, by_name=True))),
 )}
 
 
@@ -362,8 +383,8 @@ def kind_name(name: str) -> str:
 
 
 def kind(name: str) -> Kind:
-    """The spec for ``name`` (org_units, staff, phones, locations, parts, suppliers, menus;
-    the old spellings phone_directory and spare_parts too)."""
+    """The spec for ``name`` (org_units, staff, phones, locations, parts, suppliers, menus,
+    equipment; the old spellings phone_directory and spare_parts too)."""
     try:
         return KINDS[kind_name(name)]
     except KeyError:

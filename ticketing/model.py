@@ -560,8 +560,10 @@ class PhoneCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The stores' and the kitchen's tables live in their own module; importing it here registers
-# them with ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+# The stores' and the kitchen's tables, and the facilities' (equipment, maintenance plans,
+# outage notices, webhooks), live in modules of their own; importing them here registers them
+# with ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+from ticketing import model_facilities as model_facilities  # noqa: E402
 from ticketing.model_stores import (  # noqa: E402, F401
     KitchenRun,
     StockAlert,

@@ -37,6 +37,7 @@ from ticketing.model import (
     Supplier,
     User,
 )
+from ticketing.model_facilities import Equipment
 from web.paging import Page, paginate
 from web.security import ROLES
 
@@ -53,6 +54,8 @@ KINDS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
                                   "min_stock", "reorder_qty")),
     "suppliers": (Supplier, "code", ("name", "contact", "phone", "active")),
     "menus": (MenuItem, "code", ("name", "name_en", "meal", "diet", "price", "cutoff", "active")),
+    "equipment": (Equipment, "code", ("name", "type", "location_code", "supplier_code", "model",
+                                      "serial", "installed", "status", "active")),
     "users": (User, "username", ("display_name", "role", "language", "staff_code", "active")),
 }
 Kind = Annotated[str, Path(pattern="^(" + "|".join(KINDS) + ")$", description="master data kind")]

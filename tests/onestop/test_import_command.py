@@ -21,7 +21,7 @@ def _import_choices() -> set[str]:
 
 def test_the_command_offers_the_one_name_of_each_kind() -> None:
     assert _import_choices() == {"org_units", "staff", "phones", "locations", "parts",
-                                 "suppliers", "menus", "stock"}
+                                 "suppliers", "menus", "stock", "equipment"}
 
 
 def test_old_and_new_names_import_the_same_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -12,7 +12,8 @@ from ticketing.model import AuditLog, PhoneEntry, SparePart
 from .conftest import Web
 
 # The names the README and `onestop import --help` give, and the log-in accounts.
-NAMES = {"locations", "org_units", "staff", "phones", "parts", "suppliers", "menus", "users"}
+NAMES = {"locations", "org_units", "staff", "phones", "parts", "suppliers", "menus", "equipment",
+         "users"}
 OLD = {"phone_directory": "phones", "spare_parts": "parts"}
 
 

@@ -83,6 +83,20 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    # maintenance plans and inspection rounds: read by all, plans made by leads, rounds by staff
+    ("GET", "/api/maintenance/plans"): EVERYONE,
+    ("POST", "/api/maintenance/plans"): LEADS,
+    ("GET", "/api/maintenance/plans/{plan_code}"): EVERYONE,
+    ("PATCH", "/api/maintenance/plans/{plan_code}"): LEADS,
+    ("GET", "/api/maintenance/overdue"): EVERYONE,
+    ("GET", "/api/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("POST", "/api/maintenance/rounds/{ticket_id}"): STAFF,
+    # outage notices: read by all, made and cancelled by leads
+    ("GET", "/api/notices"): EVERYONE,
+    ("POST", "/api/notices"): LEADS,
+    ("POST", "/api/notices/preview"): LEADS,
+    ("GET", "/api/notices/{notice_id}"): EVERYONE,
+    ("POST", "/api/notices/{notice_id}/cancel"): LEADS,
     # the stores, cost accounting, the kitchen's day, escorts
     ("GET", "/api/stock/parts"): EVERYONE,
     ("GET", "/api/stock/parts/{key}"): EVERYONE,
@@ -134,6 +148,12 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stats"): EVERYONE,
     ("GET", "/admin"): ADMINS,
     ("GET", "/admin/{kind}/{key}/history"): ADMINS,
+    ("GET", "/maintenance"): EVERYONE,
+    ("GET", "/maintenance/plans/{code}"): EVERYONE,
+    ("GET", "/maintenance/rounds/{ticket_id}"): EVERYONE,
+    ("GET", "/board/maintenance/part"): EVERYONE,
+    ("GET", "/notices"): EVERYONE,
+    ("GET", "/notices/{notice_id}"): EVERYONE,
     ("GET", "/stock"): EVERYONE,
     ("GET", "/stock/parts/{key}"): EVERYONE,
     ("GET", "/stock/suppliers/{key}"): EVERYONE,
@@ -160,7 +180,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
-        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1"}
+        "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 

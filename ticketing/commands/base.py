@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Table
@@ -46,7 +46,7 @@ KITCHEN_RUN: Table = _TABLES["kitchen_run"]
 ACTIVE = "state IN ('offered', 'accepted')"
 # where a ticket came from: the hotline (phone, or the IVR and its after-hours self-service),
 # the desk, an SMS, a room's QR code (扫码报修)
-SOURCES = ("phone", "ivr", "self_service", "desk", "sms", "qr")
+SOURCES = ("phone", "ivr", "self_service", "desk", "sms", "qr", "plan")  # plan: a maintenance plan
 
 
 class TicketError(ValueError):
@@ -76,6 +76,8 @@ class NewTicket:
     source: str = "phone"  # one of SOURCES
     details: dict[str, Any] = field(default_factory=dict)
     call_uniqueid: str = ""
+    # a planned job's own deadline (a maintenance plan's due date) instead of the catalog's
+    completion_due: datetime | None = None
 
 
 class ParsedReply(Protocol):

@@ -61,6 +61,9 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
     now = tx.now
     details = checked_details(ctx, tx, st, new.details, now, org)
     response_due, completion_due = due_times(ctx.catalog, ctx.calendar, st.key, priority, now, details)
+    if new.completion_due is not None:  # a planned job: done by its due date, answered before
+        completion_due = new.completion_due
+        response_due = min(response_due, completion_due)
     t = tx.create(TICKET, {
         "service_type": st.key, "priority": priority, "status": Status.ACCEPTED.value,
         "source": new.source, "location_code": new.location_code, "org_code": org,

@@ -17,6 +17,7 @@ from web.auth import CurrentUser
 from web.deps import ReadPage, web_state
 from web.pages import service_types
 from web.pages.kitchen import board_meals
+from web.pages.maintenance import board_maintenance
 from web.pages.stock import board_panel
 from web.paging import page_number
 from web.wallboard import wallboard_context
@@ -39,7 +40,7 @@ def _board_context(request: Request, user: CurrentUser, team: str, skill: str, q
                              team=team, skill=skill, q=q.strip()[:50], busy=busy == "1",
                              number=page_number(page), size=BOARD_SIZE)
     return {"board": data, "teams": teams, "skills": skills, "team": team, "skill": skill,
-            "q": q.strip()[:50], "busy": busy == "1"}
+            "q": q.strip()[:50], "busy": busy == "1", "maintenance": board_maintenance(web)}
 
 
 @router.get("/board", response_class=HTMLResponse)

@@ -1,0 +1,130 @@
+"""Inspection rounds (巡检): the checklist of a plan's ticket, filled in at the desk or through
+the API when the round is done.
+
+Each item is ok, not ok or not yet checked, with a note; an item that is not ok can raise a
+repair ticket for the same place in the same transaction. Recording a round writes the
+results on its ``maintenance_run`` row and an audit row on the ticket (its timeline shows the
+``checklist`` step); completing it needs every item checked and closes the ticket (办结) in
+that transaction too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from ticketing.audit import audit
+from ticketing.commands import dispatch, intake
+from ticketing.commands.base import CommandContext, NewTicket, TicketError
+from ticketing.commands.rows import load
+from ticketing.lifecycle import OPEN
+from ticketing.model import Base
+from ticketing.tx import Record, Tx
+
+RUN: Table = Base.metadata.tables["maintenance_run"]
+PLAN: Table = Base.metadata.tables["maintenance_plan"]
+REPAIR_SERVICE = "repair"
+
+
+class RoundError(TicketError):
+    """A round's results refused; the message names the item."""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    index: int  # 1-based, as the checklist numbers its items
+    ok: bool | None  # None: not checked yet
+    note: str = ""
+    repair: bool = False  # raise a repair ticket (only for an item that is not ok)
+
+
+def round_of(tx: Tx, ticket_id: int, lock: bool = False) -> Record | None:
+    """The ``maintenance_run`` row of a plan's ticket (None: not a plan's ticket)."""
+    return tx.record(RUN, "ticket_id = ?", (ticket_id,), lock=lock)
+
+
+def _plan_of(tx: Tx, run: Record) -> Record:
+    plan = tx.get(PLAN, run.plan_id)
+    if plan is None:  # the foreign key keeps a run's plan
+        raise LookupError(f"maintenance plan {run.plan_id} of ticket {run.ticket_id} is gone")
+    return plan
+
+
+def round_view(tx: Tx, ticket_id: int) -> dict[str, Any] | None:
+    """The round of ``ticket_id``: its plan, due date and each item with its result."""
+    run = round_of(tx, ticket_id)
+    if run is None:
+        return None
+    plan = _plan_of(tx, run)
+    results = list(run.results or [])
+    items = [{"index": i, "item": text, **(results[i - 1] if i <= len(results) else _unchecked())}
+             for i, text in enumerate(run.checklist or [], start=1)]
+    return {"ticket_id": ticket_id, "plan_code": plan.code, "plan_name": plan.name,
+            "kind": plan.kind, "due_date": run.due_date.isoformat(), "items": items,
+            "checked_by": run.checked_by,
+            "checked_at": run.checked_at.isoformat() if run.checked_at else None}
+
+
+def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
+                 results: list[ItemResult], complete: bool, note: str = "") -> Record:
+    """Write the items' results (and raise the repair tickets asked for); with ``complete``
+    every item must be checked and the ticket is done."""
+    t = load(tx, ticket_id)
+    run = round_of(tx, t.id, lock=True)
+    if run is None or not run.checklist:
+        raise RoundError(f"ticket {t.id} has no checklist")
+    if t.status not in {s.value for s in OPEN}:
+        raise RoundError(f"ticket {t.id} is {t.status}: its round can no longer change")
+    checklist = list(run.checklist)
+    before = [dict(r) for r in run.results or []] or [_unchecked() for _ in checklist]
+    after = [dict(r) for r in before]
+    seen: set[int] = set()
+    repairs: list[int] = []
+    for r in results:
+        if not 1 <= r.index <= len(checklist):
+            raise RoundError(f"item {r.index}: the checklist has {len(checklist)} items")
+        if r.index in seen:
+            raise RoundError(f"item {r.index}: given twice")
+        seen.add(r.index)
+        if len(r.note) > 500:
+            raise RoundError(f"item {r.index}: the note is longer than 500 characters")
+        if r.repair and r.ok is not False:
+            raise RoundError(f"item {r.index}: a repair is raised only for an item that is not ok")
+        item = after[r.index - 1]
+        item["ok"], item["note"] = r.ok, r.note.strip()
+        if r.repair and not item.get("repair_ticket"):
+            item["repair_ticket"] = _raise_repair(ctx, tx, actor, t, run, checklist[r.index - 1], item["note"])
+            repairs.append(item["repair_ticket"])
+    if complete:
+        unchecked = [str(i) for i, item in enumerate(after, start=1) if item["ok"] is None]
+        if unchecked:
+            raise RoundError(f"items {', '.join(unchecked)} are not checked: check every item to complete the round")
+    run.results, run.checked_by, run.checked_at = after, actor[:50], tx.now
+    good = sum(1 for i in after if i["ok"] is True)
+    bad = sum(1 for i in after if i["ok"] is False)
+    summary = f"{good} ok, {bad} not ok of {len(after)}" + (
+        "; repair " + ", ".join(f"#{n}" for n in repairs) if repairs else "")
+    audit(tx, tx.now, actor, "ticket", t.id, "checklist", {"results": before},
+          {"results": after, "note": summary})
+    if complete:
+        dispatch.complete(ctx, tx, actor, t.id, [], note)
+    return t
+
+
+def _raise_repair(ctx: CommandContext, tx: Tx, actor: str, t: Record, run: Record, item: str,
+                  note: str) -> int:
+    plan = _plan_of(tx, run)
+    en = ctx.options.language.startswith("en")
+    head = (f"Found on inspection (#{t.id}, {plan.name})" if en
+            else f"巡检发现异常（工单 #{t.id}，{plan.name}）")
+    text = f"{head}: {item}" + (f": {note}" if note else "") if en else f"{head}：{item}" + (f"：{note}" if note else "")
+    repair = intake.accept(ctx, tx, actor, NewTicket(
+        service_type=REPAIR_SERVICE, location_code=t.location_code, org_code=t.org_code,
+        description=text, source="desk"))
+    return int(repair.id)
+
+
+def _unchecked() -> dict[str, Any]:
+    return {"ok": None, "note": "", "repair_ticket": None}
