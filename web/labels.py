@@ -29,6 +29,7 @@ KINDS = frozenset({
     "assign",     # a worker's assignment state
     "role",       # a log-in's role (web.security.ROLES)
     "staffrole",  # a staff member's role (master data)
+    "grade",  # a worker's grade for labour rates (master data)
     "svc",        # a service type or a skill (from the service catalog)
     "prio",       # priority
     "source",     # where a ticket came from
