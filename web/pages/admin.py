@@ -77,7 +77,7 @@ def _value_text(field: str, value: Any, words: dict[str, str], tz: Any = None) -
         key = labels.key("role", value)
         return words.get(key) or labels.label("staffrole", value, words)
     kinds = {"shift": "shift", "kind": "orgkind", "meal": "meal", "diet": "diet", "language": "lang",
-             "skills": "svc"}
+             "skills": "svc", "grade": "grade"}
     if field in kinds:
         return labels.label(kinds[field], value, words)
     return str(value)
