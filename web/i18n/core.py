@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missed": ("有更新未送达，已刷新", "Some updates were missed; refreshed"),
     "saved": ("已保存", "Saved"),
     "error": ("错误", "Error"),
-    "none": ("无", "None"),
+    "none": ("无", "Nothing listed"),  # not "None": the pages' check reads that as a leaked null
     "all": ("全部", "All"),
     "save": ("保存", "Save"),
     "edit": ("修改", "Edit"),
