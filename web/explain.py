@@ -216,11 +216,27 @@ def note(step: str, text: str, words: Words, names: Mapping[str, str], actor_cod
     return text
 
 
+ACTOR_VIA = {"sms:": "actor:by_sms", "web:": "actor:by_link"}  # a worker's reply by SMS, on the phone page
+
+
+def actor_code(who: str) -> str:
+    """The staff code in a worker's actor (``sms:W001``, ``web:W001``), else the actor as it is."""
+    for prefix in ACTOR_VIA:
+        if who.startswith(prefix):
+            return who[len(prefix):]
+    return who
+
+
 def actor(who: str, words: Words, names: Mapping[str, str]) -> str:
-    """Who took a step: a user's or worker's name; the system and the IVR by their role."""
-    if who.startswith("sms:"):
-        code = who[4:]
-        return words.get("actor:by_sms", "{name}").format(name=names.get(code, code))
+    """Who took a step: a user's or worker's name (and how a worker answered: by SMS, on the
+    work order's phone page), a room's code (a report from its QR label), the system and the
+    IVR by their role."""
+    for prefix, key in ACTOR_VIA.items():
+        if who.startswith(prefix):
+            code = who[len(prefix):]
+            return words.get(key, "{name}").format(name=names.get(code, code))
+    if who.startswith("qr:"):
+        return words.get("actor:by_qr", "{room}").format(room=who[3:])
     if f"actor:{who}" in words:
         return words[f"actor:{who}"]
     return names.get(who, who)

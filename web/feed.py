@@ -77,7 +77,8 @@ class ChangeFeed:
         with self.deps.store.session() as s:
             figures = wallboard(s, now, self.tz)
             figures["by_building"] = open_by_building(s)
-            queue = queue_panel(s, now, self.tz, self.hub.last_cti)
+            queue = queue_panel(s, now, self.tz, self.hub.last_cti,
+                                self.deps.settings.telephony.service_level_s)
             hourly = today_by_hour(s, now, self.tz)
         return {"tickets": figures, "queue": queue, "hourly": hourly}
 
@@ -85,7 +86,7 @@ class ChangeFeed:
         """What the periodic refresh sends: the queue panel without telephony's live keys —
         those travel in telephony's own events, and a snapshot taken a moment earlier must not
         overwrite a newer state on the screens."""
-        live = set(self.hub.last_cti) | {"calls_waiting", "longest_wait_s", "operators"}
+        live = set(self.hub.last_cti) | {"calls_waiting", "longest_wait_s", "operators", "logged_in", "available"}
         return {**figures, "queue": {k: v for k, v in figures["queue"].items() if k not in live}}
 
     async def run(self) -> None:

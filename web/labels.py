@@ -38,6 +38,7 @@ KINDS = frozenset({
     "print",      # a print job's state
     "call",       # a hotline call's outcome
     "orgkind", "shift", "diet", "meal", "cleaning", "approval", "bool", "lang",
+    "eqstatus",   # a piece of equipment's state (the equipment register)
     "field",      # a column of master data or a ticket (admin tables, history, imports)
 })
 

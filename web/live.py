@@ -26,7 +26,7 @@ BROADCAST = "*"  # the channel every client hears: ticket updates and wallboard 
 # The keys of the wallboard's queue panel that telephony publishes live (web/wallboard.py)
 QUEUE_KEYS = frozenset({"calls_waiting", "longest_wait_s", "operators", "offered_today",
                         "answered_today", "answered_in_sl_today", "abandoned_today",
-                        "sl_threshold_s", "service_level"})
+                        "sl_threshold_s", "service_level", "abandon_rate", "logged_in", "available"})
 
 
 @dataclass(eq=False)

@@ -27,7 +27,7 @@ from web.names import Names
 from web.security import ROLES
 
 BOOLS = frozenset({"active", "on_duty", "vip"})
-AS_IS = frozenset({"name_en", "number", "phone", "code"})  # data shown as written (translate="no")
+AS_IS = frozenset({"name_en", "number", "phone", "code", "model", "serial"})  # data shown as written (translate="no")
 NUMBERS = frozenset({"stock", "price"})
 
 
@@ -36,7 +36,8 @@ def _choices(kind: str, field: str) -> tuple[str, tuple[str, ...]] | None:
     if kind == "users":
         return {"role": ("role", ROLES), "language": ("lang", LANGUAGES)}.get(field)
     table = {"role": ("staffrole", md.ROLES), "shift": ("shift", md.SHIFTS), "kind": ("orgkind", md.ORG_KINDS),
-             "meal": ("meal", md.MEALS), "diet": ("diet", md.DIETS), "grade": ("grade", md.GRADES)}.get(field)
+             "meal": ("meal", md.MEALS), "diet": ("diet", md.DIETS), "grade": ("grade", md.GRADES),
+             "status": ("eqstatus", md.EQUIPMENT_STATUS)}.get(field)
     if table is None:
         return None
     label_kind, aliases = table

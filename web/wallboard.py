@@ -15,14 +15,18 @@ merges whatever keys an event carries into what it shows; absent keys keep their
       "sl_threshold_s": 20,         # the service level's threshold
       "service_level": 0.873,       # answered_in_sl_today / (answered_today + abandoned_today),
                                     #   None before the day's first call
+      "abandon_rate": 0.048,        # abandoned_today / (answered_today + abandoned_today), or None
+      "logged_in": 4,               # the queue's members logged in (Asterisk's QueueSummary),
+      "available": 2,               #   … and free to take a call; None until telephony says
       "operators": [                # the queue's members, in the center's order
         {"login": "li", "name": "李晓", "state": "in_call", "paused": false, "reason": ""}
       ]                             # state: an ``opstate:`` of web/i18n/enums.py
     }
 
 Where the figures come from: telephony publishes live figures at the top level of
-``LiveHub.publish_wallboard`` — today the CTI adapter's ``calls_waiting``, ``longest_wait_s``
-and ``operators`` (member name → ``{"state", "paused", "reason", "login"}``, as
+``LiveHub.publish_wallboard`` — the CTI adapter's ``calls_waiting``, ``longest_wait_s``,
+the day's counts, service level and abandon rate (``cti.queuefigures``), ``logged_in``,
+``available`` and ``operators`` (member name → ``{"state", "paused", "reason", "login"}``, as
 ``cti.tracker.CountersChanged.payload`` has them) — and the hub keeps the last of each
 (``LiveHub.last_cti``, keys ``web.live.QUEUE_KEYS``). The day's counts come from the call log
 (``call_record``), recomputed with the ticket figures at each wallboard refresh, unless
@@ -58,7 +62,8 @@ def calls_today(s: Session, now: datetime, tz: ZoneInfo, threshold_s: int = SL_T
     offered, ok, in_sl, abandoned = (int(v or 0) for v in row)
     return {"offered_today": offered, "answered_today": ok, "answered_in_sl_today": in_sl,
             "abandoned_today": abandoned, "sl_threshold_s": threshold_s,
-            "service_level": round(in_sl / (ok + abandoned), 3) if ok + abandoned else None}
+            "service_level": round(in_sl / (ok + abandoned), 3) if ok + abandoned else None,
+            "abandon_rate": round(abandoned / (ok + abandoned), 3) if ok + abandoned else None}
 
 
 def operators(cti: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -74,11 +79,14 @@ def operators(cti: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]
     return out
 
 
-def queue_panel(s: Session, now: datetime, tz: ZoneInfo, cti: dict[str, Any]) -> dict[str, Any]:
-    """The queue panel's figures (the contract above)."""
+def queue_panel(s: Session, now: datetime, tz: ZoneInfo, cti: dict[str, Any],
+                threshold_s: int = SL_THRESHOLD_S) -> dict[str, Any]:
+    """The queue panel's figures (the contract above); ``threshold_s`` is the service level's
+    (settings ``[telephony] service_level_s``)."""
     names = {u: d or u for u, d in s.execute(select(User.username, User.display_name)).all()}
     live = {k: v for k, v in cti.items() if k not in ("operators",)}
-    return {"calls_waiting": 0, "longest_wait_s": 0.0, **calls_today(s, now, tz), **live,
+    return {"calls_waiting": 0, "longest_wait_s": 0.0, "logged_in": None, "available": None,
+            **calls_today(s, now, tz, threshold_s), **live,
             "operators": operators(cti, names)}
 
 

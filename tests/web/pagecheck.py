@@ -37,8 +37,8 @@ CODES = frozenset(
        "in_call", "busy", "on_hold", "paused", "unavailable", "logged_out", "unknown", "printing",
        "printed", "answered", "abandoned", "ended_in_ivr", "pending", "approved", "repair", "meals",
        "oxygen", "transport", "complaint", "operator", "service_type", "department", "location", "worker"})
-# Latin words a Chinese page may show: units, file formats, a language's own name
-ALLOWED = frozenset({"csv", "excel", "ctrl", "enter", "esc", "english", "ms", "mb"})
+# Latin words a Chinese page may show: units (a part's spec: 80kg, 5mm), file formats, a language's own name
+ALLOWED = frozenset({"csv", "excel", "ctrl", "enter", "esc", "english", "ms", "mb", "kg", "mm", "cm", "ml", "kw"})
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 LITERALS = re.compile(r"\b(?:True|False|None|null|undefined|NaN)\b")

@@ -130,7 +130,8 @@ def test_the_queue_panel_counts_todays_calls_as_its_contract_says(web: Web) -> N
                                          "operators": {"Local/101": {"state": "in_call", "login": "operator"}}})
     # today in Shanghai began at 16:00 UTC the day before: "old" (15:00 UTC) is yesterday's
     assert got == {"offered_today": 7, "answered_today": 5, "answered_in_sl_today": 3, "abandoned_today": 2,
-                   "sl_threshold_s": 20, "service_level": round(3 / 7, 3)}
+                   "sl_threshold_s": 20, "service_level": round(3 / 7, 3), "abandon_rate": round(2 / 7, 3)}
+    assert (panel["logged_in"], panel["available"]) == (None, None)  # only telephony knows them
     assert panel["calls_waiting"] == 3 and panel["longest_wait_s"] == 50.5
     # the member by its desk log-in's display name (conftest: operator is "Operator Li")
     assert panel["operators"] == [{"login": "operator", "member": "Local/101", "name": "Operator Li",
@@ -146,5 +147,5 @@ def test_the_periodic_refresh_never_carries_telephonys_live_figures(web: Web) ->
     sent = feed.periodic(feed.wallboard_figures())
     assert set(sent) == {"tickets", "queue", "hourly"}
     assert set(sent["queue"]) == {"offered_today", "answered_in_sl_today", "abandoned_today", "sl_threshold_s",
-                                  "service_level"}  # answered_today: telephony's, live
+                                  "service_level", "abandon_rate"}  # answered_today: telephony's, live
     assert feed.wallboard_figures()["queue"]["answered_today"] == 99  # the page's first view has it

@@ -55,7 +55,8 @@ class Page:
     """One page the walk opens and checks. ``path`` may name a showcase ticket of ``world.py``
     as ``{dispatched}``, ``{merged}``, ``{meal_pending}``… (``World.tickets``'s keys); ``user``
     logs in first (None: nobody); ``sizes``: the viewports it is checked at (phone pages:
-    ``PHONE_SIZES``); ``max_screens``: how tall it may be, in screens; ``ready``: the page sets
+    ``PHONE_SIZES``); the services' pages' keys and links are ``World.paths``'s (``{round}``,
+    ``{work_link}``…); ``max_screens``: how tall it may be, in screens; ``ready``: the page sets
     ``body[data-ready]`` when its scripts are done (wait for it)."""
 
     name: str
@@ -85,6 +86,40 @@ PAGES: tuple[Page, ...] = (
     Page("history-user", "/admin/users/admin/history"),
     Page("history-staff", "/admin/staff/T01-01/history"),
     Page("wallboard", "/wallboard", max_screens=1.0),
+    Page("admin-equipment", "/admin?kind=equipment"),
+    Page("admin-qr", "/admin/qr"),
+    # the services' pages (world_services stages their morning)
+    Page("stock", "/stock"),
+    Page("stock-parts", "/stock?tab=parts"),
+    Page("stock-suppliers", "/stock?tab=suppliers"),
+    Page("stock-documents", "/stock?tab=documents"),
+    Page("stock-document", "/stock/documents/{stock_doc}"),
+    Page("stock-part", "/stock/parts/{part}"),
+    Page("stock-supplier", "/stock/suppliers/{supplier}"),
+    Page("kitchen", "/kitchen"),
+    Page("escort", "/escort"),
+    Page("maintenance", "/maintenance"),
+    Page("maintenance-plan", "/maintenance/plans/{plan}"),
+    Page("maintenance-round", "/maintenance/rounds/{round}"),
+    Page("notices", "/notices"),
+    Page("notice", "/notices/{notice}"),
+    Page("stats-cost", "/stats/cost"),
+    Page("stats-meals", "/stats/meals"),
+    Page("stats-escort", "/stats/escort"),
+    # 考核
+    Page("assessment", "/stats/assessment"),
+    Page("assessment-teams", "/stats/assessment?level=team"),
+    Page("complaints", "/complaints?state=all"),
+    Page("complaint", "/complaints/{complaint}"),
+    Page("campaigns", "/campaigns"),
+    Page("campaign", "/campaigns/{campaign}"),
+    Page("assessment-grade", "/assessment/grade", user="lead"),
+    Page("my-cases", "/desk/mine", user="li"),
+    # the phone pages, opened from a signed link without a log-in
+    Page("phone-room", "{room_link}", user=None, sizes=PHONE_SIZES, ready=False),
+    Page("phone-work-order", "{work_link}", user=None, sizes=PHONE_SIZES, ready=False),
+    Page("phone-status", "{status_link}", user=None, sizes=PHONE_SIZES, ready=False),
+    Page("phone-list", "{list_link}", user=None, sizes=PHONE_SIZES, ready=False),
 )
 SIZES = sorted({size for page in PAGES for size in page.sizes} | set(DESK_SIZES))
 
@@ -239,7 +274,7 @@ def listed_pages(site: Site, language: str, size: tuple[int, int]) -> list[str]:
         tab = Tab(site, user, size, language)
         try:
             for p in (p for p in pages if p.user == user):
-                tab.open(p.path.format(**site.world.tickets), ready=p.ready)
+                tab.open(p.path.format(**site.world.tickets, **site.world.paths), ready=p.ready)
                 found += check(tab, p.name, p.max_screens)
         finally:
             tab.close()

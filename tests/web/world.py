@@ -1,7 +1,9 @@
 """A hospital's day for the pages to show: the sample hospital (4,000 rooms, ~300 staff, 2,000
 parts, the demo log-ins), a year of tickets, a morning of tickets that went through the real
 commands (dispatched, answered by SMS, done, called back, cancelled, escalated, a meal order
-waiting for the ward head), today's hotline calls and the operators' live states.
+waiting for the ward head), today's hotline calls and the operators' live states, and the
+services' morning (``world_services``: stores, kitchen, escorts, maintenance, notices, 考核,
+the phone pages' links).
 
 Built once per test module (``build_world``) and served by a real uvicorn (``serve``); the
 browser tests and ``make screenshots`` look at the same pages. The clock stands still at
@@ -10,7 +12,7 @@ Monday 2026-11-23 09:30 in Shanghai, so every screenshot shows the same day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from ticketing.model import Location, SmsOut, Staff, User
 from ticketing.seed import DEMO_PASSWORD, bulk_tickets, seed_hospital
 from ticketing.service import NewTicket, TicketService, WorkerReply
 from ticketing.store import Store
+from ticketing.tokens import Links, LinkSigner
 from web.app import create_app
 from web.deps import WebDeps
 from web.live import LiveHub
 from web.server import ThreadedServer
+
+from .world_services import BASE_URL, LINK_SECRET, stage_services
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -46,6 +51,7 @@ class World:
     service: TicketService
     clock: FixedClock
     tickets: dict[str, int]  # what each showcase ticket is → its number
+    paths: dict[str, str] = field(default_factory=dict)  # the services' pages' keys and links (world_services)
 
 
 def build_world(store: Store, bulk: int = 3000) -> World:
@@ -54,14 +60,16 @@ def build_world(store: Store, bulk: int = 3000) -> World:
     clock = FixedClock(NOW - timedelta(days=2))
     catalog = Catalog.load(ROOT / "config" / "service_catalog.toml")
     calendar = BusinessCalendar.load(ROOT / "config" / "calendar.toml")
-    service = TicketService(store, clock, catalog, calendar, SmsComposer(default_language="zh-CN"))
+    service = TicketService(store, clock, catalog, calendar, SmsComposer(default_language="zh-CN"),
+                            links=Links(LinkSigner(LINK_SECRET), base_url=BASE_URL))
     seed_hospital(store, demo_users=True, menu_start=date(2026, 11, 23), at=clock.now())
     bulk_tickets(store, bulk, 365, catalog, calendar, end=NOW - timedelta(days=1))
     _yesterday(store, service, clock)
     tickets = _showcase(store, service, clock)
     clock.set(NOW)
     _calls(store)
-    return World(store, service, clock, tickets)
+    paths = stage_services(store, service, clock, catalog, calendar, tickets)
+    return World(store, service, clock, tickets, paths)
 
 
 def _yesterday(store: Store, service: TicketService, clock: FixedClock) -> None:
@@ -78,8 +86,11 @@ def _yesterday(store: Store, service: TicketService, clock: FixedClock) -> None:
         clock.set(start + timedelta(minutes=55 * i))
         t = service.accept(("li", "wang")[i % 2], NewTicket(service_type=kind, location_code=rooms[i],
                                                           reporter_phone=f"6{200 + i}", description="昨日报修示例"))
-        if kind == "complaint":
+        if kind == "complaint":  # closed with its target, finding and reply (有记录、有回复)
             clock.set(clock.now() + timedelta(minutes=6))
+            service.complaint_target(t.operator, t.id, "team", "T03")
+            service.conclude("lead", t.id, "unjustified", "保洁按时完成，已向报告人说明")
+            service.reply_complainant("lead", t.id, "call", "已电话说明情况")
             service.complete(t.operator, t.id, note="answered on the phone")
             continue
         code = workers[kind][i % 3]
@@ -195,7 +206,8 @@ def serve(world: World, data_dir: Path, **web: Any) -> tuple[WebDeps, ThreadedSe
     """The app over the world's store on a loopback port, with the operators' live states."""
     from ticketing.outbox import PrintQueue, SmsOutbox, SurveyQueue
 
-    settings = Settings(data_dir=str(data_dir), web=WebSettings(secret_key="world-secret-" + "x" * 20, **web))
+    settings = Settings(data_dir=str(data_dir), web=WebSettings(secret_key="world-secret-" + "x" * 20,
+                                                                link_secret=LINK_SECRET, **web))
     deps = WebDeps(settings=settings, store=world.store, service=world.service, clock=world.clock,
                    sms_outbox=SmsOutbox(world.store, world.clock), print_queue=PrintQueue(world.store, world.clock),
                    survey_queue=SurveyQueue(world.store, world.clock), hub=LiveHub())

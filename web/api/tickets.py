@@ -59,6 +59,15 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class ComplaintIn(BaseModel):
+    """A complaint as the desk takes it: against whom and how serious (its investigation,
+    finding and reply are the complaint's own steps: /api/tickets/{id}/complaint/…)."""
+    model_config = ConfigDict(extra="forbid")
+    target_kind: Literal["", "worker", "team", "department", "service"] = ""
+    target_code: str = Field("", max_length=32)
+    severity: Literal["minor", "normal", "serious"] = "normal"
+
+
 class EscortIn(BaseModel):
     """An escort (陪检): the patient taken from a ward to an examination and when."""
     model_config = ConfigDict(extra="forbid")
@@ -75,11 +84,13 @@ class EscortIn(BaseModel):
 
 
 class DetailsIn(BaseModel):
-    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
+    """The fields of meal orders, cleaning tasks, escorts and complaints (other service types
+    take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
     escort: EscortIn | None = None
+    complaint: ComplaintIn | None = None
 
     def plain(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, by_alias=True)
@@ -127,8 +138,11 @@ CODE_NOTES = frozenset({"dispatch", "worker_accept", "start", "release", "approv
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
     """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
     names of its place, department, workers and people (``place``, ``org_name``,
-    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language)
-    and the ``actions`` it offers this user (``web.ticket_actions``)."""
+    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language),
+    its telephony (``web.api.telephony``: calls placed, recordings) and the ``actions`` it
+    offers this user (``web.ticket_actions``)."""
+    from web.api.telephony import telephony_extras
+
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
@@ -139,9 +153,11 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     words = web.words(language)
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view))
+        out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
+                                    if web.deps.settings.recordings.enabled else ""))
         names = Names(s, words, language)
         noted = [code for e in view.timeline if e.action in CODE_NOTES for code in re.findall(r"[\w.-]+", e.note)]
-        people = names.people([e.actor.removeprefix("sms:") for e in view.timeline] + noted
+        people = names.people([explain.actor_code(e.actor) for e in view.timeline] + noted
                               + [c for c, _st in view.workers] + [view.operator]
                               + [m["staff_code"] for m in out["sms"]])
         out["org_name"] = names.orgs([view.org_code]).get(view.org_code, "") if view.org_code else ""
@@ -151,7 +167,7 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     for step in out["timeline"]:
         step["actor_name"] = explain.actor(step["actor"], words, people)
         step["note_text"] = explain.note(step["action"], step["note"], words, people,
-                                         step["actor"].removeprefix("sms:"))
+                                         explain.actor_code(step["actor"]))
     if user.masked:
         escort = out["details"].get("escort")
         if isinstance(escort, dict):  # a patient's name is personal data too

@@ -27,6 +27,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # header, shared pieces (web/templates/_macros.html)
     "skip_to_content": ("跳到正文", "Skip to content"),
     "navigation": ("导航", "Navigation"),
+    "nav_services": ("后勤业务", "Services"),
     "switch_to:zh-CN": ("中文", "中文"),
     "switch_to:en": ("English", "English"),
     "list_sep": ("、", ", "),

@@ -127,6 +127,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "actor:survey": ("语音回访", "Survey call"),
     "actor:ivr": ("语音导航", "IVR"),
     "actor:seed": ("示例数据", "Sample data"),
+    "actor:demo": ("演示", "Demo"),
     "actor:import": ("导入", "Import"),
     "actor:by_sms": ("{name}（短信）", "{name} (SMS)"),
 }

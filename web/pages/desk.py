@@ -62,7 +62,9 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
 def desk(request: Request, user: DeskPage, view: str = "open", service: str = "",
          q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
     web = web_state(request)
-    return web.render(request, "desk.html", user, _list_context(request, user, view, service, q, page))
+    # the queue controls where telephony runs in this process (else /api/queue/me has nothing to say)
+    return web.render(request, "desk.html", user, {**_list_context(request, user, view, service, q, page),
+                                                   "telephony": web.deps.telephony is not None})
 
 
 @router.get("/desk/list", response_class=HTMLResponse)

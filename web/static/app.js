@@ -184,6 +184,15 @@ const OneStop = (() => {
   if (!body.dataset.livePage) window.addEventListener("load", ready, { once: true });
   window.addEventListener("load", () => titleTruncated(), { once: true });
 
+  // The header's group of links (<details class="nav-group">) closes on Escape (the focus
+  // back on its summary) and on a click elsewhere.
+  for (const group of document.querySelectorAll(".nav-group")) {
+    group.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && group.open) { group.open = false; group.querySelector("summary").focus(); }
+    });
+    document.addEventListener("click", (ev) => { if (group.open && !group.contains(ev.target)) group.open = false; });
+  }
+
   const shortTime = (iso) => when(iso, "short");
   return { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated, csrf,
            shortTime, zone, lang: body.dataset.lang, user: body.dataset.user, role: body.dataset.role };

@@ -11,7 +11,8 @@
   const data = JSON.parse($("wall-data").textContent);
   const queue = Object.assign({}, data.queue);
   const QUEUE_KEYS = ["calls_waiting", "longest_wait_s", "offered_today", "answered_today",
-    "answered_in_sl_today", "abandoned_today", "sl_threshold_s", "service_level", "operators"];
+    "answered_in_sl_today", "abandoned_today", "sl_threshold_s", "service_level", "abandon_rate",
+    "logged_in", "available", "operators"];
   const names = {}; // member or log-in → the name people know, from the server's lists
   for (const op of queue.operators || []) { if (op.login) names[op.login] = op.name; if (op.member) names[op.member] = op.name; }
   const refreshTickets = debounce(() => refresh($("wall-tickets")), 200);
@@ -27,6 +28,9 @@
     s = Math.max(0, Math.round(Number(s) || 0));
     return s < 60 ? s + t("seconds_unit") : Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
   }
+  // a rate or a count telephony may not know yet (null): a dash
+  const pct = (x) => (x === null || x === undefined ? "—" : Math.round(x * 100) + "%");
+  const num = (x) => (x === null || x === undefined ? "—" : String(x));
   // operators: the contract's list, or the CTI adapter's {member: {state, login…}}
   function operatorList(ops) {
     if (Array.isArray(ops)) return ops;
@@ -43,6 +47,10 @@
     mark($("answered-today"), String(queue.answered_today || 0));
     mark($("answered-sl"), String(queue.answered_in_sl_today || 0));
     mark($("abandoned-today"), String(queue.abandoned_today || 0));
+    mark($("service-level"), pct(queue.service_level));
+    mark($("abandon-rate"), pct(queue.abandon_rate));
+    mark($("logged-in"), num(queue.logged_in));
+    mark($("available"), num(queue.available));
     const ops = operatorList(queue.operators);
     for (const op of ops) if (op.name && op.member) names[op.member] = op.name;
     $("operators").replaceChildren(...(ops.length ? ops.map((op) => el("li", { class: "op op-" + op.state, dataset: { state: op.state, login: op.login || "" } },
