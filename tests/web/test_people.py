@@ -99,3 +99,21 @@ def test_the_accounts_page_manages_log_ins_in_the_administrators_words(web: Web)
 
 def test_the_password_fixture_still_logs_in(web: Web) -> None:
     assert web.login("lead", PASSWORD).get("/api/me").json()["role"] == "lead"
+
+
+def test_the_header_marks_the_page_s_own_link_and_groups_the_services(web: Web) -> None:
+    op = web.login("operator")
+
+    def current(path: str) -> list[str]:
+        header = op.get(path).text.split("<main")[0]
+        marked = re.findall(r'<a href="([^"]+)" aria-current="page"', header)
+        return marked + (["services"] if '<summary class="current">' in header else [])
+
+    assert current("/desk") == ["/desk"] and current("/desk/mine") == ["/desk/mine"]
+    assert current("/stats") == ["/stats"] and current("/stats/assessment") == ["/stats/assessment"]
+    assert current("/complaints") == ["/stats/assessment"]  # 考核's own pages
+    assert current("/stock?tab=parts") == ["/stock", "services"]  # in the group, the group marked too
+    header = op.get("/board").text.split("<main")[0]
+    group = header.split('<details class="nav-group">')[1].split("</details>")[0]
+    assert re.findall(r'href="([^"]+)"', group) == ["/maintenance", "/notices", "/stock", "/kitchen", "/escort"]
+    assert 'href="/admin"' not in header  # an operator administers nothing

@@ -97,6 +97,11 @@ def test_the_cores_english_reads_in_the_users_words() -> None:
     assert explain.note("cancel", "病人已出院", ZH, people) == "病人已出院"  # a person's own words
     assert explain.note("worker_accept", "T01-01", ZH, people, actor_code="T01-01") == ""
     assert explain.actor("sms:T01-01", ZH, people) == "余秀秀（短信）"
+    # a worker's step on the work order's phone page, a report from a room's QR label
+    assert explain.actor("web:T01-01", ZH, people) == "余秀秀（手机页面）"
+    assert explain.actor("web:T01-01", EN, people) == "余秀秀 (phone page)"
+    assert explain.actor("qr:10305", ZH, people) == "扫码报修 10305"
+    assert explain.actor_code("web:T01-01") == explain.actor_code("sms:T01-01") == "T01-01"
     assert explain.actor("system", EN, people) == "System" and explain.actor("li", ZH, people) == "李晓"
 
 
