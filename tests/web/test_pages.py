@@ -9,7 +9,7 @@ pop → ticket → dispatch path by keyboard alone with the focus always visible
 The pages are listed once, in ``PAGES`` below: a new page joins every check by one line there.
 One seeded store (``world.py``: the sample hospital, a year of tickets, a morning's work) and
 one browser serve the whole module. Screenshots of every page go to tests/artifacts/pages/;
-with ONESTOP_SCREENSHOTS=DIR (``make screenshots``) the zh-CN 1366×768 ones of ``DOC_PAGES`` also go
+with ONESTOP_SCREENSHOTS=DIR (``make screenshots``) the zh-CN 1366×768 (phones: 390×844) ones of ``DOC_PAGES`` also go
 to DIR (the README's tour shows docs/screenshots/).
 """
 
@@ -44,7 +44,9 @@ DOCS = os.environ.get("ONESTOP_SCREENSHOTS", "")
 # the pages the README's tour shows (docs/screenshots/<name>.png, written by `make screenshots`)
 DOC_PAGES = ("login", "desk-pop", "desk-ticket-dispatched", "ticket-dispatched", "board", "wallboard",
              "stats", "stats-one-day", "admin-locations", "admin-users", "history-staff",
-             "admin-import-report", "error-403")
+             "admin-import-report", "error-403", "stock", "stock-supplier", "kitchen", "escort", "maintenance",
+             "maintenance-round", "notice", "stats-cost", "stats-meals", "admin-qr",
+             "phone-room", "phone-work-order", "phone-status")
 
 DESK_SIZES = ((1366, 768), (1920, 1080))
 PHONE_SIZES = ((390, 844),)
@@ -227,7 +229,7 @@ def check(tab: Tab, name: str, max_screens: float = 4.0) -> list[str]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{tab.language}-{w}x{h}-{name}.jpeg"), full_page=True, type="jpeg",
                     quality=70)
-    if DOCS and tab.language == "zh-CN" and (w, h) == (1366, 768) and name in DOC_PAGES:
+    if DOCS and tab.language == "zh-CN" and (w, h) in ((1366, 768), *PHONE_SIZES) and name in DOC_PAGES:
         Path(DOCS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(DOCS) / f"{name}.png"))
     return [f"{name}: {p}" for p in problems]

@@ -34,7 +34,7 @@ from web.deps import WebDeps
 from web.live import LiveHub
 from web.server import ThreadedServer
 
-from .world_services import BASE_URL, LINK_SECRET, stage_services
+from .world_services import BASE_URL, LINK_SECRET, stage_links, stage_services
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -65,10 +65,12 @@ def build_world(store: Store, bulk: int = 3000) -> World:
     seed_hospital(store, demo_users=True, menu_start=date(2026, 11, 23), at=clock.now())
     bulk_tickets(store, bulk, 365, catalog, calendar, end=NOW - timedelta(days=1))
     _yesterday(store, service, clock)
+    clock.set(NOW - timedelta(minutes=100))  # 07:50: before the showcase's morning
+    paths = stage_services(store, service, clock, catalog, calendar)
     tickets = _showcase(store, service, clock)
+    stage_links(store, service, paths)
     clock.set(NOW)
     _calls(store)
-    paths = stage_services(store, service, clock, catalog, calendar, tickets)
     return World(store, service, clock, tickets, paths)
 
 

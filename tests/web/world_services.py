@@ -51,9 +51,9 @@ def _sms_link(store: Store, sms_id: int | None = None, kind: str = "", staff_cod
     return path_of(found.group(0))
 
 
-def stage_services(store: Store, service: TicketService, clock: Any, catalog: Any, calendar: Any,
-                   tickets: dict[str, int]) -> dict[str, str]:
-    """Stage the services' morning (see the module's doc); the pages' paths by name."""
+def stage_services(store: Store, service: TicketService, clock: Any, catalog: Any, calendar: Any) -> dict[str, str]:
+    """Stage the services' morning (see the module's doc) before the desk's showcase, so that
+    the showcase's tickets stay the newest (the desk's first page); the pages' paths by name."""
     paths: dict[str, str] = {}
     maintenance = Maintenance(service)
     seed_facilities(store, maintenance, at=clock.now())
@@ -91,10 +91,14 @@ def stage_services(store: Store, service: TicketService, clock: Any, catalog: An
     paths["campaign"] = str(service.create_campaign("manager", CampaignSpec(
         "十一月满意度调查", "sms", "departments", tuple(wards))))
 
-    paths["room_link"] = path_of(service.room_links(["20301"])[0][1])
-    paths["work_link"] = _sms_link(store, kind="work_order", staff_code="T01-01")
     mobile = service.accept("li", NewTicket(service_type="repair", location_code="20305", reporter_name="陈护士",
                                             reporter_phone="13900002222", description="病房电视无信号"))
     paths["status_link"] = _sms_link(store, service.send_status_link("li", mobile.id))
-    paths["list_link"] = _sms_link(store, service.send_list_link("admin", "T01-01"))
     return paths
+
+
+def stage_links(store: Store, service: TicketService, paths: dict[str, str]) -> None:
+    """The links that need the showcase's dispatched repair (its worker T01-01)."""
+    paths["room_link"] = path_of(service.room_links(["20301"])[0][1])
+    paths["work_link"] = _sms_link(store, kind="work_order", staff_code="T01-01")
+    paths["list_link"] = _sms_link(store, service.send_list_link("admin", "T01-01"))
