@@ -11,7 +11,7 @@ center's own would be —
   reporter's progress, a worker's list of open orders.
 
 ``stage_services`` returns the paths of the pages that need a key or a token, by name, for
-``tests.web.test_pages.PAGES`` (``{round}``, ``{work_link}``…).
+``tests.web.pagelist.PAGES`` (``{round}``, ``{work_link}``…).
 """
 
 from __future__ import annotations
