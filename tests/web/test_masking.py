@@ -80,7 +80,8 @@ def _get_routes(web: Web) -> list[str]:
 
 def _fill(path: str, story: dict[str, int]) -> str:
     fill = {"ticket_id": str(story["ticket"]), "kind": "staff", "key": "W001", "entity": "ticket",
-            "username": "viewer", "photo_id": "1", "plan_code": "PM-1", "notice_id": "1"}
+            "username": "viewer", "photo_id": "1", "plan_code": "PM-1", "notice_id": "1",
+            "subscription_id": "1", "delivery_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
 
 
