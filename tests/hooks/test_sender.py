@@ -166,7 +166,7 @@ def test_a_killed_sender_leaves_each_delivery_to_arrive_exactly_once_by_id(
     receiver.script = [Answer(), Answer(), Answer(hold=held)]  # the third request hangs
     first = _deliver_process(db_url, tmp_path, "first")
     try:
-        receiver.wait_for(3)  # the process's own feed made the deliveries and began sending
+        receiver.wait_for(3, timeout=90)  # its own feed made the deliveries and began sending (a loaded machine starts it slowly)
         os.kill(first.pid, signal.SIGKILL)  # mid-request: no answer was ever recorded for it
         first.wait(10)
     finally:
