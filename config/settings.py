@@ -36,6 +36,14 @@ class OperatorMap(Section):
     interface: str  # e.g. "Local/101@agents/n"
     name: str = ""  # the queue member name Asterisk reports ("Operator Li")
     login: str = ""  # the desk user name
+    extension: str = ""  # the operator's own phone for click-to-call; empty: from interface (101)
+
+    def own_extension(self) -> str:
+        """``extension``, else the digits of a ``Local/101@agents`` interface."""
+        if self.extension:
+            return self.extension
+        head = self.interface.split("/", 1)[-1].split("@", 1)[0]
+        return head if head.isdigit() else ""
 
 
 class AmiSettings(Section):
@@ -68,7 +76,48 @@ class AgiSettings(Section):
     survey_max_attempts: int = 3
     survey_poll_s: float = Field(default=30.0, gt=0)  # how often due call-backs are looked for
     survey_context: str = "survey-out"
+    campaign_context: str = "campaign-out"  # satisfaction campaigns' calls (AGI .../campaign)
     survey_trunk: str = "IAX2/pstn"
+
+
+class TelephonySettings(Section):
+    """Calls OneStop places and the desk's queue controls (Asterisk through AMI)."""
+
+    queue: str = "hotline"  # the operators' queue: log in/out, pause, live figures
+    # the acknowledgement call to a worker who has not answered a work order (service
+    # catalog ack_call_after minutes); needs write=originate for the AMI user
+    ack_calls: bool = True
+    ack_trunk: str = ""  # Channel = <trunk>/<worker's mobile>; empty: agi.survey_trunk
+    ack_context: str = "worker-out"
+    ack_ring_s: float = Field(default=30.0, gt=0, le=120)
+    ack_answer_wait_s: float = Field(default=120.0, gt=0)
+    ack_poll_s: float = Field(default=5.0, gt=0)
+    ack_caller_id: str = '"OneStop Hotline" <8000>'
+    ack_after_s: float | None = Field(default=None, gt=0)  # replaces every type's delay (demo)
+    # click-to-call: the operator's phone rings first, then the number; write=originate
+    click_to_call: bool = True
+    desk_context: str = "desk-out"
+    desk_caller_id: str = '"OneStop Desk" <8000>'
+    desk_ring_s: float = Field(default=20.0, gt=0, le=120)
+    operator_channel: str = "Local/{extension}@agents"
+    allow_international: bool = False  # numbers starting 00 or + (other than +86)
+    allow_premium: bool = False  # 95xxx/96xxx service numbers, 1900…, 168…, 1xx short codes
+    internal_pattern: str = r"[2-8]\d{2,4}"  # the hospital's internal extensions (a regex)
+    # pause reasons the desk offers (codes; their names are in the desk's catalog)
+    pause_reasons: list[str] = Field(default_factory=lambda: ["break", "lunch", "training", "meeting",
+                                                                "after_call", "other"])
+    service_level_s: int = Field(default=20, gt=0, le=600)  # answered within: the service level
+    summary_poll_s: float = Field(default=5.0, gt=0)  # QueueSummary for the live figures
+    wrapup_s: float = Field(default=5.0, ge=0)  # after-call time when Asterisk does not say it
+
+
+class RecordingSettings(Section):
+    """Hotline call recordings (MixMonitor on the PBX writes <uniqueid>.wav)."""
+
+    enabled: bool = True
+    dir: str = "/var/spool/asterisk/monitor"  # where OneStop reads them (a mount of the PBX's)
+    retention_days: int = Field(default=180, ge=1)
+    sweep_interval_s: float = Field(default=3600.0, gt=0)
 
 
 class ModemPort(Section):
@@ -147,6 +196,7 @@ class WebSettings(Section):
     qr_reports_per_address_hour: int = Field(default=12, ge=1)  # … and one client address
     qr_verify_phone: bool = False  # a QR report needs the phone number confirmed by an SMS code
     qr_reporter_sms: bool = True  # a QR reporter with a mobile number gets the status link by SMS
+    status_sms: bool = False  # so does every reporter with a mobile number (a caller too) on acceptance
     photo_max_mb: float = Field(default=8.0, gt=0, le=50)  # one uploaded photo, before re-encoding
     photo_retention_days: int = Field(default=365, ge=1)  # photos older than this are deleted
 
@@ -202,12 +252,15 @@ class Settings(Section):
     center_name: str = "一站式后勤服务中心"
     catalog_file: str = ""  # empty: config/service_catalog.toml
     calendar_file: str = ""  # empty: config/calendar.toml
+    assessment_file: str = ""  # empty: config/assessment.toml (考核, requester SMS, campaigns)
     labour_rates_file: str = ""  # empty: config/labour_rates.toml (成本核算)
     ami: AmiSettings = Field(default_factory=AmiSettings)
     agi: AgiSettings = Field(default_factory=AgiSettings)
     modem: ModemSettings = Field(default_factory=ModemSettings)
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    telephony: TelephonySettings = Field(default_factory=TelephonySettings)
+    recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
@@ -226,6 +279,8 @@ class Settings(Section):
     def resolved_calendar_file(self) -> Path:
         return Path(self.calendar_file) if self.calendar_file else CONFIG_DIR / "calendar.toml"
 
+    def resolved_assessment_file(self) -> Path:
+        return Path(self.assessment_file) if self.assessment_file else CONFIG_DIR / "assessment.toml"
     def resolved_labour_rates_file(self) -> Path:
         return Path(self.labour_rates_file) if self.labour_rates_file else CONFIG_DIR / "labour_rates.toml"
 
@@ -234,7 +289,8 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices", "webhooks"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices", "telephony", "recordings",
+             "webhooks"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

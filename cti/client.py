@@ -69,17 +69,35 @@ class _Pending:
     events: list[Message] = field(default_factory=list)
 
 
+# ``OriginateResponse`` Reason: the last AST_CONTROL_* state the channel reached
+# (include/asterisk/frame.h), as the recorded traffic shows it (tests/fixtures/traces).
+ORIGINATE_REASONS = {"0": "failed", "1": "rejected", "3": "no_answer", "4": "answered",
+                     "5": "busy", "8": "congestion"}
+
+
 @dataclass(frozen=True)
 class OriginateResult:
-    """The fate of an Async Originate: ``OriginateResponse`` reason 4 is answered."""
+    """The fate of an Async Originate. ``reason`` is the event's Reason ("" when there was no
+    event: the action was refused — ``message`` says why — or no answer came in time)."""
 
     reason: str
     response: str
     uniqueid: str = ""
+    message: str = ""
+    channel: str = ""
 
     @property
     def outcome(self) -> str:
-        return {"4": "answered", "3": "no_answer", "5": "busy"}.get(self.reason, "failed")
+        """answered | no_answer (3: rang out; also an unreachable IAX2 peer) | busy (5) |
+        congestion (8) | rejected (1: hung up before answering) | failed (0, refused, timeout)."""
+        return ORIGINATE_REASONS.get(self.reason, "failed")
+
+    @property
+    def detail(self) -> str:
+        """What happened, for the ticket's timeline: "Reason 5" or the refusal's message."""
+        if self.reason:
+            return f"Reason {self.reason}"
+        return self.message or self.response
 
 
 class AmiClient:
@@ -450,11 +468,15 @@ class AmiClient:
         try:
             result = await self.action("Originate", fields, action_id=aid)
             if not result.ok:
-                return OriginateResult(reason="0", response=f"Error: {result.message}")
+                return OriginateResult(reason="", response=result.response.response or "Error",
+                                       message=result.message or "refused", channel=channel)
             event = await asyncio.wait_for(waiter, timeout_s + self.action_timeout_s)
         except TimeoutError:
-            return OriginateResult(reason="0", response="Timeout")
+            return OriginateResult(reason="", response="Timeout", channel=channel,
+                                   message=f"no OriginateResponse within {timeout_s + self.action_timeout_s:.0f} s")
         finally:
             self._originates.pop(aid, None)
+        uid = event.get("Uniqueid")
         return OriginateResult(reason=event.get("Reason"), response=event.get("Response"),
-                               uniqueid=event.get("Uniqueid"))
+                               uniqueid="" if uid.startswith("<") else uid,
+                               channel=event.get("Channel") or channel)

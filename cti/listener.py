@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from cti.client import AmiClient, AmiError
+from cti.client import AmiClient, AmiError, OriginateResult
 from cti.pops import PopBuilder
 from cti.ports import CallSink, ContextLookup, OriginateSpec, PopPublisher, WallboardPublisher
 from cti.protocol import Message
@@ -56,6 +56,8 @@ class CtiListener:
         self.stats = {"events": 0, "handler_errors": 0, "calls": 0, "pops": 0,
                       "reconciles": 0, "sink_errors": 0}
         self.on_record: list[Callable[[CallRecord], None]] = []
+        # the operators' states after each change, with the time received (operators' time)
+        self.on_counters: list[Callable[[dict[str, Any], float], None]] = []
         self.reconciled_login = 0  # the client's login count at the last reconcile
         client.subscribe(self.on_messages)
         client.on_ready(self.reconcile)
@@ -64,11 +66,13 @@ class CtiListener:
     def from_settings(cls, ami: Any, *, context: ContextLookup | None = None,
                       pops: PopPublisher | None = None, wallboard: WallboardPublisher | None = None,
                       sink: CallSink | None = None, tick_s: float = 1.0,
+                      extra_events: frozenset[str] = frozenset(),
                       **client_kw: Any) -> CtiListener:
-        """Wire a listener from ``settings.ami``; ``client_kw`` overrides client options."""
+        """Wire a listener from ``settings.ami``; ``client_kw`` overrides client options;
+        ``extra_events``: what other subscribers of its client read (click-to-call's legs)."""
         tracker = CallTracker(ami.hotline_context, ami.hotline_extensions,
                               operators_from_settings(ami))
-        client_kw.setdefault("events", tracker.wanted_events)
+        client_kw.setdefault("events", tracker.wanted_events | extra_events)
         client_kw.setdefault("variables", tracker.variables)  # the tracker ignores other VarSets
         client = AmiClient.from_settings(ami, **client_kw)
         return cls(client, tracker, pops=pops, wallboard=wallboard, sink=sink, context=context,
@@ -129,6 +133,8 @@ class CtiListener:
                 elif isinstance(ev, CountersChanged):
                     if self.wallboard is not None:
                         self.wallboard.publish_wallboard(ev.payload())
+                    for fn in self.on_counters:
+                        fn(ev.operators, received_at)
                 elif isinstance(ev, CallFinished):
                     self._finished(ev.record)
                 elif isinstance(ev, CallStarted) and self.pop_builder is not None:
@@ -205,19 +211,29 @@ class CtiListener:
 
 
 class AmiOriginator:
-    """Survey call-backs: ``await originate(request)`` → answered | no_answer | busy | failed.
+    """Calls OneStop places: ``await originate(request)`` → answered | no_answer | busy |
+    congestion | rejected | failed (survey call-backs); ``await place(request)`` → the
+    ``OriginateResult`` with its reason (acknowledgement calls, click-to-call).
 
     ``request`` is anything shaped like ``OriginateSpec`` (the IVR's ``OriginateRequest``)."""
 
     def __init__(self, client: AmiClient) -> None:
         self.client = client
 
+    @property
+    def ready(self) -> bool:
+        """Logged in to Asterisk: a call placed now can go out."""
+        return self.client.ready
+
     async def originate(self, request: OriginateSpec) -> str:
+        return (await self.place(request)).outcome
+
+    async def place(self, request: OriginateSpec) -> OriginateResult:
         try:
-            result = await self.client.originate(
+            return await self.client.originate(
                 request.channel, request.context, request.exten, request.priority,
                 dict(request.variables), request.caller_id, request.timeout_s, request.action_id)
-        except AmiError as exc:
+        except AmiError as exc:  # not connected, no answer to the action itself
             log.warning("CTI: originate %s failed: %s", request.action_id, exc)
-            return "failed"
-        return result.outcome
+            return OriginateResult(reason="", response="Error", channel=request.channel,
+                                   message=f"AMI: {exc}"[:200])

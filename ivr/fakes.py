@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ivr.ports import Caller, LocationInfo, OriginateRequest, Outcome
+from ivr.ports import AckInfo, CallAttempt, Caller, LocationInfo, OriginateRequest, Outcome
 
 
 @dataclass
@@ -118,3 +118,69 @@ class FakeOriginator:
         if outcome == "answered" and self.on_answer is not None:
             self.on_answer(request)
         return outcome
+
+
+@dataclass
+class FakeAckStore:
+    """Tickets with an acknowledgement call in progress (ticket → room code) and the answers."""
+
+    calls: dict[int, str] = field(default_factory=dict)
+    answers: list[tuple[int, str, int | None]] = field(default_factory=list)
+
+    def ack_info(self, ticket_id: int, call_id: int | None) -> AckInfo | None:
+        if ticket_id not in self.calls:
+            return None
+        return AckInfo(ticket_id, call_id, self.calls[ticket_id])
+
+    def answer(self, ticket_id: int, result: str, call_id: int | None) -> str:
+        self.answers.append((ticket_id, result, call_id))
+        return result
+
+
+@dataclass
+class DueAckCall:
+    id: int
+    ticket_id: int
+    number: str
+    staff_code: str = "W001"
+    location_code: str = ""
+    attempts: int = 1
+
+
+@dataclass
+class FakeAckQueue:
+    due: list[DueAckCall] = field(default_factory=list)
+    dialing: dict[int, str] = field(default_factory=dict)
+    results: list[tuple[int, str, str, str]] = field(default_factory=list)
+    no_keys: list[tuple[int, int]] = field(default_factory=list)
+
+    def claim_due(self, limit: int) -> list[DueAckCall]:
+        taken, self.due = self.due[:limit], self.due[limit:]
+        return taken
+
+    def mark_dialing(self, call_id: int, action_id: str) -> None:
+        self.dialing[call_id] = action_id
+
+    def result(self, call_id: int, outcome: str, detail: str, uniqueid: str) -> None:
+        self.results.append((call_id, outcome, detail, uniqueid))
+
+    def no_key(self, ticket_id: int, call_id: int) -> None:
+        self.no_keys.append((ticket_id, call_id))
+
+
+@dataclass
+class FakeDialler:
+    """Every call's fate by number (default ``attempt``); may run a session when answered."""
+
+    attempt: CallAttempt = field(default_factory=lambda: CallAttempt("answered", "Reason 4", "1.1"))
+    by_number: dict[str, CallAttempt] = field(default_factory=dict)
+    requests: list[OriginateRequest] = field(default_factory=list)
+    on_answer: Callable[[OriginateRequest], None] | None = None
+
+    async def place(self, request: OriginateRequest) -> CallAttempt:
+        self.requests.append(request)
+        await asyncio.sleep(0)
+        attempt = self.by_number.get(request.channel.rsplit("/", 1)[-1], self.attempt)
+        if attempt.outcome == "answered" and self.on_answer is not None:
+            self.on_answer(request)
+        return attempt

@@ -98,3 +98,65 @@ class Originator(Protocol):
         """Place the call (AMI ``Originate`` with ``Async: true``) and return once Asterisk
         reports its fate: OriginateResponse reason 4 → answered, 3 → no_answer,
         5 → busy, anything else → failed."""
+
+
+# --- the field worker's acknowledgement call -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallAttempt:
+    """An Originate's fate with its reason: ``outcome`` answered | no_answer | busy |
+    congestion | rejected | failed; ``detail`` "Reason 5" or the refusal's words."""
+
+    outcome: str
+    detail: str = ""
+    uniqueid: str = ""
+
+
+class Dialler(Protocol):
+    async def place(self, request: OriginateRequest) -> CallAttempt:
+        """Place the call (AMI ``Originate``, ``Async: true``) and return once Asterisk
+        reports its fate, with the reason."""
+
+
+@dataclass(frozen=True)
+class AckInfo:
+    """What the acknowledgement call reads to the worker."""
+
+    ticket_id: int
+    call_id: int | None
+    location_code: str = ""
+
+
+class AckStore(Protocol):
+    def ack_info(self, ticket_id: int, call_id: int | None) -> AckInfo | None:
+        """The ticket's acknowledgement call in progress, ``None`` if there is none."""
+
+    def answer(self, ticket_id: int, result: str, call_id: int | None) -> str:
+        """The worker's key: ``accepted`` | ``declined`` | ``no_key``; the ticket moves as for
+        an SMS reply. Returns what was recorded."""
+
+
+class DueAck(Protocol):
+    """One due acknowledgement call (the core's ``AckCallView``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def staff_code(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+
+
+class AckQueue(Protocol):
+    def claim_due(self, limit: int) -> Sequence[DueAck]: ...
+
+    def mark_dialing(self, call_id: int, action_id: str) -> None: ...
+
+    def result(self, call_id: int, outcome: str, detail: str, uniqueid: str) -> None:
+        """The call's fate: answered (the key follows through ``AckStore.answer``) or why not."""
+
+    def no_key(self, ticket_id: int, call_id: int) -> None:
+        """Answered, but no session reported a key in time."""

@@ -2,6 +2,11 @@
 
 Urgent services (oxygen, a power failure) never become an unattended ticket: the caller goes
 to the on-duty person with the service and room already set for the pop.
+
+A prompt Asterisk cannot play (a new PBX without the sound files) never ends the call: the
+caller keys the room code and the service all the same (``AgiSession.get_data`` collects the
+digits without the prompt), and the numbers read back — room code, the key of the service,
+the ticket number — are Asterisk's own ``SAY DIGITS``.
 """
 
 from __future__ import annotations
@@ -96,11 +101,19 @@ class SelfServiceCall:
         for _ in range(self.cfg.retries + 1):
             await self._play(self._sound("you_entered"))
             await self.agi.say_digits(self.location.code)
-            await self._play(self._service_sound(choice))
+            await self._say_service(choice)
             key = await self._key(self._sound("confirm_prompt"))
             if key in ("1", "2"):
                 return key == "1"
         raise _ToOperator("retries")
+
+    async def _say_service(self, choice: SelfServiceChoice) -> None:
+        """The service's name; when its sound cannot be played, the key that chose it."""
+        played = await self.agi.stream_file(self._service_sound(choice), ALL_DIGITS)
+        if played.missing:
+            key = next((k for k, c in self.cfg.services.items() if c == choice), "")
+            if key:
+                await self.agi.say_digits(key)
 
     async def _create(self, choice: SelfServiceChoice) -> Route:
         assert self.location is not None

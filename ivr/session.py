@@ -183,12 +183,33 @@ class AgiSession:
             raise ChannelFailure("WAIT FOR DIGIT: result=-1")
         return _digit(reply)
 
-    async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str:
-        """Play ``prompt`` and collect up to ``max_digits`` digits (``#`` ends early)."""
+    async def get_data(self, prompt: str, timeout_ms: int, max_digits: int,
+                       digit_gap_ms: int = 4000) -> str:
+        """Play ``prompt`` and collect up to ``max_digits`` digits (``#`` ends early).
+
+        ``result=-1`` with the channel still there (no ``HANGUP`` notice, no 511) is what an
+        unplayable prompt gets: the caller still keys the digits, collected one by one with
+        ``WAIT FOR DIGIT`` (``digit_gap_ms`` between them). A channel that is gone fails that
+        next command, as it would any other."""
         reply = await self._interactive("GET DATA", prompt, raw=(timeout_ms, max_digits))
         if reply.result == "-1":
-            raise ChannelFailure("GET DATA: result=-1")
+            if self.hung_up:
+                raise AgiHangup("GET DATA: caller hung up")
+            log.warning("%s: GET DATA %r gave result=-1 (prompt not playable?); collecting the "
+                        "digits without it", self.name, prompt)
+            return await self.collect_digits(timeout_ms, max_digits, digit_gap_ms)
         return re.sub(r"[^0-9*#]", "", reply.result)
+
+    async def collect_digits(self, timeout_ms: int, max_digits: int, digit_gap_ms: int = 4000) -> str:
+        """Up to ``max_digits`` digits with ``WAIT FOR DIGIT``: ``timeout_ms`` for the first,
+        ``digit_gap_ms`` for each next; ``#`` ends (and is not kept), as ``GET DATA`` does."""
+        digits = ""
+        while len(digits) < max_digits:
+            key = await self.wait_for_digit(timeout_ms if not digits else digit_gap_ms)
+            if not key or key == "#":
+                break
+            digits += key
+        return digits
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str:
         reply = await self._interactive("SAY DIGITS", re.sub(r"[^0-9*#]", "", digits), escape_digits)

@@ -54,14 +54,18 @@ class SurveyResults:
 class SurveyIvr:
     """The ``survey`` route handler."""
 
-    def __init__(self, menus: MenuSource, store: SurveyStore, results: SurveyResults | None = None) -> None:
+    def __init__(self, menus: MenuSource, store: SurveyStore, results: SurveyResults | None = None,
+                 variable: str = "TICKET_ID") -> None:
+        """``variable``: the channel variable naming what is rated — a ticket for call-backs,
+        a campaign's call (``CAMPAIGN_CALL``) on the campaign route."""
         self.menus, self.store = menus, store
         self.results = results or SurveyResults()
+        self.variable = variable
 
     async def __call__(self, agi: AgiSession) -> None:
         menu = self.menus.current()
         lang = menu.language_for(agi.language)
-        raw = (await agi.get_variable("TICKET_ID") or "").strip()
+        raw = (await agi.get_variable(self.variable) or "").strip()
         if not raw.isdigit():
             log.warning("%s: survey call without a valid TICKET_ID (%r)", agi.name, raw[:40])
             await agi.set_variable("SURVEY_RESULT", "no_ticket")
@@ -135,8 +139,14 @@ class SurveyScheduler:
                  results: SurveyResults, timezone: str = "Asia/Shanghai",
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic,
-                 poll_s: float = 30.0, answer_wait_s: float = 300.0) -> None:
+                 poll_s: float = 30.0, answer_wait_s: float = 300.0,
+                 variable: str = "TICKET_ID", context: str = "", prefix: str = "survey") -> None:
+        """``variable``, ``context``, ``prefix``: what the call carries, the dialplan context it
+        enters (the settings' ``survey_context`` unless given) and its action ids' prefix — a
+        campaign's scheduler sets its own."""
         self.queue, self.originator, self.settings, self.results = queue, originator, settings, results
+        self.variable, self.context = variable, context or settings.survey_context
+        self.prefix = prefix
         self.tz = ZoneInfo(timezone)
         self.now, self.monotonic = now, monotonic
         self.poll_s, self.answer_wait_s = poll_s, answer_wait_s
@@ -191,11 +201,10 @@ class SurveyScheduler:
             log.warning("survey %s: number %r cannot be dialled; left for a manual call-back",
                         survey.id, survey.number[:40])
             return await self._mark(survey, None, "failed")
-        action_id = f"survey-{survey.ticket_id}" + (f"-{survey.attempts}" if survey.attempts > 1 else "")
+        action_id = f"{self.prefix}-{survey.ticket_id}" + (f"-{survey.attempts}" if survey.attempts > 1 else "")
         await asyncio.to_thread(self.queue.mark_calling, survey.id, action_id)
-        request = OriginateRequest(action_id, f"{self.settings.survey_trunk}/{number}",
-                                   self.settings.survey_context,
-                                   variables={"TICKET_ID": str(survey.ticket_id), "SURVEY_ID": str(survey.id)})
+        request = OriginateRequest(action_id, f"{self.settings.survey_trunk}/{number}", self.context,
+                                   variables={self.variable: str(survey.ticket_id), "SURVEY_ID": str(survey.id)})
         waiter = self.results.expect(survey.ticket_id)
         try:
             outcome = await self.originator.originate(request)

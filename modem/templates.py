@@ -64,6 +64,10 @@ SAMPLE: dict[str, Any] = {
     "detail": "工单状态不允许此操作：已派工但未接单" * 3,
     "dishes": "宫保鸡丁饭×2、清蒸鲈鱼×1、糖尿病餐（低糖低脂）×3、小米粥×4、番茄炒蛋×2、米饭×6",
     "delivery_local": "11-23 11:30", "order_total": "1234.50",
+    # the requester's SMS (ticketing/commands/requester.py), complaint replies, campaigns
+    "workers_text": "王师傅、李师傅、赵阿姨", "score": 5,
+    "reply_text": "经调查，您反映的维修人员未按时到达情况属实，已对当事人批评教育并调整排班，感谢您的监督。" * 2,
+    "campaign_name": "2026年第四季度病区后勤服务满意度调查",
     # a low-stock alert to the storekeepers (template low_stock)
     "part_code": "P00123456789", "part_name": "飞利浦LED灯管（医用防眩）", "spec": "T8 36W 1.2米 冷白光",
     "unit": "支", "stock": 12345, "min_stock": 20000, "supplier": "上海华东五金机电设备有限公司",
@@ -85,6 +89,7 @@ SAMPLE_LINK = "http://10.20.1.5:8080/w/AsDEB90TILh2b0XliGQ"
 VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},
     "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
+    "requester_explain": {"why": ["never_asked", "out_of_range", "already", "unknown_reply", "opted_out"]},
     "work_order": {"link": ["", SAMPLE_LINK]},
     "reporter": {"link": [SAMPLE_LINK.replace("/w/", "/s/")]},
     "worker_list": {"link": [SAMPLE_LINK.replace("/w/", "/l/")]},

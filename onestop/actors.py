@@ -7,8 +7,9 @@
 - ``FieldWorkers`` carry the phones: they read the work orders the emulated modem delivered
   and answer after plausible delays (接单, 到达, 完成) — every other order on the work order's
   page, through the link the SMS carries (over HTTP, as a phone's browser does, with a photo
-  of the work now and then), the others by SMS; the ward heads among them answer meal orders'
-  approval requests (同意, now and then 不同意).
+  of the work now and then), the others by SMS; the ``phone_only`` ones take the order on the
+  acknowledgement call instead (then report on site and done as the others do); the ward heads
+  among them answer meal orders' approval requests (同意, now and then 不同意).
 """
 
 from __future__ import annotations
@@ -212,6 +213,9 @@ class FieldWorkers:
     _seen: dict[str, int] = field(default_factory=dict)
     _orders: int = 0
     replies: list[tuple[str, str]] = field(default_factory=list)
+    # workers who never take the work order by SMS or on its page: the acknowledgement call
+    # reaches them; they report on site and done by SMS afterwards
+    phone_only: set[str] = field(default_factory=set)
     # ticket → the spare parts its worker reports with 完成 ("配件 P00038x3"): issued from the stores
     parts: dict[int, str] = field(default_factory=dict)
     page_steps: list[tuple[int, str, int]] = field(default_factory=list)  # (ticket, step, HTTP status)
@@ -225,7 +229,8 @@ class FieldWorkers:
                         self._orders += 1
                         link = _link(text)
                         on_page = (bool(link) and self.page_every > 0 and (self._orders - 1) % self.page_every == 0
-                                   and ticket not in self.parts)  # parts are reported by SMS
+                                   and ticket not in self.parts  # parts are reported by SMS
+                                   and number.removeprefix("+86") not in self.phone_only)
                         asyncio.create_task(self._work_on_page(link, ticket) if on_page
                                             else self._work(number, ticket))
                     approval = _APPROVAL.search(text)
@@ -235,7 +240,10 @@ class FieldWorkers:
             await asyncio.sleep(poll_s)
 
     async def _work(self, number: str, ticket: int) -> None:
-        for word, wait in (("接单", 5), ("到达", 15), ("完成", 25)):
+        local = number.removeprefix("+86")  # the modem delivers to +86…; the store keeps 139…
+        steps = (("到达", 120), ("完成", 25)) if local in self.phone_only else (
+            ("接单", 5), ("到达", 15), ("完成", 25))
+        for word, wait in steps:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
             text = f"{word} {ticket}"
             if word == "完成" and ticket in self.parts:

@@ -19,7 +19,10 @@ from onestop.core import Core
 from onestop.errors import port_error
 from onestop.runtime import Center, Part, Periodic
 from onestop.wiring import (
+    CoreAckQueue,
+    CoreAckStore,
     CoreCallSink,
+    CoreCampaignStore,
     CoreContextLookup,
     CoreDirectory,
     CoreSelfService,
@@ -48,7 +51,7 @@ class Wiring:
 class WebPart:
     name = "web"
 
-    def __init__(self, core: Core, hub: LiveHub, health: Any) -> None:
+    def __init__(self, core: Core, hub: LiveHub, health: Any, telephony: Any | None = None) -> None:
         import uvicorn
 
         from receipts.labels import label_sheet_pdf
@@ -61,7 +64,7 @@ class WebPart:
         self.app = create_app(WebDeps(settings=s, store=core.store, service=core.service,
                                       clock=core.clock, sms_outbox=core.sms_outbox,
                                       print_queue=core.print_queue, survey_queue=core.survey_queue,
-                                      hub=hub, health=health,
+                                      hub=hub, health=health, telephony=telephony,
                                       slip_preview=build_slip_preview(s), label_pdf=label_sheet_pdf))
         # proto must say TCP so asyncio sets TCP_NODELAY on accepted sockets (see web/server.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -104,14 +107,22 @@ class WebPart:
 class IvrPart:
     name = "agi"
 
-    def __init__(self, core: Core, originator: Any | None) -> None:
+    def __init__(self, core: Core, originator: Any | None, dialler: Any | None = None) -> None:
         from ivr.app import IvrApp
 
         self.core = core
+        from ticketing.campaigns import CampaignCalls
+
         hours = core.calendar if core.settings.agi.hours == "calendar" else None  # None: always open
+        tel = core.settings.telephony
+        calls = CampaignCalls(core.store, core.clock, core.calendar.tz)
         self.app = IvrApp(core.settings, hours=hours, directory=CoreDirectory(core),
                           self_service=CoreSelfService(core), survey_store=CoreSurveyStore(core),
-                          survey_queue=core.survey_queue, originator=originator,
+                          survey_queue=core.survey_queue, campaign_store=CoreCampaignStore(core, calls),
+                          campaign_queue=calls, originator=originator,
+                          ack_store=CoreAckStore(core),
+                          ack_queue=CoreAckQueue(core) if tel.ack_calls else None,
+                          dialler=dialler if tel.ack_calls else None,
                           service_types=tuple(core.catalog.types), now=core.clock.now)
         self.port = 0
 
@@ -141,15 +152,18 @@ class CtiPart:
 
     def __init__(self, core: Core, live: Any, **client_kw: Any) -> None:
         from cti.listener import AmiOriginator, CtiListener
+        from onestop.telephony import OUTBOUND_EVENTS, DeskTelephony
 
         self.core = core
         self.listener = CtiListener.from_settings(
             core.settings.ami, context=CoreContextLookup(core), pops=live, wallboard=live,
-            sink=CoreCallSink(core), **client_kw)
+            sink=CoreCallSink(core), extra_events=OUTBOUND_EVENTS, **client_kw)
         self.originator = AmiOriginator(self.listener.client)
+        self.telephony = DeskTelephony(core, self.listener, self.originator)
         self.leader = AdvisoryLeader(core.settings.resolved_database_url(), on_change=self._on_leader)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running = False
+        self._telephony_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -168,17 +182,23 @@ class CtiPart:
         if not self._running:
             self._running = True
             await self.listener.start()
+            self._telephony_task = asyncio.create_task(self.telephony.run(), name="telephony")
             log.info("AMI listener active (%s:%s)", self.core.settings.ami.host, self.core.settings.ami.port)
 
     async def _stop_listener(self) -> None:
         if self._running:
             self._running = False
+            if self._telephony_task is not None:
+                self._telephony_task.cancel()
+                await asyncio.gather(self._telephony_task, return_exceptions=True)
             await self.listener.stop()
             log.info("AMI listener standing by")
 
     async def stop(self) -> None:
         self.leader.stop()
         await self._stop_listener()
+        await self.telephony.drain()
+        self.telephony.close()
 
     def health(self) -> dict[str, Any]:
         if not self._running:
@@ -234,12 +254,14 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
     if core.store.dialect == "postgresql":
         live = FanoutPublisher(core.settings.resolved_database_url(), hub)
         parts.append(live)
+    dialler = telephony = None
     if "ami" in enabled:
         cti = CtiPart(core, live)
         originator = cti.originator if core.settings.agi.enabled else None
+        dialler, telephony = cti.originator, cti.telephony
         parts.append(cti)
     if "agi" in enabled:
-        parts.append(IvrPart(core, originator))
+        parts.append(IvrPart(core, originator, dialler))
     if "modem" in enabled:
         parts.append(ModemPart(core))
     if "printer" in enabled:
@@ -248,6 +270,11 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         parts.append(build_printer_part(core.settings, core.print_queue))
     if "sweeper" in enabled:
         parts.append(Periodic("sweeper", core.service.sweep_overdue, sweep_interval_s))
+        if core.settings.recordings.enabled:
+            parts.append(Periodic("recordings", lambda: sweep_recordings(core),
+                                  core.settings.recordings.sweep_interval_s))
+        # satisfaction campaigns paced by their hourly limits: looked at every minute
+        parts.append(Periodic("campaigns", core.service.run_campaigns, min(60.0, sweep_interval_s)))
         # each meal's production summary (备餐单) at its cut-off, once (a unique row in the store)
         parts.append(Periodic("kitchen", core.service.print_kitchen_summaries, min(sweep_interval_s, 30.0)))
         from ticketing.photos import PhotoStore
@@ -264,7 +291,7 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
 
         parts.append(WebhooksPart(core))
     if "web" in enabled:
-        parts.append(WebPart(core, hub, center.health))
+        parts.append(WebPart(core, hub, center.health, telephony))
     center.parts.extend(parts)
     wiring.parts = {p.name: p for p in parts}
     return wiring
@@ -273,3 +300,18 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
 def settings_summary(settings: Settings) -> str:
     return (f"database {settings.resolved_database_url()} · AMI {settings.ami.host}:{settings.ami.port}"
             f" · FastAGI {settings.agi.host}:{settings.agi.port} · desk http://{settings.web.host}:{settings.web.port}")
+
+
+def sweep_recordings(core: Core) -> list[str]:
+    """Delete the recordings past the retention period (each audited); a recordings folder
+    that is not there (no PBX mount on this host) is left alone."""
+    from pathlib import Path
+
+    from ticketing.recordings import sweep
+
+    cfg = core.settings.recordings
+    if not Path(cfg.dir).is_dir():
+        return []
+    with core.store.session() as s:
+        return sweep(s, cfg.dir, cfg.retention_days, core.clock.now())
+

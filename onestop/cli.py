@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import onestop
 from config.settings import SettingsError, load_settings
 from onestop.errors import CliError
+from ticketing.assessment.config import AssessmentConfigError
 from ticketing.store import SchemaNotCurrent
 
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args, settings) or 0)
-    except (CliError, SchemaNotCurrent) as exc:
+    except (CliError, SchemaNotCurrent, AssessmentConfigError) as exc:
         print(f"onestop: {exc}", file=sys.stderr)
         return 2
 

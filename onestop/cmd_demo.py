@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--fresh", action="store_true", help="start from an empty store")
     p.add_argument("--calls", type=int, default=None, help="stop placing calls after this many")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--no-history", action="store_true",
+                   help="seed no past tickets (by default a new store gets last month's and this"
+                        " month's, for the 考核 pages and `onestop report monthly`)")
     p.set_defaults(func=demo)
 
 
@@ -29,17 +32,19 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else settings.resolved_data_dir() / "demo"
     if args.fresh and data_dir.exists():
         shutil.rmtree(data_dir)
-    asyncio.run(_run(settings, data_dir, args.calls, args.duration))
+    asyncio.run(_run(settings, data_dir, args.calls, args.duration, not args.no_history))
     return 0
 
 
-async def _run(settings: Settings, data_dir: Path, calls: int | None, duration: float | None) -> None:
+async def _run(settings: Settings, data_dir: Path, calls: int | None, duration: float | None,
+               history: bool = True) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with running_demo(settings, data_dir, stage_day=True) as running:
+    async with running_demo(settings, data_dir, history=history, stage_day=True,
+                            phone_only_workers=1) as running:
         print(banner(running), flush=True)
         start_callers(running, calls)
         with contextlib.suppress(TimeoutError):

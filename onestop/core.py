@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from config.settings import Settings
+from ticketing.assessment.config import AssessmentConfig
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.costing import LabourRates
@@ -74,11 +75,16 @@ def build_core(settings: Settings, clock: Clock | None = None, composer: Compose
         default_printer=default_printer,
         survey_enabled=settings.agi.enabled,
         survey_delay=timedelta(seconds=settings.agi.survey_delay_s),
+        ack_calls=settings.telephony.ack_calls,
+        ack_call_after=(timedelta(seconds=settings.telephony.ack_after_s)
+                        if settings.telephony.ack_after_s else None),
         labour_rates=LabourRates.load(settings.resolved_labour_rates_file()),
         kitchen_printer=settings.printer.kitchen or default_printer,
+        status_sms=settings.web.status_sms,
     )
+    assessment = AssessmentConfig.load(settings.resolved_assessment_file())
     service = TicketService(store, clock, catalog, calendar, composer or sms_composer(settings), options,
-                            links=build_links(settings))
+                            assessment, links=build_links(settings))
     sms = SmsOutbox(store, clock, Backoff(base_s=settings.modem.retry_base_s, cap_s=600,
                                           max_attempts=settings.modem.max_attempts))
     prints = PrintQueue(store, clock, Backoff(base_s=settings.printer.retry_base_s, cap_s=120,

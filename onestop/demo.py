@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +55,9 @@ class Demo:
 
 
 def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path: str = "",
-                  printer_port: int = 0) -> Settings:
+                  printer_port: int = 0, time_scale: float = 1.0) -> Settings:
     """Embedded defaults: SQLite in ``data_dir``, the emulated PBX, modem and printer, a short
-    survey delay."""
+    survey delay and acknowledgement-call delay, recordings beside the store."""
     s = settings.model_copy(deep=True)
     s.data_dir = str(data_dir)
     if not settings.database_url:
@@ -66,6 +68,11 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     s.agi.survey_delay_s = 90.0  # a day in real life; the demo shows the call-back coming
     s.agi.survey_quiet_start = s.agi.survey_quiet_end = "00:00"  # no quiet hours in the demo
     s.agi.survey_poll_s = 1.0
+    # a worker who has not answered a work order is called after 20 s (minutes in real
+    # life: [types.*] ack_call_after); recordings where the emulated PBX writes them
+    s.telephony.ack_after_s = 20.0 * time_scale
+    s.telephony.ack_poll_s = 1.0
+    s.recordings.dir = str(data_dir / "recordings")
     if "hours" not in settings.agi.model_fields_set:
         # the demo's operators are at their desks whatever the hour, so a newcomer sees pops at
         # night too; ONESTOP_AGI_HOURS=calendar shows the after-hours self-service instead
@@ -78,8 +85,9 @@ def demo_settings(settings: Settings, data_dir: Path, ami_port: int, modem_path:
     return s
 
 
-def ensure_seeded(core: Core) -> bool:
-    """The sample hospital and the demo log-ins, once (True when this call seeded them); its
+def ensure_seeded(core: Core, history: bool = False) -> bool:
+    """The sample hospital and the demo log-ins, once (True when this call seeded them), with
+    ``history`` the tickets of the previous month and this one so far (``grow_history``); its
     equipment and maintenance plans each time, each only when missing (so a store of an older
     demo gets them too)."""
     from onestop.facilities import build_maintenance
@@ -90,8 +98,41 @@ def ensure_seeded(core: Core) -> bool:
         seeded = bool(s.scalar(select(func.count()).select_from(User)))
     if not seeded:
         seed_hospital(core.store, demo_users=True)
+        if history:
+            grow_history(core)
     seed_facilities(core.store, build_maintenance(core))
     return not seeded
+
+
+def phone_only_numbers(core: Core, n: int) -> list[str]:
+    """The mobiles of ``n`` repair workers on duty (by code): the demo's workers who leave
+    their SMS unanswered until the acknowledgement call."""
+    if n <= 0:
+        return []
+    from ticketing.model import Staff
+
+    with core.store.session() as s:
+        rows = s.scalars(select(Staff).where(Staff.role == "worker", Staff.on_duty.is_(True),
+                                             Staff.active.is_(True)).order_by(Staff.code)).all()
+    return [st.phone for st in rows if "repair" in st.skill_set() and st.phone][:n]
+
+
+def grow_history(core: Core, per_day: float = 12.0) -> Counter[str]:
+    """Tickets from the first day of the previous month up to a few minutes ago, through the
+    commands at their own times (``ticketing.seed.month``): the 考核 pages and the monthly
+    report (``onestop report monthly --month <last month>``) have a month to show."""
+    from ticketing.fakes import FixedClock
+    from ticketing.seed.month import month_of_history
+    from ticketing.service import TicketService
+
+    now = core.clock.now()
+    local = now.astimezone(core.calendar.tz)
+    first = (local.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    clock = FixedClock(first.astimezone(UTC))
+    service = TicketService(core.store, clock, core.catalog, core.calendar, core.service.composer,
+                            core.service.options, core.service.assessment, links=core.service.links)
+    log.info("growing the demo's history from %s (a minute or so, once)", first.date())
+    return month_of_history(service, clock, first.astimezone(UTC), now - timedelta(minutes=10), per_day)
 
 
 def hotline_callers(core: Core) -> list[Caller]:
@@ -105,10 +146,14 @@ def hotline_callers(core: Core) -> list[Caller]:
 async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...] = ALL_PARTS,
                        time_scale: float = 1.0, robots: tuple[str, ...] = ("wang",),
                        robot_delay_s: float = 3.0, field_workers: bool = True,
-                       worker_pages: int = 2, stage_day: bool = False) -> AsyncIterator[Demo]:
+                       history: bool = False, worker_pages: int = 2,
+                       stage_day: bool = False, phone_only_workers: int = 0) -> AsyncIterator[Demo]:
     """``worker_pages``: the field workers take every n-th work order on its page (the rest by
-    SMS); 0: all by SMS. ``stage_day``: the stores', the kitchen's and the escorts' morning is
-    staged first (``onestop/demo_day.py``)."""
+    SMS); 0: all by SMS. ``history``: the sample hospital grows last month's and this month's
+    tickets first (``grow_history``). ``stage_day``: the stores', the kitchen's and the
+    escorts' morning is staged first (``onestop/demo_day.py``). ``phone_only_workers``: that
+    many repair workers never answer a work order by SMS or page; the acknowledgement call
+    reaches them and they press 1."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pbx = EmulatedPbx(operators=[Operator(i, n) for i, n, _ in DEMO_OPERATORS], secret=DEMO_SECRET,
                       time_scale=time_scale)
@@ -124,10 +169,11 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
 
         printer = CapturePrinter(directory=data_dir / "slips").start()
     s = demo_settings(settings, data_dir, ami_port, emulator.path if emulator else "",
-                      printer.port if printer else 0)
+                      printer.port if printer else 0, time_scale)
+    pbx.recordings_dir = s.recordings.dir
     core = build_core(s)
     staged = None
-    if ensure_seeded(core) and stage_day:
+    if ensure_seeded(core, history) and stage_day:
         # the stores', the kitchen's and the escorts' morning, before the center (and its
         # kitchen sweep) starts: onestop/demo_day.py
         from onestop.demo_day import stage_demo_day
@@ -141,9 +187,14 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
         pbx.agi_port = agi.port
     demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
     try:
+        phone_only = phone_only_numbers(core, phone_only_workers)
+        for number in phone_only:
+            pbx.workers[number] = "1"
+        demo.extras["phone_only"] = phone_only
         if emulator is not None and field_workers:
             workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=time_scale,
-                                   page_every=worker_pages, parts=staged.parts_reported() if staged else {})
+                                   page_every=worker_pages, parts=staged.parts_reported() if staged else {},
+                                   phone_only=set(phone_only))
             demo.extras["workers"] = workers
             demo.tasks.append(asyncio.create_task(workers.run(), name="field-workers"))
         if "web" in wiring.parts:
@@ -182,6 +233,7 @@ def banner(demo: Demo) -> str:
         f"  desk      {demo.url}/desk",
         f"  board     {demo.url}/board",
         f"  wallboard {demo.url}/wallboard",
+        f"  考核      {demo.url}/stats/assessment   (lead/manager: the monthly report as Excel and PDF)",
         f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
         f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
         f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",
@@ -194,7 +246,9 @@ def banner(demo: Demo) -> str:
         "            onestop qr labels --building 住院部B --floor 3 --out labels.pdf",
         "  Emulated: Asterisk (AMI + FastAGI caller side), GSM modem, receipt printer, callers,",
         "  field workers (every other work order on its page, the others by SMS). The operator",
-        "  'wang' is a robot; log in as 'li' to take calls yourself.",
+        "  'wang' is a robot; log in as 'li' to take calls yourself, call a reporter back from a",
+        "  ticket, pause or log out of the queue; 'lead' plays the recordings. A worker who",
+        "  ignores a work order is called to accept it by phone.",
         "  Ctrl-C stops.",
         "",
     ])

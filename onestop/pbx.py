@@ -4,7 +4,7 @@ It plays Asterisk's side of both protocols over real loopback sockets, so OneSto
 listener and FastAGI server run exactly as in production:
 
 - an AMI server (banner, Login, Ping, CoreShowChannels, QueueStatus, Originate, QueuePause,
-  Hangup) that streams the events of each call in the shapes recorded from a real Asterisk
+  Hangup; outbound calls in ``onestop/pbx_outbound.py``) that streams the events of each call in the shapes recorded from a real Asterisk
   (``tests/fixtures/traces``): Newchannel on ``from-pstn``/``6001``, the IVR's VarSet,
   QueueCallerJoin, AgentCalled, AgentConnect, AgentComplete, Hangup…;
 - a FastAGI *client* that connects to the IVR like ``AGI(agi://host:4573/ivr)`` does, sends the
@@ -23,6 +23,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from onestop.pbx_outbound import OutboundCalls
+
 log = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/13.0.0\r\n"
@@ -35,6 +37,7 @@ class Operator:
     paused: bool = False
     busy: bool = False
     calls_taken: int = 0
+    reason: str = ""
 
 
 @dataclass
@@ -92,8 +95,9 @@ def _clean(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
-class EmulatedPbx:
-    """One hotline PBX: AMI server + FastAGI caller side + a queue of operators."""
+class EmulatedPbx(OutboundCalls):
+    """One hotline PBX: AMI server + FastAGI caller side + a queue of operators; its outbound
+    calls (survey, acknowledgement, click-to-call) are ``OutboundCalls``."""
 
     def __init__(self, agi_host: str = "127.0.0.1", agi_port: int = 4573,
                  operators: list[Operator] | None = None, username: str = "onestop",
@@ -115,6 +119,10 @@ class EmulatedPbx:
         self._rr = itertools.count()
         self.port = 0
         self.survey_scores: dict[str, str] = {}  # ticket id → digit the reporter presses
+        self.workers: dict[str, str] = {}  # mobile → key pressed on the acknowledgement call, or busy…
+        self.far_ends: dict[str, str] = {}  # number → answer | busy | noanswer (click-to-call)
+        self.originated: list[tuple[str, str, str]] = []
+        self.recordings_dir = ""  # set: hotline calls are recorded there (MixMonitor)
         self.on_survey_done: Callable[[str, dict[str, str]], None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -197,6 +205,7 @@ class EmulatedPbx:
                 w.write(format_message([("Event", "QueueMember"), ("ActionID", aid), ("Queue", self.queue),
                                         ("Name", op.name), ("Location", op.interface),
                                         ("StateInterface", op.interface), ("Paused", "1" if op.paused else "0"),
+                                        ("PausedReason", op.reason),
                                         ("InCall", "1" if op.busy else "0"),
                                         ("Status", "2" if op.busy else "1")]))
             for pos, uid in enumerate(self._waiting, 1):
@@ -206,11 +215,8 @@ class EmulatedPbx:
                                             ("Position", str(pos)), *waiting.headers(), ("Wait", "1")]))
             w.write(format_message([("Event", "QueueStatusComplete"), ("ActionID", aid),
                                     ("EventList", "Complete"), ("ListItems", "0")]))
-        elif name == "queuepause":
-            for op in self.operators:
-                if op.interface == action.get("interface"):
-                    op.paused = action.get("paused", "true").lower() in ("1", "true", "yes")
-            w.write(format_message([*ok, ("Message", "Interface paused successfully")]))
+        elif name in ("queuepause", "queueadd", "queueremove", "queuesummary"):
+            self._queue_action(w, name, aid, action)
         elif name == "originate":
             w.write(format_message([*ok, ("Message", "Originate successfully queued")]))
             self._spawn(self._originate(aid, action))
@@ -259,6 +265,7 @@ class EmulatedPbx:
         self._emit("Newchannel", *ch.headers())
         ch.state, ch.priority = 6, 2
         self._emit("Newstate", *ch.headers())
+        self._record(ch)
         ch.priority = 3
         self._emit("Newexten", *ch.headers(), ("Extension", self.exten), ("Application", "AGI"),
                    ("AppData", f"agi://{self.agi_host}:{self.agi_port}/ivr"), privilege="dialplan,all")
@@ -339,7 +346,7 @@ class EmulatedPbx:
         self._emit("QueueMemberStatus", ("Queue", self.queue), ("MemberName", op.name),
                    ("Interface", op.interface), ("StateInterface", state_if), ("Membership", "static"),
                    ("Penalty", "0"), ("CallsTaken", str(op.calls_taken)), ("InCall", "0"),
-                   ("Status", "1"), ("Paused", "1" if op.paused else "0"), ("PausedReason", ""),
+                   ("Status", "1"), ("Paused", "1" if op.paused else "0"), ("PausedReason", op.reason),
                    ("Ringinuse", "0"), ("Wrapuptime", "0"), privilege="agent,all")
 
     def _local_for(self, op: Operator, ch: _Channel) -> _Channel:
@@ -402,30 +409,6 @@ class EmulatedPbx:
         finally:
             writer.close()
         return variables, hung_up
-
-    async def _originate(self, aid: str, action: dict[str, str]) -> None:
-        """An outbound survey call: the reporter answers and presses their score."""
-        raw_vars = action.get("variable", "")
-        extra = dict(p.split("=", 1) for p in raw_vars.split(",") if "=" in p)
-        ticket = extra.get("TICKET_ID", "")
-        digit = self.survey_scores.get(ticket, "5")
-        uid = self._uid()
-        ch = _Channel(action.get("channel", "IAX2/pstn"), uid, uid, "", "", action.get("context", "survey-out"),
-                      action.get("exten", "s"), state=6)
-        await self._sleep(1.0)
-        if digit == "":
-            self._emit("OriginateResponse", ("ActionID", aid), ("Response", "Failure"),
-                       ("Channel", ch.name), ("Reason", "3"), ("Uniqueid", "<null>"))
-            return
-        self._live[uid] = ch
-        self._emit("OriginateResponse", ("ActionID", aid), ("Response", "Success"), ("Channel", ch.name),
-                   ("Context", ch.context), ("Exten", ch.exten), ("Reason", "4"), ("Uniqueid", uid),
-                   ("CallerIDNum", "<unknown>"), ("CallerIDName", "<unknown>"))
-        variables, _ = await self._agi_session(ch, "survey", [digit], False, extra)
-        self._live.pop(uid, None)
-        await self._hangup(ch, "16", "Normal Clearing")
-        if self.on_survey_done is not None:
-            self.on_survey_done(ticket, variables)
 
     def _free_operator(self) -> Operator | None:
         free = [op for op in self.operators if not op.paused and not op.busy]

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ivr.ports import Caller, LocationInfo
+from ivr.ports import AckInfo, Caller, LocationInfo
 from onestop.core import Core
 from ticketing.context import caller_context, find_location
 from ticketing.model import OrgUnit, Ticket
+from ticketing.model_calls import OutboundCall
+from ticketing.outcalls import AckCallQueue, AckCallView
 from ticketing.service import NewTicket, TicketError, caller_directory_entry, suggest_workers
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,19 @@ class CoreSurveyStore:
         self.core.service.record_callback("ivr", ticket_id, score, comment, via="ivr")
 
 
+class CoreCampaignStore:
+    """IVR ``SurveyStore`` on the campaign route: a campaign call's service and its score."""
+
+    def __init__(self, core: Core, calls: Any) -> None:
+        self.core, self.calls = core, calls
+
+    def service_of(self, target_id: int) -> str | None:
+        return self.calls.service_of(target_id)  # type: ignore[no-any-return]
+
+    def save_result(self, target_id: int, score: int, comment_file: str) -> None:
+        self.core.service.campaign_call_score(target_id, score)
+
+
 class CoreContextLookup:
     """CTI ``ContextLookup``: what the pop shows about a caller."""
 
@@ -107,3 +122,46 @@ class CoreCallSink:
 
         with self.core.store.session() as s:
             record_call(s, CallFacts(**record.facts()))
+
+
+class CoreAckStore:
+    """IVR ``AckStore``: the acknowledgement call in progress and the worker's key."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def ack_info(self, ticket_id: int, call_id: int | None) -> AckInfo | None:
+        with self.core.store.session() as s:
+            q = select(OutboundCall).where(OutboundCall.ticket_id == ticket_id, OutboundCall.kind == "ack",
+                                           OutboundCall.status.in_(("dialing", "answered")))
+            if call_id is not None:
+                q = q.where(OutboundCall.id == call_id)
+            call = s.scalars(q.order_by(OutboundCall.id.desc()).limit(1)).first()
+            if call is None:
+                return None
+            location = s.scalar(select(Ticket.location_code).where(Ticket.id == ticket_id)) or ""
+            return AckInfo(ticket_id, call.id, location)
+
+    def answer(self, ticket_id: int, result: str, call_id: int | None) -> str:
+        return self.core.service.ack_call_answer(ticket_id, result, call_id)
+
+
+class CoreAckQueue:
+    """IVR ``AckQueue``: the core's leased acknowledgement calls and their fates."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.queue = AckCallQueue(core.service)
+
+    def claim_due(self, limit: int) -> list[AckCallView]:
+        return self.queue.claim_due(limit)
+
+    def mark_dialing(self, call_id: int, action_id: str) -> None:
+        self.queue.mark_dialing(call_id, action_id)
+
+    def result(self, call_id: int, outcome: str, detail: str, uniqueid: str) -> None:
+        self.core.service.ack_call_result(call_id, outcome, detail, uniqueid)
+
+    def no_key(self, ticket_id: int, call_id: int) -> None:
+        self.core.service.ack_call_answer(ticket_id, "no_key", call_id)
+

@@ -48,6 +48,11 @@ def record_call(s: Session, facts: CallFacts) -> int:
     else:
         for key, value in values.items():
             setattr(row, key, value)
+    recording = str((facts.extra or {}).get("recording") or "")
+    if recording:  # MixMonitor's file: playable from the call's tickets (ticketing/recordings.py)
+        from ticketing.recordings import link_recording
+
+        link_recording(s, facts.uniqueid, recording, facts.started_at, facts.ended_at or facts.started_at)
     s.flush()
     return row.id
 
@@ -65,3 +70,16 @@ def call_dict(r: CallRecord) -> dict[str, Any]:
             "agent": r.agent, "wait_s": r.wait_s, "talk_s": r.talk_s,
             "hangup_cause": r.hangup_cause, "started_at": r.started_at.isoformat(),
             "ended_at": r.ended_at.isoformat() if r.ended_at else None}
+
+
+def queue_day(s: Session, start: datetime, end: datetime, threshold_s: int) -> dict[str, Any]:
+    """The hotline calls that started in [start, end) and left the queue: answered (and
+    within ``threshold_s`` of waiting), abandoned, and their uniqueids (the live figures'
+    seed)."""
+    rows = s.execute(select(CallRecord.uniqueid, CallRecord.outcome, CallRecord.wait_s).where(
+        CallRecord.started_at >= start, CallRecord.started_at < end,
+        CallRecord.outcome.in_(("answered", "abandoned")))).all()
+    answered = [w for _u, o, w in rows if o == "answered"]
+    return {"answered": len(answered), "in_sl": sum(1 for w in answered if w is not None and w <= threshold_s),
+            "abandoned": sum(1 for _u, o, _w in rows if o == "abandoned"), "uniqueids": {u for u, _o, _w in rows}}
+

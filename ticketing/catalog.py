@@ -10,7 +10,7 @@ from pathlib import Path
 from ticketing.calendar import BusinessCalendar
 
 PRIORITIES = ("normal", "urgent", "critical")
-FORMS = ("", "meal", "cleaning", "escort")
+FORMS = ("", "meal", "cleaning", "escort", "complaint")
 
 
 class CatalogError(ValueError):
@@ -33,12 +33,15 @@ class ServiceType:
     escalate_to: tuple[str, ...]
     urgent_always: bool = False
     approval: str = ""  # who approves before dispatch: "ward_head" or "" (nobody)
-    form: str = ""  # extra fields it carries (ticketing/orders.py): "meal" | "cleaning" | "escort" | ""
+    form: str = ""  # extra fields it carries: "meal" | "cleaning" | "escort" (ticketing/orders.py) | "complaint" (ticketing/complaints.py) | ""
     # scheduled work (ticketing/deadlines.py): a meal order is due at its delivery time plus
     # ``on_time`` minutes; an escort at its appointment, the porter on the ward
     # ``arrive_before`` minutes earlier
     on_time: float = 0
     arrive_before: float = 0
+    # minutes after a work order is offered without an answer before the worker is called
+    # (the acknowledgement call); None: no call
+    ack_call_after: float | None = None
 
     def name(self, language: str = "zh-CN") -> str:
         return self.names.get(language) or self.names.get("en") or self.key
@@ -99,15 +102,19 @@ def _service_type(path: Path, key: str, spec: dict) -> ServiceType:  # type: ign
     if spec.get("approval", "") not in ("", "ward_head"):
         raise CatalogError(f"{where} approval must be 'ward_head' or absent")
     if spec.get("form", "") not in FORMS:
-        raise CatalogError(f"{where} form must be 'meal', 'cleaning', 'escort' or absent")
+        raise CatalogError(f"{where} form must be 'meal', 'cleaning', 'escort', 'complaint' or absent")
     for key_ in ("on_time", "arrive_before"):
         value = spec.get(key_, 0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 24 * 60:
             raise CatalogError(f"{where} {key_} must be minutes, 0..1440")
+    ack = spec.get("ack_call_after")
+    if ack is not None and (isinstance(ack, bool) or not isinstance(ack, int | float) or not 0 < ack <= 1440):
+        raise CatalogError(f"{where} ack_call_after must be minutes from 0 to 1440 (or absent: no call)")
     return ServiceType(key=key, names=dict(spec.get("name", {})), skill=spec.get("skill", key),
                        calendar=spec.get("calendar", "24x7"), limits=limits,
                        escalate_to=tuple(spec.get("escalate_to", ())),
                        urgent_always=bool(spec.get("urgent_always", False)),
                        approval=spec.get("approval", ""), form=spec.get("form", ""),
                        on_time=float(spec.get("on_time", 0)),
-                       arrive_before=float(spec.get("arrive_before", 0)))
+                       arrive_before=float(spec.get("arrive_before", 0)),
+                       ack_call_after=float(ack) if ack is not None else None)

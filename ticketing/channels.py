@@ -13,15 +13,22 @@ from typing import Any
 
 from ticketing.audit import audit
 from ticketing.commands import channels, reports
-from ticketing.commands.base import PRINT_JOB, STAFF, CommandContext, TicketError
+from ticketing.commands.base import ASSIGNMENT, PRINT_JOB, STAFF, CommandContext, TicketError
 from ticketing.commands.channels import LinkRefused
-from ticketing.commands.outbound import queue_sms
+from ticketing.commands.outbound import CUT_KINDS, link_url, notify_staff, order_link, queue_sms
 from ticketing.commands.reports import QrLimits, QrOutcome, QrReport
+from ticketing.commands.rows import load
 from ticketing.photos import Photo, PhotoStore, attach, sweep
 from ticketing.tokens import Claim, Purpose
 from ticketing.views import TicketView, ticket_view
 
-__all__ = ["ChannelCommands", "LinkRefused", "QrLimits", "QrOutcome", "QrReport", "RoomView"]
+__all__ = ["ChannelCommands", "LinkRefused", "LinksWithdrawn", "QrLimits", "QrOutcome", "QrReport", "RoomView"]
+
+
+@dataclass(frozen=True)
+class LinksWithdrawn:
+    work_orders: int  # assignments whose links were withdrawn
+    sms: tuple[int, ...]  # the new links sent
 
 
 @dataclass(frozen=True)
@@ -44,15 +51,61 @@ class ChannelCommands(CommandContext):
     """Commands of the links, a part of ``TicketService``."""
 
     def read_link(self, token: str, purpose: Purpose) -> Claim:
-        """The claim of a genuine, unexpired link (``TokenError`` otherwise)."""
+        """The claim of a genuine, unexpired link (``TokenError`` otherwise); a work order's
+        or a reporter's link that was withdrawn is ``LinkRefused("revoked")``."""
         if self.links is None:
             raise LinkRefused("unknown", "this center hands out no links")
-        return self.links.read(token, purpose, self.clock.now().date())
+        claim = self.links.read(token, purpose, self.clock.now().date())
+        if purpose in CUT_KINDS:
+            with self.tx() as tx:
+                channels.check_cut(tx, claim)
+        return claim
 
     def link_url(self, purpose: Purpose, ids: tuple[int, ...]) -> str:
         if self.links is None:
             raise LinkRefused("unknown", "this center hands out no links")
+        if purpose in CUT_KINDS:
+            with self.tx() as tx:
+                return link_url(self, tx, purpose, ids[0])
         return self.links.url(purpose, ids, self.clock.now().date())
+
+    # --- a ticket's links: the reporter's progress, withdrawing leaked ones -----------------
+
+    def send_status_link(self, actor: str, ticket_id: int) -> int:
+        """SMS the ticket's reporter the link to its progress (a mobile number only);
+        returns the SMS's id."""
+        with self.tx() as tx:
+            t = load(tx, ticket_id)
+            if self.links is None:
+                raise LinkRefused("no_links", "this center hands out no links")
+            sms = reports.notify_reporter(self, tx, t)
+            if sms is None:
+                raise LinkRefused("no_mobile", f"ticket {ticket_id}: the reporter's number is not "
+                                  "a mobile number to send to")
+            audit(tx, tx.now, actor, "link_grant", f"status:{ticket_id}", "send", None, {"sms": sms})
+            return sms
+
+    def withdraw_ticket_links(self, actor: str, ticket_id: int, resend: bool = True) -> LinksWithdrawn:
+        """A leaked link: every work-order link of the ticket's assignments and every progress
+        link of its reporter stop opening; with ``resend``, the open assignments' workers get
+        their work order again with a new link, and a mobile reporter a new progress link."""
+        with self.tx() as tx:
+            t = load(tx, ticket_id, lock=True)
+            assignments = tx.records(ASSIGNMENT, "ticket_id = ? ORDER BY id", (ticket_id,))
+            for a in assignments:
+                channels.cut(self, tx, actor, Purpose.WORK, a.id)
+            channels.cut(self, tx, actor, Purpose.STATUS, t.id)
+            sent: list[int] = []
+            if resend:
+                for a in assignments:
+                    if channels.is_open(a):
+                        sent.append(notify_staff(self, tx, t, a.staff_code, "work_order",
+                                                 order_link(self, tx, a.id)))
+                if (sms := reports.notify_reporter(self, tx, t)) is not None:
+                    sent.append(sms)
+            audit(tx, tx.now, actor, "ticket", t.id, "links_withdrawn", None,
+                  {"assignments": [a.id for a in assignments], "sms": sent})
+            return LinksWithdrawn(len(assignments), tuple(sent))
 
     # --- rooms ------------------------------------------------------------------------------
 

@@ -201,7 +201,8 @@ class Ticket(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
-    assessment: Mapped[str] = mapped_column(Text, default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")  # the lead's reasons (or old free text)
+    assessment_grade: Mapped[str] = mapped_column(String(16), default="")  # config/assessment.toml
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -560,10 +561,14 @@ class PhoneCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The stores' and the kitchen's tables, and the facilities' (equipment, maintenance plans,
-# outage notices, webhooks), live in modules of their own; importing them here registers them
-# with ``Base.metadata`` wherever the models are (migrations, the store, the tests).
+# The stores' and the kitchen's tables, the facilities' (equipment, maintenance plans, outage
+# notices, webhooks), telephony's (outbound calls, recordings, operators' queue time) and those
+# of the loop with the people served (requester SMS, ratings, campaigns) live in modules of
+# their own; importing them here registers them with ``Base.metadata`` wherever the models are
+# (migrations, the store, the tests).
+from ticketing import model_calls as _model_calls  # noqa: E402, F401
 from ticketing import model_facilities as model_facilities  # noqa: E402
+from ticketing import model_feedback as model_feedback  # noqa: E402
 from ticketing.model_stores import (  # noqa: E402, F401
     KitchenRun,
     StockAlert,

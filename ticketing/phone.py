@@ -23,4 +23,11 @@ def normalise_number(raw: str) -> str:
     return digits[:20]
 
 
+def is_mobile(number: str) -> bool:
+    """A mainland mobile (the only numbers an SMS reaches): 11 digits, 1 then 3–9, as
+    ``normalise_number`` leaves it — the rule the modem adapter validates destinations by.
+    Extensions (``6123``) and landlines are not."""
+    return len(number) == 11 and number.isdigit() and number[0] == "1" and number[1] in "3456789"
+
+
 _FULLWIDTH = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")

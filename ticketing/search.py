@@ -12,10 +12,18 @@ the index takes only the note's own trigrams.
 
 The engines index the pieces for substrings, not words (Chinese has no spaces between words):
 SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index of
-``ticket_search`` kept by triggers), PostgreSQL with a ``pg_trgm`` GIN index. Both look up a
-term of three characters or more in the index; a shorter term (两个字: 漏水, 空调) has no
-trigram and is a ``LIKE`` over the pieces, newest first, which stops at the page's end.
-Migration 0009 makes both and fills them for the tickets already there.
+``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. Both look up a term of three
+characters or more in the index; a shorter term (两个字: 漏水, 空调) has no trigram and is a
+``LIKE`` over the pieces, newest first, which stops at the page's end. Migration 0009 makes
+both and fills them for the tickets already there.
+
+Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
+pending list of its own (``fastupdate``); on SQLite the triggers list a new or changed piece in
+``ticket_fts_pending`` (one integer in the command's transaction, where writing its trigrams
+would cost the command a new segment of the index and its pages), and ``catch_up``, run by the
+store's maintenance thread, moves the listed pieces into the index a few hundred at a time. A
+search reads the index and the listed pieces both, so it finds a piece the moment its command
+commits, whether or not the thread has run.
 
 ``search`` ranks by match, then recency: the ticket whose number was typed first, then every
 ticket whose pieces hold all the terms, newest first (ticket numbers follow creation). The
@@ -40,6 +48,7 @@ from ticketing.phone import normalise_number
 from ticketing.tx import Record, Tx
 
 FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
+PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0009)
 PG_INDEX = "ix_ticket_search_body_trgm"  # PostgreSQL: the pg_trgm GIN index
 MAX_BODY = 16_000  # characters a document keeps (the first ones: a ticket's own text comes first)
 MIN_GRAM = 3  # the shortest term the trigram indexes can look up
@@ -136,6 +145,18 @@ def reindex(tx: Tx, ticket_id: int) -> None:
            (ticket_id * PIECES, ticket_id * PIECES + PIECES - 1))
     for row in pieces(tx.all, _note_sql(tx.pg), ticket_id, ticket_id):
         tx.run("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)", row)
+
+
+def catch_up(tx: Tx, batch: int = 500) -> int:
+    """SQLite: move up to ``batch`` listed pieces into the index, in ``tx``; how many moved."""
+    if tx.pg:
+        return 0
+    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p JOIN ticket_search s ON s.id = p.id"
+                  " ORDER BY p.id LIMIT ?", (batch,))
+    if rows:
+        tx.cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", rows)
+        tx.cur.executemany(f"DELETE FROM {PENDING} WHERE id = ?", [(r[0],) for r in rows])
+    return len(rows)
 
 
 def _note_sql(pg: bool) -> str:
@@ -272,10 +293,14 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
                    f" AND (p.id / {PIECES}) * {PIECES} + {PIECES - 1} AND x.body {op} :l{i} ESCAPE '\\')"
                    for i in range(len(others)))
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
-    if not pg and len(lead) >= MIN_GRAM:  # SQLite: the trigram index
+    if not pg and len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
         params["m"] = '"' + lead.replace('"', '""') + '"'
-        sql = (f"SELECT p.id, {ok} FROM (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
-               f" AND rowid < :before ORDER BY rowid DESC LIMIT :n) p")
+        params["lead"] = _like(lead)
+        sql = (f"SELECT p.id, {ok} FROM (SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE}"
+               f" WHERE {FTS_TABLE} MATCH :m AND rowid < :before ORDER BY rowid DESC LIMIT :n)"
+               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q JOIN ticket_search s"
+               f" ON s.id = q.id WHERE q.id < :before AND s.body LIKE :lead ESCAPE '\\'"
+               " ORDER BY q.id DESC LIMIT :n) ORDER BY id DESC LIMIT :n) p")
     else:  # PostgreSQL (the GIN index takes a term with trigrams), or a short term: a scan
         params["lead"] = _like(lead)
         sql = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body {op} :lead ESCAPE '\\'"

@@ -11,18 +11,25 @@ errors, ``suggest_workers``…) are defined there and re-exported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from ticketing.channels import ChannelCommands
 from ticketing.commands import (
     approval,
+    campaigns,
     closing,
+    complaints,
     dispatch,
     escalation,
     intake,
     kitchen,
+    outcalls,
+    ownership,
     replies,
+    reports,
+    requester,
     stock,
 )
 from ticketing.commands.base import (
@@ -35,15 +42,17 @@ from ticketing.commands.base import (
     TicketNotFound,
     WorkerReply,
 )
+from ticketing.commands.campaigns import CampaignSpec
 from ticketing.commands.dispatch import suggest_workers
 from ticketing.commands.intake import caller_directory_entry
 from ticketing.commands.outbound import slip_snapshot
 from ticketing.commands.rows import load
 from ticketing.commands.stock import StockLineIn
+from ticketing.phone import normalise_number
 from ticketing.tx import Record, Tx
 from ticketing.views import TicketView, ticket_detail, ticket_view
 
-__all__ = ["NewTicket", "ReplyOutcome", "ServiceOptions", "StockLineIn", "TicketError",
+__all__ = ["CampaignSpec", "NewTicket", "ReplyOutcome", "ServiceOptions", "StockLineIn", "TicketError",
            "TicketNotFound", "TicketService", "WorkerReply", "caller_directory_entry",
            "suggest_workers"]
 
@@ -61,11 +70,20 @@ class TicketService(ChannelCommands, CommandContext):
     def accept(self, actor: str, new: NewTicket) -> TicketView:
         """受理: create a ticket owned by ``actor`` (first-contact responsibility)."""
         with self.tx() as tx:
-            return ticket_view(intake.accept(self, tx, actor, new))
+            t = intake.accept(self, tx, actor, new)
+            if self.options.status_sms:  # the reporter's SMS with the link to its progress
+                reports.notify_reporter(self, tx, t)
+            return ticket_view(t)
 
     def edit(self, actor: str, ticket_id: int, **changes: Any) -> TicketView:
         with self.tx() as tx:
             return ticket_view(intake.edit(self, tx, actor, ticket_id, changes))
+
+    def handover(self, actor: str, ticket_id: int, to: str, reason: str,
+                 supervises: bool = False) -> TicketView:
+        """首问负责: give the case to another desk user, with a reason (its owner, or a lead)."""
+        with self.tx() as tx:
+            return ticket_view(ownership.handover(self, tx, actor, ticket_id, to, reason, supervises))
 
     def link_call(self, ticket_id: int, uniqueid: str, actor: str = "system") -> None:
         with self.tx() as tx:
@@ -143,10 +161,12 @@ class TicketService(ChannelCommands, CommandContext):
         with self.tx() as tx:
             return ticket_view(closing.record_callback(self, tx, actor, ticket_id, score, comment, via))
 
-    def assess(self, actor: str, ticket_id: int, result: str) -> TicketView:
-        """考核: the supervisor's assessment closes the loop."""
+    def assess(self, actor: str, ticket_id: int, result: str = "", *, grade: str = "",
+               reasons: Sequence[str] = ()) -> TicketView:
+        """考核: the lead's grade (config/assessment.toml) with reasons closes the loop; a
+        free-text ``result`` alone is still taken (as before grades)."""
         with self.tx() as tx:
-            return ticket_view(closing.assess(self, tx, actor, ticket_id, result))
+            return ticket_view(closing.assess(self, tx, actor, ticket_id, result, grade, reasons))
 
     def cancel(self, actor: str, ticket_id: int, reason: str) -> TicketView:
         with self.tx() as tx:
@@ -160,6 +180,81 @@ class TicketService(ChannelCommands, CommandContext):
         """Mark ``ticket_id`` a duplicate of ``into_id``; its calls move to the kept ticket."""
         with self.tx() as tx:
             return ticket_view(closing.merge(self, tx, actor, ticket_id, into_id, note))
+
+    # --- complaints (ticketing/commands/complaints.py) -----------------------------------
+
+    def investigate(self, actor: str, ticket_id: int, note: str) -> TicketView:
+        """调查: a note of the complaint's investigation (the first is its response)."""
+        with self.tx() as tx:
+            return ticket_view(complaints.investigate(self, tx, actor, ticket_id, note))
+
+    def complaint_target(self, actor: str, ticket_id: int, kind: str, code: str,
+                         severity: str = "normal") -> TicketView:
+        """Against whom the complaint is (worker, team, department, service), how serious."""
+        with self.tx() as tx:
+            return ticket_view(complaints.set_target(self, tx, actor, ticket_id, kind, code, severity))
+
+    def conclude(self, actor: str, ticket_id: int, outcome: str, finding: str) -> TicketView:
+        """The finding: justified (counts in the target's 考核) or unjustified."""
+        with self.tx() as tx:
+            return ticket_view(complaints.conclude(self, tx, actor, ticket_id, outcome, finding))
+
+    def reply_complainant(self, actor: str, ticket_id: int, channel: str, text: str) -> TicketView:
+        """The answer to the complainant, by SMS (sent) or a call (recorded)."""
+        with self.tx() as tx:
+            return ticket_view(complaints.reply(self, tx, actor, ticket_id, channel, text))
+
+    # --- the requester's number (ticketing/commands/requester.py) ------------------------
+
+    def opt_out(self, actor: str, number: str) -> bool:
+        """The desk puts a number on the opt-out list (asked by phone); False if it was."""
+        key = normalise_number(number)
+        if not key:
+            raise TicketError(f"not a phone number: {number!r}")
+        with self.tx() as tx:
+            return requester.opt_out(self, tx, key, "desk", actor)
+
+    def opt_in(self, actor: str, number: str) -> bool:
+        """The desk takes a number off the opt-out list; False if it was not on it."""
+        key = normalise_number(number)
+        if not key:
+            raise TicketError(f"not a phone number: {number!r}")
+        with self.tx() as tx:
+            return requester.opt_in(tx, key, actor)
+
+    # --- satisfaction campaigns (ticketing/commands/campaigns.py) ------------------------
+
+    def create_campaign(self, actor: str, spec: CampaignSpec) -> int:
+        """A draft campaign; returns its id."""
+        with self.tx() as tx:
+            return int(campaigns.create(self, tx, actor, spec).id)
+
+    def start_campaign(self, actor: str, campaign_id: int) -> str:
+        """List the campaign's numbers and start pacing them; returns its status."""
+        with self.tx() as tx:
+            return str(campaigns.start(self, tx, actor, campaign_id).status)
+
+    def set_campaign_status(self, actor: str, campaign_id: int, status: str) -> str:
+        """paused | running (resume) | cancelled."""
+        with self.tx() as tx:
+            return str(campaigns.set_status(self, tx, actor, campaign_id, status).status)
+
+    def run_campaigns(self) -> int:
+        """Release what the running campaigns may send or call now (one transaction per
+        campaign; the center runs it every minute). Returns how many were released."""
+        with self.tx() as tx:
+            running = [row[0] for row in tx.all(
+                "SELECT id FROM survey_campaign WHERE status = 'running' ORDER BY id")]
+        released = 0
+        for campaign_id in running:
+            with self.tx() as tx:
+                released += campaigns.run_due(self, tx, campaign_id)
+        return released
+
+    def campaign_call_score(self, target_id: int, score: int) -> bool:
+        """The score a campaign's survey call keyed in (once)."""
+        with self.tx() as tx:
+            return campaigns.record_call_score(self, tx, target_id, score)
 
     # --- time limits (ticketing/commands/escalation.py) ----------------------------------
 
@@ -184,6 +279,31 @@ class TicketService(ChannelCommands, CommandContext):
         """The ward head refused the order: it is cancelled with the reason."""
         with self.tx() as tx:
             return ticket_view(approval.reject(self, tx, actor, ticket_id, reason, by))
+
+    # --- calls placed for a ticket (ticketing/commands/outcalls.py) ----------------------
+
+    def ack_call_result(self, call_id: int, outcome: str, reason: str = "", uniqueid: str = "") -> str:
+        """The acknowledgement call's fate (answered, or no_answer/busy/congestion/rejected/
+        failed with its reason: the ticket goes to the next worker or is escalated)."""
+        with self.tx() as tx:
+            return outcalls.ack_result(self, tx, call_id, outcome, reason, uniqueid)
+
+    def ack_call_answer(self, ticket_id: int, result: str, call_id: int | None = None) -> str:
+        """The worker's key on the acknowledgement call: accepted (1), declined (2), no_key."""
+        with self.tx() as tx:
+            return outcalls.ack_answer(self, tx, ticket_id, result, call_id)
+
+    def desk_call(self, actor: str, ticket_id: int, target: str, number: str, extension: str,
+                  staff_code: str = "") -> dict[str, Any]:
+        """Click-to-call asked for: the call's row (``id``, ``action_id``) and its note."""
+        with self.tx() as tx:
+            call = outcalls.desk_call(self, tx, actor, ticket_id, target, number, extension, staff_code)
+            return {"id": call.id, "action_id": call.action_id, "status": call.status}
+
+    def desk_call_result(self, call_id: int, stage: str, outcome: str, reason: str = "",
+                         uniqueid: str = "", talk_s: int | None = None) -> None:
+        with self.tx() as tx:
+            outcalls.desk_call_result(self, tx, call_id, stage, outcome, reason, uniqueid, talk_s)
 
     # --- the stores (ticketing/commands/stock.py) ----------------------------------------
 

@@ -104,6 +104,37 @@ class Checkpointer:
         self._thread.join(timeout=5)
 
 
+class SearchIndexer:
+    """A thread that moves the pieces of ticket text the commands listed into SQLite's search
+    index (``ticketing.search.catch_up``) every ``interval`` seconds, a batch per transaction,
+    so that no command writes the index itself. Started with the checkpointer."""
+
+    def __init__(self, store: Store, interval: float = 0.1, batch: int = 500) -> None:
+        self.store, self.interval, self.batch = store, interval, batch
+        self.moved = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from ticketing.search import catch_up
+
+        while not self._stop.wait(self.interval):
+            try:
+                while not self._stop.is_set():
+                    with self.store.tx() as tx:
+                        n = catch_up(tx, self.batch)
+                    self.moved += n
+                    if n < self.batch:
+                        break
+            except Exception as exc:  # a locked or changing store: try again next time
+                log.warning("search index catch-up failed: %s", exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -131,6 +162,7 @@ class Store:
                        else make_engine(url_or_engine))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._checkpointer: Checkpointer | None = None
+        self._indexer: SearchIndexer | None = None
         self._idle: list[Any] = []  # SQLite connections for ``tx`` (list pop/append: thread-safe)
         self._own_connections = self.dialect == "sqlite" and self.engine.url.database not in (None, "", ":memory:")
         # An SQLite file: this process's writers queue here before they meet at SQLite's lock.
@@ -246,12 +278,17 @@ class Store:
             raise SchemaNotCurrent(self.engine.url.render_as_string(hide_password=True), current, head)
 
     def start_checkpointer(self, interval: float = 0.05) -> None:
-        """Checkpoint an SQLite file's WAL in the background (see ``Checkpointer``)."""
+        """Checkpoint an SQLite file's WAL in the background (see ``Checkpointer``), and keep
+        its search index caught up (``SearchIndexer``)."""
         path = self.engine.url.database
         if self.dialect == "sqlite" and path and path != ":memory:" and self._checkpointer is None:
             self._checkpointer = Checkpointer(path, interval)
+            self._indexer = SearchIndexer(self)
 
     def dispose(self) -> None:
+        if self._indexer is not None:  # first: it writes through the idle connections
+            self._indexer.stop()
+            self._indexer = None
         while self._idle:
             self._idle.pop().close()
         if self._checkpointer is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.audit import jsonable
@@ -29,6 +29,10 @@ from ticketing.model import (
 
 def _money(value: Any) -> str:
     return f"{Decimal(str(value or 0)).quantize(CENT)}"
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
 
 
 def part_row(p: SparePart, owed: int = 0) -> dict[str, Any]:
@@ -89,14 +93,18 @@ def supplier_name(s: Session, code: str) -> str:
     return (s.scalar(select(Supplier.name).where(Supplier.code == code)) or "") if code else ""
 
 
-def document(s: Session, doc_id: int) -> dict[str, Any]:
-    """One stock document with its lines."""
-    return _with_lines(s, list(s.scalars(select(StockDoc).where(StockDoc.id == doc_id))))[0]
+def document(s: Session, doc_id: int, page: int = 1, per_page: int | None = None) -> dict[str, Any] | None:
+    """One stock document with its lines (all, or one page of ``per_page``) and its totals."""
+    d = s.get(StockDoc, doc_id)
+    if d is None:
+        return None
+    return _with_lines(s, [d], per_page, (page - 1) * (per_page or 0))[0]
 
 
 def documents(s: Session, kind: str = "", page: int = 1, per_page: int = 30,
-              ticket_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Stock documents, newest first, with their lines."""
+              ticket_id: int | None = None, max_lines: int | None = 5) -> tuple[list[dict[str, Any]], int]:
+    """Stock documents, newest first, each with its first ``max_lines`` lines (None: all),
+    its number of lines and its amount."""
     stmt = select(StockDoc)
     if kind:
         stmt = stmt.where(StockDoc.kind == kind)
@@ -105,24 +113,37 @@ def documents(s: Session, kind: str = "", page: int = 1, per_page: int = 30,
     total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     docs = list(s.scalars(stmt.order_by(StockDoc.at.desc(), StockDoc.id.desc())
                           .limit(per_page).offset((page - 1) * per_page)))
-    return _with_lines(s, docs), total
+    return _with_lines(s, docs, max_lines), total
 
 
-def _with_lines(s: Session, docs: list[StockDoc]) -> list[dict[str, Any]]:
-    by_doc: dict[int, list[dict[str, Any]]] = {d.id: [] for d in docs}
-    if docs:
-        for ln, name, spec, unit in s.execute(
-                select(StockLine, SparePart.name, SparePart.spec, SparePart.unit)
+def _with_lines(s: Session, docs: list[StockDoc], max_lines: int | None = None,
+                skip: int = 0) -> list[dict[str, Any]]:
+    """The documents with their lines (from ``skip``, at most ``max_lines`` each) and, over all
+    their lines, how many there are and what they come to (quantity × unit cost, unsigned)."""
+    ids = [d.id for d in docs]
+    by_doc: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    sums: dict[int, tuple[int, Decimal]] = {}
+    if ids:
+        sums = {i: (int(n), _dec(a)) for i, n, a in s.execute(
+            select(StockLine.doc_id, func.count(), func.sum(func.abs(StockLine.qty) * StockLine.unit_cost))
+            .where(StockLine.doc_id.in_(ids)).group_by(StockLine.doc_id))}
+        ranked = (select(StockLine.id, func.row_number().over(partition_by=StockLine.doc_id,
+                                                              order_by=StockLine.id).label("n"))
+                  .where(StockLine.doc_id.in_(ids)).subquery())
+        stmt = (select(StockLine, SparePart.name, SparePart.spec, SparePart.unit)
+                .join(ranked, ranked.c.id == StockLine.id)
                 .outerjoin(SparePart, SparePart.code == StockLine.part_code)
-                .where(StockLine.doc_id.in_(list(by_doc))).order_by(StockLine.id)):
+                .where(ranked.c.n > skip).order_by(StockLine.id))
+        if max_lines is not None:
+            stmt = stmt.where(ranked.c.n <= skip + max_lines)
+        for ln, name, spec, unit in s.execute(stmt):
             by_doc[ln.doc_id].append({"code": ln.part_code, "name": name or "", "spec": spec or "",
                                       "unit": unit or "", "qty": ln.qty, "unit_cost": _money(ln.unit_cost),
                                       "stock_after": ln.stock_after})
     return [{"id": d.id, "kind": d.kind, "at": d.at.isoformat(), "actor": d.actor, "reason": d.reason,
              "ticket_id": d.ticket_id, "supplier_code": d.supplier_code, "ref": d.ref,
-             "lines": by_doc[d.id],
-             "amount": _money(sum((Decimal(str(x["unit_cost"])) * abs(x["qty"]) for x in by_doc[d.id]),
-                                  Decimal(0)))}
+             "lines": by_doc[d.id], "line_count": sums.get(d.id, (0, Decimal(0)))[0],
+             "amount": _money(sums.get(d.id, (0, Decimal(0)))[1])}
             for d in docs]
 
 
@@ -174,14 +195,18 @@ def order_qty(stock: int, min_stock: int, reorder_qty: int, owed_qty: int) -> in
     return owed_qty + (2 * min_stock - stock if low else 0)
 
 
-def reorder_list(s: Session) -> list[dict[str, Any]]:
+def reorder_list(s: Session, supplier: str | None = None) -> list[dict[str, Any]]:
     """Parts at or below their minimum or owed to back-orders, by supplier (name, contact,
-    phone), each with the quantity to order and what it comes to at today's unit cost."""
+    phone), each with the quantity to order and what it comes to at today's unit cost;
+    ``supplier``: that supplier's only."""
     debts = owed(s)
-    rows = s.scalars(select(SparePart).where(
+    stmt = select(SparePart).where(
         SparePart.active.is_(True),
         or_((SparePart.min_stock > 0) & (SparePart.stock <= SparePart.min_stock),
-            SparePart.code.in_(list(debts)) if debts else false())).order_by(SparePart.supplier_code, SparePart.code))
+            SparePart.code.in_(list(debts)) if debts else false()))
+    if supplier is not None:
+        stmt = stmt.where(SparePart.supplier_code == supplier)
+    rows = s.scalars(stmt.order_by(SparePart.supplier_code, SparePart.code))
     suppliers = {x.code: x for x in s.scalars(select(Supplier))}
     groups: dict[str, dict[str, Any]] = {}
     for p in rows:
@@ -200,15 +225,27 @@ def reorder_list(s: Session) -> list[dict[str, Any]]:
     return [{**g, "amount": _money(g["amount"])} for g in groups.values()]
 
 
-def supplier_parts(s: Session, code: str) -> dict[str, Any] | None:
+def supplier_parts(s: Session, code: str, page: int = 1, per_page: int = 50) -> dict[str, Any] | None:
+    """A supplier, one page of the active parts it supplies (``total``: how many) and what to
+    order from it now (``reorder``: its group of the reorder list, or None)."""
     sup = s.scalar(select(Supplier).where(Supplier.code == code))
     if sup is None:
         return None
-    rows = list(s.scalars(select(SparePart).where(SparePart.supplier_code == code, SparePart.active.is_(True))
-                          .order_by(SparePart.code)))
-    debts = owed(s, [p.code for p in rows])
+    rows, total = parts(s, supplier=code, page=page, per_page=per_page)
     return {"code": sup.code, "name": sup.name, "contact": sup.contact, "phone": sup.phone,
-            "active": sup.active, "parts": [part_row(p, debts.get(p.code, 0)) for p in rows]}
+            "active": sup.active, "parts": rows, "total": total,
+            "reorder": next(iter(reorder_list(s, code)), None)}
+
+
+def suppliers(s: Session) -> list[dict[str, Any]]:
+    """Every supplier with how many active parts it supplies and how many of those are low."""
+    low = (SparePart.min_stock > 0) & (SparePart.stock <= SparePart.min_stock)
+    counts = {c: (int(n), int(k or 0)) for c, n, k in s.execute(
+        select(SparePart.supplier_code, func.count(), func.sum(case((low, 1), else_=0)))
+        .where(SparePart.active.is_(True)).group_by(SparePart.supplier_code))}
+    return [{"code": x.code, "name": x.name, "contact": x.contact, "phone": x.phone, "active": x.active,
+             "parts": counts.get(x.code, (0, 0))[0], "low": counts.get(x.code, (0, 0))[1]}
+            for x in s.scalars(select(Supplier).order_by(Supplier.active.desc(), Supplier.code))]
 
 
 def ticket_costs(s: Session, ticket_id: int) -> dict[str, Any]:

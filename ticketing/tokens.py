@@ -14,7 +14,9 @@ room's 15–18.
 What a token cannot say by itself is checked in the store when it is used: the assignment
 still open (a work-order link ends with its assignment), the room still there and its token
 version the current one (a room's codes are revoked by raising its version), the worker's
-list version likewise (``ticketing.commands.channels``).
+list version likewise (``ticketing.commands.channels``). A work order's or a reporter's link
+that leaked is withdrawn by its last day: the store keeps, per assignment or ticket, the day
+up to which its links no longer open, and the links sent after end later than that.
 """
 
 from __future__ import annotations
@@ -154,13 +156,28 @@ class Links:
     status_days: int = 30
     room_days: int = 0  # 0: a room's code lasts until revoked
 
-    def token(self, purpose: Purpose, ids: tuple[int, ...], today: date) -> str:
-        days = {Purpose.ROOM: self.room_days, Purpose.WORK: self.work_days,
+    def days(self, purpose: Purpose) -> int:
+        return {Purpose.ROOM: self.room_days, Purpose.WORK: self.work_days,
                 Purpose.LIST: self.list_days, Purpose.STATUS: self.status_days}[purpose]
-        return self.signer.issue(purpose, ids, today + timedelta(days=days) if days else None)
 
-    def url(self, purpose: Purpose, ids: tuple[int, ...], today: date) -> str:
-        return f"{self.base_url.rstrip('/')}/{PATHS[purpose]}/{self.token(purpose, ids, today)}"
+    def last_day(self, purpose: Purpose, today: date) -> date | None:
+        """The last day of a link issued ``today`` (None: until revoked)."""
+        days = self.days(purpose)
+        return today + timedelta(days=days) if days else None
+
+    def token(self, purpose: Purpose, ids: tuple[int, ...], today: date,
+              after: date | None = None) -> str:
+        """``after``: the links of these ids that end on or before that day were withdrawn
+        (``ticketing.commands.channels.cut``), so this one ends later."""
+        expires = self.last_day(purpose, today)
+        if after is not None and expires is not None and expires <= after:
+            expires = after + timedelta(days=1)
+        return self.signer.issue(purpose, ids, expires)
+
+    def url(self, purpose: Purpose, ids: tuple[int, ...], today: date,
+            after: date | None = None) -> str:
+        token = self.token(purpose, ids, today, after)
+        return f"{self.base_url.rstrip('/')}/{PATHS[purpose]}/{token}"
 
     def read(self, token: str, purpose: Purpose, today: date) -> Claim:
         return self.signer.read(token, purpose, today)

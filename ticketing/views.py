@@ -57,6 +57,8 @@ class TicketView:
     satisfaction: int | None
     merged_into: int | None
     version: int
+    assessment: str
+    assessment_grade: str
     workers: tuple[tuple[str, str], ...] = ()  # (staff code, assignment state)
     parts: tuple[tuple[str, int], ...] = ()
     calls: tuple[str, ...] = ()

@@ -46,6 +46,9 @@ class WebDeps:
     slip_preview: Callable[[dict[str, Any]], str] | None = None
     modem_status: Callable[[], dict[str, Any]] | None = None
     printer_status: Callable[[], dict[str, Any]] | None = None
+    # the PBX, when the center has one: click-to-call, queue controls, live queue figures
+    # (``web.api.telephony.Telephony``)
+    telephony: Any | None = None
     # rooms' QR labels as an A4 PDF: (labels, center name, language) -> bytes (receipts/labels.py)
     label_pdf: Callable[[list[dict[str, Any]], str, str], bytes] | None = None
     # How often the change feed looks for ticket changes made outside the web process
@@ -75,6 +78,8 @@ Supervisor = Annotated[CurrentUser, Depends(require("supervise"))]
 Exporter = Annotated[CurrentUser, Depends(require("export"))]
 Admin = Annotated[CurrentUser, Depends(require("admin"))]
 Storekeeper = Annotated[CurrentUser, Depends(require("stock"))]
+Dialer = Annotated[CurrentUser, Depends(require("dial"))]
+Listener = Annotated[CurrentUser, Depends(require("recordings"))]
 
 # A state-changing ticket request's Idempotency-Key (``web.idempotency``): retries run once
 Idempotent = Annotated[Once, Depends(once)]

@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export": frozenset({"lead", "manager", "admin"}),  # CSV / Excel, audit history
     "admin": frozenset({"admin"}),  # master data and users
     "stock": frozenset({"dispatcher", "lead", "manager", "admin"}),  # stock documents, back-orders
+    # telephony: place a call from a ticket (click-to-call) and one's own queue state
+    "dial": frozenset({"operator", "dispatcher", "lead", "manager", "admin"}),
+    # listen to hotline call recordings (each play audited)
+    "recordings": frozenset({"lead", "manager"}),
 }
 
 def allowed(role: str, permission: str) -> bool:

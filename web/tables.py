@@ -57,9 +57,19 @@ def to_xlsx(sheets: Sequence[Sheet], heading: Callable[[str], str]) -> bytes:
     return out.getvalue()
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition for ``filename``: an ASCII name for old clients and the real one
+    (a supplier's Chinese name, say) in RFC 6266's ``filename*``; headers are Latin-1, so a
+    name put in as it is would fail the response."""
+    from urllib.parse import quote
+
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def download(sheets: Sequence[Sheet], fmt: str, name: str, heading: Callable[[str], str]) -> Response:
     """The first sheet as CSV, or every sheet in one workbook."""
-    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    disposition = {"Content-Disposition": attachment(f"{name}.{fmt}")}
     if fmt == "csv":
         return Response(to_csv(sheets[0], heading), media_type="text/csv; charset=utf-8", headers=disposition)
     return Response(to_xlsx(sheets, heading),

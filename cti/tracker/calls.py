@@ -11,6 +11,9 @@ from typing import Any, Literal
 DEFAULT_VARIABLES = ("SERVICE_TYPE", "QUEUE", "TRANSFER_TO", "IVR_ACTION", "IVR_REASON",
                      "LOCATION_CODE", "TICKET_ID")
 
+# MixMonitor's file, as Asterisk names it (cti/tracker/recordings.py)
+RECORDING_VARIABLE = "MIXMONITOR_FILENAME"
+
 Outcome = Literal["answered", "abandoned", "ended_in_ivr"]
 
 
@@ -53,6 +56,7 @@ class Call:
     transfers: list[dict[str, str]] = field(default_factory=list)
     hangup_cause: str = ""
     hangup_code: str = ""
+    recording: str = ""  # MixMonitor's file (its name; the path when Asterisk said it)
     touched: int = 0  # sequence number of the last event that changed it (reconcile)
     reconciled: bool = False
     pops: set[tuple[str, str]] = field(default_factory=set)  # (member, stage) already popped
@@ -140,6 +144,9 @@ def call_record(call: Call, ended_at: float) -> CallRecord:
         extra["hangup_code"] = call.hangup_code
     if call.reconciled:
         extra["reconciled"] = True
+    recording = call.variables.get(RECORDING_VARIABLE) or call.recording
+    if recording:
+        extra["recording"] = recording
     return CallRecord(
         uniqueid=call.uniqueid, started_at=_utc(call.started_at) or datetime.now(UTC),
         linkedid=call.linkedid, caller_num=call.caller_num, caller_name=call.caller_name,

@@ -16,17 +16,25 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cti.protocol import Message
-from cti.tracker.calls import DEFAULT_VARIABLES, Call, CallRecord, Operator, call_record
+from cti.tracker.calls import (
+    DEFAULT_VARIABLES,
+    RECORDING_VARIABLE,
+    Call,
+    CallRecord,
+    Operator,
+    call_record,
+)
 from cti.tracker.channels import ChannelEvents
 from cti.tracker.events import CallFinished, CallStarted, TrackerEvent
 from cti.tracker.operators import OperatorStates
 from cti.tracker.queues import QueueEvents
 from cti.tracker.reconcile import Reconcile
+from cti.tracker.recordings import RecordingEvents
 
 log = logging.getLogger(__name__)
 
 
-class CallTracker(ChannelEvents, QueueEvents, OperatorStates, Reconcile):
+class CallTracker(ChannelEvents, QueueEvents, OperatorStates, Reconcile, RecordingEvents):
     """Follows hotline calls through the AMI event stream."""
 
     def __init__(self, hotline_context: str = "from-pstn",
@@ -36,7 +44,10 @@ class CallTracker(ChannelEvents, QueueEvents, OperatorStates, Reconcile):
                  finished_memory: int = 20000) -> None:
         self.hotline_context = hotline_context
         self.hotline_extensions = frozenset(hotline_extensions)
-        self.variables = frozenset(variables)
+        # the IVR's variables, and MixMonitor's file name (a recorded call's recording)
+        self.variables = frozenset(variables) | {RECORDING_VARIABLE}
+        self._early_recordings: OrderedDict[str, str] = OrderedDict()
+        self._early_memory = 1000
         self.calls: dict[str, Call] = {}
         self._by_linkedid: dict[str, str] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
@@ -67,11 +78,13 @@ class CallTracker(ChannelEvents, QueueEvents, OperatorStates, Reconcile):
             "QueueMemberStatus": self._on_member, "QueueMemberPause": self._on_member,
             "QueueMemberAdded": self._on_member, "QueueMember": self._on_member,
             "QueueMemberRemoved": self._on_member_removed,
+            "MixMonitorStart": self._on_mixmonitor,
         }
         # Events that can create a call when they are the first we see of the inbound channel.
         self._channel_events = {"Newchannel", "NewCallerid", "VarSet", "QueueCallerJoin",
                                 "QueueCallerLeave", "QueueCallerAbandon", "AgentCalled",
-                                "AgentConnect", "AgentComplete", "Hold", "Unhold", "Hangup"}
+                                "AgentConnect", "AgentComplete", "Hold", "Unhold", "Hangup",
+                                "MixMonitorStart"}
         self.wanted_events = frozenset(self._channel_events | set(self._handlers))
         # One lookup per event: (does it name a channel, its handler).
         self._routes: dict[str, tuple[bool, Callable[[Message, Call | None, list[TrackerEvent]],
@@ -140,6 +153,8 @@ class CallTracker(ChannelEvents, QueueEvents, OperatorStates, Reconcile):
         self._by_linkedid[linked] = uid
         self._touch(call)
         self._absorb_chanvars(msg, call)
+        if self._early_recordings:
+            self._take_early_recording(call)
         out.append(CallStarted(uid, call.caller_num, call.caller_name))
         return call
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cti.protocol import Message
-from cti.tracker.calls import Call
+from cti.tracker.calls import RECORDING_VARIABLE, Call
 from cti.tracker.events import TrackerEvent
 
 
@@ -18,9 +18,12 @@ class ChannelEvents:
     calls: dict[str, Call]
     _by_linkedid: dict[str, str]
 
+    _early_recordings: dict[str, str]
+
     if TYPE_CHECKING:
         def _inbound(self, msg: Message, call: Call | None) -> bool: ...
         def _finish(self, call: Call, out: list[TrackerEvent]) -> None: ...
+        def _remember_recording(self, uid: str, name: str, exact: bool = True) -> None: ...
 
     def _refresh_caller(self, msg: Message, call: Call) -> None:
         if msg.event == "NewCallerid" and self._inbound(msg, call):
@@ -35,7 +38,13 @@ class ChannelEvents:
                 call.variables[name] = value
 
     def _on_varset(self, msg: Message, call: Call | None, out: list[TrackerEvent]) -> None:
-        if call is None or not self._inbound(msg, call):
+        if call is None:
+            if msg.get("Variable") == RECORDING_VARIABLE:  # a recording before the call counts
+                uid = msg.get("Uniqueid")
+                if uid and (msg.get("Linkedid") or uid) == uid:
+                    self._remember_recording(uid, msg.get("Value"))
+            return
+        if not self._inbound(msg, call):
             return
         var = msg.get("Variable")
         if var in self.variables:
@@ -67,7 +76,11 @@ class ChannelEvents:
             call.transfers.append(entry)
 
     def _on_hangup(self, msg: Message, call: Call | None, out: list[TrackerEvent]) -> None:
-        if call is None or not self._inbound(msg, call):
+        if call is None:
+            if self._early_recordings:
+                self._early_recordings.pop(msg.get("Uniqueid"), None)
+            return
+        if not self._inbound(msg, call):
             return
         call.hangup_cause = msg.get("Cause-txt")
         call.hangup_code = msg.get("Cause")

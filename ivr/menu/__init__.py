@@ -7,8 +7,8 @@ logic without any I/O: the FastAGI handler and ``onestop ivr simulate`` both dri
 
 The parts, in reading order:
 
-- ``model``: the tree as frozen data — ``Menu``, ``Node``, ``Target``, the after-hours and
-  survey sections, prompts (language → sound name).
+- ``model``: the tree as frozen data — ``Menu``, ``Node``, ``Target``, the after-hours,
+  survey and acknowledgement-call sections, prompts (language → sound name).
 - ``loading``: ``load_menu``/``parse_menu``, every problem of a file in one ``MenuError``.
 - ``walk``: ``MenuWalk`` — keys and silences in, ``Ask`` or ``Done`` out.
 - ``source``: ``MenuSource`` — the menu for new calls, re-read when its file changes.
@@ -17,6 +17,7 @@ The parts, in reading order:
 
 from ivr.menu.loading import (
     DEFAULT_SERVICE_TYPES,
+    REQUIRED_ACK,
     REQUIRED_AFTER_HOURS,
     REQUIRED_SURVEY,
     SHIPPED_MENU,
@@ -28,6 +29,7 @@ from ivr.menu.model import (
     BACK_KEY,
     KEYS,
     OPERATOR_KEY,
+    AckConfig,
     AfterHours,
     Choice,
     Department,
@@ -42,7 +44,8 @@ from ivr.menu.render import render_tree
 from ivr.menu.source import MenuSource
 from ivr.menu.walk import Ask, Done, MenuWalk, Step
 
-__all__ = ["BACK_KEY", "DEFAULT_SERVICE_TYPES", "KEYS", "OPERATOR_KEY", "REQUIRED_AFTER_HOURS",
+__all__ = ["BACK_KEY", "DEFAULT_SERVICE_TYPES", "KEYS", "OPERATOR_KEY", "REQUIRED_ACK",
+           "REQUIRED_AFTER_HOURS", "AckConfig",
            "REQUIRED_SURVEY", "SHIPPED_MENU", "AfterHours", "Ask", "Choice", "Department", "Done",
            "Menu", "MenuError", "MenuSource", "MenuWalk", "Node", "Prompt", "SelfServiceChoice",
            "Step", "SurveyConfig", "Target", "load_menu", "parse_menu", "render_tree"]

@@ -18,6 +18,7 @@ from ivr.menu.model import (
     BACK_KEY,
     KEYS,
     OPERATOR_KEY,
+    AckConfig,
     AfterHours,
     Choice,
     Department,
@@ -45,6 +46,7 @@ class MenuError(ValueError):
 REQUIRED_AFTER_HOURS = ("greeting", "location_prompt", "unknown_location", "service_prompt",
                         "you_entered", "confirm_prompt", "created", "goodbye")
 REQUIRED_SURVEY = ("intro", "ask", "invalid", "thanks")
+REQUIRED_ACK = ("intro", "place", "ask", "accepted", "declined", "invalid")
 
 
 def load_menu(path: str | os.PathLike[str] | None = None,
@@ -109,6 +111,7 @@ class _Builder:
         vip_target = self.target(vip.get("target", top.get("operator")), "vip.target")
         after_hours = self.after_hours(timeout, retries)
         survey = self.survey()
+        ack = self.ack()
         sounds = {str(k): self.prompt(v, f"sounds.services.{k}")
                   for k, v in _table(_table(self.data.get("sounds")).get("services")).items()}
         self.check_sounds(sounds, after_hours)
@@ -118,7 +121,7 @@ class _Builder:
         return Menu(self.source, root, default_language, self.languages,
                     bool(top.get("follow_channel_language", False)), self.queues, nodes, invalid,
                     operator, fallback, frozenset(str(d) for d in vip.get("departments", [])),
-                    vip_target, departments, after_hours, survey, sounds)
+                    vip_target, departments, after_hours, survey, sounds, ack)
 
     def prompt(self, spec: Any, where: str) -> Prompt:
         if not isinstance(spec, Mapping) or not spec:
@@ -252,6 +255,19 @@ class _Builder:
                             comment, int(_number(spec.get("comment_max_s", 30), 1, 300,
                                                  "survey.comment_max_s", self)),
                             str(spec.get("comment_dir", "onestop-comments")), prompts)
+
+    def ack(self) -> AckConfig:
+        """``[ack]``; without it the prompts are the shipped names (``onestop/<lang>/ack-…``)."""
+        spec = _table(self.data.get("ack"))
+        prompts = {}
+        for k in REQUIRED_ACK:
+            if spec:
+                prompts[k] = self.prompt(spec.get(k), f"ack.{k}")
+            else:
+                name = "invalid-key" if k == "invalid" else f"ack-{k}"
+                prompts[k] = {lang: f"onestop/{lang.split('-')[0].lower()}/{name}" for lang in self.languages}
+        return AckConfig(_number(spec.get("timeout_s", 8), 1, 60, "ack.timeout_s", self),
+                         int(_number(spec.get("retries", 1), 0, 9, "ack.retries", self)), prompts)
 
     def check_sounds(self, sounds: Mapping[str, Prompt], after_hours: AfterHours) -> None:
         wanted = {c.sound for c in after_hours.services.values()} | set(self.services)

@@ -73,6 +73,16 @@ class SurveyConfig:
 
 
 @dataclass(frozen=True)
+class AckConfig:
+    """The field worker's acknowledgement call (the ``ack`` route): the ticket number and the
+    place are read, then 1 accepts and 2 declines."""
+
+    timeout_s: float
+    retries: int
+    prompts: Mapping[str, Prompt]  # intro, place, ask, accepted, declined, invalid
+
+
+@dataclass(frozen=True)
 class Department:
     greeting: Prompt | None
     start: str
@@ -96,6 +106,7 @@ class Menu:
     after_hours: AfterHours
     survey: SurveyConfig
     service_sounds: Mapping[str, Prompt]
+    ack: AckConfig | None = None
 
     def language_for(self, channel_language: str) -> str:
         """The prompt language for a channel (Asterisk's ``agi_language``)."""

@@ -123,6 +123,9 @@ def test_the_documented_commands_that_finish_run(sandbox: Path, monkeypatch: pyt
     monkeypatch.delenv("ONESTOP_CONFIG", raising=False)
     monkeypatch.delenv("ONESTOP_DATABASE_URL", raising=False)
     monkeypatch.setenv("ONESTOP_DATA_DIR", str(sandbox))
+    # the PBX's recordings folder (the recordings sweep reads it): one without files here
+    (sandbox / "monitor").mkdir(exist_ok=True)
+    monkeypatch.setenv("ONESTOP_RECORDINGS_DIR", str(sandbox / "monitor"))
     monkeypatch.chdir(sandbox)
     ran = []
     # the store the docs' commands act on: migrated, with the departments and suppliers the

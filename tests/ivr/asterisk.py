@@ -47,7 +47,9 @@ def env_block(script: str = "ivr", callerid: str = "6123", name: str = "Nurse Zh
 @dataclass
 class ScriptedChannel:
     """A caller: ``keys`` are consumed by WAIT FOR DIGIT (a digit, "" for silence, "-1" for
-    a failure after which the channel is dead) and GET DATA (the digits keyed, "" none)."""
+    a failure after which the channel is dead) and GET DATA (the digits keyed, "" none).
+    A prompt in ``missing`` answers ``result=-1 endpos=0`` to STREAM FILE and ``result=-1``
+    to GET DATA, as an Asterisk without the sound file does."""
 
     keys: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)  # GET VARIABLE answers
@@ -87,6 +89,8 @@ class ScriptedChannel:
                 return "200 result=-1\n"
             return f"200 result={ord(k) if k else 0}\n"
         if key[0] == "GET" and key[1] == "DATA":
+            if args[2] in self.missing:  # the prompt cannot be played: -1 at once, keys unread
+                return "200 result=-1\n"
             k = self.keys.pop(0) if self.keys else ""
             return f"200 result={k}\n" if k else "200 result= (timeout)\n"
         if key[0] == "SAY":

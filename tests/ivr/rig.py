@@ -6,7 +6,8 @@ import asyncio
 from pathlib import Path
 from types import TracebackType
 
-from ivr.fakes import FakeDirectory, FakeSelfService, FakeSurveyStore, FixedHours
+from ivr.ackcall import AckIvr, AckResults
+from ivr.fakes import FakeAckStore, FakeDirectory, FakeSelfService, FakeSurveyStore, FixedHours
 from ivr.hotline import HotlineIvr
 from ivr.menu import MenuSource
 from ivr.server import FastAgiServer
@@ -22,9 +23,12 @@ class Rig:
         self.self_service = FakeSelfService(locations={"10305": "Ward 3B room 305"}, next_id=2001)
         self.surveys = FakeSurveyStore(services={1042: "repair"})
         self.results = SurveyResults()
+        self.acks = FakeAckStore(calls={1043: "10305"})
+        self.ack_results = AckResults()
         self.server = FastAgiServer(
             {"ivr": HotlineIvr(self.menus, self.hours, self.directory, self.self_service),
-             "survey": SurveyIvr(self.menus, self.surveys, self.results)},
+             "survey": SurveyIvr(self.menus, self.surveys, self.results),
+             "ack": AckIvr(self.menus, self.acks, self.ack_results)},
             "127.0.0.1", 0, env_timeout_s=env_timeout_s)
         self.port = 0
 

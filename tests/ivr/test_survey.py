@@ -6,10 +6,11 @@ import asyncio
 from datetime import UTC, datetime
 
 from config.settings import AgiSettings
-from ivr.fakes import DueCall, FakeOriginator, FakeSurveyQueue
+from ivr.fakes import DueCall, FakeOriginator, FakeSurveyQueue, FakeSurveyStore
 from ivr.ports import OriginateRequest
-from ivr.survey import SurveyResults, SurveyScheduler
-from tests.ivr.asterisk import ScriptedChannel
+from ivr.server import FastAgiServer
+from ivr.survey import SurveyIvr, SurveyResults, SurveyScheduler
+from tests.ivr.asterisk import ScriptedChannel, env_block, run_call
 from tests.ivr.rig import Rig
 
 
@@ -169,3 +170,41 @@ def test_undialable_number_is_not_originated() -> None:
 
     queue, orig = asyncio.run(scenario())
     assert orig.requests == [] and queue.results == [(1, None, "failed")]
+
+
+# --- satisfaction campaigns: the same route and scheduler, keyed by the campaign's call -------
+
+def test_the_campaign_route_scores_the_call_it_is_given() -> None:
+    async def scenario() -> tuple[ScriptedChannel, FakeSurveyStore]:
+        async with Rig() as rig:
+            store = FakeSurveyStore(services={31: ""})
+            campaign = FastAgiServer({"campaign": SurveyIvr(rig.menus, store, variable="CAMPAIGN_CALL")},
+                                     "127.0.0.1", 0)
+            port = await campaign.start()
+            ch = await run_call(port, ScriptedChannel(keys=["3", ""], variables={"CAMPAIGN_CALL": "31",
+                                                                              "TICKET_ID": "1042"}),
+                                env_block("campaign"))
+            await campaign.stop()
+            return ch, store
+
+    ch, store = asyncio.run(scenario())
+    assert store.results == {31: (3, "")} and ch.set_vars["SURVEY_RESULT"] == "scored"
+
+
+def test_the_campaign_scheduler_dials_into_its_own_context() -> None:
+    async def scenario() -> tuple[FakeSurveyQueue, FakeOriginator]:
+        queue = FakeSurveyQueue([DueCall(31, 31, "6123")])
+        results = SurveyResults()
+        orig = FakeOriginator(on_answer=lambda req: asyncio.get_running_loop().call_soon(
+            results.report, int(req.variables["CAMPAIGN_CALL"]), 4))
+        s = SurveyScheduler(queue, orig, AgiSettings(), results, "Asia/Shanghai", Clock(DAY).now,
+                            answer_wait_s=1.0, variable="CAMPAIGN_CALL", context="campaign-out",
+                            prefix="campaign")
+        assert await s.tick() == 1
+        await s.drain()
+        return queue, orig
+
+    queue, orig = asyncio.run(scenario())
+    assert orig.requests == [OriginateRequest("campaign-31", "IAX2/pstn/6123", "campaign-out",
+                                              variables={"CAMPAIGN_CALL": "31", "SURVEY_ID": "31"})]
+    assert queue.results == [(31, 4, "answered")]

@@ -40,6 +40,12 @@ def test_replay(path: Path, caplog: pytest.LogCaptureFixture) -> None:
     if path.parent.name == "survey_callback":
         assert rig.surveys.results == {1042: (5, "")}
         assert ch.set_vars["SURVEY_SCORE"] == "5"
+    if path.parent.name == "worker_ack_call":  # the worker pressed 1, then 2
+        expected = {"agi-1": "accepted", "agi-2": "declined"}[path.stem]
+        assert ch.set_vars["ACK_RESULT"] == ch.recorded_vars["ACK_RESULT"] == expected
+        assert rig.acks.answers == [(1043, expected, None)]
+        said = [c[2] for c in ch.commands if c[:2] == ["SAY", "DIGITS"]]
+        assert said == ["1043", "10305"]  # the ticket number, then the room code
     if path.parent.name == "hangup_during_ivr":
         assert rig.server.stats.hung_up == 1 and rig.server.stats.errors == 0
         assert "caller gone" in caplog.text

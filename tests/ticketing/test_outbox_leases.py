@@ -1,4 +1,5 @@
-"""The outboxes (SMS, print jobs, survey calls) on the real store.
+"""The outboxes (SMS, print jobs, survey calls, satisfaction campaigns' calls, acknowledgement
+calls, webhook deliveries) on the real store.
 
 Nothing is lost when a sender dies: for every outbox, a sender process that claimed rows is
 killed with SIGKILL (not stopped: no ``finally`` runs, no lease is given back); its leased rows
@@ -31,15 +32,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from ticketing.fakes import FixedClock
+from ticketing.calendar import BusinessCalendar
+from ticketing.campaigns import CampaignCalls
+from ticketing.catalog import Catalog
+from ticketing.fakes import FixedClock, PlainComposer
 from ticketing.model import AuditLog, Base, PrintJob, SmsOut, SurveyCall, Ticket
+from ticketing.model_calls import OutboundCall
+from ticketing.model_facilities import WebhookDelivery
+from ticketing.model_feedback import CampaignTarget
 from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
-from ticketing.service import NewTicket, TicketService
+from ticketing.outcalls import AckCallQueue
+from ticketing.service import CampaignSpec, NewTicket, TicketService
 from ticketing.store import Store
+from ticketing.webhooks import Webhooks
 
 from ..conftest import ROOT
 from .factories import small_hospital
@@ -60,6 +70,7 @@ class Outbox:
     send: Callable[[Store, FixedClock, int], None]
     leased: str
     sent: str
+    prepare: Callable[[TicketService], None] | None = None  # rows the tickets do not make
 
 
 def _sms_claim(store: Store, clock: FixedClock) -> list[int]:
@@ -86,39 +97,117 @@ def _survey_send(store: Store, clock: FixedClock, survey_id: int) -> None:
     SurveyQueue(store, clock, lease=LEASE).mark_result(survey_id, 4, "answered")
 
 
-# Every leased outbox of the schema; a new one (webhooks…) is added here with its three calls.
+def ticket_service(store: Store, clock: FixedClock) -> TicketService:
+    """The core as the AMI part has it (the acknowledgement calls' outcomes are commands)."""
+    return TicketService(store, clock, Catalog.load(ROOT / "config" / "service_catalog.toml"),
+                         BusinessCalendar.load(ROOT / "config" / "calendar.toml"), PlainComposer())
+
+
+def _ack_claim(store: Store, clock: FixedClock) -> list[int]:
+    return [r.id for r in AckCallQueue(ticket_service(store, clock), lease=LEASE).claim_due(1000)]
+
+
+def ack_send(service: TicketService, call_id: int) -> None:
+    """Dialled, answered, and the worker keyed 1."""
+    with service.store.session() as s:
+        ticket_id = s.get(OutboundCall, call_id).ticket_id  # type: ignore[union-attr]
+    AckCallQueue(service).mark_dialing(call_id, f"ack-{call_id}")
+    service.ack_call_result(call_id, "answered")
+    service.ack_call_answer(ticket_id, "accepted", call_id)
+
+
+def _ack_send(store: Store, clock: FixedClock, call_id: int) -> None:
+    ack_send(ticket_service(store, clock), call_id)
+
+
+def _campaign_calls(store: Store, clock: FixedClock) -> CampaignCalls:
+    return CampaignCalls(store, clock, ZoneInfo("Asia/Shanghai"), lease=LEASE)
+
+
+def _campaign_claim(store: Store, clock: FixedClock) -> list[int]:
+    return [c.id for c in _campaign_calls(store, clock).claim_due(1000)]
+
+
+def _campaign_send(store: Store, clock: FixedClock, target_id: int) -> None:
+    _campaign_calls(store, clock).mark_result(target_id, 4, "answered")
+
+
+def _campaign_prepare(service: TicketService) -> None:
+    """An IVR campaign to the six requesters, no quiet hours, its calls released (due)."""
+    cid = service.create_campaign("lead", CampaignSpec("回访", "ivr", "requesters", quiet_start="00:00",
+                                                       quiet_end="00:00", per_hour=3600))
+    service.start_campaign("lead", cid)
+    assert service.run_campaigns() == TICKETS
+
+
+def _webhooks(store: Store, clock: FixedClock) -> Webhooks:
+    return Webhooks(store, clock, lease=LEASE)
+
+
+def _webhook_claim(store: Store, clock: FixedClock) -> list[int]:
+    return [d.id for d in _webhooks(store, clock).claim("fresh", 1000)]
+
+
+def webhook_send(store: Store, clock: FixedClock, delivery_id: int) -> None:
+    """The receiver answered 204."""
+    _webhooks(store, clock).mark_delivered(delivery_id, 204, 12)
+
+
+def _webhook_prepare(service: TicketService) -> None:
+    """A hospital system subscribed to new tickets, then six tickets: six deliveries (the feed
+    turns what was before the subscription into nothing)."""
+    hooks = _webhooks(service.store, service.clock)  # type: ignore[arg-type]
+    hooks.create("admin", {"name": "HIS", "url": "http://his.example/onestop", "events": ["ticket.created"]})
+    assert hooks.pump() == 0
+    for n in range(TICKETS):
+        service.accept("li", NewTicket(service_type="repair", description=f"水龙头漏水 {n}",
+                                       location_code="10305", reporter_phone=f"62{n:02d}"))
+    assert hooks.pump() == TICKETS
+
+
+# Every leased outbox of the schema; a new one is added here with its three calls.
 OUTBOXES = {
     "sms": Outbox(SmsOut, _sms_claim, _sms_send, leased="sending", sent="sent"),
     "print": Outbox(PrintJob, _print_claim, _print_send, leased="printing", sent="printed"),
     "survey": Outbox(SurveyCall, _survey_claim, _survey_send, leased="calling", sent="done"),
-}
-
-
-# leased tables whose sender is killed by a test of its own adapter, in a process of its own
-KILLED_ELSEWHERE = {
-    "webhook_delivery": "tests/hooks/test_sender.py::test_a_killed_sender_leaves_each_delivery_to_arrive_exactly_once_by_id",
+    "ack": Outbox(OutboundCall, _ack_claim, _ack_send, leased="claimed", sent="done"),
+    "campaign": Outbox(CampaignTarget, _campaign_claim, _campaign_send, leased="calling", sent="answered",
+                       prepare=_campaign_prepare),
+    "webhook": Outbox(WebhookDelivery, _webhook_claim, webhook_send, leased="sending", sent="delivered",
+                      prepare=_webhook_prepare),
 }
 
 
 def test_every_leased_table_is_an_outbox_this_module_kills_a_sender_of() -> None:
     leased = {t.name for t in Base.metadata.sorted_tables if "lease_until" in t.c}
-    assert leased == {o.model.__tablename__ for o in OUTBOXES.values()} | set(KILLED_ELSEWHERE)
-    for where in KILLED_ELSEWHERE.values():
-        path, name = where.split("::")
-        assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), where
+    assert leased == {o.model.__tablename__ for o in OUTBOXES.values()}
 
 
 @pytest.fixture
 def work(store: Store, service: TicketService, clock: FixedClock) -> datetime:
     """Six tickets dispatched and done: six work-order SMS, six slips, six call-backs, all due
-    at the returned time."""
+    at the returned time (the reporters on extensions: no SMS to them)."""
+    small_hospital(store)
+    for n in range(TICKETS):
+        t = service.accept("li", NewTicket(service_type="repair", description=f"灯不亮 {n}",
+                                           location_code="10305", reporter_phone=f"61{n:02d}"))
+        service.dispatch("li", t.id, ["W001"])
+        service.complete("li", t.id)
+    return clock.now() + service.options.survey_delay
+
+
+@pytest.fixture
+def unanswered(store: Store, service: TicketService, clock: FixedClock) -> datetime:
+    """Six repair tickets dispatched to W001 and not answered: six acknowledgement calls, all
+    due at the returned time (the catalog's ack_call_after for repair)."""
     small_hospital(store)
     for n in range(TICKETS):
         t = service.accept("li", NewTicket(service_type="repair", description=f"灯不亮 {n}",
                                            location_code="10305", reporter_phone=f"1380000100{n}"))
-        service.dispatch("li", t.id, ["W001"])
-        service.complete("li", t.id)
-    return clock.now() + service.options.survey_delay
+        service.dispatch("li", t.id, ["W001"], print_slip=False)
+    delay = service.catalog.get("repair").ack_call_after
+    assert delay, "repair has an acknowledgement call"
+    return clock.now() + timedelta(minutes=delay)
 
 
 class DyingSender:
@@ -160,9 +249,12 @@ def _rows(store: Store, model: Any) -> dict[int, Any]:
 
 @pytest.mark.parametrize("kind", sorted(OUTBOXES))
 def test_a_killed_senders_leases_run_out_and_each_row_is_sent_once(
-        kind: str, store: Store, db_url: str, work: datetime) -> None:
+        kind: str, store: Store, db_url: str, request: pytest.FixtureRequest) -> None:
     box = OUTBOXES[kind]
-    due = work
+    # an acknowledgement call is placed while the order is unanswered; the others once done
+    due: datetime = request.getfixturevalue("unanswered" if kind == "ack" else "work")
+    if box.prepare is not None:
+        box.prepare(request.getfixturevalue("service"))
     assert len(_rows(store, box.model)) == TICKETS
 
     child = DyingSender(db_url, kind, due)

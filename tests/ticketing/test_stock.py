@@ -150,7 +150,8 @@ def test_completion_beyond_stock_is_refused_unless_backordered(service: TicketSe
                           .where(StockDoc.ticket_id == tid, StockLine.part_code == "P0002")
                           .order_by(StockLine.id)).scalars().all()
         assert fills == [-5, -2]
-    costs = ticket_costs(store.session().__enter__(), tid)
+    with store.session() as s:  # closed: an open transaction would hold PostgreSQL's locks
+        costs = ticket_costs(s, tid)
     assert costs["parts_cost"] == f"{7 * Decimal('45.00') + Decimal('12.50'):.2f}"
 
 
@@ -293,3 +294,48 @@ def test_a_workers_done_sms_beyond_the_stock_is_refused_and_explained(service: T
     assert service.get(tid).status == "dispatched" and stock(store, "P0002") == 5
     (explained,) = [d for template, _l, d in composer.rendered if template == "explain"]
     assert explained["why"] == "refused" and "P0002" in explained["detail"]
+
+
+def test_a_long_document_lists_its_first_lines_and_pages_the_rest(service: TicketService, store: Store) -> None:
+    from ticketing.stores import document, documents
+
+    with store.session() as s:
+        s.add_all([SparePart(code=f"Q{i:03d}", name=f"螺丝{i}", unit="个", stock=0, price=Decimal("0"))
+                   for i in range(12)])
+    # 12 lines of i+1 at 1.25 each: Σ (i+1) × 1.25 for i < 12 = 78 × 1.25 = 97.50
+    big = service.post_stock("k", "receipt", [StockLineIn(f"Q{i:03d}", i + 1, Decimal("1.25")) for i in range(12)],
+                             supplier_code="S01")
+    small = service.post_stock("k", "issue", [StockLineIn("Q011", 2)], reason="领用")
+    with store.session() as s:
+        rows, total = documents(s, max_lines=5)
+        assert total == 2 and [d["id"] for d in rows] == [small, big]  # newest first
+        assert [ln["code"] for ln in rows[1]["lines"]] == ["Q000", "Q001", "Q002", "Q003", "Q004"]
+        assert (rows[1]["line_count"], rows[1]["amount"]) == (12, "97.50")
+        assert (rows[0]["line_count"], rows[0]["amount"]) == (1, "2.50")  # 2 out at the moving average 1.25
+        second = document(s, big, page=2, per_page=5)
+        assert second is not None and [ln["code"] for ln in second["lines"]] == ["Q005", "Q006", "Q007", "Q008", "Q009"]
+        assert [ln["code"] for ln in document(s, big, page=3, per_page=5)["lines"]] == ["Q010", "Q011"]  # type: ignore[index]
+        assert len(document(s, big)["lines"]) == 12 and document(s, 999) is None  # type: ignore[index]
+
+
+def test_suppliers_count_their_parts_and_their_reorder_list_stands_alone(service: TicketService,
+                                                                        store: Store) -> None:
+    from ticketing.stores import suppliers
+
+    with store.session() as s:
+        s.add(Supplier(code="S02", name="申城电气", contact="", phone=""))
+        s.add_all([SparePart(code="E01", name="开关", unit="个", stock=1, price=Decimal("6.00"), supplier_code="S02",
+                             min_stock=3),
+                   SparePart(code="E02", name="插座", unit="个", stock=9, price=Decimal("8.00"), supplier_code="S02",
+                             min_stock=3)])
+    service.post_stock("k", "issue", [StockLineIn("P0002", 4)], reason="领用")  # P0002: 1 left, min 2
+    with store.session() as s:
+        assert [(x["code"], x["parts"], x["low"]) for x in suppliers(s)] == [("S01", 1, 1), ("S02", 2, 1)]
+        assert [g["supplier_code"] for g in reorder_list(s)] == ["S01", "S02"]
+        (only,) = reorder_list(s, "S02")
+        # E01: 1 on hand, minimum 3, no pack: back up to twice the minimum → 6 − 1 = 5 at 6.00
+        assert [(p["code"], p["order"], p["amount"]) for p in only["parts"]] == [("E01", 5, "30.00")]
+        sup = supplier_parts(s, "S02", page=2, per_page=1)
+        assert sup is not None and sup["total"] == 2 and [p["code"] for p in sup["parts"]] == ["E02"]
+        assert sup["reorder"]["amount"] == "30.00"
+        assert supplier_parts(s, "S01")["reorder"]["parts"][0]["code"] == "P0002"  # type: ignore[index]

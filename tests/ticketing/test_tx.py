@@ -217,6 +217,7 @@ def test_the_checkpointer_keeps_the_wal_short(tmp_path: Path, checkpointer: bool
     store.upgrade()
     wal = tmp_path / "wal.sqlite-wal"
     try:
+        base = wal.stat().st_size if wal.exists() else 0
         if checkpointer:
             store.start_checkpointer(interval=0.01)
         for _ in range(40):
@@ -233,7 +234,9 @@ def test_the_checkpointer_keeps_the_wal_short(tmp_path: Path, checkpointer: bool
     if checkpointer:
         assert second <= first * 1.1
     else:
-        assert second > first * 1.5
+        # Each batch of 40 commands adds about as much as the first did (the upgrade's own
+        # pages, already in the WAL before the first batch, are left out of the comparison).
+        assert second - first > (first - base) * 0.5
 
 
 @pytest.mark.parametrize("second", ["tx", "session"])

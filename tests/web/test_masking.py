@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from modem.templates import SmsComposer
 from ticketing.calls import CallFacts, record_call
-from ticketing.service import TicketService, WorkerReply
+from ticketing.model import Staff
+from ticketing.service import CampaignSpec, TicketService, WorkerReply
 from web.masking import mask_text, redact
 from web.server import ThreadedServer
 
@@ -67,9 +69,21 @@ def story(web: Web) -> dict[str, int]:
     with web.deps.store.session() as s:
         record_call(s, CallFacts(uniqueid="1700000000.1", caller_num=CALLER, caller_name="王护士",
                                  started_at=datetime(2026, 11, 23, 1, 0, tzinfo=UTC)))
+    # 考核: a complaint naming a number, a campaign that asked the caller, who then opts out
+    complaint = op.post("/api/tickets", json={
+        "service_type": "complaint", "location_code": "10305", "reporter_phone": "13900000066",
+        "description": f"师傅态度差，请回电{IN_TEXT[0]}"}).json()["id"]
+    assert op.post(f"/api/tickets/{complaint}/complaint/investigate",
+                   json={"note": f"已致电{IN_TEXT[1]}"}).status_code == 200
+    with web.deps.store.session() as s:
+        worker_org = s.scalar(select(Staff.org_code).where(Staff.code == "W001"))
+    campaign = service.create_campaign("lead", CampaignSpec("回访", "sms", "departments", (worker_org,)))
+    service.start_campaign("lead", campaign)
+    service.run_campaigns()
+    service.handle_inbound_sms("modem1", CALLER, "TD", None, datetime(2026, 11, 23, 1, 10, tzinfo=UTC))
     web.deps.hub.publish_wallboard({"operators": {f"SIP/{WORKER}": {"state": "idle"}},
                                     "calls_waiting": 1})
-    return {"ticket": tid, "extension": ext["id"]}
+    return {"ticket": tid, "extension": ext["id"], "complaint": complaint, "campaign": campaign}
 
 
 def _get_routes(web: Web) -> list[str]:
@@ -81,12 +95,16 @@ def _get_routes(web: Web) -> list[str]:
 def _fill(path: str, story: dict[str, int]) -> str:
     fill = {"ticket_id": str(story["ticket"]), "kind": "staff", "key": "W001", "entity": "ticket",
             "username": "viewer", "photo_id": "1", "plan_code": "PM-1", "notice_id": "1",
+            "uniqueid": "1700000000.1", "doc_id": "1",
+            "campaign_id": str(story["campaign"]), "complaint_id": str(story["complaint"]),
             "subscription_id": "1", "delivery_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
 
 
 PAGES = ["/board", "/board/part", "/wallboard", "/wallboard/part", "/stats", "/desk/tickets/{ticket_id}",
-         "/maintenance", "/notices", "/board/maintenance/part"]
+         "/maintenance", "/notices", "/board/maintenance/part",
+         "/stats/assessment", "/assessment/grade", "/complaints?state=all", "/complaints/{complaint_id}",
+         "/campaigns", "/campaigns/{campaign_id}", "/desk/mine", "/api/complaints?state=all"]
 
 
 def _everything(web: Web, c: TestClient, story: dict[str, int]) -> dict[str, str]:

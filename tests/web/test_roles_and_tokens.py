@@ -22,15 +22,16 @@ from web.security import (
 )
 
 # role × capability; "x" = has it. Typed from docs/CONTRACTS.md, "Roles".
-CAPABILITIES = ("read", "session", "desk", "write", "supervise", "export", "admin", "stock")
+CAPABILITIES = ("read", "session", "desk", "write", "supervise", "export", "admin", "stock", "dial",
+                "recordings")
 RULES = """
-role        read session desk write supervise export admin stock
-operator    x    x       x    x     ·         ·      ·     ·
-dispatcher  x    x       x    x     ·         ·      ·     x
-lead        x    x       x    x     x         x      ·     x
-manager     x    x       x    x     x         x      ·     x
-admin       x    x       x    x     x         x      x     x
-viewer      x    x       ·    ·     ·         ·      ·     ·
+role        read session desk write supervise export admin stock dial recordings
+operator    x    x       x    x     ·         ·      ·     ·     x    ·
+dispatcher  x    x       x    x     ·         ·      ·     x     x    ·
+lead        x    x       x    x     x         x      ·     x     x    x
+manager     x    x       x    x     x         x      ·     x     x    x
+admin       x    x       x    x     x         x      x     x     x    ·
+viewer      x    x       ·    ·     ·         ·      ·     ·     ·    ·
 """
 
 

@@ -22,16 +22,23 @@ from .test_security import served_routes
 #   operator,   the desk (screen pops, calls, caller look-up, worker suggestions) and the
 #   dispatcher  ticket commands: create, edit, dispatch, approval, reprint, resend, close,
 #               cancel, call-back
-#   lead,       what operators do, and supervise (assess, merge, reopen, escalate) and export
-#   manager     (CSV / Excel, audit trails)
+#               (and 考核: complaints' investigation, target and reply, handing a case over,
+#               requesters' opt-out; "my cases" is the desk's)
+#   lead,       what operators do, and supervise (assess, merge, reopen, escalate; grading,
+#   manager     a complaint's finding, satisfaction campaigns) and export (CSV / Excel, audit
+#               trails, the monthly 考核 report)
 #   admin       all of it, and master data and log-in accounts
 #   dispatcher, the stores: stock documents, back-orders, stock files
 #   lead, manager, admin
 #   everyone    logged in: their own sessions (list, log out everywhere)
+#   staff       (every role but viewer) telephony: call from a ticket, their own queue state
+#   lead,       listen to call recordings (not admin: accounts, not calls)
+#   manager
 EVERYONE = frozenset({"operator", "dispatcher", "lead", "manager", "admin", "viewer"})
 STAFF = EVERYONE - {"viewer"}
 LEADS = frozenset({"lead", "manager", "admin"})
 ADMINS = frozenset({"admin"})
+LISTENERS = frozenset({"lead", "manager"})
 STORES = frozenset({"dispatcher", "lead", "manager", "admin"})
 PUBLIC = None  # no log-in needed
 
@@ -63,6 +70,8 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/tickets/{ticket_id}/photos"): STAFF,
     ("GET", "/api/photos/{photo_id}"): STAFF,
     ("GET", "/api/photos/{photo_id}/thumb"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/status-link"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/links/withdraw"): STAFF,
     ("GET", "/api/stats/summary"): EVERYONE,
     ("GET", "/api/stats/export"): LEADS,
     ("GET", "/api/board"): EVERYONE,
@@ -83,6 +92,34 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/api/admin/{kind}/{key}"): ADMINS,
     ("GET", "/api/admin/{kind}/{key}/history"): ADMINS,
     ("POST", "/api/admin/import/{kind}"): ADMINS,
+    ("POST", "/api/tickets/{ticket_id}/call"): STAFF,
+    ("GET", "/api/recordings/{uniqueid}"): LISTENERS,
+    ("GET", "/api/queue"): EVERYONE,
+    ("GET", "/api/queue/me"): STAFF,
+    ("POST", "/api/queue/{action}"): STAFF,
+    ("GET", "/api/stats/operators"): EVERYONE,
+    # 考核, complaints, first-contact ownership, requesters, campaigns
+    ("GET", "/api/assessment/grades"): EVERYONE,
+    ("GET", "/api/assessment/rankings"): EVERYONE,
+    ("GET", "/api/assessment/owners"): EVERYONE,
+    ("GET", "/api/assessment/pending"): LEADS,
+    ("GET", "/api/assessment/report"): LEADS,
+    ("GET", "/api/complaints"): EVERYONE,
+    ("POST", "/api/tickets/{ticket_id}/complaint/investigate"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/target"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/complaint/conclude"): LEADS,
+    ("POST", "/api/tickets/{ticket_id}/complaint/reply"): STAFF,
+    ("GET", "/api/my-cases"): STAFF,
+    ("GET", "/api/desk-users"): STAFF,
+    ("POST", "/api/tickets/{ticket_id}/handover"): STAFF,
+    ("GET", "/api/campaigns"): EVERYONE,
+    ("POST", "/api/campaigns"): LEADS,
+    ("GET", "/api/campaigns/{campaign_id}"): EVERYONE,
+    ("POST", "/api/campaigns/{campaign_id}/start"): LEADS,
+    ("POST", "/api/campaigns/{campaign_id}/status"): LEADS,
+    ("GET", "/api/requesters/opted-out"): EVERYONE,
+    ("POST", "/api/requesters/opt-out"): STAFF,
+    ("POST", "/api/requesters/opt-in"): STAFF,
     # maintenance plans and inspection rounds: read by all, plans made by leads, rounds by staff
     ("GET", "/api/maintenance/plans"): EVERYONE,
     ("POST", "/api/maintenance/plans"): LEADS,
@@ -102,11 +139,13 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/stock/parts/{key}"): EVERYONE,
     ("GET", "/api/stock/documents"): EVERYONE,
     ("POST", "/api/stock/documents"): STORES,
+    ("GET", "/api/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/api/stock/alerts"): EVERYONE,
     ("GET", "/api/stock/backorders"): EVERYONE,
     ("POST", "/api/stock/backorders/{key}/cancel"): STORES,
     ("GET", "/api/stock/reorder"): EVERYONE,
     ("GET", "/api/stock/reorder/export"): LEADS,
+    ("GET", "/api/stock/suppliers"): EVERYONE,
     ("GET", "/api/stock/suppliers/{key}"): EVERYONE,
     ("POST", "/api/stock/import"): STORES,
     ("GET", "/api/tickets/{ticket_id}/cost"): EVERYONE,
@@ -152,6 +191,13 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stats"): EVERYONE,
     ("GET", "/admin"): ADMINS,
     ("GET", "/admin/{kind}/{key}/history"): ADMINS,
+    ("GET", "/stats/assessment"): EVERYONE,
+    ("GET", "/assessment/grade"): LEADS,
+    ("GET", "/complaints"): EVERYONE,
+    ("GET", "/complaints/{ticket_id}"): EVERYONE,
+    ("GET", "/campaigns"): EVERYONE,
+    ("GET", "/campaigns/{campaign_id}"): EVERYONE,
+    ("GET", "/desk/mine"): STAFF,
     ("GET", "/maintenance"): EVERYONE,
     ("GET", "/maintenance/plans/{code}"): EVERYONE,
     ("GET", "/maintenance/rounds/{ticket_id}"): EVERYONE,
@@ -161,6 +207,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/stock"): EVERYONE,
     ("GET", "/stock/parts/{key}"): EVERYONE,
     ("GET", "/stock/suppliers/{key}"): EVERYONE,
+    ("GET", "/stock/documents/{doc_id}"): EVERYONE,
     ("GET", "/stats/cost"): EVERYONE,
     ("GET", "/kitchen"): EVERYONE,
     ("GET", "/stats/meals"): EVERYONE,
@@ -172,6 +219,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/admin/qr/print"): ADMINS,
     ("POST", "/admin/qr/revoke"): ADMINS,
     ("POST", "/admin/qr/worker"): ADMINS,
+    ("POST", "/admin/qr/ticket"): ADMINS,
     # the phone pages: no log-in, the signed link in the path is the credential
     ("GET", "/r/{token}"): PUBLIC,
     ("POST", "/r/{token}"): PUBLIC,
@@ -186,7 +234,8 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
-        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1",
+        "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
+        "campaign_id": "1", "doc_id": "1",
         "subscription_id": "1", "delivery_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
@@ -301,6 +350,8 @@ def test_the_roles_here_are_the_ones_docs_security_md_writes() -> None:
         "tickets, board, wallboard, statistics (read)": EVERYONE,
         "own sessions": EVERYONE,
         "desk: pops, calls, caller look-up": STAFF,
+        "telephony: call a reporter or worker from a ticket, one's own queue log-in and pause": STAFF,
+        "listen to hotline call recordings (every play audited)": LISTENERS,
         "ticket commands": STAFF,
         "supervise: assess, merge, reopen, escalate": LEADS,
         "export: CSV / Excel, audit trails": LEADS,

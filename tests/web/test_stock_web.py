@@ -136,3 +136,47 @@ def test_the_stores_and_cost_pages_speak_both_languages(web: Web) -> None:
     summary, detail = (list(ws.iter_rows(values_only=True)) for ws in wb.worksheets)
     assert summary[0][:3] == ("分组", "科室名称", "办结工单") and summary[1][:3] == ("D01", "心内科", 1)
     assert summary[-1][0] == "合计" and detail[1][0] == tid and detail[1][6] == "45.00"
+
+
+def test_suppliers_documents_and_one_suppliers_reorder_list(web: Web) -> None:
+    tid = _setup(web)
+    web.deps.service.complete("li", tid, parts=[("P0002", 2)])  # 1 left, minimum 2: to order
+    with web.deps.store.session() as s:
+        s.add(Supplier(code="S02", name="申城电气", contact="", phone=""))
+        s.add(SparePart(code="E01", name="开关", unit="个", stock=0, price=Decimal("6.00"), supplier_code="S02",
+                        min_stock=1))
+    zh = web.login("operator")
+    page = zh.get("/stock?tab=suppliers").text
+    assert "华东五金" in page and "申城电气" in page and 'href="/stock/suppliers/S02"' in page
+    docs = zh.get("/stock?tab=documents").text
+    assert f"工单 #{tid} 领用" in docs and f"ticket {tid}" not in docs
+    doc_id = int(docs.split('href="/stock/documents/')[1].split('"')[0])
+    one = zh.get(f"/stock/documents/{doc_id}")
+    assert one.status_code == 200 and "水龙头" in one.text and f"工单 #{tid} 领用" in one.text
+    en = web.login("manager", client=web.new_client())
+    assert f"Used on ticket #{tid}" in en.get(f"/stock/documents/{doc_id}").text
+    assert en.get("/stock/suppliers/NOPE").status_code == 404
+    assert "没有供应商 NOPE" in zh.get("/stock/suppliers/NOPE").text
+    assert zh.get("/stock/documents/99999").status_code == 404
+    api = zh.get(f"/api/stock/documents/{doc_id}").json()
+    assert api["line_count"] == 1 and api["lines"][0]["qty"] == -2
+    supplier = zh.get("/stock/suppliers/S01").text
+    assert "/api/stock/reorder/export?fmt=xlsx&supplier=S01" not in supplier  # operators do not export
+    lead = web.login("lead", client=web.new_client())
+    lead_page = lead.get("/stock/suppliers/S01").text
+    assert "/api/stock/reorder/export?fmt=xlsx&supplier=S01" in lead_page
+    rows = list(csv.reader(io.StringIO(lead.get("/api/stock/reorder/export?fmt=csv&supplier=S02")
+                                       .content.decode("utf-8-sig"))))
+    assert [r[3] for r in rows[1:]] == ["E01"]  # the part code column; S01's P0002 is not in it
+    everything = list(csv.reader(io.StringIO(lead.get("/api/stock/reorder/export?fmt=csv")
+                                             .content.decode("utf-8-sig"))))
+    assert sorted(r[3] for r in everything[1:]) == ["E01", "P0002"]
+
+
+def test_an_export_named_after_any_supplier_has_a_header_that_can_be_sent() -> None:
+    from web.tables import attachment
+
+    header = attachment("订货单-Ā\"x.csv")
+    header.encode("latin-1")  # what a response header must be
+    assert 'filename="' in header and "filename*=UTF-8''%E8%AE%A2" in header
+    assert attachment("stock.csv").startswith('attachment; filename="stock.csv"')

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Table
 
+from ticketing.assessment.config import AssessmentConfig
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.costing import LabourRates
@@ -37,6 +38,11 @@ SMS_OUT: Table = _TABLES["sms_outbox"]
 SMS_IN: Table = _TABLES["sms_inbox"]
 PRINT_JOB: Table = _TABLES["print_job"]
 SURVEY: Table = _TABLES["survey_call"]
+AUDIT: Table = _TABLES["audit_log"]
+REQUESTER_NUMBER: Table = _TABLES["requester_number"]
+RATING_REQUEST: Table = _TABLES["rating_request"]
+CAMPAIGN: Table = _TABLES["survey_campaign"]
+CAMPAIGN_TARGET: Table = _TABLES["campaign_target"]
 STOCK_DOC: Table = _TABLES["stock_doc"]
 STOCK_LINE: Table = _TABLES["stock_line"]
 BACKORDER: Table = _TABLES["stock_backorder"]
@@ -123,18 +129,25 @@ class ServiceOptions:
     survey_enabled: bool = True
     survey_delay: timedelta = timedelta(hours=24)
     escalation_step: timedelta = timedelta(minutes=5)
+    # the acknowledgement call to a worker who has not answered a work order (catalog
+    # ack_call_after); ack_call_after, when set, replaces every type's delay (the demo)
+    ack_calls: bool = True
+    ack_call_after: timedelta | None = None
     labour_rates: LabourRates = field(default_factory=LabourRates)  # none: labour costs nothing
     kitchen_printer: str = ""  # the 备餐单 at each meal's cut-off; "" = the default printer
+    status_sms: bool = False  # a ticket accepted with a mobile reporter number: SMS the progress link
 
 
 class CommandContext:
     """The parts a command handler works with. ``tx()`` begins one command's transaction.
-    ``links``: the signed links the center hands out (a work order's page, a reporter's
-    status page), None where it hands out none."""
+    ``assessment``: the grades, requester SMS rules and campaign defaults of
+    ``config/assessment.toml`` (the shipped file unless given). ``links``: the signed links the
+    center hands out (a work order's page, a reporter's status page), None where it hands out
+    none."""
 
     def __init__(self, store: Store, clock: Clock, catalog: Catalog, calendar: BusinessCalendar,
                  composer: Composer, options: ServiceOptions | None = None,
-                 links: Links | None = None) -> None:
+                 assessment: AssessmentConfig | None = None, links: Links | None = None) -> None:
         self.store = store
         self.clock = clock
         self.catalog = catalog
@@ -142,6 +155,13 @@ class CommandContext:
         self.composer = composer
         self.options = options or ServiceOptions()
         self.links = links
+        self._assessment = assessment
+
+    @property
+    def assessment(self) -> AssessmentConfig:
+        if self._assessment is None:
+            self._assessment = AssessmentConfig.default()
+        return self._assessment
 
     def tx(self) -> AbstractContextManager[Tx]:
         """One command's transaction; ``tx.now``, the command's time, is on all its rows."""

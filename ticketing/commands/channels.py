@@ -5,7 +5,9 @@ A link (``ticketing.tokens``) carries ids; here they are checked against the row
 code opens while the room is there and active and the code's version is the room's current
 one (``link_grant``: ``revoke`` raises it, so a leaked or misprinted label stops working); a
 work order's link while its assignment is open (offered or accepted); a worker's list while
-its version is the worker's current one. ``worker_step`` takes the same steps as the worker's
+its version is the worker's current one; a work order's or a reporter's link unless it was
+withdrawn (``cut``: those links carry no version, so they are cut by their last day).
+``worker_step`` takes the same steps as the worker's
 SMS reply (``dispatch.worker_accept``, ``start``, ``complete`` with the parts used,
 ``release``), audited as ``web:<staff code>`` with an audit row of the link's use (``via``:
 web link, the client's address).
@@ -13,15 +15,17 @@ web link, the client's address).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from ticketing.audit import audit
 from ticketing.commands.base import ASSIGNMENT, LOCATION, STAFF, CommandContext, TicketError
 from ticketing.commands.dispatch import complete, release, start, worker_accept
+from ticketing.commands.outbound import CUT_KINDS, cut_day
 from ticketing.commands.rows import load
 from ticketing.lifecycle import OPEN, Status
 from ticketing.model import Base
-from ticketing.tokens import Claim
+from ticketing.tokens import EPOCH, Claim, Purpose
 from ticketing.tx import Record, Tx
 
 GRANT = Base.metadata.tables["link_grant"]
@@ -32,7 +36,9 @@ STEPS = ("accept", "arrived", "done", "cannot")
 class LinkRefused(TicketError):
     """A link that names something it may no longer act on, or a step it may not take.
     ``reason``: revoked | room_removed | unknown | ended | closed | rate_limited | service_type
-    | phone | code | step (the catalog of the pages has a sentence for each)."""
+    | phone | code | step (the catalog of the pages has a sentence for each); no_links |
+    no_mobile (a ticket's links asked for at a center without links, a reporter without a
+    mobile number)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(detail or reason)
@@ -67,6 +73,41 @@ def revoke(ctx: CommandContext, tx: Tx, actor: str, kind: str, subject: str) -> 
     audit(tx, tx.now, actor, "link_grant", f"{kind}:{subject}", "revoke",
           {"version": before}, {"version": before + 1})
     return before + 1
+
+
+# --- a work order's or a reporter's links, withdrawn by their last day -------------------------
+
+
+def cut(ctx: CommandContext, tx: Tx, actor: str, purpose: Purpose, subject_id: int) -> date:
+    """Withdraw every link of the assignment or ticket sent so far: each ends at the latest
+    on the day it was sent plus its days, or one day past an earlier cut (``Links.token``).
+    Returns the new cut day; the links sent from now on end after it."""
+    links = ctx.links
+    if links is None:
+        raise LinkRefused("no_links", "this center hands out no links")
+    kind, subject = CUT_KINDS[purpose], str(subject_id)
+    before = cut_day(tx, purpose, subject_id)
+    latest = links.last_day(purpose, tx.now.date()) or tx.now.date()
+    if before is not None and before >= latest:
+        latest = before + timedelta(days=1)
+    day = (latest - EPOCH).days
+    # written at once: the links this command sends next read it (``outbound.link_url``)
+    if not tx.run("UPDATE link_grant SET version = ?, changed_at = ?, changed_by = ?"
+                  " WHERE kind = ? AND subject = ?", (day, tx.at(tx.now), actor[:50], kind, subject)):
+        tx.insert(GRANT, {"kind": kind, "subject": subject, "version": day, "changed_at": tx.now,
+                          "changed_by": actor[:50]})
+    audit(tx, tx.now, actor, "link_grant", f"{kind}:{subject}", "revoke",
+          {"until": before.isoformat() if before else None}, {"until": latest.isoformat()})
+    return latest
+
+
+def check_cut(tx: Tx, claim: Claim) -> None:
+    """``LinkRefused("revoked")`` when a work order's or a reporter's link was withdrawn."""
+    if claim.purpose not in CUT_KINDS or claim.expires is None:
+        return
+    until = cut_day(tx, claim.purpose, claim.ids[0])
+    if until is not None and claim.expires <= until:
+        raise LinkRefused("revoked")
 
 
 def room_ids(tx: Tx, code: str) -> tuple[int, int]:
@@ -132,6 +173,7 @@ def worker_step(ctx: CommandContext, tx: Tx, claim: Claim, action: str,
     from the work order's page: the SMS reply's steps, by the worker the link was sent to."""
     if action not in STEPS:
         raise LinkRefused("step", f"unknown step {action!r}")
+    check_cut(tx, claim)
     a = assignment_of(tx, claim, lock=True)
     if not is_open(a):
         raise LinkRefused("ended")

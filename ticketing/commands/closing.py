@@ -9,6 +9,7 @@ satisfaction survey call that a completion schedules (``schedule_survey``; place
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ticketing import search
@@ -39,17 +40,38 @@ def record_callback(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, sco
     t.satisfaction, t.satisfaction_comment = score, comment[:2000]
     search.append(tx, t.id, t.satisfaction_comment)
     bump_daily(tx, t, ctx.calendar.tz, satisfaction_sum=score, satisfaction_n=1)
+    if via != "sms":  # rated another way: a later digit reply is told the score stands
+        _void_ratings(tx, t.id)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status != "done":
         survey.status, survey.outcome, survey.updated_at = "done", f"score:{via}", t.called_back_at
     return t
 
 
-def assess(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, result: str) -> Record:
-    """考核: the supervisor's assessment closes the loop."""
+def assess(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, result: str = "",
+           grade: str = "", reasons: Sequence[str] = ()) -> Record:
+    """考核: the lead's grade (one of ``config/assessment.toml``'s, which feeds the monthly
+    score) with its reasons, or — as before grades — a free-text assessment alone."""
+    kept = [r.strip()[:200] for r in reasons if r and r.strip()]
+    said = [*kept, *([result.strip()] if result.strip() else [])]
+    label = ""
+    if grade:
+        try:
+            g = ctx.assessment.grade(grade)
+        except KeyError:
+            known = ", ".join(x.key for x in ctx.assessment.grades)
+            raise TicketError(f"grade must be one of {known}, got {grade!r}") from None
+        label = g.name(ctx.options.language)
+        if g.reasons and not said:
+            raise TicketError(f"grade {g.key} ({label}) needs its reasons")
+    elif not said:
+        raise TicketError("give a grade with its reasons, or an assessment")
     t = load(tx, ticket_id)
-    transition(tx, t, Action.ASSESS, actor, result)
-    t.assessed_at, t.assessment = tx.now, result[:2000]
+    # the timeline's note: the grade's name and the reasons, or the free text as before
+    note = "；".join(said)
+    transition(tx, t, Action.ASSESS, actor, f"{label}: {note}" if label and note else label or note)
+    text = "\n".join(said)
+    t.assessed_at, t.assessment, t.assessment_grade = tx.now, text[:2000], grade
     return t
 
 
@@ -78,6 +100,7 @@ def reopen(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, reason: str)
     survey = _survey(tx, t.id)
     if survey is not None and survey.status in ("scheduled", "retry"):
         survey.status, survey.outcome, survey.updated_at = "cancelled", "reopened", now
+    _void_ratings(tx, t.id)
     return t
 
 
@@ -111,6 +134,12 @@ def schedule_survey(tx: Tx, t: Record, due: datetime) -> None:
     else:
         survey.status, survey.due_at, survey.attempts = "scheduled", due, 0
         survey.updated_at = tx.now
+
+
+def _void_ratings(tx: Tx, ticket_id: int) -> None:
+    """The "reply 1–5" SMS still open for the ticket no longer count."""
+    tx.run("UPDATE rating_request SET status = 'void' WHERE ticket_id = ? AND status = 'asked'",
+           (ticket_id,))
 
 
 def _survey(tx: Tx, ticket_id: int) -> Record | None:

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ticketing.commands import requester
 from ticketing.commands.approval import require_ready
 from ticketing.commands.base import ASSIGNMENT, CommandContext, TicketError
 from ticketing.commands.closing import schedule_survey
+from ticketing.commands.complaints import require_closable
 from ticketing.commands.outbound import (
     message_data,
     notify_staff,
@@ -26,6 +28,7 @@ from ticketing.commands.outbound import (
     queue_print,
     queue_sms,
 )
+from ticketing.commands.outcalls import schedule_ack_call
 from ticketing.commands.rows import (
     active_assignments,
     add_note,
@@ -72,6 +75,8 @@ def dispatch(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code
     for w in offered:
         offer(ctx, tx, t, w, now, data)
     t.assignee = workers[0].code
+    if offered:
+        requester.on_dispatch(ctx, tx, t, current + offered, data)
     if print_slip:
         queue_print(ctx, tx, t, printer or ctx.options.default_printer, current + offered, data)
     return t
@@ -80,12 +85,15 @@ def dispatch(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code
 def offer(ctx: CommandContext, tx: Tx, t: Record, worker: Any, now: datetime,
           data: dict[str, Any] | None = None) -> None:
     """``worker``: a staff record or model (code, name, phone); ``data``: the ticket's
-    ``message_data`` if the caller has it."""
+    ``message_data`` if the caller has it. The work order goes out by SMS (with its page's
+    link), and for service types with ``ack_call_after`` the acknowledgement call is scheduled
+    with it."""
     assignment_id = tx.insert(ASSIGNMENT, {"ticket_id": t.id, "staff_code": worker.code,
                                            "state": "offered", "assigned_at": now, "reason": ""})
     if not t.assignee:
         t.assignee = worker.code
     queue_sms(ctx, tx, t, worker, "work_order", order_link(ctx, tx, assignment_id), data)
+    schedule_ack_call(ctx, tx, t, worker, assignment_id, now)
 
 
 def worker_accept(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: str) -> Record:
@@ -122,6 +130,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
     hand is refused unless ``backorder`` records the rest as owed: ``commands/stock.py``), the
     workers' labour is booked and the call-back is scheduled."""
     t = load(tx, ticket_id)
+    require_closable(ctx, t)
     transition(tx, t, Action.COMPLETE, actor, note)
     now = tx.now
     if parts:
@@ -134,6 +143,7 @@ def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
                completion_n=1, completion_met=int(t.completion_met))
     if ctx.options.survey_enabled and t.reporter_phone:
         schedule_survey(tx, t, now + ctx.options.survey_delay)
+    requester.on_done(ctx, tx, t)
     return t
 
 

@@ -64,7 +64,7 @@ def _escalation_step(ctx: CommandContext, tx: Tx, t: Record, now: datetime) -> b
             notify_staff(ctx, tx, t, a.staff_code, "work_order", {})
         _bump_escalation(tx, t, "system", "not accepted in time: order sent again")
     elif t.escalation_level == 1:
-        nxt = _next_worker(ctx, tx, t)
+        nxt = next_worker(ctx, tx, t)
         if nxt is not None:
             offer(ctx, tx, t, nxt, now)
             _bump_escalation(tx, t, "system", f"not accepted in time: offered to {nxt.code}")
@@ -104,7 +104,8 @@ def _people_in_roles(tx: Tx, roles: tuple[str, ...], skill: str) -> list[Record]
     return [p for p in people if p.role != "lead" or not skill or skill in _skills(p)]
 
 
-def _next_worker(ctx: CommandContext, tx: Tx, t: Record) -> Staff | None:
+def next_worker(ctx: CommandContext, tx: Tx, t: Record) -> Staff | None:
+    """The least loaded qualified worker on duty who has not been on the ticket."""
     taken = {row[0] for row in tx.all("SELECT staff_code FROM assignment WHERE ticket_id = ?", (t.id,))}
     ranked = suggest_workers(tx.session, ctx.catalog.get(t.service_type).skill, limit=20)
     return next((w for w in ranked if w.code not in taken), None)

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticketing import search
+from ticketing import complaints, search
 from ticketing.audit import audit, row_dict
 from ticketing.catalog import PRIORITIES, ServiceType
 from ticketing.commands.approval import request_approval
 from ticketing.commands.base import SOURCES, TICKET, CommandContext, NewTicket, TicketError
+from ticketing.commands.complaints import check_target
 from ticketing.commands.rows import (
     add_note,
     attach_call,
@@ -123,14 +124,23 @@ def link_call(ctx: CommandContext, tx: Tx, ticket_id: int, uniqueid: str, actor:
 
 
 def checked_details(ctx: CommandContext, tx: Tx, st: ServiceType, details: dict[str, Any],
-                    now: datetime, org_code: str) -> dict[str, Any]:
+                    now: datetime, org_code: str, kept: dict[str, Any] | None = None) -> dict[str, Any]:
     """Details normalised for ``st``. A meal order for a ward starts pending its ward head's
-    approval when the catalog asks for one (other departments have no ward head)."""
+    approval when the catalog asks for one (other departments have no ward head). A
+    complaint's form (``ticketing/complaints.py``) keeps what its own steps recorded in
+    ``kept`` (the ticket's details before an edit)."""
+    raw = dict(details or {})
+    complaint = raw.pop("complaint", None) if st.form == "complaint" else None
     try:
         out = normalise_details(tx.session if st.form in ("meal", "escort") else None, st.form,
-                                dict(details or {}), now, ctx.calendar.tz)
+                                raw, now, ctx.calendar.tz)
+        if st.form == "complaint":
+            out["complaint"] = complaints.desk_form(complaint, (kept or {}).get("complaint"))
     except DetailsError as exc:
         raise TicketError(str(exc)) from exc
+    if st.form == "complaint":
+        form = out["complaint"]
+        check_target(ctx, tx, form["target_kind"], form["target_code"])
     if "escort" in out:  # the porter on the ward this long before the appointment
         out["escort"]["pickup_at"] = pickup_at(st, out).isoformat()  # type: ignore[union-attr]
     if st.approval == "ward_head" and "meal" in out and org_code:
@@ -147,7 +157,7 @@ def edited_details(ctx: CommandContext, tx: Tx, t: Record, service_type: str,
     old = dict(t.details or {})
     # the order as the desk sends it back: codes and quantities (names and prices come anew)
     out = checked_details(ctx, tx, st, {k: v for k, v in (details or {}).items() if k != "approval"},
-                          tx.now, t.org_code)
+                          tx.now, t.org_code, old)
     same_order = service_type == t.service_type and _order_key(old.get("meal")) == _order_key(out.get("meal"))
     if "meal" in out and not same_order and t.status != Status.ACCEPTED.value:
         raise TicketError(f"ticket {t.id} is {t.status}: the kitchen has the order; "

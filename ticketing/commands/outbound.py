@@ -9,7 +9,7 @@ transaction; the senders in ``ticketing/outbox.py`` take them from there.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ticketing.calendar import BusinessCalendar
@@ -23,7 +23,7 @@ from ticketing.commands.base import (
     TicketError,
 )
 from ticketing.commands.rows import org_by_code
-from ticketing.tokens import Purpose
+from ticketing.tokens import EPOCH, Purpose
 from ticketing.tx import Record, Tx
 
 # --- the outbox rows -----------------------------------------------------------------------
@@ -81,7 +81,26 @@ def order_link(ctx: CommandContext, tx: Tx, assignment_id: int) -> dict[str, str
     links. The work-order templates print it last, so the phone's linkifier ends it."""
     if ctx.links is None:
         return {}
-    return {"link": ctx.links.url(Purpose.WORK, (assignment_id,), tx.now.date())}
+    return {"link": link_url(ctx, tx, Purpose.WORK, assignment_id)}
+
+
+# a work order's and a reporter's links are withdrawn by their last day (link_grant.version:
+# the day number up to which they no longer open; ticketing.commands.channels.cut)
+CUT_KINDS = {Purpose.WORK: "work", Purpose.STATUS: "status"}
+
+
+def cut_day(tx: Tx, purpose: Purpose, subject_id: int) -> date | None:
+    """The day up to which the links of this assignment (``WORK``) or ticket (``STATUS``)
+    no longer open: every link that ends on or before it was withdrawn. None: none were."""
+    row = tx.one("SELECT version FROM link_grant WHERE kind = ? AND subject = ?",
+                 (CUT_KINDS[purpose], str(subject_id)))
+    return EPOCH + timedelta(days=int(row[0])) if row else None
+
+
+def link_url(ctx: CommandContext, tx: Tx, purpose: Purpose, subject_id: int) -> str:
+    """The link of an assignment's page or a ticket's progress, ending after any withdrawn."""
+    assert ctx.links is not None
+    return ctx.links.url(purpose, (subject_id,), tx.now.date(), cut_day(tx, purpose, subject_id))
 
 
 # --- what they carry -----------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""A field worker's (or ward head's) SMS reply, as the modem adapter hands it over.
+"""An SMS reply, as the modem adapter hands it over: a field worker's, a ward head's or a
+requester's.
 
 Every message is stored in ``sms_inbox`` once (a message read twice, after a crash, is
-recognised by its digest and not acted on again). It acts only when its sender may: a worker
-assigned to an open ticket moves it (接单 accept, 到达 arrived, 完成 done, 不能 cannot — the
-same steps as ``dispatch``), a ward head decides a pending order (``approval.decide``).
-The sender gets a confirmation, or an explanation of why nothing happened; strangers get
-no answer.
+recognised by its digest and not acted on again). It acts only when its sender may: a
+requester's rating digit or 退订 (``requester.handle_reply``, which says when a message is
+one), a worker assigned to an open ticket moves it (接单 accept, 到达 arrived, 完成 done, 不能
+cannot — the same steps as ``dispatch``), a ward head decides a pending order
+(``approval.decide``). The sender gets a confirmation, or an explanation of why nothing
+happened; strangers get no answer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 
 from ticketing import search
 from ticketing.audit import audit
+from ticketing.commands import requester
 from ticketing.commands.approval import decide
 from ticketing.commands.base import (
     SMS_IN,
@@ -40,12 +43,17 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
     seen = tx.record(SMS_IN, "dedupe_key = ?", (digest,))
     if seen is not None:
         return ReplyOutcome(seen.id, "duplicate", seen.reason, seen.ticket_id)
-    ticket_id = reply.ticket_id if reply else None
-    outcome, reason = _act_on_reply(ctx, tx, number, reply, parse_error)
+    staff = staff_by_phone(tx, number)
+    answered = requester.handle_reply(ctx, tx, number, text, staff)
+    if answered is not None:
+        outcome, reason, ticket_id = answered
+    else:
+        ticket_id = reply.ticket_id if reply else None
+        outcome, reason = _act_on_reply(ctx, tx, staff, reply, parse_error)
     row_id = tx.insert(SMS_IN, {
         "modem": modem, "number": number[:30], "text": text[:2000], "received_at": received_at,
         "dedupe_key": digest, "outcome": outcome, "reason": reason, "ticket_id": ticket_id,
-        "action": reply.action if reply else ""})
+        "action": "requester" if answered is not None else reply.action if reply else ""})
     audit(tx, tx.now, f"sms:{normalise_number(number)}", "sms_inbox", row_id,
           "receive", None, {"outcome": outcome, "reason": reason, "text": text[:2000]})
     if ticket_id is not None and reason != search.UNKNOWN_SENDER and tx.get(TICKET, ticket_id):
@@ -53,9 +61,8 @@ def handle_inbound_sms(ctx: CommandContext, tx: Tx, modem: str, number: str, tex
     return ReplyOutcome(row_id, outcome, reason, ticket_id)
 
 
-def _act_on_reply(ctx: CommandContext, tx: Tx, number: str, reply: ParsedReply | None,
+def _act_on_reply(ctx: CommandContext, tx: Tx, staff: Record | None, reply: ParsedReply | None,
                   parse_error: str) -> tuple[str, str]:
-    staff = staff_by_phone(tx, number)
     if staff is None:
         return "rejected", search.UNKNOWN_SENDER  # no reply: we don't answer strangers
     if reply is None:

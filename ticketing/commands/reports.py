@@ -24,6 +24,7 @@ from ticketing.catalog import ServiceType
 from ticketing.commands.base import SMS_OUT, TICKET, CommandContext, NewTicket
 from ticketing.commands.channels import LinkRefused, room_of
 from ticketing.commands.intake import accept
+from ticketing.commands.outbound import link_url
 from ticketing.commands.rows import add_note
 from ticketing.lifecycle import OPEN
 from ticketing.phone import normalise_number
@@ -149,7 +150,7 @@ def notify_reporter(ctx: CommandContext, tx: Tx, t: Record) -> int | None:
         return None
     data = {"ticket_id": t.id, "service_type": t.service_type,
             "service_name": ctx.catalog.get(t.service_type).name(ctx.options.language),
-            "link": ctx.links.url(Purpose.STATUS, (t.id,), tx.now.date()),
+            "link": link_url(ctx, tx, Purpose.STATUS, t.id),
             "center": ctx.options.center_name}
     return _queue_text(tx, t.id, t.reporter_phone, "reporter",
                        ctx.composer.render("reporter", ctx.options.language, data))

@@ -113,7 +113,8 @@ def _ticket(rng: random.Random, ctx: TicketContext, ticket_id: int, end: datetim
         "reporter_phone": rng.choice(ctx.phones), "details": {}, "operator": rng.choice(ctx.operators),
         "assignee": worker, "created_at": created, "response_due": response_due,
         "completion_due": completion_due, "escalation_level": 0, "breach_notified": False,
-        "reopen_count": 0, "satisfaction_comment": "", "assessment": "", "version": 1,
+        "reopen_count": 0, "satisfaction_comment": "", "assessment": "", "assessment_grade": "",
+        "version": 1,
     }
     for key in ("dispatched_at", "worker_accepted_at", "started_at", "done_at", "called_back_at",
                 "assessed_at", "closed_at", "response_s", "completion_s", "response_met",
@@ -150,7 +151,7 @@ def _ticket(rng: random.Random, ctx: TicketContext, ticket_id: int, end: datetim
         _add(counters, satisfaction_sum=score, satisfaction_n=1)
         if rng.random() < 0.5:
             row.update(status="assessed", assessed_at=row["called_back_at"] + timedelta(hours=2),
-                       assessment="合格")
+                       assessment="合格", assessment_grade="good")
     return row
 
 

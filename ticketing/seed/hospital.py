@@ -53,6 +53,11 @@ TEAMS = (("T01", "维修一班", "repair", 36, "day"), ("T02", "维修二班", "
          ("T05", "保洁三班", "cleaning", 26, "night"), ("T06", "氧气班", "oxygen", 20, "all"),
          ("T07", "运送一班", "transport", 30, "day"), ("T08", "运送二班", "transport", 20, "night"),
          ("T09", "营养食堂", "meals", 30, "day"))
+# The service departments (服务部门) the teams belong to, under 后勤保障处: 考核 scores them.
+SERVICE_DEPARTMENTS = (("WXZX", "维修中心", "Maintenance", ("T01", "T02")),
+                       ("BJZX", "保洁中心", "Housekeeping", ("T03", "T04", "T05")),
+                       ("YSZX", "运送中心", "Transport", ("T06", "T07", "T08")),
+                       ("YYSS", "营养膳食科", "Nutrition", ("T09",)))
 CENTER = "C01"  # the one-stop service center itself: operators and the manager
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉梅海燕鹏辉俊峰斌婷雪琳晨浩宇"
@@ -107,7 +112,10 @@ def _org_units(wards: dict[tuple[int, int], tuple[str, str]]) -> list[dict[str, 
              "parent_code": "HLB"} for c, n in wards.values()]
     orgs += [{"code": c, "name": n, "name_en": en, "kind": k, "parent_code": ""}
              for c, n, en, k, _b, _f in DEPARTMENTS]
-    orgs += [{"code": c, "name": n, "name_en": f"{skill} team", "kind": "team", "parent_code": "HQC"}
+    service = {team: code for code, _n, _en, teams in SERVICE_DEPARTMENTS for team in teams}
+    orgs += [{"code": c, "name": n, "name_en": en, "kind": "department", "parent_code": "HQC"}
+             for c, n, en, _teams in SERVICE_DEPARTMENTS]
+    orgs += [{"code": c, "name": n, "name_en": f"{skill} team", "kind": "team", "parent_code": service[c]}
              for c, n, skill, _n, _s in TEAMS]
     orgs.append({"code": CENTER, "name": "一站式服务中心", "name_en": "One-stop service center",
                  "kind": "office", "parent_code": "HQC"})

@@ -43,6 +43,9 @@ def _one_lifecycle(service: TicketService, clock: SettableClock, rng: random.Ran
     t = service.accept(rng.choice(ctx.operators[:2]), NewTicket(
         service_type=st, location_code=loc, reporter_phone=rng.choice(ctx.phones),
         description="示例工单"))
+    if service.catalog.get(st).form == "complaint":
+        _complaint(service, clock, rng, ctx, t.id, t.operator, created, end)
+        return
     skill = service.catalog.get(st).skill
     if not skill:
         if created + timedelta(minutes=30) < end:
@@ -69,3 +72,28 @@ def _one_lifecycle(service: TicketService, clock: SettableClock, rng: random.Ran
     if clock.now() + timedelta(days=1) < end and rng.random() < 0.6:
         clock.set(clock.now() + timedelta(days=1))
         service.record_callback("survey", t.id, rng.choices((5, 4, 3, 2, 1), (55, 28, 10, 4, 3))[0])
+
+
+def _complaint(service: TicketService, clock: SettableClock, rng: random.Random, ctx: TicketContext,
+               ticket_id: int, operator: str, created: datetime, end: datetime) -> None:
+    """A complaint through its own steps: investigated, its target named, concluded (one in
+    three justified), answered by a call, closed."""
+    steps = ((30, "investigate"), (90, "target"), (240, "conclude"), (300, "reply"), (320, "complete"))
+    worker = rng.choice([w for codes in ctx.workers.values() for w in codes])
+    for minutes, step in steps:
+        when = created + timedelta(minutes=minutes * rng.uniform(0.5, 1.5))
+        if when >= end:
+            return
+        clock.set(max(when, clock.now() + timedelta(seconds=30)))
+        if step == "investigate":
+            service.investigate("lead", ticket_id, "已联系投诉人了解情况")
+        elif step == "target":
+            service.complaint_target("lead", ticket_id, "worker", worker, rng.choice(("minor", "normal")))
+        elif step == "conclude":
+            justified = rng.random() < 1 / 3
+            service.conclude("lead", ticket_id, "justified" if justified else "unjustified",
+                             "经核实情况属实" if justified else "经核实与事实不符")
+        elif step == "reply":
+            service.reply_complainant(operator, ticket_id, "call", "已电话告知调查结果")
+        else:
+            service.complete(operator, ticket_id)

@@ -12,8 +12,13 @@ module of this package that has one, in name order:
 ``board``           the dispatcher's board and the wallboard's figures
 ``menus``           the meal menus the desk orders from
 ``stats``           statistics and their CSV / Excel export
+``assessment``      考核: grades, the month's rankings and trend, owners, the monthly report
+``complaints``      投诉建议: the complaints list and a complaint's steps
+``ownership``       首问负责: my cases and notices, handing a case over
+``campaigns``       满意度调查: satisfaction campaigns and the SMS opt-out list
 ``audit``           the audit trail of one thing
 ``photos``          the photos of a ticket (reports from a room's code, completions)
+``links``           a ticket's links: the reporter's progress by SMS, withdrawing leaked ones
 ``masterdata``      master data rows, edits, history, imports and log-in accounts
 ``health``          each part's state (the only route open to strangers)
 ``errors``          the core's exceptions as 4xx answers (no routes)

@@ -64,7 +64,12 @@ class CallbackIn(BaseModel):
 
 
 class AssessIn(BaseModel):
-    result: str = Field(min_length=1, max_length=2000)
+    """A grade from config/assessment.toml (``GET /api/assessment/grades``) with its reasons;
+    or, as before grades, a free-text ``result`` alone."""
+
+    grade: str = Field("", max_length=16)
+    reasons: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
+    result: str = Field("", max_length=2000)
 
 
 # --- routes: each a ticket command, once per Idempotency-Key (``web.idempotency``) -----------
@@ -176,7 +181,7 @@ def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Superv
 @router.post("/tickets/{ticket_id}/assess")
 def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervisor,
            once: Idempotent) -> dict[str, Any]:
-    """考核: the supervisor's assessment (after the call-back)."""
+    """考核: the lead's grade with reasons (after the call-back); it feeds the monthly score."""
     service = web_state(request).deps.service
     return _step(request, user, once, ticket_id, lambda: service.assess(
-        user.username, ticket_id, body.result))
+        user.username, ticket_id, body.result, grade=body.grade, reasons=body.reasons))

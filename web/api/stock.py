@@ -82,10 +82,23 @@ def part(request: Request, key: Code, user: Reader) -> dict[str, Any]:
 @router.get("/documents")
 def documents(request: Request, user: Reader, kind: DocKind | None = None,
               page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> dict[str, Any]:
-    """Stock documents, newest first, with their lines."""
+    """Stock documents, newest first, each with its first 5 lines, its number of lines
+    (``line_count``) and its amount."""
     with web_state(request).deps.store.session() as s:
         rows, total = stores.documents(s, kind or "", page)
     return {"rows": rows, "total": total, "page": page}
+
+
+@router.get("/documents/{doc_id}")
+def document(request: Request, user: Reader, doc_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+             page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+             per_page: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    """One stock document with one page of its lines (``line_count``: how many in all)."""
+    with web_state(request).deps.store.session() as s:
+        found = stores.document(s, doc_id, page, per_page)
+    if found is None:
+        raise HTTPException(404, f"no stock document {doc_id}")
+    return {**found, "page": page, "per_page": per_page}
 
 
 @router.post("/documents", status_code=201)
@@ -97,7 +110,9 @@ def post_document(request: Request, body: DocumentIn, user: Storekeeper, once: I
 
     def answer(doc_id: int) -> dict[str, Any]:
         with web.deps.store.session() as s:
-            return stores.document(s, doc_id)
+            found = stores.document(s, doc_id)
+        assert found is not None  # just booked
+        return found
 
     return once.run(user, lambda: web.deps.service.post_stock(
         user.username, body.kind, lines, body.reason, body.ticket_id, body.supplier_code, body.ref),
@@ -128,11 +143,14 @@ def cancel_backorder(request: Request, key: Number, body: ReasonIn, user: Storek
                     lambda _r: {"id": key, "status": "cancelled"}, rebuild=False)
 
 
+SupplierFilter = Annotated[str | None, Query(max_length=32, description="one supplier's code only")]
+
+
 @router.get("/reorder")
-def reorder(request: Request, user: Reader) -> list[dict[str, Any]]:
+def reorder(request: Request, user: Reader, supplier: SupplierFilter = None) -> list[dict[str, Any]]:
     """What to order, by supplier: parts at or below their minimum or owed to back-orders."""
     with web_state(request).deps.store.session() as s:
-        return stores.reorder_list(s)
+        return stores.reorder_list(s, supplier)
 
 
 REORDER_COLUMNS = ("supplier", "contact", "phone", "code", "name", "spec", "unit", "stock", "min_stock",
@@ -140,26 +158,39 @@ REORDER_COLUMNS = ("supplier", "contact", "phone", "code", "name", "spec", "unit
 
 
 @router.get("/reorder/export")
-def reorder_export(request: Request, user: Exporter, fmt: Literal["csv", "xlsx"] = "xlsx") -> Response:
-    """The reorder list as CSV or Excel (one row per part, with its supplier); audited."""
+def reorder_export(request: Request, user: Exporter, fmt: Literal["csv", "xlsx"] = "xlsx",
+                   supplier: SupplierFilter = None) -> Response:
+    """The reorder list (or one supplier's part of it) as CSV or Excel (one row per part, with
+    its supplier); audited."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        groups = stores.reorder_list(s)
+        groups = stores.reorder_list(s, supplier)
         rows = [{**p, "supplier": f"{g['supplier']} ({g['supplier_code']})" if g["supplier_code"] else "",
                  "contact": g["contact"], "phone": g["phone"]} for g in groups for p in g["parts"]]
         audit(s, web.deps.clock.now(), user.username, "export", "stock:reorder", "export", None,
-              {"format": fmt, "rows": len(rows)})
+              {"format": fmt, "rows": len(rows), "supplier": supplier})
     t = translator(user.language)
     day = web.deps.clock.now().astimezone(web.tz).date().isoformat()
-    return download([Sheet(t("stock_reorder"), REORDER_COLUMNS, rows)], fmt, f"onestop-reorder-{day}",
+    name = f"onestop-reorder-{supplier}-{day}" if supplier else f"onestop-reorder-{day}"
+    return download([Sheet(t("stock_reorder"), REORDER_COLUMNS, rows)], fmt, name,
                     lambda c: t("stock_col_" + c))
 
 
-@router.get("/suppliers/{key}")
-def supplier(request: Request, key: Code, user: Reader) -> dict[str, Any]:
-    """A supplier and the parts it supplies, with their stock."""
+@router.get("/suppliers")
+def suppliers(request: Request, user: Reader) -> list[dict[str, Any]]:
+    """Every supplier with how many active parts it supplies (``parts``) and how many are low."""
     with web_state(request).deps.store.session() as s:
-        found = stores.supplier_parts(s, key)
+        return stores.suppliers(s)
+
+
+@router.get("/suppliers/{key}")
+def supplier(request: Request, key: Code, user: Reader,
+             page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+             per_page: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+    """A supplier, one page of the parts it supplies with their stock (``total``: how many), and
+    what to order from it now (``reorder``)."""
+    with web_state(request).deps.store.session() as s:
+        found = stores.supplier_parts(s, key, page, per_page)
     if found is None:
         raise HTTPException(404, f"no supplier {key}")
     return found

@@ -56,6 +56,15 @@ class CleaningIn(BaseModel):
     kind: Literal["routine", "spill", "deep", "terminal_disinfection", "medical_waste"] = "routine"
 
 
+class ComplaintIn(BaseModel):
+    """A complaint as the desk takes it: against whom and how serious (its investigation,
+    finding and reply are the complaint's own steps: /api/tickets/{id}/complaint/…)."""
+    model_config = ConfigDict(extra="forbid")
+    target_kind: Literal["", "worker", "team", "department", "service"] = ""
+    target_code: str = Field("", max_length=32)
+    severity: Literal["minor", "normal", "serious"] = "normal"
+
+
 class EscortIn(BaseModel):
     """An escort (陪检): the patient taken from a ward to an examination and when."""
     model_config = ConfigDict(extra="forbid")
@@ -72,11 +81,13 @@ class EscortIn(BaseModel):
 
 
 class DetailsIn(BaseModel):
-    """The fields of meal orders, cleaning tasks and escorts (other service types take none)."""
+    """The fields of meal orders, cleaning tasks, escorts and complaints (other service types
+    take none)."""
     model_config = ConfigDict(extra="forbid")
     meal: MealIn | None = None
     cleaning: CleaningIn | None = None
     escort: EscortIn | None = None
+    complaint: ComplaintIn | None = None
 
     def plain(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, by_alias=True)
@@ -119,7 +130,10 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
 
 
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs."""
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, and
+    its telephony (``web.api.telephony``: calls placed, recordings)."""
+    from web.api.telephony import telephony_extras
+
     view = web.deps.service.get(ticket_id)
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
@@ -128,6 +142,8 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view))
+        out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
+                                    if web.deps.settings.recordings.enabled else ""))
     if user.masked:
         escort = out["details"].get("escort")
         if isinstance(escort, dict):  # a patient's name is personal data too

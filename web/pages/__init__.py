@@ -9,6 +9,10 @@ One module per page family, each with its own ``router`` (not in the OpenAPI doc
 ``board``   the dispatcher's board and the wallboard (大屏), with the parts they refresh
 ``stats``   statistics with charts drawn on the server and the export links
 ``admin``   master data: lists, edits, imports, history (administrators only)
+``assessment``  考核 under statistics (rankings, trend, owners, the report) and the leads' grading
+``complaints``  投诉建议: the list and one complaint's record and steps
+``campaigns``   满意度调查: campaigns, one campaign's results, the opt-out list
+``mine``    首问负责: the operator's own cases, their notices, handover
 ``labels``  the rooms' QR labels and the workers' links (administrators only)
 ``mobile``  扫码报修 (``/r/<token>``) and the reporter's status page (``/s/<token>``): public,
             opened by a signed link (``web.linkpages``; ``web.api.TOKEN_ROUTES``)

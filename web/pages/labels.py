@@ -1,6 +1,8 @@
 """The rooms' QR labels (房间二维码, administrators): choose a building and floor, download the
 A4 label sheets (PDF) or queue them for the slip printer, withdraw a room's codes; send a
-worker the link to their open work orders, or withdraw it."""
+worker the link to their open work orders, or withdraw it; withdraw a ticket's leaked links
+(its work orders' pages, its reporter's progress page) and send new ones, or send its reporter
+the progress link."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from ticketing.commands.base import TicketError
+from ticketing.commands.base import TicketError, TicketNotFound
+from ticketing.commands.channels import LinkRefused
 from ticketing.model import LinkGrant, Location, Staff
 from web.deps import AdminPage, web_state
 
@@ -21,7 +24,18 @@ MAX_ROOMS = 500
 Text = Annotated[str, Query(max_length=50)]
 
 
-def _rooms(web: Any, building: str, floor: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+ROOMS_PER_PAGE = 40
+WORKERS_PER_PAGE = 15
+Page = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def _pages(total: int, per: int, page: int) -> dict[str, int]:
+    last = max(1, -(-total // per))
+    return {"page": min(page, last), "last": last, "total": total}
+
+
+def _rooms(web: Any, building: str, floor: str, page: int) -> dict[str, Any]:
+    """The buildings, the chosen building's floors, and one page of its (floor's) rooms."""
     with web.deps.store.session() as s:
         buildings = list(s.scalars(select(Location.building).where(Location.active.is_(True))
                                    .group_by(Location.building).order_by(func.min(Location.code))))
@@ -29,30 +43,48 @@ def _rooms(web: Any, building: str, floor: str) -> tuple[list[str], list[str], l
                                                              Location.building == building)
                                 .group_by(Location.floor).order_by(func.min(Location.code)))) if building else []
         rooms: list[dict[str, Any]] = []
+        pages = _pages(0, ROOMS_PER_PAGE, 1)
         if building:
-            q = select(Location).where(Location.active.is_(True), Location.building == building)
+            where = [Location.active.is_(True), Location.building == building]
             if floor:
-                q = q.where(Location.floor == floor)
-            locs = list(s.scalars(q.order_by(Location.code).limit(MAX_ROOMS + 1)))
+                where.append(Location.floor == floor)
+            pages = _pages(s.scalar(select(func.count()).select_from(Location).where(*where)) or 0,
+                           ROOMS_PER_PAGE, page)
+            locs = list(s.scalars(select(Location).where(*where).order_by(Location.code)
+                                  .offset((pages["page"] - 1) * ROOMS_PER_PAGE).limit(ROOMS_PER_PAGE)))
             versions = dict(s.execute(select(LinkGrant.subject, LinkGrant.version).where(
                 LinkGrant.kind == "room", LinkGrant.subject.in_([loc.code for loc in locs]))).all())
             rooms = [{"code": loc.code, "floor": loc.floor, "room": loc.room, "name": loc.name,
                       "version": versions.get(loc.code, 1)} for loc in locs]
-    return buildings, floors, rooms
+    return {"buildings": buildings, "floors": floors, "rooms": rooms, "rooms_pages": pages,
+            "too_many": pages["total"] > MAX_ROOMS}
+
+
+def _workers(web: Any, q: str, page: int) -> dict[str, Any]:
+    """One page of the active field workers, those whose code or name has ``q``."""
+    where = [Staff.active.is_(True), Staff.role == "worker"]
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        where.append(Staff.code.ilike(like) | Staff.name.ilike(like))
+    with web.deps.store.session() as s:
+        pages = _pages(s.scalar(select(func.count()).select_from(Staff).where(*where)) or 0,
+                       WORKERS_PER_PAGE, page)
+        workers = [{"code": w.code, "name": w.name, "phone": bool(w.phone)} for w in s.scalars(
+            select(Staff).where(*where).order_by(Staff.code)
+            .offset((pages["page"] - 1) * WORKERS_PER_PAGE).limit(WORKERS_PER_PAGE))]
+    return {"workers": workers, "workers_pages": pages, "worker_q": q}
 
 
 @router.get("/admin/qr", response_class=HTMLResponse)
 def labels_page(request: Request, user: AdminPage, building: Text = "", floor: Text = "",
-                done: Text = "") -> Response:
+                done: Text = "", error: Text = "", ticket: Text = "", page: Page = 1,
+                worker: Text = "", wpage: Page = 1) -> Response:
     web = web_state(request)
-    buildings, floors, rooms = _rooms(web, building, floor)
-    with web.deps.store.session() as s:
-        workers = [{"code": w.code, "name": w.name, "phone": bool(w.phone)} for w in s.scalars(
-            select(Staff).where(Staff.active.is_(True), Staff.role == "worker").order_by(Staff.code).limit(200))]
     return web.render(request, "m_labels.html", user, {
-        "buildings": buildings, "floors": floors, "rooms": rooms[:MAX_ROOMS],
-        "too_many": len(rooms) > MAX_ROOMS, "building": building, "floor": floor,
-        "workers": workers, "done": done, "can_pdf": web.deps.label_pdf is not None})
+        **_rooms(web, building, floor, page), **_workers(web, worker.strip(), wpage),
+        "building": building, "floor": floor, "done": done,
+        "can_pdf": web.deps.label_pdf is not None,
+        "error": error if error in PAGE_ERRORS else "", "ticket": ticket})
 
 
 @router.get("/admin/qr/labels.pdf")
@@ -81,12 +113,13 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: str(v)[:50] for k, v in form.items() if isinstance(v, str)}
 
 
-def _back(fields: dict[str, str], done: str) -> Response:
+def _back(fields: dict[str, str], done: str, **more: str) -> Response:
     from urllib.parse import urlencode
 
     query = urlencode({"building": fields.get("building", ""), "floor": fields.get("floor", ""),
-                       "done": done})
-    return RedirectResponse(f"/admin/qr?{query}", status_code=303)
+                       "done": done, **more})
+    anchor = "#ticket-links" if "ticket" in more else ""
+    return RedirectResponse(f"/admin/qr?{query}{anchor}", status_code=303)
 
 
 @router.post("/admin/qr/print")
@@ -109,8 +142,8 @@ async def labels_revoke(request: Request, user: AdminPage) -> Response:
     try:
         await run_in_threadpool(web_state(request).deps.service.revoke_link, user.username,
                                 "room", fields.get("code", ""))
-    except TicketError as exc:
-        raise HTTPException(400, str(exc)) from None
+    except TicketError:
+        return _back(fields, "", error="room_unknown")
     return _back(fields, "revoked")
 
 
@@ -120,13 +153,44 @@ async def worker_link(request: Request, user: AdminPage) -> Response:
     fields = await _form(request)
     service = web_state(request).deps.service
     staff, action = fields.get("staff", ""), fields.get("action", "")
+    if action not in ("send", "revoke"):
+        raise HTTPException(400, "action must be send or revoke")
     try:
         if action == "revoke":
             await run_in_threadpool(service.revoke_link, user.username, "worker", staff)
-        elif action == "send":
-            await run_in_threadpool(service.send_list_link, user.username, staff)
         else:
-            raise HTTPException(400, "action must be send or revoke")
-    except TicketError as exc:
-        raise HTTPException(400, str(exc)) from None
+            await run_in_threadpool(service.send_list_link, user.username, staff)
+    except TicketError:
+        return _back(fields, "", error="worker_unknown")
     return _back(fields, "sent" if action == "send" else "revoked")
+
+
+PAGE_ERRORS = ("room_unknown", "worker_unknown", "ticket_number", "ticket_unknown", "no_mobile",
+               "no_links")
+
+
+@router.post("/admin/qr/ticket")
+async def ticket_links(request: Request, user: AdminPage) -> Response:
+    """A ticket's links: withdraw them (and send new ones, or not), or SMS the reporter the
+    link to the ticket's progress."""
+    fields = await _form(request)
+    service = web_state(request).deps.service
+    number, action = fields.get("ticket", "").strip().lstrip("#"), fields.get("action", "")
+    if not number.isdigit() or not 0 < int(number) < 2**31:
+        return _back(fields, "", error="ticket_number", ticket=number[:12])
+    ticket_id = int(number)
+    try:
+        if action == "status":
+            await run_in_threadpool(service.send_status_link, user.username, ticket_id)
+            done = "status_sent"
+        elif action in ("withdraw", "withdraw_only"):
+            await run_in_threadpool(service.withdraw_ticket_links, user.username, ticket_id,
+                                    action == "withdraw")
+            done = "links_withdrawn" if action == "withdraw_only" else "links_renewed"
+        else:
+            raise HTTPException(400, "action must be status, withdraw or withdraw_only")
+    except TicketNotFound:
+        return _back(fields, "", error="ticket_unknown", ticket=number)
+    except LinkRefused as exc:
+        return _back(fields, "", error=exc.reason, ticket=number)
+    return _back(fields, done, ticket=number)

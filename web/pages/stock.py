@@ -6,6 +6,8 @@ through ``web/static/stock.js``."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -22,8 +24,9 @@ from web.pages import service_types
 
 router = APIRouter(include_in_schema=False)
 
-Tab = Literal["overview", "parts", "documents"]
+Tab = Literal["overview", "parts", "suppliers", "documents"]
 PER_PAGE = 50
+DOC_LINES = 100  # a document's lines per page
 
 
 @router.get("/stock", response_class=HTMLResponse)
@@ -32,13 +35,17 @@ def stock_page(request: Request, user: ReadPage, tab: Tab = "overview",
                kind: Literal["receipt", "issue", "return", "adjustment", ""] = "",
                page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     web = web_state(request)
-    ctx: dict[str, Any] = {"tab": tab, "q": q, "low": low, "kind": kind, "page": page}
+    t = translator(user.language)
+    ctx: dict[str, Any] = {"tab": tab, "q": q, "low": low, "kind": kind, "page": page,
+                           "why": lambda r: reason_text(r, t)}
     with web.deps.store.session() as s:
         if tab == "overview":
             ctx.update(alerts=stores.open_alerts(s), backorders=stores.backorders(s),
                        reorder=stores.reorder_list(s), keepers=_keepers(s))
         elif tab == "parts":
             ctx["rows"], ctx["total"] = stores.parts(s, q, low, "", page, PER_PAGE)
+        elif tab == "suppliers":
+            ctx["suppliers"] = stores.suppliers(s)
         else:
             ctx["docs"], ctx["total"] = stores.documents(s, kind, page, 20)
     ctx["pages"] = max(1, -(-ctx.get("total", 0) // (PER_PAGE if tab == "parts" else 20)))
@@ -53,18 +60,36 @@ def part_page(request: Request, user: ReadPage, key: Annotated[str, Path(max_len
         part = stores.part_ledger(s, key)
     if part is None:
         raise HTTPException(404, translator(user.language)("stock_err_unknown").format(code=key))
-    return web.render(request, "stock_part.html", user, {"part": part})
+    t = translator(user.language)
+    return web.render(request, "stock_part.html", user, {"part": part, "why": lambda r: reason_text(r, t)})
 
 
 @router.get("/stock/suppliers/{key}", response_class=HTMLResponse)
-def supplier_page(request: Request, user: ReadPage, key: Annotated[str, Path(max_length=32)]) -> Response:
-    """A supplier (``key``: its code) and the parts it supplies."""
+def supplier_page(request: Request, user: ReadPage, key: Annotated[str, Path(max_length=32)],
+                  page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    """A supplier (``key``: its code): what to order from it now and the parts it supplies."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        supplier = stores.supplier_parts(s, key)
+        supplier = stores.supplier_parts(s, key, page, PER_PAGE)
     if supplier is None:
-        raise HTTPException(404, f"no supplier {key}")
-    return web.render(request, "stock_supplier.html", user, {"supplier": supplier})
+        raise HTTPException(404, translator(user.language)("stock_err_no_supplier").format(code=key))
+    return web.render(request, "stock_supplier.html", user, {
+        "supplier": supplier, "page": page, "pages": max(1, -(-supplier["total"] // PER_PAGE))})
+
+
+@router.get("/stock/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, user: ReadPage,
+                  doc_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+                  page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    """One stock document with its lines, a page of them at a time."""
+    web = web_state(request)
+    with web.deps.store.session() as s:
+        doc = stores.document(s, doc_id, page, DOC_LINES)
+    if doc is None:
+        raise HTTPException(404, translator(user.language)("stock_err_no_document").format(id=doc_id))
+    t = translator(user.language)
+    return web.render(request, "stock_doc.html", user, {
+        "doc": doc, "why": lambda r: reason_text(r, t), "page": page, "pages": max(1, -(-doc["line_count"] // DOC_LINES))})
 
 
 @router.get("/stats/cost", response_class=HTMLResponse)
@@ -104,6 +129,24 @@ def _label(row: dict[str, Any], group_by: str, services: dict[str, str]) -> str:
     if group_by == "department_month":
         return f"{row.get('department_name') or row['department'] or '—'} {row['month']}"
     return str(row["group"])
+
+
+# the reasons the core and the importer write on the documents they book themselves
+_REASONS = ((re.compile(r"opening balance"), "stock_why:opening"),
+            (re.compile(r"ticket (?P<ticket>\d+)"), "stock_why:ticket"),
+            (re.compile(r"back-order (?P<backorder>\d+) of ticket (?P<ticket>\d+)"), "stock_why:backorder"),
+            (re.compile(r"import (?P<file>.+)"), "stock_why:import"),
+            (re.compile(r"stock count (?P<file>.+)"), "stock_why:count"))
+
+
+def reason_text(reason: str, t: Callable[[str], str]) -> str:
+    """A document's reason in the reader's words when the center wrote it (an opening
+    balance, a ticket's parts, a back-order filled, a file); a person's own words as typed."""
+    for pattern, key in _REASONS:
+        m = pattern.fullmatch(reason)
+        if m:
+            return t(key).format(**m.groupdict())
+    return reason
 
 
 def _keepers(s: Any) -> int:

@@ -1,7 +1,7 @@
 """webhooks: subscriptions, their deliveries (an outbox) and the event feed's cursor
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 09:40:00
 
 - ``webhook_subscription``: where a hospital system wants events sent, signed with its secret;
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,132 @@
+"""Telephony at the desk: click-to-call, the calls placed for a ticket (acknowledgement calls,
+call-backs), recordings, the operator's queue controls, the live queue panel and the
+operators' time in the statistics."""
+
+from __future__ import annotations
+
+OUTCOMES = {
+    "accepted": ("已接单（按1）", "Accepted (key 1)"),
+    "declined": ("无法前往（按2）", "Cannot go (key 2)"),
+    "no_key": ("接通未按键", "Answered, no key"),
+    "no_answer": ("无人接听", "No answer"),
+    "busy": ("忙线", "Busy"),
+    "congestion": ("线路拥塞", "Congestion"),
+    "rejected": ("被拒接", "Rejected"),
+    "failed": ("呼叫失败", "Call failed"),
+    "answered": ("已接通", "Answered"),
+    "unanswered": ("未接通", "Not answered"),
+    "not_needed": ("已回复短信，无需呼叫", "Answered by SMS: no call"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+STATUSES = {
+    "scheduled": ("待呼叫", "Scheduled"),
+    "claimed": ("准备呼叫", "About to call"),
+    "dialing": ("呼叫中", "Calling"),
+    "answered": ("通话中", "In the call"),
+    "done": ("已结束", "Done"),
+    "cancelled": ("未呼叫", "Not called"),
+}
+STATES = {  # an operator's state on the queue panel
+    "idle": ("空闲", "Free"),
+    "ringing": ("振铃", "Ringing"),
+    "in_call": ("通话中", "In a call"),
+    "busy": ("忙", "Busy"),
+    "on_hold": ("保持", "On hold"),
+    "paused": ("暂停", "Paused"),
+    "unavailable": ("不可用", "Unavailable"),
+    "invalid": ("无效", "Invalid"),
+    "logged_out": ("未签入", "Logged out"),
+    "unknown": ("未知", "Unknown"),
+}
+PAUSES = {
+    "break": ("小休", "Break"),
+    "lunch": ("用餐", "Lunch"),
+    "training": ("培训", "Training"),
+    "meeting": ("开会", "Meeting"),
+    "after_call": ("话后整理", "After-call work"),
+    "other": ("其他", "Other"),
+}
+DIAL = {
+    "empty": ("没有号码", "There is no number"),
+    "not_a_number": ("不是电话号码", "This is not a phone number"),
+    "international": ("不允许拨打国际号码", "International numbers may not be dialled"),
+    "premium": ("不允许拨打声讯/特服号码", "Premium-rate and service numbers may not be dialled"),
+    "unknown_form": ("无法识别的号码格式", "The number's form is not one the desk dials"),
+}
+
+# key: (zh-CN, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # click-to-call on a ticket
+    "tel.phone": ("电话", "Phone"),
+    "tel.call_reporter": ("回拨报修人", "Call the reporter"),
+    "tel.call_worker": ("致电师傅", "Call the worker"),
+    "tel.calling": ("正在呼叫：请接听您的话机", "Calling: pick up your phone"),
+    "tel.calls_out": ("外呼记录", "Calls placed"),
+    "tel.no_calls_out": ("暂无外呼", "No calls placed"),
+    "tel.kind.ack": ("接单确认电话", "Acknowledgement call"),
+    "tel.kind.desk": ("坐席回拨", "Call from the desk"),
+    "tel.target.reporter": ("报修人", "Reporter"),
+    "tel.target.worker": ("师傅", "Worker"),
+    "tel.talk_s": ("通话秒数", "Talk (s)"),
+    "tel.reason": ("原因", "Reason"),
+    "tel.when": ("时间", "When"),
+    "tel.who": ("对象", "Who"),
+    "tel.what": ("类型", "What"),
+    "tel.outcome": ("结果", "Outcome"),
+    **{f"tel.out.{k}": v for k, v in OUTCOMES.items()},
+    **{f"tel.st.{k}": v for k, v in STATUSES.items()},
+    **{f"tel.dial.{k}": v for k, v in DIAL.items()},
+    "tel.err.not_connected": ("电话系统未连接，请稍后再试", "The phone system is not connected; try again shortly"),
+    "tel.err.disabled": ("未开启此电话功能", "This phone feature is switched off"),
+    "tel.err.no_extension": ("您的登录未绑定分机（设置 [ami.operators]）",
+                             "Your log-in has no phone of its own (settings [ami.operators])"),
+    "tel.err.not_on_ticket": ("该师傅不在此工单上", "That worker is not on this ticket"),
+    "tel.err.refused": ("电话系统拒绝：", "The phone system refused: "),
+    # the ticket's timeline steps (audit actions)
+    "step:ack_call": ("接单确认电话", "Acknowledgement call"),
+    "step:call_out": ("外呼", "Call placed"),
+    "step:call_result": ("外呼结果", "Call result"),
+    # recordings
+    "tel.recordings": ("通话录音", "Recordings"),
+    "tel.play": ("播放", "Play"),
+    "tel.rec.missing": ("录音文件缺失", "Recording file missing"),
+    "tel.rec.deleted": ("已按保留期删除", "Deleted after the retention period"),
+    "tel.rec.none": ("暂无录音", "No recordings"),
+    "tel.err.no_recording": ("没有这段录音", "There is no such recording"),
+    "tel.err.recording_missing": ("录音文件不在录音目录中（可能已删除或未同步）",
+                                  "The recording's file is not in the recordings folder (deleted or not copied yet)"),
+    # the operator's queue controls
+    "tel.queue": ("话务队列", "Call queue"),
+    "tel.queue_login": ("签入", "Log in"),
+    "tel.queue_logout": ("签出", "Log out"),
+    "tel.pause": ("暂停", "Pause"),
+    "tel.unpause": ("恢复接听", "Resume"),
+    "tel.pause_reason": ("暂停原因", "Reason"),
+    "tel.my_state": ("我的状态", "My state"),
+    "tel.err.not_member": ("您的登录不是队列成员（设置 [ami.operators]）",
+                           "Your log-in is not a queue member (settings [ami.operators])"),
+    "tel.err.bad_reason": ("未知的暂停原因", "Unknown pause reason"),
+    **{f"tel.state.{k}": v for k, v in STATES.items()},
+    **{f"tel.pause.{k}": v for k, v in PAUSES.items()},
+    # the live queue panel (wallboard) and its API
+    "tel.queue_now": ("队列实况", "The queue now"),
+    "tel.waiting": ("排队", "Waiting"),
+    "tel.longest": ("最长等待", "Longest wait"),
+    "tel.service_level": ("服务水平", "Service level"),
+    "tel.sl_within": ("秒内接听", "s answered within"),
+    "tel.abandon_rate": ("放弃率", "Abandoned"),
+    "tel.answered_today": ("今日接听", "Answered today"),
+    "tel.offered_today": ("今日来电", "Calls today"),
+    "tel.logged_in": ("签入", "Logged in"),
+    "tel.available": ("空闲", "Free"),
+    "tel.seconds": ("秒", "s"),
+    "tel.no_data": ("—", "—"),
+    # the operators' time in the statistics
+    "tel.operator_time": ("话务员工时", "Operators' time"),
+    "tel.operator": ("话务员", "Operator"),
+    "tel.talk": ("通话", "Talk"),
+    "tel.wrapup": ("话后整理", "Wrap-up"),
+    "tel.paused": ("暂停", "Paused"),
+    "tel.calls": ("通话数", "Calls"),
+    "tel.minutes": ("分钟", "min"),
+}
