@@ -44,31 +44,48 @@ EVENTS = ("ticket.created", "ticket.status_changed", "ticket.escalated", "call.a
 LOCK_TIMEOUT_MS = 200
 
 
+# Where each event's payload holds personal data: (object, field) holding a caller's number,
+# and (object or "", field) of free text that may quote one.
+PERSONAL: dict[str, tuple[tuple[str, str], ...]] = {
+    "ticket.created": (("ticket", "reporter_phone"),),
+    "call.answered": (("call", "caller_num"),), "call.abandoned": (("call", "caller_num"),)}
+TEXTS: dict[str, tuple[tuple[str, str], ...]] = {  # the actor too: a requester's SMS may act
+    "ticket.created": (("ticket", "description"), ("ticket", "reporter_name"), ("", "actor")),
+    "ticket.status_changed": (("", "note"), ("", "actor")), "ticket.escalated": (("", "note"), ("", "actor")),
+    "call.answered": (("call", "caller_name"),), "call.abandoned": (("call", "caller_name"),)}
+
+
 @dataclass(frozen=True)
 class Event:
     key: str  # the source row it came from: audit:<id>, call:<uniqueid>:<outcome>
     name: str  # one of EVENTS
     occurred_at: datetime
     data: dict[str, Any]
-    personal: tuple[tuple[str, str], ...] = ()  # (object, field) holding a caller's number
-    texts: tuple[tuple[str, str], ...] = ()  # (object or "", field): free text that may quote one
 
     def payload(self, personal: bool) -> dict[str, Any]:
-        """The event's data; for a subscription not allowed personal data, its numbers masked
-        (``ticketing.masking``: the fields that hold one, and any quoted in the free text)."""
-        if personal or not (self.personal or self.texts):
-            return self.data
-        out = {k: dict(v) if isinstance(v, dict) else v for k, v in self.data.items()}
-        known = [str(out[obj][name]) for obj, name in self.personal
-                 if isinstance(out.get(obj), dict) and out[obj].get(name)]
-        for obj, name in self.personal:
-            if isinstance(out.get(obj), dict) and out[obj].get(name):
-                out[obj][name] = mask_number(str(out[obj][name]))
-        for obj, name in self.texts:
-            holder = out.get(obj) if obj else out
-            if isinstance(holder, dict) and isinstance(holder.get(name), str):
-                holder[name] = mask_text(holder[name], known)
-        return out
+        """The event's data; for a subscription not allowed personal data, masked."""
+        return self.data if personal else masked(self.name, self.data)
+
+
+def masked(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload with its numbers masked (``ticketing.masking``): the fields that hold
+    one, and any quoted in the free text. Masking a masked payload changes nothing, so the
+    sender masks again what it sends to a subscription not allowed personal data — a delivery
+    made while the subscription was allowed, sent after an administrator took that away."""
+    personal, texts = PERSONAL.get(event, ()), TEXTS.get(event, ())
+    if not (personal or texts):
+        return data
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    known = [str(out[obj][name]) for obj, name in personal
+             if isinstance(out.get(obj), dict) and out[obj].get(name)]
+    for obj, name in personal:
+        if isinstance(out.get(obj), dict) and out[obj].get(name):
+            out[obj][name] = mask_number(str(out[obj][name]))
+    for obj, name in texts:
+        holder = out.get(obj) if obj else out
+        if isinstance(holder, dict) and isinstance(holder.get(name), str):
+            holder[name] = mask_text(holder[name], known)
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,17 +198,13 @@ def _ticket_events(tx: Tx, rows: list[Any]) -> list[Event]:
                 "reporter_name", "reporter_phone", "description", "created_at", "response_due",
                 "completion_due")}
             created["description"] = str(created.get("description") or "")[:500]
-            out.append(Event(f"audit:{audit_id}", "ticket.created", when, {**common, "ticket": created},
-                             (("ticket", "reporter_phone"),),
-                             (("ticket", "description"), ("ticket", "reporter_name"))))
+            out.append(Event(f"audit:{audit_id}", "ticket.created", when, {**common, "ticket": created}))
         elif action == "escalate":
             out.append(Event(f"audit:{audit_id}", "ticket.escalated", when, {
-                **common, "level": after.get("escalation_level"), "note": after.get("note", "")},
-                texts=(("", "note"),)))
+                **common, "level": after.get("escalation_level"), "note": after.get("note", "")}))
         elif "status" in after and before.get("status") not in (None, after["status"]):
             out.append(Event(f"audit:{audit_id}", "ticket.status_changed", when, {
-                **common, "from": before["status"], "to": after["status"], "note": after.get("note", "")},
-                texts=(("", "note"),)))
+                **common, "from": before["status"], "to": after["status"], "note": after.get("note", "")}))
     return out
 
 
@@ -204,8 +217,7 @@ def _call_events(_tx: Tx, rows: list[Any]) -> list[Event]:
                 "talk_s": talk_s, "started_at": _iso(started), "answered_at": _iso(answered),
                 "ended_at": _iso(ended)}
         when = _ts(answered if outcome == "answered" and answered else ended or started)
-        out.append(Event(f"call:{uniqueid}:{outcome}", f"call.{outcome}", when, {"call": call},
-                         (("call", "caller_num"),), (("call", "caller_name"),)))
+        out.append(Event(f"call:{uniqueid}:{outcome}", f"call.{outcome}", when, {"call": call}))
     return out
 
 

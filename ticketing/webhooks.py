@@ -159,8 +159,11 @@ class Webhooks:
                 d.status, d.lease_until, d.worker = "sending", now + self.lease, worker[:120]
                 d.attempts += 1
                 sub = subs[d.subscription_id]
+                # masked again as the subscription stands now (made while it was allowed
+                # personal data, sent after that was taken away)
+                payload = dict(d.payload) if sub.personal else event_feed.masked(d.event, dict(d.payload))
                 out.append(Delivery(d.id, sub.id, sub.url, sub.secret, d.event, d.occurred_at,
-                                    dict(d.payload), d.attempts))
+                                    payload, d.attempts))
             return out
 
     def mark_delivered(self, delivery_id: int, status_code: int, latency_ms: int) -> None:

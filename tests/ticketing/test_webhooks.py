@@ -293,3 +293,42 @@ def test_numbers_in_free_text_are_masked_unless_the_subscription_may_see_them(
     assert full[0]["ticket"]["description"] == "灯不亮，回电 139-0000-0066"
     assert full[0]["ticket"]["reporter_name"] == "王护士 13800000009" and full[1]["note"] == "13800000009 说已修好"
     assert plain[0]["ticket"]["location_code"] == "10305" and plain[0]["ticket"]["id"] == t
+
+
+def test_a_subscription_no_longer_allowed_personal_data_is_sent_none_even_from_older_deliveries(
+        hooks: Webhooks, service: TicketService, store: Store, clock: FixedClock) -> None:
+    """Made while the subscription was allowed personal data, sent after an administrator took
+    that away (queued, or sent again by hand): the numbers go masked, as the rules write them."""
+    sub = _sub(hooks, ["ticket.created", "call.answered"], personal=True)
+    hooks.pump()
+    t = service.accept("li", NewTicket("repair", "灯不亮，回电 139-0000-0066", location_code="10305",
+                                       reporter_phone="13800000009", reporter_name="王护士")).id
+    with store.session() as s:
+        record_call(s, CallFacts("c9", clock.now(), caller_num="13912345678", caller_name="李 13912345678",
+                                 outcome="answered", answered_at=clock.now(),
+                                 ended_at=clock.now() + timedelta(seconds=20)))
+    assert hooks.pump() == 2
+    stored = [d.payload for d in _deliveries(store, sub["id"])]
+    assert stored[0]["ticket"]["reporter_phone"] == "13800000009", "stored as the subscription stood"
+
+    hooks.update("admin", sub["id"], {"personal": False})
+    created, call = sorted(hooks.claim("sender", 10), key=lambda d: d.id)
+    assert created.payload["ticket"]["reporter_phone"] == "138****0009"
+    assert created.payload["ticket"]["description"] == "灯不亮，回电 139****0066"
+    assert created.payload["ticket"]["id"] == t and created.payload["ticket"]["location_code"] == "10305"
+    assert call.payload["call"]["caller_num"] == "139****5678"
+    assert call.payload["call"]["caller_name"] == "李 139****5678"
+    assert call.payload["call"]["uniqueid"] == "c9"
+    for d in (created, call):
+        hooks.mark_delivered(d.id, 200, 5)
+
+    hooks.redeliver("admin", created.id)  # sent again by hand: masked again
+    [again] = hooks.claim("sender", 10)
+    assert again.id == created.id and again.payload == created.payload
+    hooks.mark_delivered(again.id, 200, 5)
+
+    hooks.update("admin", sub["id"], {"personal": True})  # given back: the numbers as stored
+    hooks.redeliver("admin", created.id)
+    [full] = hooks.claim("sender", 10)
+    assert full.payload["ticket"]["reporter_phone"] == "13800000009"
+    assert full.payload["ticket"]["description"] == "灯不亮，回电 139-0000-0066"
