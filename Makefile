@@ -9,7 +9,7 @@ VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
 PACKAGES := ticketing config cti ivr modem receipts web onestop hooks
 
-.PHONY: help demo test test-sqlite test-pg lint bench sizes mutants clean
+.PHONY: help demo test test-sqlite test-pg lint bench sizes mutants screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: $(STAMP) ## ruff over the tree, mypy over every package
 
 bench: $(STAMP) ## every benchmark, each ending with one JSON line
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+screenshots: $(STAMP) $(FRONT) ## the zh-CN pages as the README's tour shows them, in docs/screenshots/ (browser tests)
+	ONESTOP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_pages.py -k "zh-CN and (1366 or 390)"
 
 sizes: ## the module sizes table of docs/architecture.md, from the code
 	python3 tools/module_sizes.py --write docs/architecture.md

@@ -70,11 +70,17 @@ LABELS: dict[Status, dict[str, str]] = {
 }
 
 
+def allowed_actions(status: Status | str) -> frozenset[Action]:
+    """The actions the table allows from ``status`` (what a page may offer on such a ticket)."""
+    current = Status(status)
+    return frozenset(a for a, table in TRANSITIONS.items() if current in table)
+
+
 class IllegalTransition(Exception):
     """The action is not allowed from the ticket's current status."""
 
     def __init__(self, ticket_id: int, action: Action, status: Status) -> None:
-        allowed = sorted(a.value for a, table in TRANSITIONS.items() if status in table)
+        allowed = sorted(a.value for a in allowed_actions(status))
         super().__init__(
             f"ticket {ticket_id}: cannot {action.value} a ticket that is {status.value}"
             f" (allowed: {', '.join(allowed) or 'nothing'})"

@@ -144,6 +144,12 @@ def wallboard(s: Session, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
             "overdue": overdue, "today": by_day, "year": year}
 
 
+def totals(s: Session, first: date, last: date) -> dict[str, Any]:
+    """The days' figures for all services together, from the rollup: created, done, mean
+    response and completion (s), time-limit hit rates, satisfaction."""
+    return dict(_rollup(s, first, last)["total"])
+
+
 def _rollup(s: Session, first: date, last: date) -> dict[str, Any]:
     sums = [func.coalesce(func.sum(getattr(DailyStat, c)), 0) for c in COUNTERS]
     rows = s.execute(select(DailyStat.service_type, *sums)

@@ -14,7 +14,15 @@ Where things live — a new feature adds modules of its own rather than growing 
 ``security.py``   roles and ``PERMISSIONS``, session cookies, CSRF tokens, passwords, masking
 ``queries.py``    read-side queries the pages and the API share (lists, search, the board)
 ``masterdata.py`` the master data kinds an administrator edits, listing, edits, imports
-``export.py``     statistics as CSV and Excel, the daily trend
+``masterdata_view.py`` master data as the admin pages show it (names, yes/no, the edit form)
+``export.py``     statistics as CSV and Excel, the trend by hour, day or month
+``wallboard.py``  the wallboard's figures and its queue panel's data contract
+
+Shared by every page (each says how to use it at its top): ``timefmt.py`` (one clock: times
+in the center's zone), ``labels.py`` (codes → names), ``explain.py`` (the core's English →
+the user's words), ``names.py`` (rooms, departments, workers by name), ``paging.py`` and
+``templates/_macros.html`` (paged, filtered lists), ``ticket_actions.py`` (what a ticket
+offers, from the lifecycle), ``static/app.js`` and ``static/charts.js`` (ECharts).
 ``feed.py``       ticket changes made anywhere reach the live pages; wallboard refresh
 ``live.py``       ``LiveHub``: screen pops and updates fanned out to the SSE clients
 ``linkpages.py``  the phone pages opened by a signed link (no log-in): reading the link, the

@@ -17,25 +17,25 @@ import json
 import logging
 import pkgutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from web import housekeeping
+from web import explain, housekeeping, labels, timefmt
+from web.api.errors import error_json
 from web.auth import CurrentUser, LoginRequired, login_redirect
 from web.deps import WebDeps
 from web.feed import ChangeFeed
-from web.i18n import catalog, translator
+from web.i18n import LANGUAGES, catalog
 from web.security import Signer, load_secret, mask_number
 
 HERE = Path(__file__).resolve().parent
@@ -50,18 +50,48 @@ class WebState:
     tz: ZoneInfo
     feed: ChangeFeed
     trusted_proxies: list[Any]  # ip networks whose X-Forwarded-For is believed
+    # each language's words and their JSON for the pages' scripts, made once: the catalog and
+    # the service catalog do not change while the app runs
+    _words: dict[str, dict[str, str]] = field(default_factory=dict)
+    _words_json: dict[str, str] = field(default_factory=dict)
 
     def words(self, language: str) -> dict[str, str]:
         """The page's message catalog plus the service types' names (``svc:repair`` → 维修)."""
-        types = self.deps.service.catalog.types
-        return {**catalog(language), **{f"svc:{k}": st.name(language) for k, st in types.items()}}
+        language = language if language in LANGUAGES else "zh-CN"
+        if language not in self._words:
+            types = self.deps.service.catalog.types
+            self._words[language] = {**catalog(language),
+                                     **{f"svc:{k}": st.name(language) for k, st in types.items()}}
+            self._words_json[language] = json.dumps(self._words[language], ensure_ascii=False)
+        return self._words[language]
+
+    def language(self, user: CurrentUser | None) -> str:
+        language = user.language if user else self.deps.settings.language
+        return language if language in LANGUAGES else "zh-CN"
 
     def render(self, request: Request, name: str, user: CurrentUser | None,
-               context: dict[str, Any], status: int = 200) -> HTMLResponse:
-        language = user.language if user else self.deps.settings.language
-        ctx = {"request": request, "user": user, "t": translator(language), "lang": language,
-               "center": self.deps.settings.center_name,
-               "i18n_json": json.dumps(self.words(language), ensure_ascii=False), **context}
+               context: dict[str, Any], status: int = 200, language: str | None = None) -> HTMLResponse:
+        """``name`` in the user's language (or ``language`` where nobody is logged in)."""
+        language = language if language in LANGUAGES else self.language(user)
+        words = self.words(language)
+        missing: list[str] = []  # catalog keys a template asked for in vain (shown on the page)
+
+        def t(key: str) -> str:
+            if key not in words:
+                missing.append(key)
+                return key
+            return words[key]
+
+        def label(kind: str, value: Any) -> str:
+            if value not in (None, "") and not (kind == "svc" and "," in str(value)) \
+                    and labels.key(kind, value) not in words:
+                missing.append(labels.key(kind, value))
+            return labels.label(kind, value, words)
+
+        ctx = {"request": request, "user": user, "t": t, "label": label, "lang": language,
+               "words": words, "missing_words": missing, "center": self.deps.settings.center_name,
+               "tz": self.deps.settings.timezone,
+               "i18n_json": self._words_json[language], **context}
         resp = self.templates.TemplateResponse(request, name, ctx, status_code=status)
         # Pages are per user and live: never cached; never framed by another site.
         resp.headers["Cache-Control"] = "no-store"
@@ -71,16 +101,23 @@ class WebState:
 def _templates(tz: ZoneInfo) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     templates.env.filters["mask"] = mask_number
-    templates.env.filters["local"] = lambda iso, fmt="%m-%d %H:%M": _local(iso, tz, fmt)
+    # every time shown: the center's zone, one of web.timefmt.STYLES (see there)
+    templates.env.filters["when"] = lambda value, style="short": timefmt.fmt(value, tz, style)
+    templates.env.filters["iso"] = timefmt.iso
+    templates.env.filters["local"] = lambda value, pattern="%m-%d %H:%M": timefmt.local(value, tz, pattern)
+    templates.env.globals["asset"] = asset
     return templates
 
 
-def _local(value: Any, tz: ZoneInfo, fmt: str) -> str:
-    """An ISO string or datetime in the center's time zone (stored times are UTC)."""
-    if not value:
-        return ""
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return str(when.astimezone(tz).strftime(fmt))
+def asset(name: str) -> str:
+    """The URL of a file under web/static/ with its version (size and time of change): pages
+    link their scripts and styles so, and the browser keeps each version without asking again
+    (see ``_SecurityHeaders``) until the file changes."""
+    try:
+        st = (HERE / "static" / name).stat()
+    except OSError:
+        return f"/static/{name}"
+    return f"/static/{name}?v={st.st_mtime_ns // 1_000_000:x}{st.st_size:x}"
 
 
 def create_app(deps: WebDeps) -> FastAPI:
@@ -168,11 +205,13 @@ def _error_handlers(app: FastAPI, state: WebState) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return error_json(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
         user = getattr(request.state, "user", None)
-        return state.render(request, "error.html", user, {"status": exc.status_code,
-                                                          "detail": exc.detail}, exc.status_code)
+        words = state.words(state.language(user))
+        title = f"http:{exc.status_code}" if f"http:{exc.status_code}" in words else "error"
+        return state.render(request, "error.html", user, {
+            "status": exc.status_code, "title": title, "message": explain.message(exc.detail, words)},
+            exc.status_code)
 
 
 class _SecurityHeaders:
@@ -196,6 +235,10 @@ class _SecurityHeaders:
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),
                 ]
+                if scope["path"].startswith("/static/") and b"v=" in scope.get("query_string", b""):
+                    # a versioned asset (web.app.asset) never changes under its URL
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
                 if self.hsts:
                     headers.append((b"strict-transport-security", self.hsts))
                 if not scope["path"].startswith("/docs"):

@@ -171,7 +171,7 @@ def page_user(permission: str) -> Callable[[Request], Awaitable[CurrentUser]]:
 
 # --- log-in / log-out ----------------------------------------------------------------------
 
-def _safe_next(next_url: str) -> str:
+def safe_next(next_url: str) -> str:
     # Only paths on this site: never redirect a user to someone else's page.
     if next_url.startswith("/") and not next_url.startswith("//") and "\\" not in next_url:
         return next_url
@@ -182,39 +182,42 @@ def landing(role: str) -> str:
     return {"viewer": "/wallboard", "manager": "/stats", "admin": "/desk"}.get(role, "/desk")
 
 
-def _login_page(request: Request, error: str = "", next_url: str = "", status: int = 200) -> Response:
+def _login_page(request: Request, error: str = "", next_url: str = "", status: int = 200,
+                username: str = "", lang: str = "") -> Response:
     web = _web(request)
     seed = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(18)
     resp = web.render(request, "login.html", None, {
-        "error": error, "next": _safe_next(next_url), "csrf": web.signer.pre_csrf(seed)},
-        status=status)
+        "error": error, "next": safe_next(next_url), "csrf": web.signer.pre_csrf(seed),
+        "username": username}, status=status, language=lang or None)
     resp.set_cookie(PRE_COOKIE, seed, httponly=True, samesite="lax", path="/login",
                     secure=web.deps.settings.web.cookie_secure)
     return resp
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, next: str = "") -> Response:
-    return _login_page(request, next_url=next)
+async def login_form(request: Request, next: str = "", lang: str = "") -> Response:
+    return _login_page(request, next_url=next, lang=lang)
 
 
 @router.post("/login")
 async def login(request: Request, username: str = Form(""), password: str = Form(""),
-                csrf_token: str = Form(""), next: str = Form("")) -> Response:
+                csrf_token: str = Form(""), next: str = Form(""), lang: str = Form("")) -> Response:
     web = _web(request)
     seed = request.cookies.get(PRE_COOKIE, "")
     if not seed or not secrets.compare_digest(csrf_token, web.signer.pre_csrf(seed)):
-        return _login_page(request, "CSRF", next, status=403)
+        return _login_page(request, "login_expired", next, status=403, username=username.strip()[:50],
+                           lang=lang)
     nonce = web.signer.new_token()
     outcome, role, until = await run_in_threadpool(_attempt, request, username.strip()[:50],
                                                    password, nonce)
     if outcome == "throttled":
-        resp = _login_page(request, "throttled", next, status=429)
+        resp = _login_page(request, "throttled", next, status=429, username=username.strip()[:50], lang=lang)
         resp.headers["Retry-After"] = str(throttle.retry_after(until, web.deps.clock.now()))  # type: ignore[arg-type]
         return resp
     if outcome != "ok":
-        return _login_page(request, "login_failed", next, status=401)
-    resp = RedirectResponse(_safe_next(next) or landing(role), status_code=303)
+        return _login_page(request, "login_failed", next, status=401, username=username.strip()[:50],
+                           lang=lang)
+    resp = RedirectResponse(safe_next(next) or landing(role), status_code=303)
     resp.set_cookie(SESSION_COOKIE, web.signer.cookie(nonce),
                     max_age=int(web.deps.settings.web.session_hours * 3600), httponly=True,
                     samesite="lax", secure=web.deps.settings.web.cookie_secure, path="/")

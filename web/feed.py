@@ -22,6 +22,7 @@ from ticketing.stats import wallboard
 from web.deps import WebDeps
 from web.live import LiveHub
 from web.queries import open_by_building, ticket_row
+from web.wallboard import queue_panel, today_by_hour
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,23 @@ class ChangeFeed:
         return len(rows)
 
     def wallboard_figures(self) -> dict[str, Any]:
+        """The ticket figures, the queue panel (``web.wallboard``'s contract) and today by
+        the hour."""
+        now = self.deps.clock.now()
         with self.deps.store.session() as s:
-            figures = wallboard(s, self.deps.clock.now(), self.tz)
+            figures = wallboard(s, now, self.tz)
             figures["by_building"] = open_by_building(s)
-        return {"tickets": figures}
+            queue = queue_panel(s, now, self.tz, self.hub.last_cti,
+                                self.deps.settings.telephony.service_level_s)
+            hourly = today_by_hour(s, now, self.tz)
+        return {"tickets": figures, "queue": queue, "hourly": hourly}
+
+    def periodic(self, figures: dict[str, Any]) -> dict[str, Any]:
+        """What the periodic refresh sends: the queue panel without telephony's live keys —
+        those travel in telephony's own events, and a snapshot taken a moment earlier must not
+        overwrite a newer state on the screens."""
+        live = set(self.hub.last_cti) | {"calls_waiting", "longest_wait_s", "operators", "logged_in", "available"}
+        return {**figures, "queue": {k: v for k, v in figures["queue"].items() if k not in live}}
 
     async def run(self) -> None:
         """Poll forever (cancelled at shutdown); a failing poll is logged, never fatal.
@@ -87,6 +101,6 @@ class ChangeFeed:
                 if changed or tick >= self.deps.wallboard_interval_s:
                     tick = 0.0
                     if self.hub.clients():
-                        self.hub.publish_wallboard(await run_in_threadpool(self.wallboard_figures))
+                        self.hub.publish_wallboard(self.periodic(await run_in_threadpool(self.wallboard_figures)))
             except Exception:  # the database may be briefly away; try again next tick
                 log.exception("change feed: poll failed")

@@ -27,6 +27,7 @@ from ticketing.commands.channels import LinkRefused
 from ticketing.lifecycle import label
 from ticketing.photos import MAX_PHOTOS, Photo, PhotoError, PhotoStore, process
 from ticketing.tokens import Claim, Purpose, TokenError
+from web import labels
 from web.deps import web_state
 from web.i18n import LANGUAGES, catalog, translate, translator
 
@@ -100,6 +101,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     ctx = {"request": request, "user": None, "t": translator(lang), "lang": lang,
            "center": web.deps.settings.center_name, "status_label": lambda s: label(s, lang),
            "svc": lambda key: words.get(f"svc:{key}", key),
+           "label": lambda kind, value: labels.label(kind, value, words),  # a code's name (web.labels)
            "place_text": lambda p: place_text(p, lang),
            "i18n_json": json.dumps({k: v for k, v in words.items() if k.startswith("m_")},
                                    ensure_ascii=False),

@@ -23,6 +23,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 BROADCAST = "*"  # the channel every client hears: ticket updates and wallboard figures
+# The keys of the wallboard's queue panel that telephony publishes live (web/wallboard.py)
+QUEUE_KEYS = frozenset({"calls_waiting", "longest_wait_s", "operators", "offered_today",
+                        "answered_today", "answered_in_sl_today", "abandoned_today",
+                        "sl_threshold_s", "service_level", "abandon_rate", "logged_in", "available"})
 
 
 @dataclass(eq=False)
@@ -117,8 +121,8 @@ class LiveHub:
     def publish_wallboard(self, payload: dict[str, Any]) -> None:
         """Live figures, e.g. the CTI adapter's ``{"calls_waiting", "longest_wait_s",
         "operators"}`` or the ticket figures; merged into the last known state."""
-        if "calls_waiting" in payload or "operators" in payload:
-            self.last_cti = {**self.last_cti, **payload}
+        if QUEUE_KEYS & payload.keys():  # telephony's live figures (web.wallboard's queue panel)
+            self.last_cti = {**self.last_cti, **{k: v for k, v in payload.items() if k in QUEUE_KEYS}}
         self.last_wallboard = {**self.last_wallboard, **payload}
         self._publish(BROADCAST, {"type": "wallboard", "data": payload})
 

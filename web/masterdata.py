@@ -38,6 +38,7 @@ from ticketing.model import (
     User,
 )
 from ticketing.model_facilities import Equipment
+from web.paging import Page, paginate
 from web.security import ROLES
 
 # kind → (model, key column, columns an admin may edit)
@@ -67,15 +68,27 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def list_rows(s: Session, kind: str, q: str, limit: int) -> list[dict[str, Any]]:
+def _list_stmt(kind: str, q: str) -> Any:
     model, key, fields = KINDS[kind]
-    stmt = select(model).order_by(getattr(model, key)).limit(limit)
+    stmt = select(model).order_by(getattr(model, key))
     if q:
         like = "%" + q.replace("%", "").replace("_", "") + "%"
         text_cols = [getattr(model, c) for c in (key, *fields) if c in ("name", "person", "building",
                                                                         "display_name")]
         stmt = stmt.where(or_(getattr(model, key).like(like), *(c.like(like) for c in text_cols)))
-    return [public(row_dict(r)) for r in s.scalars(stmt)]
+    return stmt
+
+
+def list_rows(s: Session, kind: str, q: str, limit: int) -> list[dict[str, Any]]:
+    return [public(row_dict(r)) for r in s.scalars(_list_stmt(kind, q).limit(limit))]
+
+
+def list_page(s: Session, kind: str, q: str, number: int, size: int, base: str,
+              params: dict[str, Any]) -> Page:
+    """One page of ``kind``'s rows matching ``q`` (code or name), with how many match."""
+    page = paginate(s, _list_stmt(kind, q), number, size, base, params)
+    page.rows = [public(row_dict(r)) for r in page.rows]
+    return page
 
 
 # --- checking an edit: the importer's parser for each field ----------------------------------

@@ -153,7 +153,7 @@ async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
     assert await text(desk, "#pop-ivr") == "维修"
     await shot(desk, "desk-pop")
     await wall.wait_for_function(  # the wallboard's operator tiles come from the AMI stream
-        "() => [...document.querySelectorAll('#operators .op-in_call')].some(li => li.textContent.includes('Li'))")
+        "() => [...document.querySelectorAll('#operators .op-in_call')].some(li => li.dataset.login === 'li')")
 
     # Enter: the pop becomes a prefilled form; type what the caller says; Ctrl+Enter saves it.
     await desk.keyboard.press("Enter")
@@ -200,7 +200,7 @@ async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
 
     # The worker answers from the phone the order went to; the open page follows each step.
     emulator.receive(phone, f"{tid} 接单")
-    await desk.wait_for_function("() => document.querySelector('#detail .facts').textContent.includes('(accepted)')")
+    await desk.wait_for_selector(f"#detail [data-code='{worker}'][data-assign=accepted]")
     assert await desk.get_attribute("#detail-status", "data-status") == "dispatched"  # accepting keeps it
     emulator.receive(phone, f"到达 {tid}")
     await status_is(desk, "in_progress")
@@ -223,7 +223,7 @@ async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
     async with asyncio.timeout(10):
         result = await call  # the caller hangs up after talking
     await wall.wait_for_function(
-        "() => ![...document.querySelectorAll('#operators .op-in_call')].some(li => li.textContent.includes('Li'))")
+        "() => ![...document.querySelectorAll('#operators .op-in_call')].some(li => li.dataset.login === 'li')")
     with store.session() as s:
         t = s.get(Ticket, tid)
         ticket_row = (t.status, t.operator, t.service_type, t.location_code, t.reporter_phone, t.assignee)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.lifecycle import Action, IllegalTransition, Status, label, next_status
+from ticketing.lifecycle import (
+    Action,
+    IllegalTransition,
+    Status,
+    allowed_actions,
+    label,
+    next_status,
+)
 
 # status × action → next status; "·" = refused. Columns in the order of ACTIONS.
 ACTIONS = ("dispatch", "worker_accept", "start", "complete", "release", "callback", "assess",
@@ -86,3 +93,27 @@ def test_the_main_path_reads_as_the_center_says_it() -> None:
 def test_an_unknown_status_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'reopened'"):
         next_status(1, "reopened", Action.DISPATCH)
+
+
+def test_allowed_actions_are_those_the_written_rules_give_each_status() -> None:
+    # README: accepted → dispatched → in progress → done → called back → assessed; cancel and
+    # escalate while open; merge before work starts; reopen after done, call-back or cancel;
+    # a worker's accept and release once dispatched; done straight from the phone.
+    A = Action
+    rules = {
+        "accepted": {A.DISPATCH, A.COMPLETE, A.CANCEL, A.MERGE, A.ESCALATE, A.EDIT},
+        "dispatched": {A.DISPATCH, A.WORKER_ACCEPT, A.START, A.COMPLETE, A.RELEASE, A.CANCEL,
+                       A.MERGE, A.ESCALATE, A.EDIT},
+        "in_progress": {A.WORKER_ACCEPT, A.COMPLETE, A.RELEASE, A.CANCEL, A.ESCALATE, A.EDIT},
+        "done": {A.CALLBACK, A.REOPEN},
+        "called_back": {A.ASSESS, A.REOPEN},
+        "assessed": set(),
+        "cancelled": {A.REOPEN},
+        "merged": set(),
+    }
+    assert {s.value: set(allowed_actions(s)) for s in Status} == rules
+    # … and agrees with the status × action table above, read the other way
+    for status in STATUSES:
+        assert {a.value for a in allowed_actions(status)} == {
+            a for (s, a), to in EXPECTED.items() if s == status and to is not None}, status
+    assert allowed_actions("in_progress") == allowed_actions(Status.IN_PROGRESS)

@@ -50,9 +50,12 @@ def test_with_the_listener_its_live_figures(web: Web) -> None:
 
 
 def test_the_wallboard_shows_the_panel(web: Web) -> None:
+    page = web.login("viewer").get("/wallboard").text
+    assert '<b id="logged-in">—</b>' in page  # until telephony says how many members are logged in
     web.deps.hub.publish_wallboard({"calls_waiting": 0, "service_level": 0.873, "abandon_rate": 0.05,
-                                    "answered_today": 120, "sl_threshold_s": 20})
+                                    "answered_today": 120, "sl_threshold_s": 20, "logged_in": 4, "available": 1})
     page = web.login("viewer").get("/wallboard").text
     assert 'id="queue-panel"' in page and ">87%<" in page and ">5%<" in page and "服务水平" in page
+    assert '<b id="logged-in">4</b>' in page and '<b id="available">1</b>' in page
     api = web.login("viewer").get("/api/wallboard").json()
     assert api["service_level"] == 0.873  # the wallboard's API data carries the live figures

@@ -18,8 +18,9 @@ module of this package that has one, in name order:
 ``campaigns``       满意度调查: satisfaction campaigns and the SMS opt-out list
 ``audit``           the audit trail of one thing
 ``photos``          the photos of a ticket (reports from a room's code, completions)
+``accounts``        log-in accounts (``/api/admin/users``) and one's own sessions
 ``links``           a ticket's links: the reporter's progress by SMS, withdrawing leaked ones
-``masterdata``      master data rows, edits, history, imports and log-in accounts
+``masterdata``      master data rows, edits, history, imports
 ``health``          each part's state (the only route open to strangers)
 ``errors``          the core's exceptions as 4xx answers (no routes)
 ==================  ==========================================================================

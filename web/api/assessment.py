@@ -62,13 +62,16 @@ def rankings(web: Any, month: Month, level: str, language: str, page: int = 1,
                       "top": [{"name": r["name"], "scores": months["series"].get(r["key"], [])} for r in top]}}
 
 
-def owners(web: Any, month: Month) -> list[dict[str, Any]]:
+def owners(web: Any, month: Month, language: str = "zh-CN") -> list[dict[str, Any]]:
+    """The owners' figures, each owner by name (the system and the IVR by their role)."""
     from ticketing.assessment.figures import owner_figures
+    from web.explain import actor
 
     with web.deps.store.session() as s:
-        shown = dict(s.execute(select(User.username, User.display_name)).all())
+        shown = {u: d or u for u, d in s.execute(select(User.username, User.display_name)).all()}
         rows = owner_figures(s, month.period(web.tz), web.deps.clock.now())
-    return [{**r, "name": shown.get(r["owner"]) or r["owner"] or "—"} for r in rows]
+    words = web.words(language)
+    return [{**r, "name": actor(r["owner"], words, shown) if r["owner"] else "—"} for r in rows]
 
 
 def pending(web: Any, language: str, page: int = 1, per_page: int = 20) -> dict[str, Any]:
@@ -115,7 +118,7 @@ def ranking(request: Request, user: Reader, month: MonthText = None, level: Leve
 def owner_figures(request: Request, user: Reader, month: MonthText = None) -> list[dict[str, Any]]:
     """首问负责: per owner, the month's cases, open, overdue now, done, escalated, satisfaction."""
     web = web_state(request)
-    return owners(web, month_of(web, month))
+    return owners(web, month_of(web, month), web.language(user))
 
 
 @router.get("/assessment/pending")

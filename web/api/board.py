@@ -27,4 +27,7 @@ def board(request: Request, user: Reader) -> dict[str, Any]:
     overdue tickets."""
     web = web_state(request)
     with web.deps.store.session() as s:
-        return queries.board(s, web.deps.clock.now(), user.language, user.masked)
+        data = queries.board(s, web.deps.clock.now(), user.language, user.masked,
+                             web.words(web.language(user)))
+    data["workers_total"] = data.pop("page").total
+    return data

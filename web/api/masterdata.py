@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ticketing.audit import history
 from ticketing.masterdata import KIND_ALIASES
+from web import explain
 from web.deps import Admin, web_state
 from web.masterdata import KINDS, EditIn, Kind, edit_row, list_rows, run_import
 
@@ -83,9 +84,15 @@ def api_history(request: Request, kind: Kind, key: Annotated[str, Path(max_lengt
 async def api_import(request: Request, kind: Kind, user: Admin,
                      file: Annotated[UploadFile, File()], dry_run: Annotated[bool, Form()] = False) -> dict[str, Any]:
     """Import a CSV or Excel file of one kind: all rows or none; the report lists each bad row
-    with its line and reason."""
+    with its line and reason (``reason`` in English for programs, ``message`` in the user's
+    language)."""
     data = await file.read(20 * 1024 * 1024 + 1)
     if len(data) > 20 * 1024 * 1024:
         raise HTTPException(413, "file larger than 20 MiB")
-    return await run_in_threadpool(run_import, web_state(request), kind, file.filename or "upload.csv",
-                                   data, user.username, dry_run)
+    web = web_state(request)
+    report = await run_in_threadpool(run_import, web, kind, file.filename or "upload.csv",
+                                     data, user.username, dry_run)
+    words = web.words(web.language(user))
+    for error in report.get("errors", []):  # each reason also in the words of who imported
+        error["message"] = explain.reasons(str(error.get("reason", "")), words)
+    return report

@@ -18,17 +18,20 @@ from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.phone import normalise_number
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
 from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
-from web import queries
+from web import explain, queries
 from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
 from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
+from web.names import Names, place
 from web.security import mask_name
+from web.ticket_actions import offered
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 
@@ -129,9 +132,15 @@ def published(web: Any, view: TicketView) -> dict[str, Any]:
     return data
 
 
+CODE_NOTES = frozenset({"dispatch", "worker_accept", "start", "release", "approval_requested", "escalate"})
+
+
 def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, and
-    its telephony (``web.api.telephony``: calls placed, recordings)."""
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
+    names of its place, department, workers and people (``place``, ``org_name``,
+    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language),
+    its telephony (``web.api.telephony``: calls placed, recordings) and the ``actions`` it
+    offers this user (``web.ticket_actions``)."""
     from web.api.telephony import telephony_extras
 
     view = web.deps.service.get(ticket_id)
@@ -140,17 +149,35 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
     out["status_label"] = label(view.status, user.language)
     out["service_name"] = web.deps.service.catalog.get(view.service_type).name(user.language) \
         if view.service_type in web.deps.service.catalog.types else view.service_type
+    language = web.language(user)
+    words = web.words(language)
     with web.deps.store.session() as s:
         out.update(_ticket_extras(s, view))
         out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
                                     if web.deps.settings.recordings.enabled else ""))
+        names = Names(s, words, language)
+        noted = [code for e in view.timeline if e.action in CODE_NOTES for code in re.findall(r"[\w.-]+", e.note)]
+        people = names.people([explain.actor_code(e.actor) for e in view.timeline] + noted
+                              + [c for c, _st in view.workers] + [view.operator]
+                              + [m["staff_code"] for m in out["sms"]])
+        out["org_name"] = names.orgs([view.org_code]).get(view.org_code, "") if view.org_code else ""
+    out["worker_names"] = {**out["worker_names"], **{c: people.get(c, c) for c, _st in view.workers}}
+    out["operator_name"] = people.get(view.operator, view.operator)
+    out["place"] = place(out["location"], words) if out["location"] else ""
+    for step in out["timeline"]:
+        step["actor_name"] = explain.actor(step["actor"], words, people)
+        step["note_text"] = explain.note(step["action"], step["note"], words, people,
+                                         explain.actor_code(step["actor"]))
     if user.masked:
         escort = out["details"].get("escort")
         if isinstance(escort, dict):  # a patient's name is personal data too
             out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
-    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
     for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
+        sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
         sms["text"] = hide_link_tokens(sms["text"])
+    out["photos"] = photo_list(web, ticket_id) if user.can("desk") else []  # not for viewers
+    active = [c for c, st in view.workers if st in ("offered", "accepted")]
+    out["actions"] = offered(view, user.can, has_slip=bool(out["prints"]), active_workers=active)
     known = [view.reporter_phone, *(m["number"] for m in out["sms"]),
              *(m["number"] for m in out["replies"])]
     return user.redact(out, known)
@@ -165,9 +192,13 @@ def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
             "status": r.status, "text": r.text, "created_at": r.created_at.isoformat(),
             "error": r.error}
            for r in s.scalars(select(SmsOut).where(SmsOut.ticket_id == view.id).order_by(SmsOut.id))]
+    inbox = list(s.scalars(select(SmsIn).where(SmsIn.ticket_id == view.id).order_by(SmsIn.id)))
+    numbers = {r.number: normalise_number(r.number) for r in inbox}
+    senders = dict(s.execute(select(Staff.phone, Staff.name).where(
+        Staff.phone.in_(set(numbers.values())))).all()) if inbox else {}
     replies = [{"number": r.number, "text": r.text,
-                "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat()}
-               for r in s.scalars(select(SmsIn).where(SmsIn.ticket_id == view.id).order_by(SmsIn.id))]
+                "outcome": r.outcome, "reason": r.reason, "at": r.received_at.isoformat(),
+                "sender": senders.get(numbers[r.number], "")} for r in inbox]
     prints = [{"id": p.id, "printer": p.printer, "status": p.status, "error": p.error,
                "created_at": p.created_at.isoformat()}
               for p in s.scalars(select(PrintJob).where(PrintJob.ticket_id == view.id)
@@ -243,8 +274,6 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
     if not changes:
         raise HTTPException(400, "nothing to change")
     if "reporter_phone" in changes:
-        from ticketing.phone import normalise_number
-
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
     return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
                     lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)

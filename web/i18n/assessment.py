@@ -111,7 +111,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "aud_departments": ("科室", "Departments"),
     "aud_requesters": ("近期报修人", "Recent requesters"),
     "camp_orgs": ("科室(可多选)", "Departments (several)"),
-    "camp_services": ("服务类型(不选为全部)", "Services (none: all)"),
+    "camp_services": ("服务类型(不选为全部)", "Services (none chosen: every one)"),
     "camp_since": ("近多少天的报修人", "Requesters of the last days"),
     "camp_days": ("天", "days"),
     "camp_quiet": ("免打扰时段", "Quiet hours"),

@@ -1,5 +1,5 @@
 """The kitchen's day (each meal's cut-off and production summary, 备餐单) and the meal
-statistics (订餐统计); diets as ``diet:<code>``."""
+statistics (订餐统计); the diets are ``diet:<code>`` in ``web.i18n.enums``."""
 
 from __future__ import annotations
 
@@ -27,15 +27,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kitchen_pending": ("待护士长审批（未计入）", "Waiting for the ward head (not counted)"),
     "kitchen_no_menu": ("这一天没有菜单", "No menu for this day"),
     "kitchen_today": ("今日备餐", "Today's meals"),
-    "diet:regular": ("普食", "Regular"),
-    "diet:soft": ("软食", "Soft"),
-    "diet:semi_liquid": ("半流质", "Semi-liquid"),
-    "diet:liquid": ("流质", "Liquid"),
-    "diet:diabetic": ("糖尿病饮食", "Diabetic"),
-    "diet:low_salt": ("低盐", "Low salt"),
-    "diet:low_fat": ("低脂", "Low fat"),
-    "diet:halal": ("清真", "Halal"),
-    "diet:vegetarian": ("素食", "Vegetarian"),
     # meal statistics
     "meals_title": ("订餐统计", "Meal statistics"),
     "meals_lines": ("订餐明细", "Order lines"),

@@ -13,6 +13,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eqstatus:standby": ("备用", "Standby"),
     "eqstatus:repair": ("维修中", "Under repair"),
     "eqstatus:scrapped": ("报废", "Scrapped"),
+    # the equipment register's columns (admin tables and forms, history, import reports)
+    "field:type": ("设备类型", "Equipment type"),
+    "field:model": ("型号", "Model"),
+    "field:serial": ("出厂编号", "Serial number"),
+    "field:installed": ("启用日期", "In service since"),
     # plans
     "maint_plans": ("保养计划", "Maintenance plans"),
     "new_plan": ("新建计划", "New plan"),

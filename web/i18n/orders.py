@@ -1,5 +1,5 @@
 """Meal orders (订餐: dishes, delivery, the ward head's approval) and cleaning tasks (保洁: area
-and kind, ``clean_<kind>``)."""
+and kind, ``cleaning:<kind>``)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "delivery": ("送达时间", "Delivery"),
     "approval": ("审批", "Approval"),
-    "approval_pending": ("待护士长审批", "Waiting for the ward head"),
-    "approval_approved": ("已同意", "Approved"),
-    "approval_rejected": ("不同意", "Rejected"),
+    "approval:pending": ("待护士长审批", "Waiting for the ward head"),
+    "approval:approved": ("已同意", "Approved"),
+    "approval:rejected": ("不同意", "Rejected"),
     "approve": ("同意", "Approve"),
     "reject": ("不同意", "Reject"),
     "approved_by": ("审批人", "Approved by"),
     "no_dishes": ("尚未选菜：选好后再派发", "No dishes yet: add them before dispatch"),
     "cleaning_area": ("保洁区域", "Area"),
     "cleaning_kind": ("保洁类型", "Kind of cleaning"),
-    "clean_routine": ("日常保洁", "Routine"),
-    "clean_spill": ("污染物清理", "Spill"),
-    "clean_deep": ("深度保洁", "Deep cleaning"),
-    "clean_terminal_disinfection": ("终末消毒", "Terminal disinfection"),
-    "clean_medical_waste": ("医废收运", "Medical waste"),
+    "cleaning:routine": ("日常保洁", "Routine"),
+    "cleaning:spill": ("污染物清理", "Spill"),
+    "cleaning:deep": ("深度保洁", "Deep cleaning"),
+    "cleaning:terminal_disinfection": ("终末消毒", "Terminal disinfection"),
+    "cleaning:medical_waste": ("医废收运", "Medical waste"),
 }

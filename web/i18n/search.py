@@ -4,6 +4,5 @@ from __future__ import annotations
 
 # key: (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
-    "search_more": ("更多结果", "More results"),
     "search_all_years": ("全部年份，按匹配与时间排序", "All years, best match then newest"),
 }

@@ -5,10 +5,11 @@ One module per page family, each with its own ``router`` (not in the OpenAPI doc
 ``web.app.create_app`` includes every module of this package that has one, in name order:
 
 ==========  ==================================================================================
+``account`` the user's own settings (the header's language switch)
 ``desk``    ``/`` (the landing page per role), the operator desk, the ticket page
 ``board``   the dispatcher's board and the wallboard (大屏), with the parts they refresh
-``stats``   statistics with charts drawn on the server and the export links
-``admin``   master data: lists, edits, imports, history (administrators only)
+``stats``   statistics with ECharts charts and the export links
+``admin``   master data and log-in accounts: lists, edits, imports, history (administrators only)
 ``assessment``  考核 under statistics (rankings, trend, owners, the report) and the leads' grading
 ``complaints``  投诉建议: the list and one complaint's record and steps
 ``campaigns``   满意度调查: campaigns, one campaign's results, the opt-out list

@@ -30,7 +30,7 @@ def assessment_page(request: Request, user: ReadPage, month: Annotated[str | Non
     months = [str(chosen.previous(n)) for n in range(0, 12)]
     return web.render(request, "assessment.html", user, {
         "month": str(chosen), "months": months, "level": level, "levels": LEVELS, "data": data,
-        "owners": owners(web, chosen), "pages": -(-data["total"] // data["per_page"]),
+        "owners": owners(web, chosen, web.language(user)), "pages": -(-data["total"] // data["per_page"]),
         "chart": {"top": [{"name": r["name"], "score": round(r["score"], 1)} for r in
                           sorted((r for r in data["rows"] if r["score"] is not None), key=lambda r: -r["score"])][:15],
                   "grades": data["grade_counts"], "trend": data["trend"]}})

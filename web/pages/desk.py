@@ -1,21 +1,28 @@
 """The operator desk (受理台): the landing page per role, the desk with the screen pop and the
-open tickets, and one ticket's page."""
+list of tickets, and one ticket's page — with the parts the desk's script reloads in place
+(the list, a ticket's detail with its action bar)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ticketing.lifecycle import LABELS
+from ticketing.search import NumberSearchRefused
+from ticketing.service import suggest_workers
 from web import queries
 from web.api.tickets import ticket_detail
-from web.auth import current_user, landing
+from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
+from web.names import Names
 from web.pages import service_types
+from web.paging import Page, page_number
 
 router = APIRouter(include_in_schema=False)
+
+VIEWS = ("open", "overdue", "mine", "today")  # which tickets the desk lists (default: open ones)
+LIST_SIZE = 25
 
 
 @router.get("/")
@@ -24,21 +31,82 @@ async def home(request: Request) -> Response:
     return RedirectResponse(landing(user.role) if user else "/login", status_code=303)
 
 
-@router.get("/desk", response_class=HTMLResponse)
-def desk(request: Request, user: DeskPage) -> Response:
+def _list_context(request: Request, user: CurrentUser, view: str, service: str, q: str,
+                  page: str) -> dict[str, Any]:
     web = web_state(request)
+    language = web.language(user)
+    view = view if view in VIEWS else "open"
+    service = service if service in web.deps.service.catalog.types else ""
+    params = {"view": view if view != "open" else "", "service": service, "q": q}
     with web.deps.store.session() as s:
-        rows = [queries.ticket_row(t, user.language, user.masked, web.deps.clock.now())
-                for t in queries.open_tickets(s, 50)]
-    return web.render(request, "desk.html", user, {
-        "tickets": rows, "service_types": service_types(web, user.language)})
+        if q:  # every year's tickets through the search index, a page at a time
+            number = page_number(page)
+            try:
+                found, more = queries.search(s, q, LIST_SIZE, (number - 1) * LIST_SIZE,
+                                             numbers=not user.masked)
+            except NumberSearchRefused:
+                found, more = [], False
+            listed = Page.open_ended(found, number, LIST_SIZE, more, "/desk", params)
+        else:
+            listed = queries.ticket_page(s, web.deps.clock.now(), web.tz, view, service, user.username,
+                                         page_number(page), LIST_SIZE, "/desk", params)
+        rows = queries.list_rows(s, listed.rows, web.words(language), language, user.masked,
+                                 web.deps.clock.now())
+    listed.rows = rows
+    return {"listed": listed, "view": view, "service": service, "q": q,
+            "views": VIEWS,
+            "service_types": service_types(web, language)}
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk(request: Request, user: DeskPage, view: str = "open", service: str = "",
+         q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
+    web = web_state(request)
+    # the queue controls where telephony runs in this process (else /api/queue/me has nothing to say)
+    return web.render(request, "desk.html", user, {**_list_context(request, user, view, service, q, page),
+                                                   "telephony": web.deps.telephony is not None})
+
+
+@router.get("/desk/list", response_class=HTMLResponse)
+def desk_list(request: Request, user: DeskPage, view: str = "open", service: str = "",
+              q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
+    """The desk's list alone (the page's script reloads it when tickets change)."""
+    web = web_state(request)
+    return web.render(request, "_ticket_list.html", user,
+                      _list_context(request, user, view, service, q, page))
+
+
+def detail_context(request: Request, user: CurrentUser, ticket_id: int) -> dict[str, Any]:
+    """The ticket with its names and actions, and — when it can be dispatched — the workers
+    the desk suggests (on duty, qualified, least busy; the first one ticked)."""
+    web = web_state(request)
+    tk = ticket_detail(web, ticket_id, user)
+    suggestions: list[dict[str, Any]] = []
+    if "dispatch" in tk["actions"]:
+        catalog = web.deps.service.catalog
+        skill = catalog.get(tk["service_type"]).skill if tk["service_type"] in catalog.types else ""
+        language = web.language(user)
+        with web.deps.store.session() as s:
+            workers = suggest_workers(s, skill, limit=8)
+            teams = Names(s, web.words(language), language).orgs(w.team for w in workers)
+        on_it = {c for c, st in tk["workers"] if st in ("offered", "accepted")}
+        suggestions = [{"code": w.code, "name": w.name, "team": teams.get(w.team, w.team),
+                        "skills": w.skills} for w in workers if w.code not in on_it]
+    return {"tk": tk, "suggestions": suggestions}
 
 
 @router.get("/desk/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(request: Request, user: ReadPage,
                 ticket_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
     web = web_state(request)
-    detail = ticket_detail(web, ticket_id, user)
-    return web.render(request, "ticket.html", user, {
-        "tk": detail, "service_types": service_types(web, user.language),
-        "labels": {k.value: v for k, v in LABELS.items()}})
+    return web.render(request, "ticket.html", user, {**detail_context(request, user, ticket_id),
+                                                     "wide": True})
+
+
+@router.get("/desk/tickets/{ticket_id}/part", response_class=HTMLResponse)
+def ticket_part(request: Request, user: ReadPage,
+                ticket_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
+    """One ticket's detail and action bar alone: the desk's side pane, reloaded in place."""
+    web = web_state(request)
+    return web.render(request, "_ticket_detail.html", user,
+                      {**detail_context(request, user, ticket_id), "wide": False})

@@ -10,8 +10,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ticketing.notices import KINDS, TEXT_LIMIT
+from web import explain
 from web.deps import ReadPage, web_state
 from web.facilities import notice_choices, notice_page, notices_of
+from web.names import Names
 from web.security import mask_number
 
 router = APIRouter(include_in_schema=False)
@@ -40,4 +42,8 @@ def notice_page_one(request: Request, notice_id: Annotated[int, Path(ge=1, le=2_
     if user.masked:
         for r in notice["recipients"]:
             r["number"] = mask_number(r["number"])
+    language = web.language(user)
+    with web.deps.store.session() as s:  # who made it, by name
+        notice["created_by_name"] = explain.actor(notice["created_by"], web.words(language),
+                                                  Names(s, web.words(language), language).people([notice["created_by"]]))
     return web.render(request, "notice.html", user, {"notice": notice})

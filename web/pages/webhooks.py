@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from ticketing.webhooks import EVENTS, STATES
 from web.deps import AdminPage, web_state
 from web.facilities import webhooks_of
+from web.masterdata import KINDS
 
 router = APIRouter(include_in_schema=False)
 LOG_PAGE = 30
@@ -28,5 +29,6 @@ def webhooks_page(request: Request, user: AdminPage,
     log = hooks.deliveries(subscription or None, state, page, LOG_PAGE)
     params = f"subscription={subscription}&state={state}&"
     return web.render(request, "admin_webhooks.html", user, {
+        "kinds": list(KINDS), "kind": "webhooks",  # the admin pages' tabs
         "subscriptions": hooks.subscriptions(), "log": log, "events": EVENTS, "states": STATES,
         "subscription": subscription, "state": state, "params": params})

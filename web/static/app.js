@@ -1,12 +1,60 @@
-// Shared by every page: words, CSRF, JSON calls, the live stream, safe DOM building.
-// Data from the server is only ever put into the page with textContent (never innerHTML).
+// Shared by every page: words, names of codes, times, CSRF, JSON calls, the live stream,
+// safe DOM building. Data from the server is only ever put into the page with textContent
+// (never innerHTML).
+//
+// For pages added later — use these rather than your own:
+//   OneStop.t(key)               a word from the catalog (web/i18n/); a missing key is recorded
+//                                in window.__missingWords (the browser tests fail on any)
+//   OneStop.label(kind, value)   an enumeration's name: label("status", "in_progress") → 承办
+//                                (kinds: web/labels.py; service types and skills are "svc")
+//   OneStop.when(iso, style)     a time in the center's zone (<body data-tz>), never the
+//                                browser's: "short" MM-DD HH:MM, "time" HH:MM, "date",
+//                                "full" YYYY-MM-DD HH:MM, "seconds", "clock" (web/timefmt.py)
+//   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
+//                                the server's translated message
+//   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
+//   refresh(region[, url]), debounce(fn, ms), ready()  — see each below
 "use strict";
 const OneStop = (() => {
   const body = document.body;
   const words = JSON.parse(body.dataset.i18n || "{}");
-  const t = (k) => words[k] || k;
+  const missing = (window.__missingWords = window.__missingWords || []);
+  const t = (k) => {
+    if (k in words) return words[k];
+    if (!missing.includes(k)) missing.push(k);
+    return k;
+  };
+  const label = (kind, value) => {
+    if (value === null || value === undefined || value === "") return "";
+    if (kind === "bool") value = value === true || value === "true" || value === 1 ? "true" : "false";
+    if (kind === "svc" && String(value).includes(",")) {
+      return String(value).split(",").filter(Boolean).map((v) => label(kind, v.trim())).join(t("list_sep"));
+    }
+    return t(kind + ":" + value);
+  };
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
+
+  // --- times: the center's zone, formatted as the server formats them (web/timefmt.py) -----
+  const zone = body.dataset.tz || "Asia/Shanghai";
+  const partsFmt = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  });
+  function when(iso, style) {
+    const d = iso instanceof Date ? iso : new Date(iso || "");
+    if (!iso || isNaN(d)) return "";
+    const p = Object.fromEntries(partsFmt.formatToParts(d).map((x) => [x.type, x.value]));
+    const date = p.year + "-" + p.month + "-" + p.day, hm = p.hour + ":" + p.minute;
+    switch (style || "short") {
+      case "time": return hm;
+      case "date": return date;
+      case "full": return date + " " + hm;
+      case "seconds": return date + " " + hm + ":" + p.second;
+      case "clock": return hm + ":" + p.second;
+      default: return p.month + "-" + p.day + " " + hm;
+    }
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -54,9 +102,13 @@ const OneStop = (() => {
       opts.body = JSON.stringify(payload);
     }
     const resp = await send(url, opts);
-    if (resp.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error("401"); }
+    if (resp.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error(t("error")); }
     const data = (resp.headers.get("content-type") || "").includes("json") ? await resp.json() : await resp.text();
-    if (!resp.ok) throw new Error(explain(typeof data === "object" && data ? data.detail : data));
+    if (!resp.ok) {
+      // the server says it in the user's language (message); detail is the API's English
+      const said = typeof data === "object" && data ? (data.message || explain(data.detail)) : "";
+      throw new Error(typeof said === "string" && said ? said : t("error") + " " + resp.status);
+    }
     return data;
   }
 
@@ -93,12 +145,17 @@ const OneStop = (() => {
     return source;
   }
 
-  // Replace a region with a server-rendered (escaped) fragment.
-  async function refresh(region) {
+  // Replace a region with a server-rendered (escaped) fragment: the region's data-live URL,
+  // or ``url`` (which becomes the region's URL from then on).
+  async function refresh(region, url) {
+    if (url) region.dataset.live = url;
     const resp = await fetch(region.dataset.live, { credentials: "same-origin" });
-    if (!resp.ok) return;
+    if (!resp.ok) return false;
     const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
     region.replaceChildren(...doc.body.childNodes);
+    titleTruncated(region);
+    region.dispatchEvent(new CustomEvent("refreshed", { bubbles: true }));
+    return true;
   }
 
   function debounce(fn, ms) {
@@ -106,11 +163,37 @@ const OneStop = (() => {
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  // Stored times are UTC; show them in the browser's (the center's) local time.
-  const pad = (n) => String(n).padStart(2, "0");
-  const shortTime = (iso) => {
-    const d = new Date(iso || "");
-    return isNaN(d) ? "" : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
-  };
-  return { t, el, api, toast, live, refresh, debounce, csrf, shortTime, user: body.dataset.user, role: body.dataset.role };
+  // A page says it is ready for work (its first data shown, its live stream open): the
+  // performance mark "onestop:ready" and <body data-ready="1"> (bench/desk.py measures
+  // navigation start → this mark; the browser tests wait for it).
+  function ready() {
+    if (!performance.getEntriesByName("onestop:ready").length) performance.mark("onestop:ready");
+    body.dataset.ready = "1";
+  }
+
+  // Truncated cells and column heads show their whole text as a tooltip (a server-rendered
+  // title is kept).
+  function titleTruncated(root) {
+    for (const cell of (root || document).querySelectorAll(".cut, th")) {
+      if (!cell.title && cell.scrollWidth > cell.clientWidth + 1) cell.title = cell.textContent.trim();
+    }
+  }
+
+  // A live page (<body data-live-page>) is ready when its stream is open (its script says so);
+  // any other page when it has loaded.
+  if (!body.dataset.livePage) window.addEventListener("load", ready, { once: true });
+  window.addEventListener("load", () => titleTruncated(), { once: true });
+
+  // The header's group of links (<details class="nav-group">) closes on Escape (the focus
+  // back on its summary) and on a click elsewhere.
+  for (const group of document.querySelectorAll(".nav-group")) {
+    group.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && group.open) { group.open = false; group.querySelector("summary").focus(); }
+    });
+    document.addEventListener("click", (ev) => { if (group.open && !group.contains(ev.target)) group.open = false; });
+  }
+
+  const shortTime = (iso) => when(iso, "short");
+  return { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated, csrf,
+           shortTime, zone, lang: body.dataset.lang, user: body.dataset.user, role: body.dataset.role };
 })();

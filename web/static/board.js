@@ -1,8 +1,20 @@
 "use strict";
+// The dispatcher's board: the server renders it (with the filters and page in its URL); it is
+// reloaded in place when tickets change, and every 30 s for SMS states (delivery reports).
 (() => {
-  const { live, refresh, debounce } = OneStop;
+  const { live, refresh, debounce, ready, titleTruncated } = OneStop;
   const region = document.getElementById("board");
-  const update = debounce(() => refresh(region), 300);
+  const update = debounce(() => refresh(region).then(() => titleTruncated(region)), 300);
+  region.addEventListener("click", (ev) => {
+    const link = ev.target.closest(".pager a");
+    if (!link) return;
+    ev.preventDefault();
+    const url = new URL(link.href);
+    history.replaceState(null, "", url.pathname + url.search);
+    refresh(region, "/board/part" + url.search).then(() => titleTruncated(region));
+  });
   live("/api/wallboard/events", { wallboard: update, dropped: update });
-  setInterval(update, 30000);  // SMS states change without a ticket event (delivery reports)
+  window.__live.addEventListener("open", ready, { once: true });
+  titleTruncated(region);
+  setInterval(update, 30000);
 })();

@@ -1,7 +1,9 @@
 "use strict";
-// The operator desk (and the actions bar of a ticket page).
+// The operator desk, and the action bar of a ticket page. The list and a ticket's detail are
+// rendered by the server (/desk/list, /desk/tickets/N/part: one place for words, names and
+// times); this script swaps them in when things change and sends the actions.
 (() => {
-  const { t, el, api, toast, live, debounce, shortTime } = OneStop;
+  const { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated } = OneStop;
   const $ = (id) => document.getElementById(id);
   const isDesk = document.body.classList.contains("desk");
   let lastPop = null;
@@ -22,11 +24,10 @@
       department: ctx.department || "",
       org_code: ctx.org_code || "",
       location_code: loc.code || p.location_code || "",
-      location: [loc.building, loc.floor ? loc.floor + "F" : "", loc.room, loc.name].filter(Boolean).join(" "),
+      location: [loc.building, loc.floor ? t("floor_fmt").replace("{n}", loc.floor) : "", loc.name || loc.room].filter(Boolean).join(" "),
       ivr: p.ivr_choice || p.service_type || "",
       vip: !!ctx.vip, repeat: !!(ctx.repeat_caller || p.repeat_caller),
       known: ctx.known !== false,
-      warning: ctx.warning || "",
       tickets: tickets.filter((b) => !seen.has(b.id) && seen.add(b.id)),
     };
   }
@@ -42,17 +43,18 @@
     $("pop-idle").hidden = true;
     $("pop-body").hidden = false;
     $("pop-number").textContent = f.number || "—";
-    $("pop-person").textContent = f.person + (f.vip ? " · " + t("vip") : "");
-    $("pop-department").textContent = f.department;
-    $("pop-location").textContent = (f.location_code + " " + f.location).trim();
-    $("pop-ivr").textContent = f.ivr ? t("svc:" + f.ivr) : "";
+    $("pop-person").textContent = (f.person || "—") + (f.vip ? " · " + t("vip") : "");
+    $("pop-department").textContent = f.department || "—";
+    $("pop-location").textContent = (f.location_code + " " + f.location).trim() || "—";
+    $("pop-ivr").textContent = f.ivr ? label("svc", f.ivr) : "—";
     const warn = $("pop-warning");
     warn.hidden = !(f.repeat || !f.known);
     warn.textContent = f.repeat ? t("repeat_caller") : t("unknown_caller");
+    $("pop-recent").hidden = !f.tickets.length; // no heading over an empty list
     $("pop-tickets").replaceChildren(...f.tickets.map((b) => el("li", {},
       el("a", { href: "/desk/tickets/" + b.id }, "#" + b.id), " ",
-      el("span", { class: "status st-" + b.status }, b.status), " ", t("svc:" + b.service_type), " ",
-      b.location_code, " ", (b.description || "").slice(0, 40))));
+      el("span", { class: "status st-" + b.status }, label("status", b.status)), " ",
+      label("svc", b.service_type), " ", when(b.created_at), " ", (b.description || "").slice(0, 40))));
     window.__popShownAt = performance.now();
   }
 
@@ -86,9 +88,11 @@
     if (type !== "meals") return;
     const dishes = (await api("GET", "/api/menus")).filter((m) => m.open);
     const rows = dishes.length ? dishes.map((m) => el("tr", {},
-      el("td", {}, t("meal:" + m.meal)), el("td", {}, m.name + (m.diet !== "regular" ? " (" + m.diet + ")" : "")),
-      el("td", {}, "¥" + m.price),
-      el("td", {}, el("input", { type: "number", min: 0, max: 50, value: 0, class: "qty", dataset: { code: m.code, meal: m.meal } }))))
+      el("td", { class: "cut", title: label("meal", m.meal) }, label("meal", m.meal)),
+      el("td", { class: "cut", title: m.name }, (OneStop.lang === "en" && m.name_en ? m.name_en : m.name) + (m.diet !== "regular" ? "（" + label("diet", m.diet) + "）" : "")),
+      el("td", { class: "time" }, "¥" + m.price),
+      el("td", {}, el("input", { type: "number", min: 0, max: 50, value: 0, class: "qty", "aria-label": t("qty"),
+        dataset: { code: m.code, meal: m.meal } }))))
       : [el("tr", {}, el("td", { class: "muted" }, t("no_dishes")))];
     $("menu-table").tBodies[0].replaceChildren(...rows);
   }
@@ -115,170 +119,127 @@
       form.reset();
       $("cleaning-area").value = "";
       showTypeFields().catch(() => {});
-      // Leave the form so the shortcuts (D: dispatch) work on the new ticket at once.
-      if (form.contains(document.activeElement)) document.activeElement.blur();
       toast(t("ticket") + " #" + tk.id + " · " + t("saved"));
       await reloadList();
-      openDetail(tk.id);
+      // The new ticket's actions take the focus, so D dispatches it at once.
+      await openDetail(tk.id, true);
     } catch (e) { toast(e.message, true); }
   }
 
-  // --- list and search -------------------------------------------------------------------
-  function renderRows(rows) {
-    const tbody = $("ticket-table").tBodies[0];
-    if (!rows.length) {
-      tbody.replaceChildren(el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("none"))));
-      return;
+  // --- the list: the server's fragment, with the filters and page the desk shows ------------
+  const listRegion = $("ticket-list");
+  function listUrl(params) {
+    const url = new URL(listRegion.dataset.live, location.origin);
+    if (params) {
+      url.search = "";
+      for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
     }
-    tbody.replaceChildren(...rows.map((r) => el("tr", {
-      dataset: { id: r.id }, tabindex: 0,
-      class: "prio-" + r.priority + (r.overdue ? " overdue" : "") + (selected === r.id ? " selected" : ""),
-    },
-      el("td", {}, el("a", { href: "/desk/tickets/" + r.id }, String(r.id))),
-      el("td", {}, el("span", { class: "status st-" + r.status }, r.status_label)),
-      el("td", {}, t("svc:" + r.service_type)), el("td", {}, r.location_code),
-      el("td", {}, (r.reporter_name + " " + r.reporter_phone).trim()),
-      el("td", { class: "desc" }, r.description), el("td", {}, r.assignee),
-      el("td", { class: "time" }, shortTime(r.created_at)))));
+    return url.pathname + url.search;
   }
-
-  let searching = "";
-  let shownRows = []; // the search's pages loaded so far
-  const PAGE = 50;
-  function searchPage(offset) {
-    // one more than a page: whether there is a next one
-    return api("GET", "/api/tickets/search?q=" + encodeURIComponent(searching) +
-      "&limit=" + (PAGE + 1) + "&offset=" + offset);
+  function markSelected() {
+    for (const tr of document.querySelectorAll("#ticket-table tbody tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === selected);
+    titleTruncated(listRegion);
   }
-  function showSearchRows(rows, offset) {
-    shownRows = shownRows.slice(0, offset).concat(rows.slice(0, PAGE));
-    renderRows(shownRows);
-    $("search-more").hidden = rows.length <= PAGE;
-  }
-  async function reloadList() {
+  async function reloadList(url) {
     if (!isDesk) return;
-    if (searching) { showSearchRows(await searchPage(0), 0); return; }
-    $("search-more").hidden = true;
-    renderRows(await api("GET", "/api/tickets?limit=50"));
+    const focusedId = document.activeElement && document.activeElement.closest ? (document.activeElement.closest("tr[data-id]") || {}).dataset : null;
+    await refresh(listRegion, url || listUrl());
+    markSelected();
+    if (focusedId && focusedId.id) { const row = listRegion.querySelector(`tr[data-id="${focusedId.id}"]`); if (row) row.focus(); }
   }
   const reloadSoon = debounce(() => reloadList().catch(() => {}), 250);
 
-  // --- detail pane and actions -----------------------------------------------------------
-  async function openDetail(id) {
+  // --- detail pane and actions -------------------------------------------------------------
+  async function openDetail(id, focusActions) {
     selected = id;
     const seq = ++detailSeq;
-    const tk = await api("GET", "/api/tickets/" + id);
-    if (seq !== detailSeq) return; // a newer load of the pane is on its way
-    shown = { id: tk.id, version: tk.version };
     const pane = $("detail");
+    const resp = await fetch("/desk/tickets/" + id + "/part", { credentials: "same-origin" });
+    if (seq !== detailSeq) return; // a newer load of the pane is on its way
+    if (!resp.ok) { toast(t("error") + " " + resp.status, true); return; }
+    const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+    // keep what the operator was typing in the action bar across a live re-render
+    const note = $("action-note") && shown && shown.id === id ? $("action-note").value : "";
+    pane.replaceChildren(...doc.body.childNodes);
     pane.hidden = false;
-    const loc = tk.location ? [tk.location.building, tk.location.floor + "F", tk.location.room, tk.location.name].join(" ") : "";
-    pane.replaceChildren(
-      el("h2", {}, el("a", { href: "/desk/tickets/" + tk.id }, t("ticket") + " #" + tk.id), " ",
-        el("span", { class: "status st-" + tk.status, id: "detail-status", dataset: { status: tk.status } }, tk.status_label),
-        tk.overdue ? el("span", { class: "badge bad" }, t("overdue")) : null),
-      el("dl", { class: "facts" },
-        el("dt", {}, t("service_type")), el("dd", {}, tk.service_name + " · " + t(tk.priority)),
-        el("dt", {}, t("location")), el("dd", {}, (tk.location_code + " " + loc).trim()),
-        el("dt", {}, t("reporter")), el("dd", {}, (tk.reporter_name + " " + tk.reporter_phone).trim()),
-        el("dt", {}, t("description")), el("dd", { class: "pre" }, tk.description),
-        el("dt", {}, t("workers")), el("dd", {}, tk.workers.map(([c, st]) => (tk.worker_names[c] || c) + " (" + st + ")").join(", ") || "—"),
-        ...orderFacts(tk)),
-      ...photoStrip(tk),
-      actionBar(tk, () => openDetail(id)),
-      el("h3", {}, t("timeline")),
-      el("ol", { class: "timeline" }, tk.timeline.map((e) => el("li", {},
-        el("time", {}, shortTime(e.at)), " ", el("b", {}, e.action), " " + e.actor + (e.note ? " — " + e.note : "")))),
-      el("h3", {}, t("sms")),
-      el("ul", { class: "brief" }, tk.sms.map((m) => el("li", {}, m.staff_code + " ", el("span", { class: "sms sms-" + m.status }, m.status), " " + m.kind)),
-        tk.replies.map((m) => el("li", {}, "↩ " + m.text + " (" + m.outcome + ")"))));
-    for (const tr of document.querySelectorAll("#ticket-table tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === id);
+    $("desk-grid").classList.add("with-detail");
+    const box = $("ticket-detail");
+    shown = { id, version: Number(box.dataset.version) };
+    if (note && $("action-note")) $("action-note").value = note;
+    titleTruncated(pane);
+    markSelected();
+    if (focusActions) {
+      const first = pane.querySelector("#actions button");
+      if (first) first.focus(); else pane.querySelector("h2 a").focus();
+    }
   }
 
-  // photos of a report from a room's code or of a completion (the API gives none to viewers)
-  function photoStrip(tk) {
-    if (!tk.photos || !tk.photos.length) return [];
-    return [el("div", { class: "photo-strip", id: "detail-photos" }, tk.photos.map((p) =>
-      el("a", { href: p.url, target: "_blank", rel: "noopener" },
-        el("img", { src: p.thumb, alt: t("m_stage_" + p.stage), width: 72, height: 72, loading: "lazy" }))))];
+  function closeDetail() {
+    $("detail").hidden = true;
+    $("desk-grid").classList.remove("with-detail");
+    const row = selected && listRegion.querySelector(`tr[data-id="${selected}"]`);
+    selected = shown = null;
+    markSelected();
+    if (row) row.focus();
   }
 
-  function orderFacts(tk) {
-    const d = tk.details || {};
-    const out = [];
-    if (d.meal) {
-      out.push(el("dt", {}, t("dishes")), el("dd", { id: "detail-dishes" },
-        d.meal.items.map((i) => i.name + "×" + i.qty).join("、") + " · ¥" + d.meal.total + " · " + shortTime(d.meal.delivery_time)));
-    } else if (tk.service_type === "meals") {
-      out.push(el("dt", {}, t("meal_order")), el("dd", { class: "bad" }, t("no_dishes")));
+  // What each action sends (its API call is POST /api/tickets/N/<action>).
+  function bodyFor(action) {
+    const note = ($("action-note") || {}).value || "";
+    switch (action) {
+      case "dispatch": return { staff_codes: [...document.querySelectorAll("#suggest input:checked")].map((i) => i.value) };
+      case "approve": return { by: note.slice(0, 50) };
+      case "reject": return { note };
+      case "complete": return { note };
+      case "cancel": case "reopen": case "escalate": return { reason: note };
+      case "merge": return { into_id: Number((($("merge-into") || {}).value || "").replace(/\D/g, "")) || 0, note };
+      case "callback": return { score: Number($("callback-score").value), comment: note };
+      case "assess": return { result: note || t("act:assess") };
+      default: return undefined;
     }
-    if (d.approval) {
-      out.push(el("dt", {}, t("approval")), el("dd", { id: "detail-approval", dataset: { state: d.approval.state } },
-        el("span", { class: "badge" + (d.approval.state === "approved" ? "" : " bad") }, t("approval_" + d.approval.state)),
-        d.approval.by ? " · " + d.approval.by : "", d.approval.note ? " — " + d.approval.note : ""));
-    }
-    if (d.cleaning) {
-      out.push(el("dt", {}, t("cleaning_kind")), el("dd", {}, t("clean_" + d.cleaning.kind) + (d.cleaning.area ? " · " + d.cleaning.area : "")));
-    }
-    return out;
   }
 
-  function actionBar(tk, done) {
-    const id = tk.id;
-    const open = ["accepted", "dispatched", "in_progress"].includes(tk.status);
-    const run = (method, path, body) => async () => {
-      try { await api(method, "/api/tickets/" + id + path, body ? body() : undefined); toast(t("saved")); done(); }
-      catch (e) { toast(e.message, true); }
-    };
-    const note = el("input", { id: "action-note", placeholder: t("comment") + " / " + t("merge_into"), maxlength: 200 });
-    const score = el("select", { id: "callback-score" }, [5, 4, 3, 2, 1].map((n) => el("option", { value: n }, String(n))));
-    const suggest = el("ul", { class: "suggest", id: "suggest" });
-    const box = el("div", { class: "actions-box" });
-    if (open) {
-      api("GET", "/api/tickets/" + id + "/suggestions").then((ws) => {
-        const current = new Set(tk.workers.filter(([, st]) => st === "offered" || st === "accepted").map(([c]) => c));
-        suggest.replaceChildren(el("li", { class: "muted small" }, t("suggested")), ...ws.map((w, i) => el("li", {},
-          el("input", { type: "checkbox", value: w.code, id: "w-" + w.code, checked: current.has(w.code) || (!current.size && i === 0) }),
-          el("label", { for: "w-" + w.code }, w.name + " · " + w.code + " · " + w.team))));
-      }).catch(() => {});
+  async function runAction(button) {
+    const box = button.closest("#actions");
+    const id = Number(box.dataset.ticket);
+    const action = button.dataset.action;
+    button.disabled = true;
+    try {
+      await api("POST", "/api/tickets/" + id + "/" + action, bodyFor(action));
+      toast(t("act:" + action) + " · " + t("saved"));
+      if (isDesk) { await openDetail(id, true); reloadSoon(); } else location.reload();
+    } catch (e) {
+      toast(e.message, true);
+      button.disabled = false;
     }
-    const chosen = () => ({ staff_codes: [...suggest.querySelectorAll("input:checked")].map((i) => i.value) });
-    const pending = tk.status === "accepted" && tk.details && tk.details.approval && tk.details.approval.state === "pending";
-    const buttons = [
-      // the ward head phoned the desk: her name goes in the note field
-      pending && el("button", { class: "primary", id: "act-approve", onclick: run("POST", "/approve", () => ({ by: note.value.slice(0, 50) })) }, t("approve")),
-      pending && el("button", { class: "danger", id: "act-reject", onclick: run("POST", "/reject", () => ({ note: note.value })) }, t("reject")),
-      !pending && (tk.status === "accepted" || tk.status === "dispatched") && el("button", { class: "primary", id: "act-dispatch", onclick: run("POST", "/dispatch", chosen) }, t("dispatch") + " (D)"),
-      el("button", { id: "act-reprint", onclick: run("POST", "/reprint") }, t("reprint")),
-      open && el("button", { id: "act-resend", onclick: run("POST", "/resend") }, t("resend")),
-      open && el("button", { id: "act-complete", onclick: run("POST", "/complete", () => ({ note: note.value })) }, t("close")),
-      open && el("button", { class: "danger", id: "act-cancel", onclick: run("POST", "/cancel", () => ({ reason: note.value })) }, t("cancel")),
-      !open && el("button", { id: "act-reopen", onclick: run("POST", "/reopen", () => ({ reason: note.value })) }, t("reopen")),
-      (tk.status === "accepted" || tk.status === "dispatched") && el("button", { id: "act-merge",
-        onclick: run("POST", "/merge", () => ({ into_id: Number(note.value.replace(/\D/g, "")) })) }, t("merge")),
-      tk.status === "done" && el("span", {}, score, " ", el("button", { id: "act-callback",
-        onclick: run("POST", "/callback", () => ({ score: Number(score.value), comment: note.value })) }, t("callback"))),
-    ];
-    box.append(suggest, note, el("div", { class: "actions" }, buttons));
-    return box;
   }
+
+  document.addEventListener("click", (ev) => {
+    const button = ev.target.closest("#actions button[data-action]");
+    if (button) { ev.preventDefault(); runAction(button); }
+    if (ev.target.closest("#close-detail")) closeDetail();
+  });
 
   // --- wiring ----------------------------------------------------------------------------
   if (isDesk) {
     $("pop-to-ticket").addEventListener("click", ticketFromPop);
     $("new-ticket").addEventListener("submit", createTicket);
     $("new-ticket").elements.service_type.addEventListener("change", () => showTypeFields().catch((e) => toast(e.message, true)));
-    $("search-more-btn").addEventListener("click", async () => {
-      const offset = shownRows.length;
-      try { showSearchRows(await searchPage(offset), offset); } catch (e) { toast(e.message, true); }
-    });
-    $("search").addEventListener("submit", (ev) => {
+    $("list-filters").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      searching = $("search-q").value.trim();
-      $("list-title").textContent = searching ? t("search") + ": " + searching : t("open_tickets");
-      reloadList().catch((e) => toast(e.message, true));
+      const params = Object.fromEntries(new FormData($("list-filters")).entries());
+      if (params.view === "open") delete params.view;
+      $("list-title").textContent = params.q ? t("search_results") : t("view:" + (params.view || "open"));
+      reloadList(listUrl(params)).catch((e) => toast(e.message, true));
     });
-    $("ticket-table").addEventListener("click", (ev) => {
+    listRegion.addEventListener("click", (ev) => {
+      const link = ev.target.closest(".pager a");
+      if (link) {
+        ev.preventDefault();
+        const url = new URL(link.href);
+        reloadList("/desk/list" + url.search).then(() => { const first = listRegion.querySelector("tbody tr"); if (first) first.focus(); });
+        return;
+      }
       const tr = ev.target.closest("tr[data-id]");
       if (!tr || ev.target.closest("a")) return;
       openDetail(Number(tr.dataset.id)).catch((e) => toast(e.message, true));
@@ -288,31 +249,34 @@
       ticket: (tk) => {
         reloadSoon();
         // Re-render only for a newer version: the echo of the desk's own change must not
-        // wipe the operator's worker choice and note while the suggestions load again.
+        // wipe the operator's worker choice and note while they work on it.
         const same = shown && shown.id === tk.id && shown.version === tk.version;
         if (selected === tk.id && !same) openDetail(tk.id).catch(() => {});
       },
       dropped: () => { toast(t("missed")); reloadSoon(); },
     });
+    window.__live.addEventListener("open", ready, { once: true });
+    markSelected();
     document.addEventListener("keydown", (ev) => {
       const typing = ev.target.matches("input, textarea, select");
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.closest("#new-ticket")) {
         ev.preventDefault(); $("new-ticket").requestSubmit(); return;
       }
-      if (ev.key === "Escape") { $("detail").hidden = true; selected = shown = null; ev.target.blur && ev.target.blur(); return; }
+      if (ev.key === "Escape") {
+        if (!$("detail").hidden) { ev.preventDefault(); closeDetail(); } else if (ev.target.blur) ev.target.blur();
+        return;
+      }
       if (typing) return;
       if (ev.key === "Enter" && lastPop && $("pop").dataset.state === "ringing") { ev.preventDefault(); ticketFromPop(); }
-      else if (ev.key === "Enter" && ev.target.matches("tr[data-id]")) openDetail(Number(ev.target.dataset.id));
+      else if (ev.key === "Enter" && ev.target.matches("tr[data-id]")) { ev.preventDefault(); openDetail(Number(ev.target.dataset.id), true); }
+      else if (ev.key === "ArrowDown" && ev.target.matches("tr[data-id]")) { ev.preventDefault(); (ev.target.nextElementSibling || ev.target).focus(); }
+      else if (ev.key === "ArrowUp" && ev.target.matches("tr[data-id]")) { ev.preventDefault(); (ev.target.previousElementSibling || ev.target).focus(); }
       else if (ev.key === "/") { ev.preventDefault(); $("search-q").focus(); }
       else if (ev.key === "n" || ev.key === "N") { ev.preventDefault(); $("new-ticket").elements.service_type.focus(); }
-      else if ((ev.key === "d" || ev.key === "D") && $("act-dispatch")) { ev.preventDefault(); $("act-dispatch").click(); }
+      else if ((ev.key === "d" || ev.key === "D") && $("act-dispatch") && !$("detail").hidden) { ev.preventDefault(); $("act-dispatch").click(); }
     });
   } else {
-    // A ticket page: the same actions bar; a change reloads the page.
-    const holder = document.getElementById("actions");
-    if (holder) {
-      const id = Number(holder.dataset.ticket);
-      api("GET", "/api/tickets/" + id).then((tk) => holder.replaceChildren(actionBar(tk, () => location.reload())));
-    }
+    titleTruncated();
+    ready();
   }
 })();

@@ -1,5 +1,6 @@
-// Telephony at the desk: click-to-call on a ticket, the operator's queue controls, the live
-// queue panel of the wallboard. Each part acts only on a page that has its elements.
+// Telephony at the desk: click-to-call on a ticket, the operator's queue controls, the
+// operators' time on the statistics page. Each part acts only on a page that has its
+// elements. (The wallboard's queue panel, with telephony's live figures, is wallboard.js's.)
 "use strict";
 (() => {
   const { t, api, toast } = OneStop;
@@ -92,45 +93,6 @@
           OneStop.el("td", { title: pauses }, minutes(r.pause_s)));
       }));
     })().catch((err) => toast(errorText(err), true));
-  }
-
-  // --- the wallboard's queue panel ------------------------------------------------------------
-  const panel = document.getElementById("queue-panel");
-  if (panel) {
-    const $ = (id) => document.getElementById(id);
-    const pct = (x) => (x === null || x === undefined ? "—" : Math.round(x * 100) + "%");
-    const num = (x) => (x === null || x === undefined ? "—" : String(x));
-    const apply = (d) => {
-      if ("service_level" in d) $("q-sl").textContent = pct(d.service_level);
-      if ("abandon_rate" in d) $("q-abandon").textContent = pct(d.abandon_rate);
-      if ("answered_today" in d) $("q-answered").textContent = num(d.answered_today);
-      if ("offered_today" in d) $("q-offered").textContent = num(d.offered_today);
-      if ("logged_in" in d) $("q-logged-in").textContent = num(d.logged_in);
-      if ("available" in d) $("q-available").textContent = num(d.available);
-    };
-    const showOps = (ops) => {
-      $("q-operators").replaceChildren(...ops.map((op) => OneStop.el("li", { class: "qop qop-" + op.state },
-        op.member + " · " + op.state_name + (op.reason_name ? " (" + op.reason_name + ")" : ""))));
-    };
-    const load = async () => {
-      try {
-        const d = await api("GET", "/api/queue");
-        apply(d);
-        showOps(d.operators);
-      } catch (e) { /* the next poll tries again */ }
-    };
-    // The wallboard's own event stream carries the same keys: follow it once it is open.
-    window.addEventListener("load", () => {
-      if (window.__live) window.__live.addEventListener("wallboard", (ev) => {
-        try {
-          const d = JSON.parse(ev.data || "{}");
-          apply(d);
-          if (d.operators) load();
-        } catch (e) { /* not for us */ }
-      });
-    });
-    load();
-    setInterval(load, 5000);
   }
 
   window.OneStopTelephony = { errorText };
