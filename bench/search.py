@@ -140,7 +140,7 @@ def history(store: Store, n: int, seed: int = 7) -> Iterator[tuple[list[dict[str
                        org_code=org, reporter_name=name, reporter_phone=phone, description=desc,
                        details={}, operator="li", assignee="", created_at=created,
                        escalation_level=0, breach_notified=False, reopen_count=0,
-                       satisfaction_comment="", assessment="", version=1)
+                       satisfaction_comment="", assessment="", assessment_grade="", version=1)
             first = tid * search.PIECES
             docs.append((first, tid, search.header(desc, name, phone, code,
                                                    (campus, building, floor, room, lname), orgs.get(org, ""))))

@@ -98,6 +98,7 @@ class DeskRobot:
         self.rng = rng or random.Random(username)
         self.created: list[int] = []
         self.errors = 0
+        self.ready = asyncio.Event()  # set once its event stream is subscribed (pops reach it)
 
     async def run(self) -> None:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
@@ -109,6 +110,8 @@ class DeskRobot:
                 async for line in stream.aiter_lines():
                     if line.startswith("event:"):
                         event = line[6:].strip()
+                    elif line.startswith("data:") and event == "hello":
+                        self.ready.set()
                     elif line.startswith("data:") and event == "pop":
                         pop = json.loads(line[5:])
                         call = pop.get("uniqueid", "")

@@ -115,26 +115,27 @@ def append(s: Tx | Session, ticket_id: int, line: str) -> None:
     first = ticket_id * PIECES
     last = first + PIECES - 1
     run = _runner(s)
-    top = run("SELECT max(id) FROM ticket_search WHERE id BETWEEN ? AND ?", (first, last))
-    at = top[0][0] if top and top[0][0] is not None else first
-    if at < last:
-        run("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)", (at + 1, ticket_id, line))
-    else:
+    # after the ticket's last piece, found by the statement that writes it (one statement: a
+    # loop of the desk writes four of these)
+    added = run("INSERT INTO ticket_search (id, ticket_id, body) SELECT coalesce(max(id), ?) + 1, ?, ?"
+                " FROM ticket_search WHERE id BETWEEN ? AND ? HAVING coalesce(max(id), ?) < ?",
+                (first, ticket_id, line, first, last, first, last))
+    if not added:  # the ticket's pieces are all used: its last one takes the line
         run("UPDATE ticket_search SET body = substr(body || ?, 1, ?) WHERE id = ?", ("\n" + line, MAX_BODY, last))
 
 
-def _runner(s: Tx | Session) -> Callable[[str, Sequence[Any]], Sequence[Any]]:
-    """Run SQL with ``?`` placeholders in the transaction of ``s``; rows of a SELECT."""
-    def run(sql: str, params: Sequence[Any]) -> Sequence[Any]:
+def _runner(s: Tx | Session) -> Callable[[str, Sequence[Any]], Any]:
+    """Run SQL with ``?`` placeholders in the transaction of ``s``: the rows of a SELECT, else
+    how many rows the statement wrote."""
+    def run(sql: str, params: Sequence[Any]) -> Any:
         if isinstance(s, Tx):
             if sql.startswith("SELECT"):
                 return s.all(sql, params)
-            s.run(sql, params)
-            return []
+            return s.run(sql, params)
         conn = s.connection()
         pg = conn.dialect.name == "postgresql"
         result = conn.exec_driver_sql(sql.replace("?", "%s") if pg else sql, tuple(params))
-        return result.fetchall() if sql.startswith("SELECT") else []
+        return result.fetchall() if sql.startswith("SELECT") else result.rowcount
     return run
 
 
@@ -151,7 +152,9 @@ def catch_up(tx: Tx, batch: int = 500) -> int:
     """SQLite: move up to ``batch`` listed pieces into the index, in ``tx``; how many moved."""
     if tx.pg:
         return 0
-    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p JOIN ticket_search s ON s.id = p.id"
+    # CROSS JOIN: SQLite's way to fix the join's order. Left to itself the planner scanned every
+    # piece of every ticket for the few listed (a ticket_search of millions of rows, each poll).
+    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p CROSS JOIN ticket_search s ON s.id = p.id"
                   " ORDER BY p.id LIMIT ?", (batch,))
     if rows:
         tx.cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", rows)
@@ -294,12 +297,14 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
                    for i in range(len(others)))
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
     if not pg and len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
+        # (the listed pieces drive, each one's text read by its id: as a join, SQLite's planner
+        # read every piece of the store, or built a Bloom filter over them all, for the few listed)
         params["m"] = '"' + lead.replace('"', '""') + '"'
         params["lead"] = _like(lead)
         sql = (f"SELECT p.id, {ok} FROM (SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE}"
                f" WHERE {FTS_TABLE} MATCH :m AND rowid < :before ORDER BY rowid DESC LIMIT :n)"
-               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q JOIN ticket_search s"
-               f" ON s.id = q.id WHERE q.id < :before AND s.body LIKE :lead ESCAPE '\\'"
+               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
+               f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
                " ORDER BY q.id DESC LIMIT :n) ORDER BY id DESC LIMIT :n) p")
     else:  # PostgreSQL (the GIN index takes a term with trigrams), or a short term: a scan
         params["lead"] = _like(lead)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -107,10 +108,18 @@ class Checkpointer:
 class SearchIndexer:
     """A thread that moves the pieces of ticket text the commands listed into SQLite's search
     index (``ticketing.search.catch_up``) every ``interval`` seconds, a batch per transaction,
-    so that no command writes the index itself. Started with the checkpointer."""
+    so that no command writes the index itself. Started with the checkpointer.
 
-    def __init__(self, store: Store, interval: float = 0.1, batch: int = 500) -> None:
+    Its transactions hold the store's write lock, and a command waits for the one in progress:
+    with a backlog (an import, a restore) each is kept near ``budget_s`` (the batch shrinks or
+    grows towards it, at most ``batch``), and between two the thread pauses ``pause_s`` so a
+    command waiting for the lock takes it (threads waiting for a lock are not served in turn:
+    the releasing thread, going straight back, would win it again and again)."""
+
+    def __init__(self, store: Store, interval: float = 0.1, batch: int = 500,
+                 budget_s: float | None = 0.01, pause_s: float = 0.002) -> None:
         self.store, self.interval, self.batch = store, interval, batch
+        self.budget_s, self.pause_s = budget_s, pause_s
         self.moved = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
@@ -119,14 +128,21 @@ class SearchIndexer:
     def _run(self) -> None:
         from ticketing.search import catch_up
 
+        size = min(self.batch, 50) if self.budget_s else self.batch
         while not self._stop.wait(self.interval):
             try:
                 while not self._stop.is_set():
+                    started = time.perf_counter()
                     with self.store.tx() as tx:
-                        n = catch_up(tx, self.batch)
+                        n = catch_up(tx, size)
                     self.moved += n
-                    if n < self.batch:
+                    if n < size:
                         break
+                    if self.budget_s:
+                        took = max(time.perf_counter() - started, 1e-4)
+                        size = max(10, min(self.batch, int(size * self.budget_s / took)))
+                    if self.pause_s:
+                        self._stop.wait(self.pause_s)
             except Exception as exc:  # a locked or changing store: try again next time
                 log.warning("search index catch-up failed: %s", exc)
 

@@ -17,7 +17,7 @@ from ticketing.fakes import FixedClock
 from ticketing.lifecycle import IllegalTransition
 from ticketing.search import NumberSearchRefused
 from ticketing.service import NewTicket, TicketError, TicketService, WorkerReply
-from ticketing.store import Store, alembic_config
+from ticketing.store import SearchIndexer, Store, alembic_config
 
 from .factories import small_hospital
 
@@ -271,3 +271,120 @@ def test_the_store_keeps_the_index_caught_up(store: Store, service: TicketServic
         time.sleep(0.01)
     store.dispose()  # stops the thread
     assert find(store, "转急诊") == [three["gas"]]
+
+
+def test_a_backlog_is_caught_up_in_short_transactions_that_let_commands_in(
+        store: Store, service: TicketService, monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's maintenance thread, once")
+    small_hospital(store)
+    for i in range(80):  # a backlog: each ticket lists its pieces, nobody indexes them yet
+        service.accept("li", NewTicket(service_type="repair", description=f"{i}号床头灯不亮",
+                                       location_code="10305", reporter_name="张护士", reporter_phone="6123"))
+    with store.tx() as tx:
+        backlog = tx.one(f"SELECT count(*) FROM {search.PENDING}")[0]
+    assert backlog >= 80
+    events: list[tuple[str, int]] = []  # (who, pieces), in the order their transactions ended
+    real = search.catch_up
+
+    def recorded(tx: object, batch: int = 500) -> int:
+        n = real(tx, batch)  # type: ignore[arg-type]
+        events.append(("indexer", n))
+        return n
+
+    monkeypatch.setattr(search, "catch_up", recorded)
+    # a budget no batch can keep: every transaction is the smallest; a long pause between two
+    indexer = SearchIndexer(store, interval=0.01, budget_s=1e-9, pause_s=0.3)
+    try:
+        deadline = time.monotonic() + 20
+        while not events:
+            assert time.monotonic() < deadline, "the maintenance thread did not start"
+            time.sleep(0.005)
+        service.accept("li", NewTicket(service_type="repair", description="走廊灯不亮",
+                                       location_code="10305", reporter_name="李护士", reporter_phone="6240"))
+        events.append(("command", 0))
+        while sum(n for who, n in events if who == "indexer") < backlog + 1:
+            assert time.monotonic() < deadline, f"the backlog was not caught up: {events}"
+            time.sleep(0.01)
+    finally:
+        indexer.stop()
+    moved = [n for who, n in events if who == "indexer"]
+    assert moved[0] == 50  # the first batch is small; then the budget brings it to the least
+    assert all(n <= 10 for n in moved[1:])
+    # the command did not wait for the whole backlog: it got the lock between two batches
+    before = sum(n for who, n in events[:events.index(("command", 0))] if who == "indexer")
+    assert 50 <= before < backlog
+    assert find(store, "走廊灯") != []
+
+
+def test_catching_up_reads_the_listed_pieces_not_every_piece(store: Store, service: TicketService) -> None:
+    """The catch-up runs every tenth of a second: its work must follow the listed pieces, not
+    the store's size (the planner, left to itself, scanned every piece for the few listed)."""
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's list of pieces, once")
+    small_hospital(store)
+
+    def steps_to_catch_up() -> int:
+        with store.tx() as tx:
+            steps = [0]
+
+            def count() -> int:
+                steps[0] += 1
+                return 0
+
+            tx.cur.connection.set_progress_handler(count, 1)  # every VM instruction
+            search.catch_up(tx, 500)
+            tx.cur.connection.set_progress_handler(None, 1)
+        return steps[0]
+
+    def one_piece_listed() -> int:
+        service.accept("li", NewTicket(service_type="repair", description="床头灯不亮", location_code="10305",
+                                       reporter_name="张护士", reporter_phone="6123"))
+        return steps_to_catch_up()
+
+    catch_up(store)
+    small = one_piece_listed()
+    with store.tx() as tx:  # 20,000 more pieces, indexed already
+        tx.cur.executemany("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)",
+                           [(10**9 + i, 1, f"{i}号病房呼叫器坏了") for i in range(20_000)])
+    catch_up(store)
+    with store.engine.begin() as conn:  # statistics of a caught-up store, as ANALYZE takes them
+        conn.exec_driver_sql("ANALYZE")
+    large = one_piece_listed()
+    assert large < small * 2, (small, large)  # not 20,000 rows' worth more
+
+
+def test_a_search_reads_the_listed_pieces_not_every_piece(store: Store, service: TicketService) -> None:
+    """A search reads the pieces not yet in the index beside the index: by the list, not by
+    reading every piece of text in the store."""
+    if store.dialect != "sqlite" or not CAUGHT_UP["on"]:
+        pytest.skip("SQLite's list of pieces, once")
+    small_hospital(store)
+
+    def steps_to_search() -> int:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        with store.session() as s:
+            raw = s.connection().connection.driver_connection
+            raw.set_progress_handler(count, 1)  # every VM instruction
+            found = search.search(s, "不亮了", 0, 50, True).ids
+            raw.set_progress_handler(None, 1)
+        assert found, "the listed ticket is found"
+        return steps[0]
+
+    service.accept("li", NewTicket(service_type="repair", description="床头灯不亮了", location_code="10305",
+                                   reporter_name="张护士", reporter_phone="6123"))
+    small = steps_to_search()
+    with store.tx() as tx:  # 20,000 more pieces, indexed, none of them a match
+        tx.cur.executemany("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)",
+                           [(10**9 + i, 1, f"{i}号病房呼叫器坏了") for i in range(20_000)])
+    catch_up(store)
+    with store.engine.begin() as conn:  # statistics of a caught-up store, as ANALYZE takes them
+        conn.exec_driver_sql("ANALYZE")
+    service.accept("li", NewTicket(service_type="repair", description="走廊灯不亮了", location_code="10305",
+                                   reporter_name="张护士", reporter_phone="6123"))
+    assert steps_to_search() < small * 3
