@@ -11,7 +11,7 @@ PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile
 # app serves them: nothing is fetched from a CDN at run time.
 VENDOR := web/static/vendor
 FRONT := $(VENDOR)/.installed
-PACKAGES := ticketing config cti ivr modem receipts web onestop
+PACKAGES := ticketing config cti ivr modem receipts web onestop hooks
 
 .PHONY: help demo test test-sqlite test-pg lint bench sizes mutants screenshots clean
 

@@ -231,6 +231,19 @@ class NoticeSettings(Section):
     lead_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # the SMS go out this long before the cut
 
 
+class WebhookSettings(Section):
+    """Webhooks (ticketing/webhooks.py, hooks/): reading events and sending them."""
+
+    enabled: bool = True  # the feed reader and the sender (``onestop serve --no-webhooks``)
+    poll_s: float = Field(default=1.0, gt=0)  # how often new events are looked for
+    timeout_s: float = Field(default=10.0, gt=0)  # a receiver that takes longer: tried again later
+    concurrency: int = Field(default=4, ge=1, le=64)
+    max_attempts: int = Field(default=10, ge=1)
+    retry_base_s: float = Field(default=10.0, gt=0)  # 10 s, 20 s, 40 s … up to retry_cap_s
+    retry_cap_s: float = Field(default=3600.0, gt=0)
+    lease_s: float = Field(default=60.0, gt=0)  # a sender that died: its deliveries go again after this
+
+
 class Settings(Section):
     database_url: str = ""  # empty: sqlite:///<data_dir>/onestop.sqlite
     data_dir: str = ""
@@ -250,6 +263,7 @@ class Settings(Section):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -275,7 +289,8 @@ class SettingsError(ValueError):
     """Settings could not be read; the message names the key and the fix."""
 
 
-_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices", "telephony", "recordings"}
+_SECTIONS = {"ami", "agi", "modem", "printer", "web", "maintenance", "notices", "telephony", "recordings",
+             "webhooks"}
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

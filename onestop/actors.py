@@ -255,15 +255,18 @@ class FieldWorkers:
             self.reply(number, text)
 
     async def _work_on_page(self, link: str, ticket: int) -> None:
-        """接单, 到达, 完成 on the work order's page, as the phone's browser posts its forms."""
+        """接单, 到达, 完成 on the work order's page, as the phone's browser posts its forms; an
+        inspection round's order is completed through its checklist (every item found ok)."""
         async with httpx.AsyncClient(timeout=30, follow_redirects=False) as http:
             try:
-                await http.get(link)  # the worker reads the order
-                for step, wait in (("accept", 5), ("arrived", 15), ("done", 25)):
+                items = _ROUND_ITEM.findall((await http.get(link)).text)  # the worker reads the order
+                for step, wait in (("accept", 5), ("arrived", 15), ("round" if items else "done", 25)):
                     await asyncio.sleep(self.rng.uniform(0.5, 1.5) * wait * self.scale)
                     files = [("photo", ("done.jpg", _work_photo(self.rng), "image/jpeg"))] \
                         if step == "done" and self.rng.random() < 0.5 else None
-                    r = await http.post(f"{link}/{step}", data={"part1": ""}, files=files)
+                    data = {"part1": ""} if step != "round" else {
+                        "complete": "1", **{f"ok{i}": "ok" for i in items}, **{f"note{i}": "" for i in items}}
+                    r = await http.post(f"{link}/{step}", data=data, files=files)
                     self.page_steps.append((ticket, step, r.status_code))
             except httpx.HTTPError as exc:
                 log.warning("demo worker on the page of ticket %s: %s", ticket, exc)
@@ -280,6 +283,9 @@ _APPROVAL = re.compile(r"(?:回复:同意|Reply APPROVE)\s*(\d+)")
 # link to its page
 _ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:/CANNOT)?)\s*(\d+)"
                     r"(?:\s+(https?://\S+))?\s*$")
+
+
+_ROUND_ITEM = re.compile(r'<fieldset class="m-check" data-index="(\d+)"')  # the page's checklist
 
 
 def _link(text: str) -> str:

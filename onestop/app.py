@@ -32,7 +32,7 @@ from web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
-ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance")
+ALL_PARTS = ("web", "ami", "agi", "modem", "printer", "sweeper", "maintenance", "webhooks")
 
 
 @dataclass
@@ -286,6 +286,10 @@ def build_center(core: Core, enabled: tuple[str, ...] = ALL_PARTS,
         from onestop.facilities import maintenance_part
 
         parts.append(maintenance_part(core))
+    if "webhooks" in enabled:
+        from onestop.facilities import WebhooksPart
+
+        parts.append(WebhooksPart(core))
     if "web" in enabled:
         parts.append(WebPart(core, hub, center.health, telephony))
     center.parts.extend(parts)

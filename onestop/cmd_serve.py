@@ -49,5 +49,5 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 def _enabled_in_settings(settings: Settings, part: str) -> bool:
     section: Any = {"ami": settings.ami, "agi": settings.agi, "modem": settings.modem,
                     "printer": settings.printer, "web": settings.web,
-                    "maintenance": settings.maintenance}.get(part)
+                    "maintenance": settings.maintenance, "webhooks": settings.webhooks}.get(part)
     return True if section is None else bool(section.enabled)

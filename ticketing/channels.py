@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ticketing import rounds
 from ticketing.audit import audit
 from ticketing.commands import channels, reports
 from ticketing.commands.base import ASSIGNMENT, PRINT_JOB, STAFF, CommandContext, TicketError
@@ -208,6 +209,18 @@ class ChannelCommands(CommandContext):
                 a = channels.assignment_of(tx, claim)
                 attach(tx, t.id, "done", f"web:{a.staff_code}", photos)
             return ticket_view(t)
+
+    def worker_round(self, claim: Claim, results: list[rounds.ItemResult], complete: bool = False,
+                     note: str = "", peer: str = "") -> TicketView:
+        """An inspection round's checklist from the work order's page; ``complete`` closes it."""
+        with self.tx() as tx:
+            return ticket_view(channels.worker_round(self, tx, claim, results, complete, note, peer))
+
+    def order_round(self, ticket_id: int) -> dict[str, Any] | None:
+        """The round of a work order's ticket (None: the ticket has no checklist)."""
+        with self.tx() as tx:
+            view = rounds.round_view(tx, ticket_id)
+        return view if view and view["items"] else None
 
     def worker_list_url(self, staff_code: str) -> str:
         """The link to a worker's open work orders (until revoked or expired)."""

@@ -1,5 +1,6 @@
 """The store's tables for facilities work: the equipment register (设备档案), maintenance plans
-(保养计划) and the tickets they made, outage notices (停水停电告知) with their recipients.
+(保养计划) and the tickets they made, outage notices (停水停电告知) with their recipients, and
+webhook subscriptions with their deliveries and the feed's cursor.
 
 Part of the schema of ``ticketing.model`` (the same ``Base``; ``ticketing.model`` imports this
 module), kept apart so that each capability reads in one sitting.
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -143,3 +145,60 @@ class NoticeRecipient(Base):
     sms_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"), index=True)
 
     __table_args__ = (UniqueConstraint("notice_id", "org_code", "number"),)
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+class WebhookSubscription(Base):
+    """Where a hospital system (HIS, a chat bot) wants events sent, signed with ``secret``."""
+
+    __tablename__ = "webhook_subscription"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # caller numbers in call events as they are (the HIS matches patients by them); else masked
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: an outbox row, leased by the sender like an SMS. Its id
+    is the delivery id the receiver sees (the same on every retry). ``event_key`` names the
+    event's source (``audit:<id>``, ``call:<uniqueid>:<outcome>``), unique per subscription."""
+
+    __tablename__ = "webhook_delivery"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id"))
+    event: Mapped[str] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|sending|retry|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    status_code: Mapped[int | None] = mapped_column(Integer)  # the last attempt's HTTP status
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("subscription_id", "event_key"),
+                      Index("ix_webhook_delivery_status_due", "status", "due_at"),
+                      Index("ix_webhook_delivery_subscription_id", "subscription_id", "id"))
+
+
+class FeedCursor(Base):
+    """How far a feed reader has read an append-only source (the audit log, the call log)."""
+
+    __tablename__ = "feed_cursor"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]

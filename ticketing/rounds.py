@@ -1,5 +1,5 @@
-"""Inspection rounds (巡检): the checklist of a plan's ticket, filled in at the desk or through
-the API when the round is done.
+"""Inspection rounds (巡检): the checklist of a plan's ticket, filled in at the desk, through
+the API, or by the worker on the work order's page (``commands.channels.worker_round``).
 
 Each item is ok, not ok or not yet checked, with a note; an item that is not ok can raise a
 repair ticket for the same place in the same transaction. Recording a round writes the
@@ -43,6 +43,13 @@ class ItemResult:
 def round_of(tx: Tx, ticket_id: int, lock: bool = False) -> Record | None:
     """The ``maintenance_run`` row of a plan's ticket (None: not a plan's ticket)."""
     return tx.record(RUN, "ticket_id = ?", (ticket_id,), lock=lock)
+
+
+def unchecked(run: Record) -> list[int]:
+    """The numbers of a round's items not checked yet."""
+    results = list(run.results or [])
+    return [i for i in range(1, len(run.checklist or []) + 1)
+            if i > len(results) or results[i - 1].get("ok") is None]
 
 
 def _plan_of(tx: Tx, run: Record) -> Record:
@@ -98,9 +105,9 @@ def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
             item["repair_ticket"] = _raise_repair(ctx, tx, actor, t, run, checklist[r.index - 1], item["note"])
             repairs.append(item["repair_ticket"])
     if complete:
-        unchecked = [str(i) for i, item in enumerate(after, start=1) if item["ok"] is None]
-        if unchecked:
-            raise RoundError(f"items {', '.join(unchecked)} are not checked: check every item to complete the round")
+        missing = [str(i) for i, item in enumerate(after, start=1) if item["ok"] is None]
+        if missing:
+            raise RoundError(f"items {', '.join(missing)} are not checked: check every item to complete the round")
     run.results, run.checked_by, run.checked_at = after, actor[:50], tx.now
     good = sum(1 for i in after if i["ok"] is True)
     bad = sum(1 for i in after if i["ok"] is False)

@@ -20,6 +20,8 @@ from ticketing.model_facilities import (
     OutageNotice,
 )
 from ticketing.notices import Notices
+from ticketing.outbox import Backoff
+from ticketing.webhooks import Webhooks
 
 PAGE_SIZE = 30
 
@@ -34,6 +36,14 @@ def maintenance_of(web: Any) -> Maintenance:
 def notices_of(web: Any) -> Notices:
     """Outage notices over the web's ticket service, their SMS due ``[notices] lead_hours`` ahead."""
     return Notices(web.deps.service, lead=timedelta(hours=web.deps.settings.notices.lead_hours))
+
+
+def webhooks_of(web: Any) -> Webhooks:
+    """Webhook subscriptions and the delivery log over the web's store, with the settings' back-off."""
+    w = web.deps.settings.webhooks
+    return Webhooks(web.deps.store, web.deps.clock, Backoff(base_s=w.retry_base_s, cap_s=w.retry_cap_s,
+                                                            max_attempts=w.max_attempts),
+                    lease=timedelta(seconds=w.lease_s))
 
 
 def page_of(number: int, size: int, total: int) -> dict[str, int]:

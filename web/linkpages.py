@@ -131,7 +131,7 @@ def max_photo_bytes(request: Request) -> int:
     return int(web_state(request).deps.settings.web.photo_max_mb * 1024 * 1024)
 
 
-async def read_form(request: Request) -> tuple[dict[str, str], list[bytes]]:
+async def read_form(request: Request, max_fields: int = 40) -> tuple[dict[str, str], list[bytes]]:
     """The form's text fields and the photos' bytes (at most three, each within the limit,
     refused before the body is read when it is declared larger than three photos)."""
     limit = max_photo_bytes(request)
@@ -139,7 +139,7 @@ async def read_form(request: Request) -> tuple[dict[str, str], list[bytes]]:
     if declared.isdigit() and int(declared) > MAX_PHOTOS * limit + MULTIPART_SLACK:
         raise PageError("too_large")
     try:
-        form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=40)
+        form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=max_fields)
     except Exception as exc:  # a broken multipart body, too many parts
         raise PageError("form", str(exc)[:200]) from None
     fields: dict[str, str] = {}

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ticketing.masking import mask_number as mask_number  # where web's callers find it
+
 ROLES = ("operator", "dispatcher", "lead", "manager", "admin", "viewer")
 
 # What each capability is for, and who has it. Every /api/ route names exactly one.
@@ -36,13 +38,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
-
-
-def mask_number(number: str) -> str:
-    """``13800000001`` → ``138****0001``; shorter numbers keep less (``6123`` → ``6***``)."""
-    n = len(number)
-    head, tail = (3, 4) if n >= 11 else (2, 2) if n >= 7 else (1, 0) if n else (0, 0)
-    return number[:head] + "*" * (n - head - tail) + number[n - tail:] if n else number
 
 
 def mask_name(name: str) -> str:

@@ -29,7 +29,7 @@ IMPORTS = ROOT / "tests" / "fixtures" / "import"
 
 # Commands that run until stopped, or need a device or a server: parsed, not run.
 LONG_RUNNING = {("serve",), ("demo",), ("modem", "emulate"), ("receipts", "printer-emulate"),
-                ("receipts", "status"), ("modem", "send")}
+                ("receipts", "status"), ("modem", "send"), ("webhooks", "deliver")}
 PLACEHOLDERS = {"KIND": "locations", "FILE": "locations.csv", "NUMBER": "13800000000",
                 "TEXT": "测试", "REV": "head", "PATH": "tests/fixtures/traces/repair_answered",
                 "HOST:PORT": "127.0.0.1:8080", "DIR": "out", "N": "1"}

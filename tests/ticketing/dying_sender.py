@@ -3,8 +3,8 @@
 ``python -m tests.ticketing.dying_sender DB_URL KIND NOW_ISO LEASE_S SEND_FIRST [--in-claim]``
 claims every due row of outbox KIND (``tests/ticketing/test_outbox_leases.py``'s ``OUTBOXES``)
 at time NOW with a lease of LEASE_S seconds, sends the first SEND_FIRST of them (records them
-sent, printed or answered — an acknowledgement call dialled, answered and accepted —, as a
-healthy sender does), prints one JSON line
+sent, printed or answered — an acknowledgement call dialled, answered and accepted, a webhook
+delivery answered 204 —, as a healthy sender does), prints one JSON line
 ``{"claimed": [...], "sent": [...]}`` and then waits for its stdin, which never comes: the test
 kills it there. With ``--in-claim`` it stops inside the claim's transaction instead (rows
 updated, not committed; SMS only), printing ``{"claimed": [...]}``.
@@ -22,6 +22,7 @@ from ticketing.fakes import FixedClock
 from ticketing.outbox import PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.outcalls import AckCallQueue
 from ticketing.store import Store
+from ticketing.webhooks import Webhooks
 
 
 def main(argv: list[str]) -> None:
@@ -64,6 +65,13 @@ def main(argv: list[str]) -> None:
         ids = [c.id for c in targets.claim_due(1000)]
         for i in ids[:int(send_first)]:
             targets.mark_result(i, 5, "answered")
+    elif kind == "webhook":
+        from tests.ticketing.test_outbox_leases import webhook_send
+
+        hooks = Webhooks(store, clock, lease=lease)
+        ids = [d.id for d in hooks.claim("dying", 1000)]
+        for i in ids[:int(send_first)]:
+            webhook_send(store, clock, i)
     else:
         raise SystemExit(f"unknown outbox {kind!r}")
     _say({"claimed": ids, "sent": ids[:int(send_first)]})

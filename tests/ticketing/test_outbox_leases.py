@@ -1,5 +1,5 @@
 """The outboxes (SMS, print jobs, survey calls, satisfaction campaigns' calls, acknowledgement
-calls) on the real store.
+calls, webhook deliveries) on the real store.
 
 Nothing is lost when a sender dies: for every outbox, a sender process that claimed rows is
 killed with SIGKILL (not stopped: no ``finally`` runs, no lease is given back); its leased rows
@@ -43,11 +43,13 @@ from ticketing.catalog import Catalog
 from ticketing.fakes import FixedClock, PlainComposer
 from ticketing.model import AuditLog, Base, PrintJob, SmsOut, SurveyCall, Ticket
 from ticketing.model_calls import OutboundCall
+from ticketing.model_facilities import WebhookDelivery
 from ticketing.model_feedback import CampaignTarget
 from ticketing.outbox import Backoff, PrintQueue, SmsOutbox, SurveyQueue
 from ticketing.outcalls import AckCallQueue
 from ticketing.service import CampaignSpec, NewTicket, TicketService
 from ticketing.store import Store
+from ticketing.webhooks import Webhooks
 
 from ..conftest import ROOT
 from .factories import small_hospital
@@ -138,7 +140,32 @@ def _campaign_prepare(service: TicketService) -> None:
     assert service.run_campaigns() == TICKETS
 
 
-# Every leased outbox of the schema; a new one (webhooks…) is added here with its three calls.
+def _webhooks(store: Store, clock: FixedClock) -> Webhooks:
+    return Webhooks(store, clock, lease=LEASE)
+
+
+def _webhook_claim(store: Store, clock: FixedClock) -> list[int]:
+    return [d.id for d in _webhooks(store, clock).claim("fresh", 1000)]
+
+
+def webhook_send(store: Store, clock: FixedClock, delivery_id: int) -> None:
+    """The receiver answered 204."""
+    _webhooks(store, clock).mark_delivered(delivery_id, 204, 12)
+
+
+def _webhook_prepare(service: TicketService) -> None:
+    """A hospital system subscribed to new tickets, then six tickets: six deliveries (the feed
+    turns what was before the subscription into nothing)."""
+    hooks = _webhooks(service.store, service.clock)  # type: ignore[arg-type]
+    hooks.create("admin", {"name": "HIS", "url": "http://his.example/onestop", "events": ["ticket.created"]})
+    assert hooks.pump() == 0
+    for n in range(TICKETS):
+        service.accept("li", NewTicket(service_type="repair", description=f"水龙头漏水 {n}",
+                                       location_code="10305", reporter_phone=f"62{n:02d}"))
+    assert hooks.pump() == TICKETS
+
+
+# Every leased outbox of the schema; a new one is added here with its three calls.
 OUTBOXES = {
     "sms": Outbox(SmsOut, _sms_claim, _sms_send, leased="sending", sent="sent"),
     "print": Outbox(PrintJob, _print_claim, _print_send, leased="printing", sent="printed"),
@@ -146,6 +173,8 @@ OUTBOXES = {
     "ack": Outbox(OutboundCall, _ack_claim, _ack_send, leased="claimed", sent="done"),
     "campaign": Outbox(CampaignTarget, _campaign_claim, _campaign_send, leased="calling", sent="answered",
                        prepare=_campaign_prepare),
+    "webhook": Outbox(WebhookDelivery, _webhook_claim, webhook_send, leased="sending", sent="delivered",
+                      prepare=_webhook_prepare),
 }
 
 

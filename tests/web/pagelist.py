@@ -55,6 +55,7 @@ PAGES: tuple[Page, ...] = (
     Page("wallboard", "/wallboard", max_screens=1.0),
     Page("admin-equipment", "/admin?kind=equipment"),
     Page("admin-qr", "/admin/qr"),
+    Page("admin-webhooks", "/admin/webhooks"),
     # the services' pages (world_services stages their morning)
     Page("stock", "/stock"),
     Page("stock-parts", "/stock?tab=parts"),
@@ -85,6 +86,7 @@ PAGES: tuple[Page, ...] = (
     # the phone pages, opened from a signed link without a log-in
     Page("phone-room", "{room_link}", user=None, sizes=PHONE_SIZES, ready=False),
     Page("phone-work-order", "{work_link}", user=None, sizes=PHONE_SIZES, ready=False),
+    Page("phone-round", "{round_link}", user=None, sizes=PHONE_SIZES, ready=False),
     Page("phone-status", "{status_link}", user=None, sizes=PHONE_SIZES, ready=False),
     Page("phone-list", "{list_link}", user=None, sizes=PHONE_SIZES, ready=False),
 )

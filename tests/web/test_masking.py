@@ -96,7 +96,8 @@ def _fill(path: str, story: dict[str, int]) -> str:
     fill = {"ticket_id": str(story["ticket"]), "kind": "staff", "key": "W001", "entity": "ticket",
             "username": "viewer", "photo_id": "1", "plan_code": "PM-1", "notice_id": "1",
             "uniqueid": "1700000000.1", "doc_id": "1",
-            "campaign_id": str(story["campaign"]), "complaint_id": str(story["complaint"])}
+            "campaign_id": str(story["campaign"]), "complaint_id": str(story["complaint"]),
+            "subscription_id": "1", "delivery_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
 
 

@@ -1,6 +1,7 @@
 """The phone pages in a real Chromium at a phone's viewport (390 × 844, touch), in Chinese and
 in English: a nurse reports from a room's code with a photo and follows her ticket; a worker
-accepts, arrives and finishes with a part and a photo on the work order's page.
+accepts, arrives and finishes with a part and a photo on the work order's page; another checks
+an inspection round's items, saves, and completes it.
 
 One browser for the module, so the whole file stays well inside a minute. Screenshots go to
 tests/artifacts/ (git-ignored) for a person to look at.
@@ -19,7 +20,9 @@ from sqlalchemy import select
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.fakes import FixedClock
+from ticketing.maintenance import Maintenance
 from ticketing.model import Ticket, TicketPhoto
+from ticketing.model_facilities import Equipment
 from ticketing.service import NewTicket
 from ticketing.store import Store
 from web.app import create_app
@@ -152,3 +155,40 @@ def test_a_worker_accepts_arrives_and_finishes_on_the_work_orders_page(served: A
     assert view.status == "done" and view.parts == (("P0001", 2),)
     assert [e.actor for e in view.timeline][-3:] == ["web:W001", "web:W001", "web:W001"]
     shot(page, f"m-worker-finished-{lang}")
+
+
+ROUND_WORDS = {"zh-CN": {"title": "巡检清单", "saved": "巡检记录已保存", "done": "已完成，辛苦了"},
+               "en": {"title": "Inspection checklist", "saved": "Checklist saved", "done": "Done — thank you"}}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_a_worker_checks_an_inspection_round_on_the_phone(served: Any, browser: Any, lang: str) -> None:
+    deps, server = served
+    words = ROUND_WORDS[lang]
+    with deps.store.session() as s:
+        s.add(Equipment(code="AC-1", name="护士站空调", type="空调", location_code="10305"))
+    plans = Maintenance(deps.service)
+    plans.create_plan("lead", {"code": "PM-R1", "name": "护士站空调周巡检", "kind": "inspection",
+                               "equipment_code": "AC-1", "unit": "week", "staff_code": "W001",
+                               "checklist": ["清洗滤网", "检查冷凝水管（有无渗漏、保温层是否完好）", "检查遥控器"]})
+    [made] = plans.sweep()
+    page = phone(browser, lang)
+    page.goto(server.url + sms_link(deps.store, "work_order", staff_code="W001"))
+    assert words["title"] in page.text_content("#round-form h2")
+    assert fits_the_screen(page)
+    shot(page, f"m-round-{lang}")
+    page.locator("fieldset[data-index='1'] input[value=ok]").check()
+    page.locator("fieldset[data-index='2'] input[value=bad]").check()
+    page.fill("input[name=note2]", "保温层破损")
+    page.click("#round-save")
+    page.wait_for_selector("#did[data-step=round]")
+    assert words["saved"] in page.text_content("#did")
+    assert page.get_attribute("fieldset[data-index='2']", "data-ok") == "bad"
+    page.locator("fieldset[data-index='3'] input[value=ok]").check()
+    assert fits_the_screen(page)
+    page.click("#round-complete")
+    page.wait_for_selector("#finished")
+    assert words["done"] in page.text_content("#did")
+    got = plans.round(made.ticket_id)
+    assert got is not None and [i["ok"] for i in got["items"]] == [True, False, True]
+    assert got["items"][1]["note"] == "保温层破损" and deps.service.get(made.ticket_id).status == "done"

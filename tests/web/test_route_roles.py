@@ -158,6 +158,13 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/escorts"): EVERYONE,
     ("GET", "/api/stats/escort"): EVERYONE,
     ("GET", "/api/stats/escort/export"): LEADS,
+    # webhooks: administrators only
+    ("GET", "/api/webhooks/subscriptions"): ADMINS,
+    ("POST", "/api/webhooks/subscriptions"): ADMINS,
+    ("PATCH", "/api/webhooks/subscriptions/{subscription_id}"): ADMINS,
+    ("POST", "/api/webhooks/subscriptions/{subscription_id}/ping"): ADMINS,
+    ("GET", "/api/webhooks/deliveries"): ADMINS,
+    ("POST", "/api/webhooks/deliveries/{delivery_id}/redeliver"): ADMINS,
 }
 # Served but left out of the OpenAPI document: master data under its old names.
 UNDOCUMENTED = {
@@ -225,12 +232,14 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/w/{token}/{step}"): PUBLIC,
     ("GET", "/w/{token}/photo/{photo}"): PUBLIC,
     ("GET", "/l/{token}"): PUBLIC,
+    ("GET", "/admin/webhooks"): ADMINS,
 }
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket",
         "username": "nobody", "photo_id": "1", "token": "not-a-link", "step": "accept", "photo": "1",
         "plan_code": "PM-1", "code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
-        "campaign_id": "1", "doc_id": "1"}
+        "campaign_id": "1", "doc_id": "1",
+        "subscription_id": "1", "delivery_id": "1"}
 STREAMS = {"/api/events", "/api/wallboard/events"}
 ENDS_THE_SESSION = {("POST", "/api/me/sessions/end")}
 

@@ -19,7 +19,8 @@ from .conftest import PASSWORD, Web
 
 FILL = {"ticket_id": "1", "kind": "locations", "key": "10305", "entity": "ticket", "username": "nobody",
         "photo_id": "1", "plan_code": "PM-1", "notice_id": "1", "uniqueid": "1700000000.1", "action": "pause",
-        "campaign_id": "1", "doc_id": "1"}
+        "campaign_id": "1", "doc_id": "1",
+        "subscription_id": "1", "delivery_id": "1"}
 
 
 def served_routes(app: Any) -> list[tuple[str, set[str], Any]]:

@@ -4,11 +4,12 @@ center's own would be —
 
 - the equipment register and the demo's maintenance plans, today's rounds swept into tickets;
 - an outage notice for a ward floor, its SMS to the ward heads scheduled;
+- two webhook subscriptions (one paused), with a delivery delivered, one refused, one going;
 - a receipt from a supplier and an issue to the dispatched repair (stock documents);
 - the kitchen's and the escorts' day as ``onestop demo`` stages it;
 - a complaint investigated and concluded, a satisfaction campaign;
-- the phone pages' signed links: a room's QR code, the dispatched worker's work order, a
-  reporter's progress, a worker's list of open orders.
+- the phone pages' signed links: a room's QR code, the dispatched worker's work order, the
+  oxygen round's checklist, a reporter's progress, a worker's list of open orders.
 
 ``stage_services`` returns the paths of the pages that need a key or a token, by name, for
 ``tests.web.pagelist.PAGES`` (``{round}``, ``{work_link}``…).
@@ -32,6 +33,7 @@ from ticketing.notices import NoticeIn, Notices
 from ticketing.seed.facilities import seed_facilities
 from ticketing.service import NewTicket, TicketService
 from ticketing.store import Store
+from ticketing.webhooks import Webhooks
 
 LINK_SECRET = "world-link-secret-0123456789"
 BASE_URL = "http://onestop.example"  # the links' host; the pages open their paths on the test server
@@ -60,6 +62,19 @@ def stage_services(store: Store, service: TicketService, clock: Any, catalog: An
     rounds = maintenance.sweep()
     assert rounds, "the demo's plans made no round today"
     paths["plan"], paths["round"] = rounds[0].plan_code, str(rounds[0].ticket_id)
+    # the oxygen round went to its worker by SMS: the checklist on the phone
+    paths["round_link"] = _sms_link(store, kind="work_order", staff_code="T06-01")
+
+    hooks = Webhooks(store, clock)
+    his = hooks.create("admin", {"name": "HIS 住院系统", "url": "https://his.example/onestop/events",
+                                 "events": ["ticket.created", "ticket.status_changed"], "personal": True})
+    hooks.create("admin", {"name": "企业微信群机器人", "url": "https://bot.example/hook",
+                           "events": ["ticket.escalated", "call.abandoned"], "active": False})
+    for _ in range(3):
+        hooks.ping("admin", his["id"])
+    sent, refused, _waiting = hooks.claim("world", 3)
+    hooks.mark_delivered(sent.id, 204, 38)
+    hooks.mark_failed(refused.id, "HTTP 404 Not Found", retry=False, status_code=404, latency_ms=12)
 
     start = clock.now() + timedelta(days=2)
     notice = Notices(service).create("lead", NoticeIn(

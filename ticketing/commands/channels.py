@@ -10,7 +10,10 @@ withdrawn (``cut``: those links carry no version, so they are cut by their last 
 ``worker_step`` takes the same steps as the worker's
 SMS reply (``dispatch.worker_accept``, ``start``, ``complete`` with the parts used,
 ``release``), audited as ``web:<staff code>`` with an audit row of the link's use (``via``:
-web link, the client's address).
+web link, the client's address). ``worker_round`` fills in an inspection round's checklist
+from the same page (``ticketing.rounds``: each item ok or not, a note, a repair raised for one
+that is not; completing it needs every item checked and closes the ticket), and a round's
+ticket is done from the page only that way: a plain 完成 is refused while items are unchecked.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from ticketing import rounds
 from ticketing.audit import audit
 from ticketing.commands.base import ASSIGNMENT, LOCATION, STAFF, CommandContext, TicketError
 from ticketing.commands.dispatch import complete, release, start, worker_accept
@@ -173,14 +177,15 @@ def worker_step(ctx: CommandContext, tx: Tx, claim: Claim, action: str,
     from the work order's page: the SMS reply's steps, by the worker the link was sent to."""
     if action not in STEPS:
         raise LinkRefused("step", f"unknown step {action!r}")
-    check_cut(tx, claim)
-    a = assignment_of(tx, claim, lock=True)
-    if not is_open(a):
-        raise LinkRefused("ended")
-    t = load(tx, a.ticket_id)
-    if Status(t.status) not in OPEN:
-        raise LinkRefused("closed")
+    a, t = _open_order(tx, claim)
     actor = f"web:{a.staff_code}"
+    if action == "done":
+        run = rounds.round_of(tx, t.id)
+        if run is not None and run.checklist:
+            unchecked = rounds.unchecked(run)
+            if unchecked:
+                raise rounds.RoundError(f"items {', '.join(map(str, unchecked))} are not checked:"
+                                        " check every item of the round to complete it")
     match action:
         case "accept":
             worker_accept(ctx, tx, actor, t.id, a.staff_code)
@@ -195,3 +200,27 @@ def worker_step(ctx: CommandContext, tx: Tx, claim: Claim, action: str,
         after["parts"] = [list(p) for p in parts]
     audit(tx, tx.now, actor, "assignment", a.id, f"link_{action}", None, after)
     return t
+
+
+def worker_round(ctx: CommandContext, tx: Tx, claim: Claim, results: list[rounds.ItemResult],
+                 complete: bool, note: str, peer: str) -> Record:
+    """An inspection round's checklist from the work order's page, by the worker the link was
+    sent to (``ticketing.rounds.record_round``; ``complete`` closes the ticket)."""
+    a, t = _open_order(tx, claim)
+    actor = f"web:{a.staff_code}"
+    rounds.record_round(ctx, tx, actor, t.id, results, complete, note.strip()[:500])
+    audit(tx, tx.now, actor, "assignment", a.id, "link_round", None,
+          {"via": "web link", "ticket_id": t.id, "peer": peer[:64], "complete": complete})
+    return t
+
+
+def _open_order(tx: Tx, claim: Claim) -> tuple[Record, Record]:
+    """The open assignment a work order's link names and its open ticket (locked)."""
+    check_cut(tx, claim)
+    a = assignment_of(tx, claim, lock=True)
+    if not is_open(a):
+        raise LinkRefused("ended")
+    t = load(tx, a.ticket_id)
+    if Status(t.status) not in OPEN:
+        raise LinkRefused("closed")
+    return a, t

@@ -6,7 +6,9 @@ The page shows the order — place with building and floor, what, who reported i
 time, the reporter's number to call — and the buttons that act as the SMS replies do: 接单
 accept, 到达 arrived, 完成 done (with the parts used and up to three photos), 无法 cannot
 (with a reason). Each goes through the same core command as the SMS reply, audited as the
-worker with ``via = web link``.
+worker with ``via = web link``. An inspection round's order shows its checklist instead of the
+plain 完成: each item 正常 or 异常 with a note and, for one not ok, a repair raised; saved as the
+worker goes, and completed (the ticket done) once every item is checked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from ticketing.commands.base import TicketError
 from ticketing.commands.channels import STEPS, LinkRefused, staff_of
 from ticketing.lifecycle import IllegalTransition
+from ticketing.rounds import ItemResult
 from ticketing.tokens import Purpose
 from web import linkviews
 from web.deps import web_state
@@ -39,12 +42,17 @@ from web.linkpages import (
 router = APIRouter(include_in_schema=False)
 
 MAX_PART_LINES = 5
+MAX_ROUND_ITEMS = 50  # a plan's checklist has at most 50 items (ticketing.maintenance)
 _PART_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{0,31}")
 
 
 def _order(request: Request, assignment_id: int) -> dict[str, Any] | None:
-    with web_state(request).deps.store.session() as s:
-        return linkviews.work_order(s, assignment_id)
+    web = web_state(request)
+    with web.deps.store.session() as s:
+        order = linkviews.work_order(s, assignment_id)
+    if order is not None and order["ticket"] is not None:
+        order["round"] = web.deps.service.order_round(order["ticket"].id)
+    return order
 
 
 async def _page(request: Request, token: str, error: str = "", detail: str = "",
@@ -96,16 +104,39 @@ def parts_of(fields: dict[str, str]) -> list[tuple[str, int]]:
     return list(out.items())
 
 
+def round_of(fields: dict[str, str]) -> list[ItemResult]:
+    """The checklist form's items: ``ok<i>`` (``ok``, ``bad`` or absent: not checked),
+    ``note<i>`` and ``repair<i>`` for each item ``i`` the form shows (its ``note<i>``)."""
+    shown = sorted(int(k[4:]) for k in fields if k.startswith("note") and k[4:].isdigit())
+    out = []
+    for i in shown:
+        if not 1 <= i <= MAX_ROUND_ITEMS:
+            raise TicketError(f"item {i}: the checklist has at most {MAX_ROUND_ITEMS} items")
+        state = fields.get(f"ok{i}", "")
+        if state not in ("", "ok", "bad"):
+            raise TicketError(f"item {i}: {state[:20]!r} is neither ok nor not ok")
+        out.append(ItemResult(i, None if not state else state == "ok", fields[f"note{i}"].strip()[:500],
+                              fields.get(f"repair{i}") == "1"))
+    return out
+
+
 @router.post("/w/{token}/{step}")
 async def take_step(request: Request, token: str, step: str) -> Response:
-    """接单 / 到达 / 完成 / 无法 from the page: the SMS reply's command, via the web link."""
+    """接单 / 到达 / 完成 / 无法 from the page: the SMS reply's command, via the web link; and
+    ``round``: the inspection round's checklist (``complete=1`` completes it)."""
     try:
         c = claim(request, token, Purpose.WORK)
-        if step not in STEPS:
+        if step not in (*STEPS, "round"):
             raise PageError("step")
-        fields, raws = await read_form(request)
-        stored = await photos(request, raws) if step == "done" else []
+        fields, raws = await read_form(request, max_fields=3 * MAX_ROUND_ITEMS + 5)
         service = web_state(request).deps.service
+        if step == "round":
+            finish = fields.get("complete") == "1"
+            await run_in_threadpool(service.worker_round, c, round_of(fields), finish,
+                                    fields.get("note", ""), peer(request))
+            step = "done" if finish else "round"
+            return RedirectResponse(with_lang(request, f"/w/{token}?did={step}"), status_code=303)
+        stored = await photos(request, raws) if step == "done" else []
         await run_in_threadpool(
             service.worker_step, c, step, parts_of(fields) if step == "done" else [],
             fields.get("reason", "")[:500], stored, peer(request))

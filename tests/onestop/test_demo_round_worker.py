@@ -1,0 +1,73 @@
+"""The demo's field worker on a work order's page: an inspection round's order is completed
+through its checklist (the plain 完成 is refused for it), a plain order with 完成 — over HTTP
+against the real web app, as the phone's browser posts its forms."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onestop.actors import FieldWorkers
+from ticketing.calendar import BusinessCalendar
+from ticketing.catalog import Catalog
+from ticketing.fakes import FixedClock
+from ticketing.maintenance import Maintenance
+from ticketing.model_facilities import Equipment
+from ticketing.service import NewTicket
+from ticketing.store import Store
+from web.app import create_app
+from web.server import ThreadedServer
+
+from ..ticketing.factories import small_hospital
+from ..web.conftest import add_users, make_deps
+from ..web.mobile_rig import linked_service, mobile_settings, sms_link
+
+
+@pytest.fixture
+def served(store: Store, clock: FixedClock, catalog: Catalog, calendar: BusinessCalendar,
+           tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
+    small_hospital(store)
+    add_users(store)
+    service = linked_service(store, clock, catalog, calendar)
+    deps = make_deps(store, service, clock, mobile_settings(tmp_path))
+    deps.feed_interval_s = 3600
+    server = ThreadedServer(create_app(deps))
+    service.links.base_url = server.url  # type: ignore[union-attr]
+    server.start()
+    try:
+        yield deps, server
+    finally:
+        server.stop()
+
+
+def test_the_demo_worker_checks_a_round_and_finishes_a_plain_order(served: Any) -> None:
+    deps, server = served
+    with deps.store.session() as s:
+        s.add(Equipment(code="O2-1", name="中心供氧汇流排", type="供氧", location_code="10305"))
+    plans = Maintenance(deps.service)
+    plans.create_plan("lead", {"code": "PM-O2", "name": "中心供氧每日巡检", "kind": "inspection",
+                               "equipment_code": "O2-1", "unit": "day", "staff_code": "W001",
+                               "checklist": ["压力表读数", "有无泄漏"]})
+    [made] = plans.sweep()
+    round_link = server.url + sms_link(deps.store, "work_order", staff_code="W001")
+    plain = deps.service.accept("li", NewTicket(service_type="repair", description="灯不亮",
+                                                location_code="10305", reporter_phone="6123"))
+    deps.service.dispatch("li", plain.id, ["W001"])
+    plain_link = server.url + sms_link(deps.store, "work_order", staff_code="W001")
+    workers = FieldWorkers(inbox=dict, reply=lambda _n, _t: None, scale=0.001)
+
+    async def work() -> None:
+        await workers._work_on_page(round_link, made.ticket_id)
+        await workers._work_on_page(plain_link, plain.id)
+
+    asyncio.run(work())
+    assert workers.page_steps == [
+        (made.ticket_id, "accept", 303), (made.ticket_id, "arrived", 303), (made.ticket_id, "round", 303),
+        (plain.id, "accept", 303), (plain.id, "arrived", 303), (plain.id, "done", 303)]
+    got = plans.round(made.ticket_id)
+    assert got is not None and [i["ok"] for i in got["items"]] == [True, True]
+    assert deps.service.get(made.ticket_id).status == "done" and deps.service.get(plain.id).status == "done"
