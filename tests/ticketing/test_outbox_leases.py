@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ticketing.calendar import BusinessCalendar
 from ticketing.campaigns import CampaignCalls
@@ -213,6 +213,7 @@ def unanswered(store: Store, service: TicketService, clock: FixedClock) -> datet
 class DyingSender:
     def __init__(self, db_url: str, kind: str, now: datetime, *extra: str,
                  send_first: int = SENT_BEFORE_DEATH) -> None:
+        self.db_url = db_url
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.ticketing.dying_sender", db_url, kind, now.isoformat(),
              str(LEASE.total_seconds()), str(send_first), *extra],
@@ -240,6 +241,28 @@ class DyingSender:
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if pipe is not None:
                 pipe.close()
+        self._wait_for_its_session_to_end()
+
+    def _wait_for_its_session_to_end(self) -> None:
+        """PostgreSQL ends a dead client's session (and frees its row locks) when it reads the
+        closed socket, a moment after the process is gone; until then SKIP LOCKED skips its
+        rows. Wait for that, with a deadline (SQLite's locks go with the process)."""
+        if not self.db_url.startswith("postgresql"):
+            return
+        store = Store(self.db_url)
+        try:
+            end = time.monotonic() + 30
+            while True:
+                with store.engine.connect() as conn:
+                    open_tx = conn.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")).scalar()
+                if not open_tx:
+                    return
+                assert time.monotonic() < end, "the dead sender's session never ended"
+                time.sleep(0.02)
+        finally:
+            store.dispose()
 
 
 def _rows(store: Store, model: Any) -> dict[int, Any]:
