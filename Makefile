@@ -3,10 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The suite runs in as many processes as the machine has cores, a test file to a process
-# (its module's servers and browsers are started once); TEST_WORKERS=0 runs it in one.
+# The suite runs in as many processes as the machine has cores, tests handed out one by one
+# (a module's servers and browsers start once in each process that runs its tests);
+# TEST_WORKERS=0 runs it in one.
 TEST_WORKERS ?= auto
-PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist load)
 # Front-end libraries (package.json, package-lock.json) from the npm registry, copied where the
 # app serves them: nothing is fetched from a CDN at run time.
 VENDOR := web/static/vendor
