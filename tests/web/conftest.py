@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +23,7 @@ from web.live import LiveHub
 from web.security import ROLES, hash_password
 
 from ..ticketing.factories import small_hospital
+from .assessment_screenshots import ARGS, CHROMIUM
 
 PASSWORD = "correct horse 42"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -81,3 +83,15 @@ def web(hospital: Store, service: TicketService, clock: FixedClock, tmp_path: Pa
     deps.feed_interval_s = 3600  # tests drive the change feed by hand (poll_once)
     with TestClient(create_app(deps), base_url="http://testserver") as client:
         yield Web(deps, client)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Chromium of the test's own (the mobile pages' module shares one of its own)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -18,7 +18,7 @@ from ticketing.store import Store
 from web.app import create_app
 from web.server import ThreadedServer
 
-from .assessment_screenshots import ARGS, CHROMIUM, charts_drawn, open_page, shoot, wait_until
+from .assessment_screenshots import CHROMIUM, charts_drawn, open_page, shoot, wait_until
 from .conftest import ARTIFACTS, PASSWORD, make_deps, web_settings
 
 pytestmark = [pytest.mark.browser,
@@ -34,17 +34,6 @@ def served(hospital: Store, service: TicketService, clock: FixedClock,
         yield deps, server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _called_back(service: TicketService, clock: FixedClock, worker: str, score: int) -> int:

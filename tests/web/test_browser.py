@@ -43,17 +43,6 @@ def served(hospital: Store, service: TicketService, clock: FixedClock,
         server.stop()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def login(browser: Any, url: str, username: str, size: tuple[int, int] = (1600, 900)) -> Any:
     # CSP off: Playwright's waits evaluate strings, and the escaping must hold without CSP too.
     page = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN",
