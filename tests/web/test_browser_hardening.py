@@ -15,7 +15,7 @@ from web.auth import end_user_sessions
 from web.server import ThreadedServer
 
 from .conftest import PASSWORD, make_deps, web_settings
-from .test_browser import browser, login, pytestmark, served  # noqa: F401  (fixtures, markers)
+from .test_browser import login, pytestmark, served  # noqa: F401  (fixtures, markers)
 
 
 def test_a_submission_whose_answer_was_lost_is_sent_again_and_makes_one_ticket(

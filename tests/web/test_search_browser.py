@@ -10,7 +10,7 @@ import pytest
 
 from ticketing.service import NewTicket
 
-from .test_browser import CHROMIUM, browser, login, served  # noqa: F401  (fixtures)
+from .test_browser import CHROMIUM, login, served  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]

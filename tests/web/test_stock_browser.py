@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ticketing.model import SparePart, StockBackorder
 from ticketing.service import NewTicket
 
-from .test_browser import browser, login, pytestmark, served, shot  # noqa: F401  (fixtures, marks)
+from .test_browser import login, pytestmark, served, shot  # noqa: F401  (fixtures, marks)
 
 
 def test_a_ticket_is_closed_with_its_parts_and_a_receipt_is_booked(served: Any, browser: Any) -> None:  # noqa: F811
