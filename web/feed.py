@@ -35,7 +35,7 @@ class ChangeFeed:
         self._sent: OrderedDict[int, int] = OrderedDict()  # ticket id → version already published
 
     def start_marks(self) -> None:
-        with self.deps.store.session() as s:
+        with self.deps.store.reading() as s:
             self._last_audit = s.scalar(select(func.max(AuditLog.id))) or 0
 
     def publish(self, ticket: dict[str, Any]) -> None:
@@ -54,7 +54,7 @@ class ChangeFeed:
         if self._last_audit is None:
             self.start_marks()
             return 0
-        with self.deps.store.session() as s:
+        with self.deps.store.reading() as s:
             keys = s.execute(select(AuditLog.id, AuditLog.entity_key).where(
                 AuditLog.id > self._last_audit, AuditLog.entity == "ticket")
                 .order_by(AuditLog.id).limit(2000)).all()
@@ -74,7 +74,7 @@ class ChangeFeed:
         """The ticket figures, the queue panel (``web.wallboard``'s contract) and today by
         the hour."""
         now = self.deps.clock.now()
-        with self.deps.store.session() as s:
+        with self.deps.store.reading() as s:
             figures = wallboard(s, now, self.tz)
             figures["by_building"] = open_by_building(s)
             queue = queue_panel(s, now, self.tz, self.hub.last_cti,

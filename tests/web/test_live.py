@@ -147,3 +147,16 @@ def test_a_feed_that_could_not_mark_at_start_marks_on_its_first_poll(web: Web) -
     assert feed.poll_once() == 0, "what changed before the feed knew where to start is not replayed"
     service.accept("li", NewTicket(service_type="repair", location_code="10305"))
     assert feed.poll_once() == 1
+
+
+def test_a_message_is_encoded_once_per_masking_for_every_stream() -> None:
+    from web.api.events import frame
+    from web.masking import redact
+
+    msg = {"type": "ticket", "data": {"id": 7, "reporter_phone": "13812345678", "description": "请回电 13812345678"}}
+    seen = frame(msg, False, lambda v: redact(v, False, ()))
+    masked = frame(msg, True, lambda v: redact(v, True, ()))
+    assert seen.startswith(b"event: ticket\r\ndata: ") and seen.endswith(b"\r\n\r\n")
+    assert b"13812345678" in seen and b"13812345678" not in masked and b"138****5678" in masked
+    # the next stream gets the same bytes; the redaction is not run again
+    assert frame(msg, True, lambda v: pytest.fail("encoded twice")) is masked
