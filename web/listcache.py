@@ -39,9 +39,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.model import AuditLog, Ticket
+from web.feed import LATE_WINDOW as WINDOW  # audit ids a late commit may lie behind the largest
 from web.queries import OPEN_STATES
 
-WINDOW = 256  # audit ids a late commit on PostgreSQL may lie behind the largest
 MAX_AGE_S = 60.0  # a page is rendered again at least this often, whatever happened
 ENTRIES = 256  # pages kept (languages × masking × views × services × page numbers × "mine" log-ins)
 
