@@ -35,10 +35,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticketing.model import AuditLog, Ticket
+from ticketing.model import Ticket
 from web.feed import LATE_WINDOW as WINDOW  # audit ids a late commit may lie behind the largest
 from web.queries import OPEN_STATES
 
@@ -48,12 +47,15 @@ ENTRIES = 256  # pages kept (languages × masking × views × services × page n
 Mark = tuple[int, int]
 
 
+_MARK = (f"SELECT t.top, (SELECT count(*) FROM audit_log WHERE id > t.top - {WINDOW}) "
+         "FROM (SELECT coalesce(max(id), 0) AS top FROM audit_log) AS t")
+
+
 def change_mark(s: Session) -> Mark:
     """Where the store's changes stand: the largest audit id and the rows in the last ``WINDOW``
-    ids (two reads of the primary key's index)."""
-    top = int(s.scalar(select(func.max(AuditLog.id))) or 0)
-    recent = int(s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.id > top - WINDOW)) or 0)
-    return top, recent
+    ids (one statement, two reads of the primary key's index)."""
+    top, recent = s.connection().exec_driver_sql(_MARK).one()
+    return int(top), int(recent)
 
 
 def next_deadline(tickets: Iterable[Ticket], now: datetime) -> datetime | None:
