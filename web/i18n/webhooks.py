@@ -60,10 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "webhook:format": ("格式", "Format"),
     "webhook:language": ("消息语言", "Message language"),
     "webhook_format_note": ("群机器人：接收地址填机器人的 Webhook 地址；钉钉“加签”、飞书“签名校验”的密钥填入签名密钥（未开启则留空）；"
-                            "企业微信机器人无需密钥。机器人拒收（errcode 非 0）按失败重试并记入投递记录。",
+                            "企业微信机器人无需密钥。机器人拒收的消息按失败重试，并记入投递记录。",
                             "Chat bots: the receiver URL is the robot's webhook address; put the robot's signing secret "
                             "(DingTalk 加签, Feishu 签名校验) in the secret, or leave it empty if it checks none; WeCom "
-                            "robots take none. A robot's refusal (a non-zero errcode) is retried and logged as a failure."),
+                            "robots take none. A message a robot refuses is retried and logged as a failure."),
     "hookformat:generic": ("通用 JSON（签名）", "Generic JSON (signed)"),
     "hookformat:wecom": ("企业微信群机器人", "WeCom group robot"),
     "hookformat:dingtalk": ("钉钉机器人（Markdown）", "DingTalk robot (markdown)"),
