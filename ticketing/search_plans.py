@@ -83,23 +83,24 @@ def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params
         if n < stretch:
             return  # walked to the oldest piece
         if indexed:
-            _pg_index(s, op, ok, params, floor, found, (top or floor) - floor, tickets)
+            _pg_index(s, op, ok, params, floor, found / n, (top or floor) - floor, tickets)
             return
         before, stretch = floor, stretch * 4
 
 
 def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any], before: int,
-              found: int, walked: int, tickets: Found) -> None:
+              share: float, walked: int, tickets: Found) -> None:
     """The lead term's matches older than ``before`` through the GIN index, newest first, after
-    a walk over ``walked`` ids (the newest) found ``found`` matching pieces.
+    a walk over ``walked`` ids (the newest) found it in ``share`` of the pieces read.
 
-    None found: the term may be rare, and the index is asked for all its matches, up to
-    ``probe`` (a number, a name, most terms of six characters: fewer than that, sorted newest
-    first, and done). Else, or past ``probe``, the matches come in windows of ids, newest first,
-    the size of the first one guessed from what the walk found, four times larger each time: the
-    index's matches and the window's ids both from their indexes (a ``BitmapAnd``), so only the
-    window's matches are read and checked. ``probe`` balances its cost against a window's: checking
-    a match costs about ``CHECK_COST`` pieces read in order."""
+    If that share of the store's pieces is under ``probe``, the term may be rare, and the index
+    is asked for all its matches, up to ``probe`` (a number, a name, most terms of six
+    characters: fewer than that, sorted newest first, and done). Else, or past ``probe``, the
+    matches come in windows of ids, newest first, the first one's size guessed from the share,
+    four times larger each time: the index's matches and the window's ids both from their
+    indexes (a ``BitmapAnd``), so only the window's matches are read and checked; the last
+    window, the rest of the store, from the index alone. ``probe`` balances its cost against a
+    window's: checking a match costs about ``CHECK_COST`` pieces read in order."""
     batch = max(64, 2 * tickets.wanted)
     rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
             f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
@@ -111,8 +112,8 @@ def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any],
     probe = int(max(PROBE_MIN, (max(pieces_now or 0, 0) * tickets.wanted / CHECK_COST) ** 0.5 / 4))
     s.execute(text(_SET_BITMAP.format(value="off")))
     try:
-        if found:
-            span = max(walked, walked * 2 * tickets.wanted // found)
+        if share * max(pieces_now or 0, 0) >= probe:
+            span = max(walked, int(walked * 2 * tickets.wanted / (share * WALK)))
         else:
             rows = s.execute(text(rare), {**params, "before": before, "cap": probe, "n": batch}).all()
             if not rows or rows[0][2] < probe:  # rare: these are its matches, newest first
@@ -125,10 +126,13 @@ def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any],
             span = tickets.pieces * max(WALK, tickets.wanted * (top or 0) // probe)
         while not tickets.full() and before > 0:
             after = max(0, before - span)
-            rows = s.execute(text(window), {**params, "before": before, "after": after, "n": batch}).all()
-            tickets.take(rows)
-            if len(rows) == batch:  # the window holds more: on from the last one
-                before = rows[-1][0]
+            # the rest of the store: from the index alone (its ids would only add their bitmap)
+            got: Sequence[Any] = [r[:2] for r in s.execute(text(rare), {
+                **params, "before": before, "cap": END, "n": batch}).all()] if after == 0 else \
+                s.execute(text(window), {**params, "before": before, "after": after, "n": batch}).all()
+            tickets.take(got)
+            if len(got) == batch:  # the window holds more: on from the last one
+                before = got[-1][0]
                 continue
             before, span = after, span * 4
     finally:
