@@ -186,3 +186,32 @@ def test_a_meal_order_is_keyed_from_the_menu_and_approved_at_the_desk(served: An
     view = deps.service.get(tid)
     assert view.details["approval"]["by"] == "钱护士长" and view.details["meal"]["total"] == "36.00"
     assert view.calls == ("1795487664.9",) and view.location_code == "10305"
+
+
+def test_the_desks_list_keeps_up_while_ticket_events_never_stop(served: Any, browser: Any) -> None:
+    """A morning's ticket events come faster than any pause: the list must still reload while
+    they come (at most once a second), not only after they stop."""
+    import threading
+
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    stop = threading.Event()
+
+    def chatter() -> None:  # another ticket's change every 100 ms, for as long as the test runs
+        n = 0
+        while not stop.wait(0.1):
+            n += 1
+            deps.hub.publish_ticket({"id": 999_999, "version": n})
+
+    talker = threading.Thread(target=chatter, daemon=True)
+    talker.start()
+    try:
+        # the stream is busy before the new ticket exists
+        page.wait_for_function("(window.__lastEvent?.data || {}).id === 999999")
+        tid = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101")).id
+        page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=5_000)
+        assert talker.is_alive()  # shown while the events still came
+    finally:
+        stop.set()
+        talker.join(5)
