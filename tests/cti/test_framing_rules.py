@@ -130,6 +130,7 @@ def test_a_malformed_line_is_counted_and_logged_and_the_message_kept(
     assert [m.event for m in msgs] == ["Newstate", "Hangup"]
     assert msgs[0]["Uniqueid"] == "1.4" and len(msgs[0].bad_lines) == 1
     assert parser.malformed == 1 and "AMI: 1 malformed line(s) in Newstate message" in caplog.text
+    assert f"ignored: {msgs[0].bad_lines[0]!r}" in caplog.text  # the line itself, quoted
 
 
 # --- the size cap bounds memory ---------------------------------------------------------------

@@ -194,6 +194,44 @@ def test_unwanted_event_with_an_action_id_is_kept() -> None:
     assert [m.event for m in msgs] == ["Hangup", "QueueEntry"]
 
 
+def test_every_event_carrying_an_action_id_is_looked_at_not_only_the_last() -> None:
+    # an action's list item nobody filters for, then a wanted event with an ActionID: the
+    # list item is kept whatever its name (it answers an action)
+    data = (b"Event: CoreShowChannel\r\nActionID: a-1\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Hangup\r\nActionID: a-2\r\nUniqueid: 1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    assert [m.event for m in parser.feed(data)] == ["CoreShowChannel", "Hangup"]
+    assert parser.skipped == 1
+
+
+def test_a_batch_opening_with_a_wanted_event_that_carries_an_action_id_is_sorted_in_c(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(*args: object) -> None:
+        raise AssertionError("the per-part path was taken")
+
+    monkeypatch.setattr(AmiParser, "_part", slow)
+    parser = AmiParser(expect_banner=False, events={"OriginateResponse", "Hangup"})
+    data = (b"Event: OriginateResponse\r\nActionID: o-1\r\nResponse: Success\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: OriginateResponse\r\nActionID: o-2\r\nResponse: Failure\r\n\r\n")
+    assert [m["ActionID"] for m in parser.feed(data)] == ["o-1", "o-2"]
+    assert parser.skipped == 1
+
+
+def test_a_reset_connection_is_read_the_crlf_way_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = AmiParser(expect_banner=False, events={"A"})
+    assert [m.event for m in parser.feed(b"Event: A\nX: 1\n\n")] == ["A"]  # went bare LF
+    parser.reset()
+
+    def normalising(*args: object) -> None:
+        raise AssertionError("a CR-LF stream after reset() was normalised")
+
+    monkeypatch.setattr(AmiParser, "_feed_normalised", normalising)
+    msgs = parser.feed(b"Asterisk Call Manager/13.0.0\r\nEvent: A\r\nX: 2\r\n\r\n")
+    assert [m["X"] for m in msgs] == ["2"]
+
+
 def test_varset_filter_reads_the_first_variable_header() -> None:
     data = (b"Event: VarSet\r\nUniqueid: 1\r\nVariable: BRIDGEPEER\r\nValue: x\r\n\r\n"
             b"Event: VarSet\r\nUniqueid: 1\r\nVariable: SERVICE_TYPE\r\nValue: repair\r\n\r\n"
