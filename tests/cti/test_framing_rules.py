@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from cti.protocol import AmiParser, EscapedMessage, Message
+from cti.protocol import AmiParser, EscapedMessage, Message, message
 
 
 def feed(data: bytes, cuts: list[int] | tuple[int, ...] = (), **kw: object) -> tuple[list[Message], AmiParser]:
@@ -196,3 +196,20 @@ def test_a_response_sends_values_as_they_are() -> None:
 def test_from_headers_without_a_backslash_is_a_plain_message() -> None:
     plain = Message.from_headers({"Event": "Hangup", "Uniqueid": "1.6"})
     assert type(plain) is Message and plain["Uniqueid"] == "1.6"
+
+
+def test_an_escaped_message_answers_a_missing_header_with_the_default() -> None:
+    (msg,), _ = feed(b"Event: Newchannel\r\nCallerIDName: O\\'Brien\r\nUniqueid: 1.7\r\n\r\n")
+    assert isinstance(msg, EscapedMessage)
+    for _ in range(2):  # by lookup, then from the dict .headers builds
+        assert msg.get("ConnectedLineName") == "" and msg.get("ConnectedLineName", "-") == "-"
+        assert msg.get("Uniqueid", "-") == "1.7" and msg.get("CallerIDName", "-") == "O'Brien"
+        assert msg.headers["CallerIDName"] == "O'Brien"
+
+
+def test_message_picks_the_class_by_the_backslash() -> None:
+    escaped = message("Event: Newchannel\nCallerIDName: O\\'Brien", 40, 2)
+    assert isinstance(escaped, EscapedMessage) and escaped["CallerIDName"] == "O'Brien"
+    assert escaped.size == 40
+    plain = message("Event: Hangup\nUniqueid: 1.1")
+    assert type(plain) is Message and plain.size == len("Event: Hangup\nUniqueid: 1.1")
