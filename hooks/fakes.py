@@ -19,6 +19,9 @@ class FakeDelivery:
     status: str = "queued"
     outcomes: list[tuple[str, int | None, str]] = field(default_factory=list)  # (status, code, error)
     retry_after_s: float | None = None
+    format: str = "generic"
+    language: str = "zh-CN"
+    context: dict[str, str] = field(default_factory=dict)
 
 
 class FakeQueue:

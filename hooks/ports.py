@@ -23,6 +23,12 @@ class Delivery(Protocol):
     def payload(self) -> dict[str, Any]: ...
     @property
     def attempts(self) -> int: ...
+    @property
+    def format(self) -> str: ...  # generic, or a chat bot's (hooks/chat.py)
+    @property
+    def language(self) -> str: ...
+    @property
+    def context(self) -> dict[str, str]: ...  # the names a chat message shows
 
 
 class DeliveryQueue(Protocol):

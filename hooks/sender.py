@@ -1,7 +1,9 @@
 """The webhook sender: claims due deliveries from the core, POSTs each, signed, with httpx and
 records the outcome, ``concurrency`` at a time.
 
-A 2xx is delivered. A timeout, a refused connection, 408, 425, 429 and any 5xx are tried again
+A 2xx is delivered — for a chat bot's format (``hooks/chat.py``) only if the robot's answer
+says it took the message: WeCom's and DingTalk's ``errcode`` ≠ 0, Feishu's ``code`` ≠ 0 (with
+HTTP 200) is a failed attempt, tried again with the back-off and logged. A timeout, a refused connection, 408, 425, 429 and any 5xx are tried again
 later (the core's back-off, or the receiver's ``Retry-After`` if longer). Any other answer —
 a 4xx, a redirect — is the receiver refusing this delivery: it fails at once (an administrator
 can send it again from the delivery log once the receiver is fixed). Every attempt's status
@@ -20,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from hooks import signing
+from hooks import chat, signing
 from hooks.ports import Delivery, DeliveryQueue
 
 log = logging.getLogger(__name__)
@@ -75,12 +77,19 @@ class WebhookSender:
 
     async def _send(self, d: Delivery) -> None:
         assert self._client is not None, "start() the sender, or give it a client"
-        body, headers = signing.request(d.id, d.event, d.occurred_at.isoformat(), d.payload, d.attempts,
-                                        d.secret, int(self.now_s()))
+        chat_bot = d.format != "generic"
+        if chat_bot:  # the robot's message, signed its way (hooks/chat.py)
+            url, body, headers = chat.request(d.format, d.url, d.secret, d.event, d.payload, d.context,
+                                              d.language, self.now_s())
+            headers = {**headers, signing.DELIVERY: str(d.id), signing.EVENT: d.event}
+        else:
+            url = d.url
+            body, headers = signing.request(d.id, d.event, d.occurred_at.isoformat(), d.payload, d.attempts,
+                                            d.secret, int(self.now_s()))
         started = time.monotonic()
         self.stats["attempts"] += 1
         try:
-            resp = await self._client.post(d.url, content=body, headers=headers, timeout=self.timeout_s)
+            resp = await self._client.post(url, content=body, headers=headers, timeout=self.timeout_s)
         except httpx.TimeoutException:
             await self._failed(d, f"no answer within {self.timeout_s:g} s", True, None, started)
             return
@@ -88,6 +97,10 @@ class WebhookSender:
             await self._failed(d, f"{type(exc).__name__}: {exc}"[:300], True, None, started)
             return
         code = resp.status_code
+        refused = chat.refusal(d.format, resp.text) if chat_bot and 200 <= code < 300 else ""
+        if refused:  # a robot says no with HTTP 200: tried again later, like a 5xx
+            await self._failed(d, refused, True, code, started)
+            return
         if 200 <= code < 300:
             await asyncio.to_thread(self.queue.mark_delivered, d.id, code, _ms(started))
             self.stats["delivered"] += 1

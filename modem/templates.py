@@ -77,6 +77,7 @@ SAMPLE: dict[str, Any] = {
     "escort_from": {"building": "住院部A栋", "floor": "12", "room": "1205-1"},
     "escort_to": {"building": "门诊医技综合楼", "floor": "B1", "room": "CT-3"},
     "conveyance": "wheelchair", "oxygen": True, "isolation": "airborne", "exam": "增强CT（胸腹部）",
+    "open": 48, "total": 50,  # a round's items not checked, of its checklist
     "code": "123456", "minutes": 10, "center": "某某大学附属第一医院一站式后勤服务中心",
     # outage notices (ticketing/notices.py)
     "notice_kind": "network", "department": "住院部A二十病区·急诊病房（东区）护理单元",
@@ -88,7 +89,9 @@ SAMPLE: dict[str, Any] = {
 SAMPLE_LINK = "http://10.20.1.5:8080/w/AsDEB90TILh2b0XliGQ"
 VARIANTS: dict[str, dict[str, list[Any]]] = {
     "confirm": {"action": ["accept", "arrived", "done", "cannot", "approve", "reject"]},
-    "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused"]},
+    # round_open: a round's 完成 with items open, with the link to the checklist where there is one
+    "explain": {"why": ["unreadable", "unknown_ticket", "not_assigned", "closed", "refused", "round_open"],
+                "link": ["", SAMPLE_LINK]},
     "requester_explain": {"why": ["never_asked", "out_of_range", "already", "unknown_reply", "opted_out"]},
     "work_order": {"link": ["", SAMPLE_LINK]},
     "reporter": {"link": [SAMPLE_LINK.replace("/w/", "/s/")]},

@@ -239,6 +239,9 @@ class FieldWorkers:
                     approval = _APPROVAL.search(text)
                     if approval is not None:
                         asyncio.create_task(self._decide(number, int(approval.group(1))))
+                    round_open = _ROUND_OPEN.search(text)
+                    if round_open is not None:  # 完成 of a round refused: its checklist, on the page
+                        asyncio.create_task(self._finish_round(round_open.group(2), int(round_open.group(1))))
                 self._seen[number] = len(texts)
             await asyncio.sleep(poll_s)
 
@@ -271,6 +274,19 @@ class FieldWorkers:
             except httpx.HTTPError as exc:
                 log.warning("demo worker on the page of ticket %s: %s", ticket, exc)
 
+    async def _finish_round(self, link: str, ticket: int) -> None:
+        """The answer to a round's 完成 by SMS sent with items open names the order's page: the
+        worker checks every item there (all found ok) and completes the round."""
+        async with httpx.AsyncClient(timeout=30, follow_redirects=False) as http:
+            try:
+                items = _ROUND_ITEM.findall((await http.get(link)).text)
+                await asyncio.sleep(self.rng.uniform(0.5, 1.5) * 10 * self.scale)
+                r = await http.post(f"{link}/round", data={
+                    "complete": "1", **{f"ok{i}": "ok" for i in items}, **{f"note{i}": "" for i in items}})
+                self.page_steps.append((ticket, "round", r.status_code))
+            except httpx.HTTPError as exc:
+                log.warning("demo worker on the checklist of ticket %s: %s", ticket, exc)
+
     async def _decide(self, number: str, ticket: int) -> None:
         await asyncio.sleep(self.rng.uniform(0.5, 1.5) * 10 * self.scale)
         text = f"同意 {ticket}" if self.rng.random() < 0.9 else f"不同意 {ticket} 超出餐标"
@@ -285,6 +301,8 @@ _ORDER = re.compile(r"(?:接单/到达/完成(?:/无法)?|ACCEPT/ARRIVED/DONE(?:
                     r"(?:\s+(https?://\S+))?\s*$")
 
 
+# the answer to a round's 完成 with items open ends with the link to its checklist
+_ROUND_OPEN = re.compile(r"(?:工单|Order )(\d+)(?:是巡检工单| is an inspection round).*?(https?://\S+)$")
 _ROUND_ITEM = re.compile(r'<fieldset class="m-check" data-index="(\d+)"')  # the page's checklist
 
 

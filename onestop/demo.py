@@ -3,8 +3,9 @@
 The production center (``build_center``) runs unchanged; only the world around it is emulated:
 an Asterisk (``onestop/pbx.py``) that places hotline calls through the real AMI listener and
 FastAGI IVR, a GSM modem on a pseudo-terminal driven by the real SMS gateway, a network
-receipt printer on loopback, and the people (``onestop/actors.py``): callers, an operator at
-the desk who works through the HTTP API, and field workers who answer by SMS or on the work
+receipt printer on loopback, a hospital system's webhook endpoint (``onestop/demo_hooks.py``)
+subscribed to every event, and the people (``onestop/actors.py``): callers, an operator at the
+desk who works through the HTTP API, and field workers who answer by SMS or on the work
 order's page.
 """
 
@@ -180,12 +181,18 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
 
         staged = stage_demo_day(core)
         log.info("demo day staged: %s", staged)
+    receiver = None
+    if "webhooks" in parts:  # a hospital system's endpoint, subscribed to every event
+        from onestop.demo_hooks import DemoReceiver, ensure_subscription
+
+        receiver = DemoReceiver().start()
+        ensure_subscription(core, receiver.url, receiver.secret)
     wiring = build_center(core, parts)
     await wiring.center.start()
     agi = wiring.parts.get("agi")
     if isinstance(agi, IvrPart):
         pbx.agi_port = agi.port
-    demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer})
+    demo = Demo(s, core, wiring, pbx, {"modem": emulator, "printer": printer, "webhook_receiver": receiver})
     try:
         phone_only = phone_only_numbers(core, phone_only_workers)
         for number in phone_only:
@@ -213,6 +220,8 @@ async def running_demo(settings: Settings, data_dir: Path, parts: tuple[str, ...
             emulator.stop()
         if printer is not None:
             printer.stop()
+        if receiver is not None:
+            receiver.stop()
         core.close()
 
 
@@ -237,6 +246,7 @@ def banner(demo: Demo) -> str:
         f"  stores    {demo.url}/stock   kitchen {demo.url}/kitchen   escorts {demo.url}/escort",
         f"  costs     {demo.url}/stats/cost   meals {demo.url}/stats/meals",
         f"  upkeep    {demo.url}/maintenance (equipment plans and rounds), {demo.url}/notices",
+        f"  webhooks  {demo.url}/admin/webhooks (as admin): the demo's receiver gets every event, signed",
         f"  log-ins   {logins}",
         f"  data      {demo.settings.resolved_data_dir()}",
         f"  QR labels {demo.url}/admin/qr (as admin): rooms' codes for reporting from a phone (扫码报修)",

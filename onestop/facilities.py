@@ -32,7 +32,7 @@ def build_webhooks(core: Core) -> Webhooks:
     w = core.settings.webhooks
     return Webhooks(core.store, core.clock, Backoff(base_s=w.retry_base_s, cap_s=w.retry_cap_s,
                                                     max_attempts=w.max_attempts),
-                    lease=timedelta(seconds=w.lease_s))
+                    lease=timedelta(seconds=w.lease_s), catalog=core.catalog)
 
 
 def worker_name() -> str:

@@ -239,10 +239,12 @@ class Maintenance:
     # --- inspection rounds (ticketing/rounds.py) ------------------------------------------
 
     def record_round(self, actor: str, ticket_id: int, results: list[rounds.ItemResult],
-                     complete: bool = True, note: str = "") -> dict[str, Any]:
-        """Fill in a plan's ticket's checklist (and raise repairs); ``complete`` closes it."""
+                     complete: bool = True, note: str = "", override: str = "") -> dict[str, Any]:
+        """Fill in a plan's ticket's checklist (and raise repairs); ``complete`` closes it —
+        with every item checked, or with a supervisor's ``override`` reason (the caller
+        decides who may give one)."""
         with self.ctx.tx() as tx:
-            rounds.record_round(self.ctx, tx, actor, ticket_id, results, complete, note)
+            rounds.record_round(self.ctx, tx, actor, ticket_id, results, complete, note, override)
             view = rounds.round_view(tx, ticket_id)
             assert view is not None
             return view

@@ -165,6 +165,9 @@ class WebhookSubscription(Base):
     created_by: Mapped[str] = mapped_column(String(50), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # how a delivery is written: the signed JSON (generic) or a chat bot's message (hooks/chat.py)
+    format: Mapped[str] = mapped_column(String(20), default="generic", server_default="generic")
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")  # a chat message's
 
 
 class WebhookDelivery(Base):

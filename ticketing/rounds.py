@@ -5,7 +5,9 @@ Each item is ok, not ok or not yet checked, with a note; an item that is not ok 
 repair ticket for the same place in the same transaction. Recording a round writes the
 results on its ``maintenance_run`` row and an audit row on the ticket (its timeline shows the
 ``checklist`` step); completing it needs every item checked and closes the ticket (办结) in
-that transaction too.
+that transaction too. That rule is the core's on every way a ticket is done (the worker's SMS,
+the work order's page, the desk): ``commands/round_check.py``, which also keeps a supervisor's
+override (a reason to close a round that could not be finished).
 """
 
 from __future__ import annotations
@@ -17,19 +19,17 @@ from sqlalchemy import Table
 
 from ticketing.audit import audit
 from ticketing.commands import dispatch, intake
-from ticketing.commands.base import CommandContext, NewTicket, TicketError
+from ticketing.commands.base import CommandContext, NewTicket
+from ticketing.commands.round_check import RUN, RoundError, RoundOpen, round_of, unchecked
 from ticketing.commands.rows import load
 from ticketing.lifecycle import OPEN
 from ticketing.model import Base
 from ticketing.tx import Record, Tx
 
-RUN: Table = Base.metadata.tables["maintenance_run"]
 PLAN: Table = Base.metadata.tables["maintenance_plan"]
 REPAIR_SERVICE = "repair"
-
-
-class RoundError(TicketError):
-    """A round's results refused; the message names the item."""
+__all__ = ["RUN", "ItemResult", "RoundError", "RoundOpen", "record_round", "round_of", "round_view",
+           "unchecked"]
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,6 @@ class ItemResult:
     ok: bool | None  # None: not checked yet
     note: str = ""
     repair: bool = False  # raise a repair ticket (only for an item that is not ok)
-
-
-def round_of(tx: Tx, ticket_id: int, lock: bool = False) -> Record | None:
-    """The ``maintenance_run`` row of a plan's ticket (None: not a plan's ticket)."""
-    return tx.record(RUN, "ticket_id = ?", (ticket_id,), lock=lock)
-
-
-def unchecked(run: Record) -> list[int]:
-    """The numbers of a round's items not checked yet."""
-    results = list(run.results or [])
-    return [i for i in range(1, len(run.checklist or []) + 1)
-            if i > len(results) or results[i - 1].get("ok") is None]
 
 
 def _plan_of(tx: Tx, run: Record) -> Record:
@@ -75,9 +63,11 @@ def round_view(tx: Tx, ticket_id: int) -> dict[str, Any] | None:
 
 
 def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
-                 results: list[ItemResult], complete: bool, note: str = "") -> Record:
+                 results: list[ItemResult], complete: bool, note: str = "",
+                 override: str = "") -> Record:
     """Write the items' results (and raise the repair tickets asked for); with ``complete``
-    every item must be checked and the ticket is done."""
+    every item must be checked (``RoundOpen``) and the ticket is done — or, with a
+    supervisor's ``override`` reason, done with the items left open (``round_check``)."""
     t = load(tx, ticket_id)
     run = round_of(tx, t.id, lock=True)
     if run is None or not run.checklist:
@@ -104,10 +94,6 @@ def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
         if r.repair and not item.get("repair_ticket"):
             item["repair_ticket"] = _raise_repair(ctx, tx, actor, t, run, checklist[r.index - 1], item["note"])
             repairs.append(item["repair_ticket"])
-    if complete:
-        missing = [str(i) for i, item in enumerate(after, start=1) if item["ok"] is None]
-        if missing:
-            raise RoundError(f"items {', '.join(missing)} are not checked: check every item to complete the round")
     run.results, run.checked_by, run.checked_at = after, actor[:50], tx.now
     good = sum(1 for i in after if i["ok"] is True)
     bad = sum(1 for i in after if i["ok"] is False)
@@ -115,8 +101,8 @@ def record_round(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
         "; repair " + ", ".join(f"#{n}" for n in repairs) if repairs else "")
     audit(tx, tx.now, actor, "ticket", t.id, "checklist", {"results": before},
           {"results": after, "note": summary})
-    if complete:
-        dispatch.complete(ctx, tx, actor, t.id, [], note)
+    if complete:  # refused (and the results with it) while items are open without an override
+        dispatch.complete(ctx, tx, actor, t.id, [], note, round_override=override)
     return t
 
 

@@ -12,10 +12,12 @@ the index takes only the note's own trigrams.
 
 The engines index the pieces for substrings, not words (Chinese has no spaces between words):
 SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index of
-``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. Both look up a term of three
-characters or more in the index; a shorter term (两个字: 漏水, 空调) has no trigram and is a
-``LIKE`` over the pieces, newest first, which stops at the page's end. Migration 0009 makes
-both and fills them for the tickets already there.
+``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. SQLite looks a term of three
+characters or more up in the index, which gives its matches newest first; PostgreSQL's index
+gives them in no order, so a search there reads the newest pieces first and asks the index
+only for what a short walk did not find (``ticketing.search_plans``). A shorter term (两个字: 漏水, 空调)
+has no trigram and is a ``LIKE`` over the pieces, newest first, which stops at the page's end.
+Migration 0009 makes both and fills them for the tickets already there.
 
 Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
 pending list of its own (``fastupdate``); on SQLite the triggers list a new or changed piece in
@@ -45,6 +47,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from ticketing.phone import normalise_number
+from ticketing.search_plans import END, Found, op_for, pg_pieces
 from ticketing.tx import Record, Tx
 
 FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
@@ -290,40 +293,37 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
     terms = sorted(query.terms, key=len, reverse=True)  # the longest drives: the fewest rows
     lead, others = terms[0], terms[1:]
     params: dict[str, Any] = {f"l{i}": _like(t) for i, t in enumerate(others)}
-    op = "ILIKE" if pg else "LIKE"
+    params["lead"] = _like(lead)
     # every other term in some piece of the same ticket (its pieces: one short range of ids)
     also = " AND ".join(f"EXISTS (SELECT 1 FROM ticket_search x WHERE x.id BETWEEN (p.id / {PIECES}) * {PIECES}"
-                   f" AND (p.id / {PIECES}) * {PIECES} + {PIECES - 1} AND x.body {op} :l{i} ESCAPE '\\')"
-                   for i in range(len(others)))
+                        f" AND (p.id / {PIECES}) * {PIECES} + {PIECES - 1} AND x.body {op_for(t, pg)} :l{i}"
+                        " ESCAPE '\\')" for i, t in enumerate(others))
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
-    if not pg and len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
+    tickets = Found(skip, wanted, PIECES)
+    if pg:
+        pg_pieces(s, lead, len(lead) >= MIN_GRAM, ok, params, tickets)
+        return tickets.out
+    if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
         # (the listed pieces drive, each one's text read by its id: as a join, SQLite's planner
         # read every piece of the store, or built a Bloom filter over them all, for the few listed)
         params["m"] = '"' + lead.replace('"', '""') + '"'
-        params["lead"] = _like(lead)
         sql = (f"SELECT p.id, {ok} FROM (SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE}"
                f" WHERE {FTS_TABLE} MATCH :m AND rowid < :before ORDER BY rowid DESC LIMIT :n)"
                f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
                f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
                " ORDER BY q.id DESC LIMIT :n) ORDER BY id DESC LIMIT :n) p")
-    else:  # PostgreSQL (the GIN index takes a term with trigrams), or a short term: a scan
-        params["lead"] = _like(lead)
-        sql = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body {op} :lead ESCAPE '\\'"
+    else:  # a short term: a scan, newest first
+        sql = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
                f" AND p.id < :before ORDER BY p.id DESC LIMIT :n")
     # pieces newest first, a batch at a time, until enough tickets: a ticket's pieces are
     # neighbours, and a page of a common word ends after its first rows
-    out: list[int] = []
-    before, batch = _END, max(64, 2 * wanted)
-    while len(out) < wanted:
+    before, batch = END, max(64, 2 * wanted)
+    while not tickets.full():
         rows = s.execute(text(sql), {**params, "before": before, "n": batch}).all()
-        for pid, matches in rows:
-            tid = pid // PIECES
-            if matches and tid not in skip and (not out or out[-1] != tid):
-                out.append(tid)
+        tickets.take(rows)
         if len(rows) < batch:
             break
         before, batch = rows[-1][0], min(batch * 4, 20_000)
-    return out[:wanted]
+    return tickets.out
 
 
-_END = 2 ** 62  # above every piece's id

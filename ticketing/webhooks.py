@@ -14,7 +14,7 @@ code, latency, the last error and the attempts.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from sqlalchemy import Table, func, select
 
 from ticketing import event_feed
 from ticketing.audit import audit
+from ticketing.catalog import Catalog
 from ticketing.commands.base import TicketError, TicketNotFound
 from ticketing.model import Base
 from ticketing.model_facilities import WebhookDelivery, WebhookSubscription
@@ -30,12 +31,13 @@ from ticketing.outbox import Backoff
 from ticketing.ports import Clock
 from ticketing.store import Store
 from ticketing.tx import Record
+from ticketing.webhook_context import FORMATS, LANGUAGES, context
 
 SUBSCRIPTION: Table = Base.metadata.tables["webhook_subscription"]
 DELIVERY: Table = Base.metadata.tables["webhook_delivery"]
 EVENTS = event_feed.EVENTS
 STATES = ("queued", "sending", "retry", "delivered", "failed")
-FIELDS = ("name", "url", "events", "active", "personal")
+FIELDS = ("name", "url", "events", "active", "personal", "format", "language")
 
 
 class WebhookError(TicketError):
@@ -58,12 +60,15 @@ class Delivery:
     occurred_at: datetime
     payload: dict[str, Any]
     attempts: int
+    format: str = "generic"  # or a chat bot's (``webhook_context.FORMATS``)
+    language: str = "zh-CN"  # a chat message's words
+    context: dict[str, str] = field(default_factory=dict)  # the names a chat message shows
 
 
 class Webhooks:
     def __init__(self, store: Store, clock: Clock, backoff: Backoff | None = None,
-                 lease: timedelta = timedelta(seconds=60)) -> None:
-        self.store, self.clock = store, clock
+                 lease: timedelta = timedelta(seconds=60), catalog: Catalog | None = None) -> None:
+        self.store, self.clock, self.catalog = store, clock, catalog
         self.backoff = backoff or Backoff(base_s=10.0, cap_s=3600.0, max_attempts=10)
         self.lease = lease
 
@@ -72,17 +77,20 @@ class Webhooks:
     def create(self, actor: str, values: dict[str, Any]) -> dict[str, Any]:
         """A subscription (``name``, ``url``, ``events``, ``secret``: given or made, shown only
         here; ``active``, ``personal``)."""
-        clean = _checked({"active": True, "personal": False} | values)
-        secret = _secret(values.get("secret"))
+        clean = _checked({"active": True, "personal": False, "format": "generic", "language": "zh-CN"} | values)
+        secret = _secret(values.get("secret"), clean["format"])
         with self.store.tx(self.clock.now) as tx:
             sub = tx.create(SUBSCRIPTION, {**clean, "secret": secret, "created_by": actor[:50],
                                            "created_at": tx.now, "updated_at": tx.now})
             audit(tx, tx.now, actor, "webhook_subscription", sub.id, "create", None, _audited(sub))
-            return _public(sub) | {"secret": secret}
+            # our secret, shown once, for the receiver to keep; a robot's is the robot's own
+            return _public(sub) | ({"secret": secret} if clean["format"] == "generic" else {})
 
     def update(self, actor: str, sub_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change a subscription; ``new_secret: true`` makes a new secret (returned once)."""
-        unknown = set(changes) - set(FIELDS) - {"new_secret"}
+        """Change a subscription; ``new_secret: true`` makes a new secret (returned once);
+        ``secret`` sets one (a chat bot's own signing secret, or "" for a robot that signs
+        nothing)."""
+        unknown = set(changes) - set(FIELDS) - {"new_secret", "secret"}
         if unknown:
             raise WebhookError(f"cannot change {', '.join(sorted(unknown))} of a subscription")
         with self.store.tx(self.clock.now) as tx:
@@ -91,14 +99,19 @@ class Webhooks:
                 raise SubscriptionNotFound(f"no subscription {sub_id}")
             before = _audited(sub)
             clean = _checked({f: getattr(sub, f) for f in FIELDS} | {k: v for k, v in changes.items()
-                                                                       if k != "new_secret"})
+                                                                       if k in FIELDS})
             for key, value in clean.items():
                 setattr(sub, key, value)
-            rotated = bool(changes.get("new_secret"))
+            # the generic format signs with our secret: one is made for a robot's subscription
+            # turned generic without one
+            rotated = bool(changes.get("new_secret")) or (sub.format == "generic" and not sub.secret
+                                                          and not changes.get("secret"))
             if rotated:
-                sub.secret = _secret(None)
+                sub.secret = _secret(None, "generic")
+            elif "secret" in changes:
+                sub.secret = _secret(changes["secret"], clean["format"], keep_empty=True)
             sub.updated_at = tx.now
-            after = _audited(sub) | ({"secret": "(new)"} if rotated else {})
+            after = _audited(sub) | ({"secret": "(new)"} if rotated or "secret" in changes else {})
             audit(tx, tx.now, actor, "webhook_subscription", sub.id, "edit", before, after)
             return _public(sub) | ({"secret": sub.secret} if rotated else {})
 
@@ -162,8 +175,10 @@ class Webhooks:
                 # masked again as the subscription stands now (made while it was allowed
                 # personal data, sent after that was taken away)
                 payload = dict(d.payload) if sub.personal else event_feed.masked(d.event, dict(d.payload))
+                fmt = sub.format or "generic"
+                names = context(tx, self.catalog, d.event, payload, sub.language) if fmt != "generic" else {}
                 out.append(Delivery(d.id, sub.id, sub.url, sub.secret, d.event, d.occurred_at,
-                                    payload, d.attempts))
+                                    payload, d.attempts, fmt, sub.language or "zh-CN", names))
             return out
 
     def mark_delivered(self, delivery_id: int, status_code: int, latency_ms: int) -> None:
@@ -237,12 +252,28 @@ def _checked(v: dict[str, Any]) -> dict[str, Any]:
     for flag in ("active", "personal"):
         if not isinstance(v.get(flag), bool):
             raise WebhookError(f"{flag}: true or false")
+    if v.get("format") not in FORMATS:
+        raise WebhookError(f"format: one of {', '.join(FORMATS)}")
+    if v.get("language") not in LANGUAGES:
+        raise WebhookError(f"language: one of {', '.join(LANGUAGES)}")
     return {"name": name, "url": url, "events": [e for e in EVENTS if e in events],
-            "active": v["active"], "personal": v["personal"]}
+            "active": v["active"], "personal": v["personal"], "format": v["format"], "language": v["language"]}
 
 
-def _secret(given: Any) -> str:
-    if given in (None, ""):
+def _secret(given: Any, fmt: str, keep_empty: bool = False) -> str:
+    """The generic format signs with our secret (made if none is given); a chat bot's format
+    with the robot's own (DingTalk's 加签, Feishu's 签名校验: none if the robot checks none;
+    WeCom signs nothing)."""
+    if fmt == "wecom":
+        return ""
+    if fmt != "generic":
+        if given in (None, ""):
+            return ""
+        if not isinstance(given, str) or not 8 <= len(given) <= 200 or any(c.isspace() for c in given):
+            raise WebhookError("secret: the robot's signing secret, 8 to 200 characters without spaces"
+                               " (or empty if the robot checks no signature)")
+        return given
+    if given in (None, "") and not keep_empty:
         return secrets.token_urlsafe(32)
     if not isinstance(given, str) or not 16 <= len(given) <= 200:
         raise WebhookError("secret: 16 to 200 characters (or leave it empty to have one made)")
@@ -257,6 +288,8 @@ def _audited(sub: Record) -> dict[str, Any]:
 def _public(sub: Record) -> dict[str, Any]:
     """A subscription without its secret (its last four characters as a hint)."""
     return {"id": sub.id, "name": sub.name, "url": sub.url, "events": list(sub.events or []),
-            "active": bool(sub.active), "personal": bool(sub.personal), "secret_hint": "…" + sub.secret[-4:],
+            "active": bool(sub.active), "personal": bool(sub.personal),
+            "format": sub.format or "generic", "language": sub.language or "zh-CN",
+            "secret_hint": "…" + sub.secret[-4:] if sub.secret else "",
             "created_by": sub.created_by, "created_at": sub.created_at.isoformat(),
             "updated_at": sub.updated_at.isoformat()}

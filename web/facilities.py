@@ -43,7 +43,7 @@ def webhooks_of(web: Any) -> Webhooks:
     w = web.deps.settings.webhooks
     return Webhooks(web.deps.store, web.deps.clock, Backoff(base_s=w.retry_base_s, cap_s=w.retry_cap_s,
                                                             max_attempts=w.max_attempts),
-                    lease=timedelta(seconds=w.lease_s))
+                    lease=timedelta(seconds=w.lease_s), catalog=web.deps.service.catalog)
 
 
 def page_of(number: int, size: int, total: int) -> dict[str, int]:

@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from onestop.actors import FieldWorkers
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.fakes import FixedClock
 from ticketing.maintenance import Maintenance
+from ticketing.model import SmsOut
 from ticketing.model_facilities import Equipment
-from ticketing.service import NewTicket
+from ticketing.service import NewTicket, WorkerReply
 from ticketing.store import Store
 from web.app import create_app
 from web.server import ThreadedServer
@@ -71,3 +73,37 @@ def test_the_demo_worker_checks_a_round_and_finishes_a_plain_order(served: Any) 
     got = plans.round(made.ticket_id)
     assert got is not None and [i["ok"] for i in got["items"]] == [True, True]
     assert deps.service.get(made.ticket_id).status == "done" and deps.service.get(plain.id).status == "done"
+
+
+def test_a_demo_worker_refused_a_rounds_sms_done_checks_it_on_the_page_it_was_sent(served: Any) -> None:
+    """By SMS the round's 完成 is refused with the checklist's link; the demo's worker follows
+    it, checks every item there and the round is done."""
+    deps, server = served
+    with deps.store.session() as s:
+        s.add(Equipment(code="O2-1", name="中心供氧汇流排", type="供氧", location_code="10305"))
+    plans = Maintenance(deps.service)
+    plans.create_plan("lead", {"code": "PM-O2", "name": "中心供氧每日巡检", "kind": "inspection",
+                               "equipment_code": "O2-1", "unit": "day", "staff_code": "W001",
+                               "checklist": ["压力表读数", "有无泄漏"]})
+    [made] = plans.sweep()
+    tid = made.ticket_id
+    texts: list[str] = []
+    workers = FieldWorkers(inbox=lambda: {"+8613800000001": texts}, reply=lambda _n, _t: None, scale=0.001)
+    out = deps.service.handle_inbound_sms("m1", "13800000001", f"完成 {tid}", WorkerReply("done", tid),
+                                          deps.clock.now())
+    assert out.outcome == "rejected"
+    with deps.store.session() as s:
+        answer = s.scalars(select(SmsOut.text).where(SmsOut.kind == "explain")).one()
+    assert f"工单{tid}是巡检工单，还有2项(共2项)未检查" in answer and server.url + "/w/" in answer
+    texts.append(answer)
+
+    async def work() -> None:
+        task = asyncio.create_task(workers.run(poll_s=0.01))
+        deadline = asyncio.get_running_loop().time() + 20
+        while not workers.page_steps and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        task.cancel()
+
+    asyncio.run(work())
+    assert workers.page_steps == [(tid, "round", 303)]
+    assert deps.service.get(tid).status == "done"

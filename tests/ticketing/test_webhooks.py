@@ -332,3 +332,50 @@ def test_a_subscription_no_longer_allowed_personal_data_is_sent_none_even_from_o
     [full] = hooks.claim("sender", 10)
     assert full.payload["ticket"]["reporter_phone"] == "13800000009"
     assert full.payload["ticket"]["description"] == "灯不亮，回电 139-0000-0066"
+
+
+# --- chat bots' formats (hooks/chat.py writes their messages) -----------------------------------
+
+def test_a_subscription_chooses_its_format_and_language_and_a_robots_secret_is_its_own(
+        hooks: Webhooks, store: Store) -> None:
+    wecom = _sub(hooks, format="wecom")
+    assert (wecom["format"], wecom["language"], wecom["secret_hint"]) == ("wecom", "zh-CN", "")
+    assert "secret" not in wecom  # WeCom robots check no signature: nothing to keep
+    ding = _sub(hooks, format="dingtalk", language="en", secret="SEC0123456789abcdef")
+    assert "secret" not in ding and ding["secret_hint"] == "…cdef" and ding["language"] == "en"
+    unsigned = _sub(hooks, format="feishu")
+    assert unsigned["secret_hint"] == ""  # a robot without 签名校验
+    generic = _sub(hooks)
+    assert generic["format"] == "generic" and len(generic["secret"]) >= 40  # ours, made, shown once
+    for bad, words in (({"format": "slack"}, "format: one of generic, wecom"),
+                       ({"language": "fr"}, "language: one of zh-CN, en"),
+                       ({"format": "dingtalk", "secret": "short"}, "secret: the robot's signing secret")):
+        with pytest.raises(WebhookError, match=words):
+            _sub(hooks, **bad)
+    changed = hooks.update("admin", ding["id"], {"format": "dingtalk_text", "secret": "SECabcdefgh9999"})
+    assert (changed["format"], changed["secret_hint"]) == ("dingtalk_text", "…9999")
+    cleared = hooks.update("admin", ding["id"], {"secret": ""})
+    assert cleared["secret_hint"] == ""
+    with store.session() as s:
+        trail = history(s, "webhook_subscription", str(ding["id"]))
+    assert "SECabcdefgh9999" not in str([(e.before, e.after) for e in trail])
+    assert any((e.after or {}).get("format") == "dingtalk_text" for e in trail)
+
+
+def test_a_chat_bots_claim_carries_the_names_its_message_shows(hooks: Webhooks, service: TicketService,
+                                                               store: Store, catalog) -> None:  # type: ignore[no-untyped-def]
+    named = Webhooks(store, hooks.clock, hooks.backoff, catalog=catalog)
+    zh = _sub(named, ["ticket.status_changed"], format="wecom")
+    en = _sub(named, ["ticket.status_changed"], format="feishu_text", language="en")
+    generic = _sub(named, ["ticket.status_changed"])
+    named.pump()
+    tid = _ticket(service)
+    service.dispatch("li", tid, ["W001"], print_slip=False)
+    named.pump()
+    got = {d.subscription_id: d for d in named.claim("w", 10)}
+    assert (got[zh["id"]].format, got[zh["id"]].language) == ("wecom", "zh-CN")
+    assert got[zh["id"]].context == {"service": "维修", "place": "1号楼 3F 护士站", "from_status": "受理",
+                                     "status": "派发"}
+    assert got[en["id"]].context == {"service": "Repair", "place": "1号楼 3F 护士站", "from_status": "Accepted",
+                                     "status": "Dispatched"}
+    assert got[generic["id"]].format == "generic" and got[generic["id"]].context == {}

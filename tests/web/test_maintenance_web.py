@@ -73,7 +73,8 @@ def test_late_maintenance_is_on_the_board_and_a_round_closes_its_ticket(web: Web
     operator = web.login("operator", client=web.new_client())
     short = operator.post(f"/api/maintenance/rounds/{made.ticket_id}",
                           json={"items": [{"index": 1, "ok": True}], "complete": True})
-    assert short.status_code == 400 and "items 2, 3 are not checked" in short.json()["detail"]
+    assert short.status_code == 400
+    assert short.json()["message"] == f"工单 #{made.ticket_id} 是巡检工单，还有 2 项（共 3 项）未检查，不能办结：请先填写巡检清单"
     done = operator.post(f"/api/maintenance/rounds/{made.ticket_id}", json={"items": [
         {"index": 1, "ok": True}, {"index": 2, "ok": False, "note": "漏水", "repair": True},
         {"index": 3, "ok": True}], "complete": True})
@@ -98,3 +99,44 @@ def test_the_pages_show_names_not_codes(web: Web) -> None:
             text = re.sub(r"<[^>]+>", " ", client.get(path).text)
             raw = re.findall(r"\b(?:plan|plankind|planstate|unit|sched|mprio|tstatus|round|maint|list)[:_][a-z_]+\b", text)
             assert raw == [], (path, raw)
+
+
+def test_the_desks_complete_of_a_round_is_refused_and_offers_the_checklist_or_a_supervisors_close(web: Web) -> None:
+    """The desk's 办结 (the API the desk's button calls) of a round with items open: a 400 in the
+    user's language; the ticket's pane links its checklist; a lead closes it unfinished with a
+    reason from the round's page, an operator may not."""
+    _equipment(web)
+    lead = web.login("lead")
+    assert lead.post("/api/maintenance/plans", json=PLAN).status_code == 201
+    [made] = maintenance_of(web.client.app.state.web).sweep()
+    tid = made.ticket_id
+    operator = web.login("operator", client=web.new_client())
+    assert operator.post(f"/api/maintenance/rounds/{tid}", json={
+        "items": [{"index": 2, "ok": True}], "complete": False}).status_code == 200
+    refused = operator.post(f"/api/tickets/{tid}/complete", json={"note": "done"})
+    assert refused.status_code == 400
+    assert refused.json()["message"] == f"工单 #{tid} 是巡检工单，还有 2 项（共 3 项）未检查，不能办结：请先填写巡检清单"
+    manager = web.login("manager", client=web.new_client())  # reads English
+    en = manager.post(f"/api/tickets/{tid}/complete", json={})
+    assert en.status_code == 400 and en.json()["message"] == (
+        f"Ticket #{tid} is an inspection round with 2 of 3 items not checked: fill in its checklist before closing it")
+    assert operator.get(f"/api/tickets/{tid}").json()["status"] == "accepted"
+    pane = operator.get(f"/desk/tickets/{tid}/part").text
+    assert f'href="/maintenance/rounds/{tid}">已检 1/3 项</a>' in pane and "检完后方可办结" in pane
+    assert 'data-open="2"' in pane and 'id="act-complete"' in pane
+
+    assert 'id="round-override"' not in operator.get(f"/maintenance/rounds/{tid}").text
+    assert 'id="round-override"' in lead.get(f"/maintenance/rounds/{tid}").text
+    body = {"items": [{"index": 1, "ok": True}], "reason": "配电间上锁，钥匙在保卫处"}
+    assert operator.post(f"/api/maintenance/rounds/{tid}/override", json=body).status_code == 403
+    short = lead.post(f"/api/maintenance/rounds/{tid}/override", json={**body, "reason": "锁"})
+    assert short.status_code == 400 and short.json()["message"] == "未检完即办结须写明原因（4–500 个字）"
+    closed = lead.post(f"/api/maintenance/rounds/{tid}/override", json=body)
+    assert closed.status_code == 200, closed.text
+    assert [i["ok"] for i in closed.json()["items"]] == [True, True, None]
+    ticket = lead.get(f"/api/tickets/{tid}").json()
+    assert ticket["status"] == "done"
+    [step] = [e for e in ticket["timeline"] if e["action"] == "round_override"]
+    assert step["actor"] == "lead" and step["note_text"] == "配电间上锁，钥匙在保卫处"
+    page = lead.get(f"/desk/tickets/{tid}").text
+    assert "未检完办结" in page and 'id="round-override"' not in lead.get(f"/maintenance/rounds/{tid}").text

@@ -65,7 +65,8 @@ def test_the_worker_checks_the_round_on_the_phone_and_completes_it(mweb: Web) ->
     assert 'id="cannot-box"' in page  # handing it back stays
 
     plain = mweb.client.post(link + "/done")
-    assert plain.status_code == 400 and "items 1, 2, 3 are not checked" in plain.text
+    assert plain.status_code == 400 and 'data-reason="round_open"' in plain.text
+    assert "巡检清单还有未检查的项目" in plain.text and "已检 0/3 项" in plain.text
     assert mweb.deps.service.get(tid).status == "dispatched"
 
     saved = mweb.client.post(link + "/round", data={"ok1": "ok", "note1": "", "ok2": "bad",
@@ -80,7 +81,7 @@ def test_the_worker_checks_the_round_on_the_phone_and_completes_it(mweb: Web) ->
 
     short = mweb.client.post(link + "/round", data={"ok1": "ok", "note1": "", "ok2": "bad", "note2": "冷凝水管漏水",
                                                      "note3": "", "complete": "1"})
-    assert short.status_code == 400 and "items 3 are not checked" in short.text
+    assert short.status_code == 400 and 'data-reason="round_open"' in short.text
     assert mweb.deps.service.get(tid).status == "dispatched"
 
     done = mweb.client.post(link + "/round", data={"ok1": "ok", "note1": "", "ok2": "bad", "note2": "冷凝水管漏水",

@@ -128,6 +128,7 @@ API: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/maintenance/overdue"): EVERYONE,
     ("GET", "/api/maintenance/rounds/{ticket_id}"): EVERYONE,
     ("POST", "/api/maintenance/rounds/{ticket_id}"): STAFF,
+    ("POST", "/api/maintenance/rounds/{ticket_id}/override"): LEADS,  # a round closed unfinished
     # outage notices: read by all, made and cancelled by leads
     ("GET", "/api/notices"): EVERYONE,
     ("POST", "/api/notices"): LEADS,

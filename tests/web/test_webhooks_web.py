@@ -98,3 +98,25 @@ def test_only_administrators_reach_webhooks(web: Web) -> None:
         assert c.get("/api/webhooks/subscriptions").status_code == 403, role
         assert c.post("/api/webhooks/subscriptions", json=SUB).status_code == 403, role
         assert c.get("/api/webhooks/deliveries").status_code == 403, role
+
+
+def test_an_administrator_picks_a_chat_bots_format_on_the_page_and_the_api(web: Web) -> None:
+    admin = web.login("admin")
+    page = admin.get("/admin/webhooks").text
+    options = re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', page.split('name="format"')[1].split("</select>")[0])
+    assert options == [("generic", "通用 JSON（签名）"), ("wecom", "企业微信群机器人"), ("dingtalk", "钉钉机器人（Markdown）"),
+                       ("dingtalk_text", "钉钉机器人（文本）"), ("feishu", "飞书机器人（卡片）"), ("feishu_text", "飞书机器人（文本）")]
+    assert 'name="language"' in page
+    made = admin.post("/api/webhooks/subscriptions", json=SUB | {
+        "url": "https://oapi.dingtalk.com/robot/send?access_token=abc", "format": "dingtalk", "language": "en",
+        "secret": "SEC0123456789abcdef"})
+    assert made.status_code == 201, made.text
+    assert "secret" not in made.json() and made.json()["format"] == "dingtalk"
+    odd = admin.post("/api/webhooks/subscriptions", json=SUB | {"format": "slack"})
+    assert odd.status_code == 422 and "format" in odd.text
+    listed = admin.get("/admin/webhooks").text
+    assert 'data-format="dingtalk"' in listed and "钉钉机器人（Markdown） · 英文" in listed
+    changed = admin.patch(f"/api/webhooks/subscriptions/{made.json()['id']}", json={"format": "wecom"})
+    assert changed.status_code == 200 and changed.json()["format"] == "wecom"
+    english = web.login("manager", client=web.new_client())  # not an administrator: no page
+    assert english.get("/admin/webhooks").status_code in (303, 403)

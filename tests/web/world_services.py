@@ -69,7 +69,7 @@ def stage_services(store: Store, service: TicketService, clock: Any, catalog: An
     his = hooks.create("admin", {"name": "HIS 住院系统", "url": "https://his.example/onestop/events",
                                  "events": ["ticket.created", "ticket.status_changed"], "personal": True})
     hooks.create("admin", {"name": "企业微信群机器人", "url": "https://bot.example/hook",
-                           "events": ["ticket.escalated", "call.abandoned"], "active": False})
+                           "events": ["ticket.escalated", "call.abandoned"], "active": False, "format": "wecom"})
     for _ in range(3):
         hooks.ping("admin", his["id"])
     sent, refused, _waiting = hooks.claim("world", 3)

@@ -179,13 +179,6 @@ def worker_step(ctx: CommandContext, tx: Tx, claim: Claim, action: str,
         raise LinkRefused("step", f"unknown step {action!r}")
     a, t = _open_order(tx, claim)
     actor = f"web:{a.staff_code}"
-    if action == "done":
-        run = rounds.round_of(tx, t.id)
-        if run is not None and run.checklist:
-            unchecked = rounds.unchecked(run)
-            if unchecked:
-                raise rounds.RoundError(f"items {', '.join(map(str, unchecked))} are not checked:"
-                                        " check every item of the round to complete it")
     match action:
         case "accept":
             worker_accept(ctx, tx, actor, t.id, a.staff_code)

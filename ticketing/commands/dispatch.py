@@ -29,6 +29,7 @@ from ticketing.commands.outbound import (
     queue_sms,
 )
 from ticketing.commands.outcalls import schedule_ack_call
+from ticketing.commands.round_check import require_checked
 from ticketing.commands.rows import (
     active_assignments,
     add_note,
@@ -125,12 +126,17 @@ def start(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int, staff_code: s
 
 
 def complete(ctx: CommandContext, tx: Tx, actor: str, ticket_id: int,
-             parts: list[tuple[str, int]], note: str, backorder: bool = False) -> Record:
+             parts: list[tuple[str, int]], note: str, backorder: bool = False,
+             round_override: str = "") -> Record:
     """办结: the work is done; the spare parts used are issued from the stores (more than is on
     hand is refused unless ``backorder`` records the rest as owed: ``commands/stock.py``), the
-    workers' labour is booked and the call-back is scheduled."""
+    workers' labour is booked and the call-back is scheduled. An inspection round's ticket is
+    done only with every checklist item checked (``round_check``; ``round_override``: a
+    supervisor's reason to close it without)."""
     t = load(tx, ticket_id)
     require_closable(ctx, t)
+    next_status(t.id, t.status, Action.COMPLETE)  # a step the lifecycle refuses says so first
+    require_checked(tx, actor, t, round_override)
     transition(tx, t, Action.COMPLETE, actor, note)
     now = tx.now
     if parts:

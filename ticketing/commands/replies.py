@@ -28,8 +28,9 @@ from ticketing.commands.base import (
     TicketError,
 )
 from ticketing.commands.dispatch import complete, release, start, worker_accept
-from ticketing.commands.outbound import explain, notify_staff
-from ticketing.commands.rows import is_assigned, staff_by_phone
+from ticketing.commands.outbound import explain, notify_staff, order_link, queue_sms
+from ticketing.commands.round_check import RoundOpen
+from ticketing.commands.rows import assignment, is_assigned, staff_by_phone
 from ticketing.lifecycle import OPEN, IllegalTransition, Status
 from ticketing.phone import normalise_number
 from ticketing.tx import Record, Tx
@@ -84,6 +85,11 @@ def _act_on_reply(ctx: CommandContext, tx: Tx, staff: Record | None, reply: Pars
     try:
         with tx.savepoint():
             _apply_reply(ctx, tx, actor, t, staff, reply)
+    except RoundOpen as exc:  # how many items are open and where to fill them in
+        queue_sms(ctx, tx, t, staff, "explain", {
+            "why": "round_open", "detail": str(exc), "open": len(exc.open_items), "total": exc.total,
+            **_order_link(ctx, tx, t, staff.code)})
+        return "rejected", str(exc)
     except (IllegalTransition, TicketError) as exc:
         explain(ctx, tx, staff, t, "refused", str(exc))
         return "rejected", str(exc)
@@ -119,3 +125,9 @@ def _apply_reply(ctx: CommandContext, tx: Tx, actor: str, t: Record, staff: Reco
             release(ctx, tx, actor, t.id, staff.code, reply.reason or "cannot do")
         case _:
             raise TicketError(f"unknown action {reply.action!r}")
+
+
+def _order_link(ctx: CommandContext, tx: Tx, t: Record, staff_code: str) -> dict[str, str]:
+    """``{"link": …}``: the worker's work order page, where a round's checklist is filled in
+    (``{}`` where the center hands out no links)."""
+    return order_link(ctx, tx, assignment(tx, t.id, staff_code).id)

@@ -2,7 +2,8 @@
 
 Everyone who reads tickets may read plans, rounds and the overdue list (the board includes
 it: ``/api/maintenance/overdue``); leads, managers and administrators create and change plans
-(``supervise``); whoever works tickets records a round (``write``)."""
+(``supervise``); whoever works tickets records a round (``write``) and completes it once every
+item is checked; a supervisor may close one that could not be finished, with a reason."""
 
 from __future__ import annotations
 
@@ -65,6 +66,15 @@ class RoundIn(BaseModel):
     note: str = Field("", max_length=500)
 
 
+class OverrideIn(BaseModel):
+    """A round closed with items not checked: the items that were (as ``RoundIn``) and why
+    the rest could not be (a room locked, the equipment away)."""
+
+    items: list[ItemIn] = Field(default_factory=list, max_length=50)
+    reason: str = Field(min_length=1, max_length=500)
+    note: str = Field("", max_length=500)
+
+
 @router.get("/plans")
 def list_plans(request: Request, user: Reader, q: Annotated[str, Query(max_length=50)] = "",
                state: Annotated[str, Query(pattern="^(active|inactive|all)$")] = "active",
@@ -119,3 +129,12 @@ def record_round(request: Request, ticket_id: TicketId, body: RoundIn, user: Wri
     results = [ItemResult(i.index, i.ok, i.note, i.repair) for i in body.items]
     return maintenance_of(web_state(request)).record_round(user.username, ticket_id, results,
                                                            body.complete, body.note)
+
+
+@router.post("/rounds/{ticket_id}/override")
+def close_round(request: Request, ticket_id: TicketId, body: OverrideIn, user: Supervisor) -> dict[str, Any]:
+    """A supervisor closes a round that could not be finished: the items given are recorded,
+    the rest stay not checked, and the reason is audited on the ticket (``round_override``)."""
+    results = [ItemResult(i.index, i.ok, i.note, i.repair) for i in body.items]
+    return maintenance_of(web_state(request)).record_round(user.username, ticket_id, results, True,
+                                                           body.note, override=body.reason)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.lifecycle import label
 from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
+from ticketing.model_facilities import MaintenanceRun
 from ticketing.phone import normalise_number
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
 from ticketing.service import NewTicket, suggest_workers
@@ -205,7 +206,18 @@ def _ticket_extras(s: Session, view: TicketView) -> dict[str, Any]:
                                  .order_by(PrintJob.id))]
     return {"worker_names": names, "sms": sms, "replies": replies, "prints": prints,
             "location": find_location(s, view.location_code) if view.location_code else None,
-            "cost": ticket_costs(s, view.id)}
+            "cost": ticket_costs(s, view.id), "round": _round_summary(s, view.id)}
+
+
+def _round_summary(s: Session, ticket_id: int) -> dict[str, int] | None:
+    """An inspection round's ticket: how many checklist items it has and how many are checked
+    (the desk offers the checklist beside 办结: a round is done only with every item checked)."""
+    run = s.scalars(select(MaintenanceRun).where(MaintenanceRun.ticket_id == ticket_id)).first()
+    if run is None or not run.checklist:
+        return None
+    results = list(run.results or [])
+    checked = sum(1 for r in results[:len(run.checklist)] if r.get("ok") is not None)
+    return {"items": len(run.checklist), "checked": checked}
 
 
 # --- routes (/tickets/search before /tickets/{ticket_id}: the first match wins) ---------------

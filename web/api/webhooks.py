@@ -4,7 +4,7 @@ latency and error, from which a failed delivery is sent again."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,8 @@ DeliveryId = Annotated[int, Path(ge=1, le=2**62, description="the delivery id re
 class SubscriptionIn(BaseModel):
     """A subscription: where (``url``), to what (``events``: ticket.created,
     ticket.status_changed, ticket.escalated, call.answered, call.abandoned) and signed with
-    what (``secret``: 16 to 200 characters, or none to have one made)."""
+    what (``secret``: 16 to 200 characters, or none to have one made); in what ``format`` (the
+    signed JSON, or a chat bot's message in ``language``)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=100)
@@ -30,6 +31,10 @@ class SubscriptionIn(BaseModel):
     secret: str | None = Field(None, max_length=200)
     active: bool = True
     personal: bool = Field(False, description="caller numbers unmasked in call events")
+    format: Literal["generic", "wecom", "dingtalk", "dingtalk_text", "feishu", "feishu_text"] = Field(
+        "generic", description="generic: the signed JSON; else a chat bot's message (the robot's URL;"
+                               " ``secret``: the robot's signing secret, if it checks one)")
+    language: Literal["zh-CN", "en"] = Field("zh-CN", description="a chat message's words")
 
 
 class SubscriptionChange(BaseModel):
@@ -40,6 +45,9 @@ class SubscriptionChange(BaseModel):
     active: bool | None = None
     personal: bool | None = None
     new_secret: bool | None = Field(None, description="make a new secret (answered once)")
+    secret: str | None = Field(None, max_length=200, description="set the secret (a robot's own; '' for none)")
+    format: Literal["generic", "wecom", "dingtalk", "dingtalk_text", "feishu", "feishu_text"] | None = None
+    language: Literal["zh-CN", "en"] | None = None
 
 
 @router.get("/subscriptions")

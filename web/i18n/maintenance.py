@@ -83,6 +83,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "round_note_all": ("总体备注", "Note on the round"),
     "round_save": ("保存", "Save"),
     "round_complete": ("完成巡检并办结", "Complete the round"),
+    # a round's ticket is done only with every item checked (every way in: desk, SMS, phone)
+    "err:round_open": ("工单 #{id} 是巡检工单，还有 {n} 项（共 {total} 项）未检查，不能办结：请先填写巡检清单",
+                       "Ticket #{id} is an inspection round with {n} of {total} items not checked:"
+                       " fill in its checklist before closing it"),
+    "err:round_reason": ("未检完即办结须写明原因（{lo}–{hi} 个字）",
+                         "Give the reason to close the round with items not checked ({lo} to {hi} characters)"),
+    "round_checklist": ("巡检清单", "Checklist"),
+    "round_checked_of": ("已检 {done}/{n} 项", "{done} of {n} items checked"),
+    "round_fill_first": ("检完后方可办结", "Check every item before closing"),
+    "round_override": ("未检完办结（主管）", "Close unfinished (supervisor)"),
+    "round_override_help": ("无法检完（如房间上锁、设备外送）时，主管可写明原因后办结；未检项保持“未检”，原因记入工单记录。",
+                            "When a round cannot be finished (a room locked, equipment away), a supervisor may"
+                            " close it with the reason; the items left stay not checked and the reason goes"
+                            " on the ticket's record."),
+    "round_override_reason": ("原因", "Reason"),
+    "round_override_do": ("未检完办结", "Close with items not checked"),
+    "step:round_override": ("未检完办结", "Closed with items not checked"),
     # a plan's tickets on the desk: their source and the round's step on the timeline
     "source:plan": ("保养计划", "Maintenance plan"),
     "step:checklist": ("巡检记录", "Checklist recorded"),

@@ -14,4 +14,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "m_round_save": ("保存，稍后继续", "Save and go on later"),
     "m_round_complete": ("全部检完，完成巡检", "All checked: complete the round"),
     "m_did_round": ("巡检记录已保存", "Checklist saved"),
+    "m_err_round_open": ("巡检清单还有未检查的项目：请在下方逐项填写后再完成。",
+                         "Items of the checklist are not checked yet: check each one below, then complete the round."),
 }

@@ -56,4 +56,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hookstate:retry": ("待重试", "Retrying"),
     "hookstate:delivered": ("已送达", "Delivered"),
     "hookstate:failed": ("失败", "Failed"),
+    # a subscription's format: the signed JSON, or a chat bot's message
+    "webhook:format": ("格式", "Format"),
+    "webhook:language": ("消息语言", "Message language"),
+    "webhook_format_note": ("群机器人：接收地址填机器人的 Webhook 地址；钉钉“加签”、飞书“签名校验”的密钥填入签名密钥（未开启则留空）；"
+                            "企业微信机器人无需密钥。机器人拒收的消息按失败重试，并记入投递记录。",
+                            "Chat bots: the receiver URL is the robot's webhook address; put the robot's signing secret "
+                            "(DingTalk 加签, Feishu 签名校验) in the secret, or leave it empty if it checks none; WeCom "
+                            "robots take none. A message a robot refuses is retried and logged as a failure."),
+    "hookformat:generic": ("通用 JSON（签名）", "Generic JSON (signed)"),
+    "hookformat:wecom": ("企业微信群机器人", "WeCom group robot"),
+    "hookformat:dingtalk": ("钉钉机器人（Markdown）", "DingTalk robot (markdown)"),
+    "hookformat:dingtalk_text": ("钉钉机器人（文本）", "DingTalk robot (text)"),
+    "hookformat:feishu": ("飞书机器人（卡片）", "Feishu/Lark robot (card)"),
+    "hookformat:feishu_text": ("飞书机器人（文本）", "Feishu/Lark robot (text)"),
+    "hooklang:zh-CN": ("中文", "Chinese"),
+    "hooklang:en": ("英文", "English"),
 }

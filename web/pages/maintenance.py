@@ -69,8 +69,11 @@ def round_page(request: Request, ticket_id: TicketId, user: ReadPage) -> Respons
     with web.deps.store.session() as s:
         status = s.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
     open_ = status in {st.value for st in OPEN}
+    editable = open_ and user.can("write")
+    left = any(i["ok"] is None for i in found["items"])
     return web.render(request, "maintenance_round.html", user, {
-        "round": found, "status": status, "editable": open_ and user.can("write")})
+        "round": found, "status": status, "editable": editable,
+        "can_override": editable and left and user.can("supervise")})
 
 
 @router.get("/board/maintenance/part", response_class=HTMLResponse)

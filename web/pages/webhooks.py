@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ticketing.webhook_context import FORMATS, LANGUAGES
 from ticketing.webhooks import EVENTS, STATES
 from web.deps import AdminPage, web_state
 from web.facilities import webhooks_of
@@ -31,4 +32,5 @@ def webhooks_page(request: Request, user: AdminPage,
     return web.render(request, "admin_webhooks.html", user, {
         "kinds": list(KINDS), "kind": "webhooks",  # the admin pages' tabs
         "subscriptions": hooks.subscriptions(), "log": log, "events": EVENTS, "states": STATES,
+        "formats": FORMATS, "languages": LANGUAGES,
         "subscription": subscription, "state": state, "params": params})

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from ticketing.commands.base import TicketError
 from ticketing.commands.channels import STEPS, LinkRefused, staff_of
 from ticketing.lifecycle import IllegalTransition
-from ticketing.rounds import ItemResult
+from ticketing.rounds import ItemResult, RoundOpen
 from ticketing.tokens import Purpose
 from web import linkviews
 from web.deps import web_state
@@ -148,6 +148,8 @@ async def take_step(request: Request, token: str, step: str) -> Response:
         return await _safe_page(request, token, exc.reason, "", 400)
     except IllegalTransition as exc:
         return await _safe_page(request, token, "not_now", str(exc), 409)
+    except RoundOpen:  # the page's checklist shows which items are left
+        return await _safe_page(request, token, "round_open", "", 400)
     except TicketError as exc:
         return await _safe_page(request, token, "refused", str(exc), 400)
     return RedirectResponse(with_lang(request, f"/w/{token}?did={step}"), status_code=303)

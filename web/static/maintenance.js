@@ -38,9 +38,16 @@
                    repair: Boolean(repair && repair.checked) });
     }
     const note = roundForm.elements.namedItem("note");
+    const override = ev.submitter && ev.submitter.value === "override";
+    const reason = roundForm.elements.namedItem("reason");
     try {
-      await api("POST", `/api/maintenance/rounds/${roundForm.dataset.ticket}`,
-                { items, complete, note: note ? note.value : "" });
+      if (override) {  // a supervisor closes a round that could not be finished, with the reason
+        await api("POST", `/api/maintenance/rounds/${roundForm.dataset.ticket}/override`,
+                  { items, reason: reason ? reason.value : "", note: note ? note.value : "" });
+      } else {
+        await api("POST", `/api/maintenance/rounds/${roundForm.dataset.ticket}`,
+                  { items, complete, note: note ? note.value : "" });
+      }
       toast(t("saved"));
       location.reload();
     } catch (e) { toast(e.message, true); }

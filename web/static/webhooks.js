@@ -18,6 +18,8 @@
       url: form.elements.namedItem("url").value,
       events: [...form.querySelectorAll('input[name="events"]:checked')].map((e) => e.value),
       personal: form.elements.namedItem("personal").checked,
+      format: form.elements.namedItem("format").value,
+      language: form.elements.namedItem("language").value,
     };
     const secret = form.elements.namedItem("secret").value;
     if (secret) body.secret = secret;
@@ -25,7 +27,8 @@
       const made = await api("POST", "/api/webhooks/subscriptions", body);
       form.reset();
       toast(t("saved"));
-      showSecret(made.secret);
+      if (made.secret) showSecret(made.secret);  // ours, shown once (a robot's secret is the robot's)
+      else location.reload();
     } catch (e) { toast(e.message, true); }
   });
 

@@ -1,0 +1,139 @@
+"""How the search finds a term's pieces newest first, a page's worth: the tickets met
+(``Found``), and PostgreSQL's plans (``pg_pieces``), which its planner would not pick by itself.
+SQLite's are in ``ticketing.search``: its FTS5 index gives the matches newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+END = 2 ** 62  # above every piece's id
+
+
+def op_for(term: str, pg: bool) -> str:
+    """PostgreSQL: ``ILIKE`` only for a term with letters that have a case (ICU, icu); Chinese
+    and digits have none, and ``LIKE`` compares their bytes, 4× faster than ``ILIKE`` folds
+    them. SQLite's ``LIKE`` folds ASCII letters itself, as FTS5's trigram tokenizer does."""
+    return "ILIKE" if pg and term.lower() != term.upper() else "LIKE"
+
+
+class Found:
+    """The tickets of matching pieces met newest first: each once, but for ``skip``."""
+
+    def __init__(self, skip: set[int], wanted: int, pieces: int) -> None:
+        self.skip, self.wanted, self.pieces = skip, wanted, pieces
+        self.out: list[int] = []
+
+    def take(self, rows: Sequence[Any]) -> None:
+        for pid, matches in rows:
+            tid = pid // self.pieces
+            if matches and tid not in self.skip and (not self.out or self.out[-1] != tid) \
+                    and not self.full():
+                self.out.append(tid)
+
+    def full(self) -> bool:
+        return len(self.out) >= self.wanted
+
+
+WALK = 4_096  # PostgreSQL: the first stretch of pieces read newest first (then 4×, 16×…)
+CHECK_COST = 5  # PostgreSQL: checking a match the GIN index found ÷ reading a piece in order
+PROBE_MIN = 500  # PostgreSQL: the index is asked for all of a term's matches if fewer than this
+# off for the index's lookups (for the rest of the transaction's statements): a bitmap or nothing
+_SET_BITMAP = ("SELECT set_config('enable_seqscan', '{value}', true),"
+               " set_config('enable_indexscan', '{value}', true)")
+
+
+def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params: dict[str, Any],
+              tickets: Found) -> None:
+    """PostgreSQL: the pieces matching ``lead``, newest first, into ``tickets`` until it is full.
+
+    No plan the planner picks by itself serves every term. It cannot know how often a substring
+    occurs but from the sample of values its statistics keep (a term in one piece of a thousand
+    is seldom in it), and after five runs the server may keep one generic plan of a statement
+    for every pattern. Reading the pieces newest first (the primary key backwards) fills a page
+    of a common term after a few hundred rows, but reads the whole table for a rare one; the GIN
+    index finds a rare term's rows at once, but in no order: for a common one it reads and
+    checks every match in the store (a heap page each) to sort them for the newest. So, with
+    the plans written into the statements (each planned for its own values):
+
+    1. the newest ``WALK`` pieces are read (a subquery ordered and limited by id), which fills
+       the page of a common term (one piece in a hundred or more);
+    2. a term of three characters or more, if it is not done, goes to the index (``_pg_index``);
+    3. a term of one or two characters has no trigram: the walk goes on, stretches four times
+       longer each time (stopped by the page's end), to the end if it must."""
+    s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    op = op_for(lead, True)
+    walk = (f"SELECT p.id, {ok} FROM (SELECT id, body FROM ticket_search WHERE id < :before"
+            f" ORDER BY id DESC LIMIT :n) p WHERE p.body {op} :lead ESCAPE '\\' ORDER BY p.id DESC LIMIT :m")
+    edge = ("SELECT min(id), max(id), count(*) FROM (SELECT id FROM ticket_search WHERE id < :before"
+            " ORDER BY id DESC LIMIT :n) w")
+    before, stretch, found = END, WALK, 0
+    while not tickets.full():
+        batch = max(16, tickets.wanted - len(tickets.out))
+        rows = s.execute(text(walk), {**params, "before": before, "n": stretch, "m": batch}).all()
+        tickets.take(rows)
+        found += len(rows)
+        if len(rows) == batch:  # the stretch holds more: on from the last one
+            before = rows[-1][0]
+            continue
+        floor, top, n = s.execute(text(edge), {"before": before, "n": stretch}).one()
+        if n < stretch:
+            return  # walked to the oldest piece
+        if indexed:
+            _pg_index(s, op, ok, params, floor, found / n, (top or floor) - floor, tickets)
+            return
+        before, stretch = floor, stretch * 4
+
+
+def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any], before: int,
+              share: float, walked: int, tickets: Found) -> None:
+    """The lead term's matches older than ``before`` through the GIN index, newest first, after
+    a walk over ``walked`` ids (the newest) found it in ``share`` of the pieces read.
+
+    If that share of the store's pieces is under ``probe``, the term may be rare, and the index
+    is asked for all its matches, up to ``probe`` (a number, a name, most terms of six
+    characters: fewer than that, sorted newest first, and done). Else, or past ``probe``, the
+    matches come in windows of ids, newest first, the first one's size guessed from the share,
+    four times larger each time: the index's matches and the window's ids both from their
+    indexes (a ``BitmapAnd``), so only the window's matches are read and checked; the last
+    window, the rest of the store, from the index alone. ``probe`` balances its cost against a
+    window's: checking a match costs about ``CHECK_COST`` pieces read in order."""
+    batch = max(64, 2 * tickets.wanted)
+    rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+            f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
+            " ORDER BY p.id DESC LIMIT :n")
+    window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+              f" AND id >= :after AND id < :before) SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
+    top, pieces_now = s.execute(text("SELECT (SELECT max(id) FROM ticket),"
+                                     " (SELECT reltuples FROM pg_class WHERE relname = 'ticket_search')")).one()
+    probe = int(max(PROBE_MIN, (max(pieces_now or 0, 0) * tickets.wanted / CHECK_COST) ** 0.5 / 4))
+    s.execute(text(_SET_BITMAP.format(value="off")))
+    try:
+        if share * max(pieces_now or 0, 0) >= probe:
+            span = max(walked, int(walked * 2 * tickets.wanted / (share * WALK)))
+        else:
+            rows = s.execute(text(rare), {**params, "before": before, "cap": probe, "n": batch}).all()
+            if not rows or rows[0][2] < probe:  # rare: these are its matches, newest first
+                while True:
+                    tickets.take([r[:2] for r in rows])
+                    if len(rows) < batch or tickets.full():
+                        return
+                    rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
+                                                  "n": batch}).all()
+            span = tickets.pieces * max(WALK, tickets.wanted * (top or 0) // probe)
+        while not tickets.full() and before > 0:
+            after = max(0, before - span)
+            # the rest of the store: from the index alone (its ids would only add their bitmap)
+            got: Sequence[Any] = [r[:2] for r in s.execute(text(rare), {
+                **params, "before": before, "cap": END, "n": batch}).all()] if after == 0 else \
+                s.execute(text(window), {**params, "before": before, "after": after, "n": batch}).all()
+            tickets.take(got)
+            if len(got) == batch:  # the window holds more: on from the last one
+                before = got[-1][0]
+                continue
+            before, span = after, span * 4
+    finally:
+        s.execute(text(_SET_BITMAP.format(value="on")))
