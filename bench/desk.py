@@ -165,7 +165,7 @@ async def sse_client(base: str, cookie: str, got: list[tuple[str, float]], ready
                      stop: asyncio.Event) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=None,
                                  cookies={"onestop_session": cookie}) as c, \
-            c.stream("GET", "/api/events") as resp:
+            c.stream("GET", "/api/events?kinds=pop,ticket") as resp:
         event = ""
         async for line in resp.aiter_lines():
             if line.startswith("event:"):

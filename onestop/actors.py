@@ -105,7 +105,7 @@ class DeskRobot:
             csrf = await self.log_in(http)
             headers = {"X-CSRF-Token": csrf}
             latest: dict[str, dict[str, Any]] = {}  # call id → the pop with its latest context
-            async with http.stream("GET", "/api/events", timeout=None) as stream:
+            async with http.stream("GET", "/api/events?kinds=pop", timeout=None) as stream:
                 event = ""
                 async for line in stream.aiter_lines():
                     if line.startswith("event:"):

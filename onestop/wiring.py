@@ -107,7 +107,7 @@ class CoreContextLookup:
         self.core = core
 
     def lookup(self, number: str) -> dict[str, Any]:
-        with self.core.store.session() as s:
+        with self.core.store.reading() as s:
             return caller_context(s, number, self.core.clock.now()).as_dict()
 
 

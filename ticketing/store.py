@@ -155,6 +155,24 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")  # a read snapshot from the first read on; never the write lock
+
+
+def _sqlite_query_only(dbapi_conn: Any, _record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, _record)
+    dbapi_conn.execute("PRAGMA query_only=ON")
+
+
+def make_read_engine(url: str) -> Engine:
+    """SQLite: an engine of connections that only read (``Store.reading``)."""
+    engine = create_engine(normalise_url(url), connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+                           json_serializer=dump_json, pool_size=8, max_overflow=32)
+    event.listen(engine, "connect", _sqlite_query_only)
+    event.listen(engine, "begin", _sqlite_begin_deferred)
+    return engine
+
+
 _JOINED: ContextVar[Callable[[Tx], None] | None] = ContextVar("onestop_joined_write", default=None)
 
 
@@ -187,6 +205,11 @@ class Store:
         # (four modem threads sending: 169 of 741 transactions waited 0.5–18 ms). A lock
         # hands over the moment the holder is done. Other processes still meet at SQLite's.
         self._writers = threading.RLock() if self._own_connections else None
+        # An SQLite file: transactions that only read take neither that turn nor the write lock
+        # (``reading``); made on first use.
+        self._readers: sessionmaker[Session] | None = None
+        self._read_engine: Engine | None = None
+        self._readers_made = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -195,6 +218,27 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._turn(), self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: what a page, a pop or a log-in check shows.
+
+        SQLite: every ``session`` is a writer (BEGIN IMMEDIATE, in this process's turn), so a
+        desk's read waited behind every command and every other desk's read. Here the
+        transaction is deferred — in WAL it reads the last commit as of its first read and
+        waits for nobody — on a connection that is query-only: a write in it fails at once.
+        PostgreSQL: ``session``, whose reads never wait for writers anyway."""
+        if not self._own_connections:
+            with self.session() as session:
+                yield session
+            return
+        if self._readers is None:
+            with self._readers_made:
+                if self._readers is None:
+                    self._read_engine = make_read_engine(str(self.engine.url))
+                    self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
+        with self._readers() as session, session.begin():
             yield session
 
     @contextmanager
@@ -310,6 +354,8 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+        if self._read_engine is not None:
+            self._read_engine.dispose()
         self.engine.dispose()
 
 

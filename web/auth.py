@@ -107,10 +107,14 @@ def _load_user(request: Request) -> CurrentUser | None:
     nonce = web.signer.read(cookie)
     if nonce is None:
         return None
-    with web.deps.store.session() as s:
-        found = sessions.find(s, nonce, web.deps.clock.now(), web.deps.settings.web)
+    now = web.deps.clock.now()
+    with web.deps.store.reading() as s:  # every request: a read that waits for no command
+        found = sessions.find(s, nonce, now, web.deps.settings.web, note_use=False)
     if found is None:
         return None
+    if sessions.stale(found.last_seen_at, now):  # at most once a minute per session
+        with web.deps.store.session() as s:
+            sessions.touch(s, found.session_id, now)
     token = SessionToken(nonce, found.session_id)
     return CurrentUser(found.user_id, found.username, found.display_name, found.role,
                        found.language or web.deps.settings.language, found.staff_code,

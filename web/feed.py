@@ -5,6 +5,10 @@ The audit log is append-only with an increasing id, so "what changed since id N"
 primary-key range read; this works whichever process made the change. Every step of a ticket
 has its audit row (the timeline is read from them), so the audit log alone names every ticket
 that moved.
+
+PostgreSQL hands out the ids when rows are inserted, not when they commit: a transaction that
+took id 100 may commit after another's 101 was read. So each poll reads back the last
+``LATE_WINDOW`` ids too and publishes any it had not seen.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from web.queries import open_by_building, ticket_row
 from web.wallboard import queue_panel, today_by_hour
 
 log = logging.getLogger(__name__)
+LATE_WINDOW = 256  # audit ids a late commit may lie behind the largest one read
 
 
 class ChangeFeed:
@@ -32,11 +37,14 @@ class ChangeFeed:
         self.deps, self.tz = deps, tz
         self.hub: LiveHub = deps.hub
         self._last_audit: int | None = None  # None: not marked yet (the store was away)
+        self._recent: set[int] = set()  # the ids read within LATE_WINDOW of the last
         self._sent: OrderedDict[int, int] = OrderedDict()  # ticket id → version already published
 
     def start_marks(self) -> None:
-        with self.deps.store.session() as s:
-            self._last_audit = s.scalar(select(func.max(AuditLog.id))) or 0
+        with self.deps.store.reading() as s:
+            last = s.scalar(select(func.max(AuditLog.id))) or 0
+            self._recent = set(s.scalars(select(AuditLog.id).where(AuditLog.id > last - LATE_WINDOW)))
+            self._last_audit = last
 
     def publish(self, ticket: dict[str, Any]) -> None:
         """Publish a ticket unless this version was already sent."""
@@ -54,13 +62,16 @@ class ChangeFeed:
         if self._last_audit is None:
             self.start_marks()
             return 0
-        with self.deps.store.session() as s:
-            keys = s.execute(select(AuditLog.id, AuditLog.entity_key).where(
-                AuditLog.id > self._last_audit, AuditLog.entity == "ticket")
-                .order_by(AuditLog.id).limit(2000)).all()
-            if keys:
-                self._last_audit = keys[-1][0]
-            ids = {int(k) for _i, k in keys if k.isdigit()}
+        with self.deps.store.reading() as s:
+            last = self._last_audit
+            read = s.execute(select(AuditLog.id, AuditLog.entity, AuditLog.entity_key).where(
+                AuditLog.id > last - LATE_WINDOW).order_by(AuditLog.id).limit(LATE_WINDOW + 2000)).all()
+            fresh = [(i, e, k) for i, e, k in read if i > last or i not in self._recent]
+            if read:
+                last = max(last, read[-1][0])
+                self._last_audit = last
+                self._recent = {i for i, _e, _k in read if i > last - LATE_WINDOW}
+            ids = {int(k) for _i, e, k in fresh if e == "ticket" and k.isdigit()}
             if not ids:
                 return 0
             now = self.deps.clock.now()
@@ -74,7 +85,7 @@ class ChangeFeed:
         """The ticket figures, the queue panel (``web.wallboard``'s contract) and today by
         the hour."""
         now = self.deps.clock.now()
-        with self.deps.store.session() as s:
+        with self.deps.store.reading() as s:
             figures = wallboard(s, now, self.tz)
             figures["by_building"] = open_by_building(s)
             queue = queue_panel(s, now, self.tz, self.hub.last_cti,

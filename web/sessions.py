@@ -37,6 +37,7 @@ class Found:
     role: str
     language: str
     staff_code: str
+    last_seen_at: datetime | None = None  # as stored (``touch`` writes it again after TOUCH_EVERY)
 
 
 def is_open(row: WebSession, now: datetime, settings: WebSettings) -> bool:
@@ -55,8 +56,9 @@ def open_session(s: Session, user_id: int, nonce: str, now: datetime, settings: 
     return row.id
 
 
-def find(s: Session, nonce: str, now: datetime, settings: WebSettings) -> Found | None:
-    """The open session ``nonce`` names with its (active) user, or None; notes the use."""
+def find(s: Session, nonce: str, now: datetime, settings: WebSettings, note_use: bool = True) -> Found | None:
+    """The open session ``nonce`` names with its (active) user, or None; notes the use
+    (``note_use`` false: in a transaction that only reads — then ``stale`` and ``touch``)."""
     hit = s.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
                     .where(WebSession.token_hash == token_hash(nonce))).first()
     if hit is None:
@@ -64,21 +66,31 @@ def find(s: Session, nonce: str, now: datetime, settings: WebSettings) -> Found 
     row, user = hit
     if not user.active or not is_open(row, now, settings):
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if note_use and stale(row.last_seen_at, now):
         row.last_seen_at = now
     return Found(row.id, user.id, user.username, user.display_name or user.username, user.role,
-                 user.language, user.staff_code)
+                 user.language, user.staff_code, row.last_seen_at)
 
 
-def still_open(s: Session, session_id: int, now: datetime, settings: WebSettings) -> bool:
-    """Whether a session (of an open event stream) is still open; an open stream is use."""
+def stale(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether the stored last use is old enough to be written again."""
+    return last_seen_at is not None and now - last_seen_at >= TOUCH_EVERY
+
+
+def touch(s: Session, session_id: int, now: datetime) -> None:
+    """Note a use of an open session (one that ``find`` or ``still_open`` read as ``stale``)."""
+    s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None),
+                                       WebSession.last_seen_at < now).values(last_seen_at=now))
+
+
+def still_open(s: Session, session_id: int, now: datetime, settings: WebSettings) -> tuple[bool, bool]:
+    """Whether a session (of an open event stream) is still open, and whether its stored last
+    use is ``stale`` (an open stream is use: ``touch`` it)."""
     hit = s.execute(select(WebSession, User.active).join(User, User.id == WebSession.user_id)
                     .where(WebSession.id == session_id)).first()
     if hit is None or not hit[1] or not is_open(hit[0], now, settings):
-        return False
-    if now - hit[0].last_seen_at >= TOUCH_EVERY:
-        hit[0].last_seen_at = now
-    return True
+        return False, False
+    return True, stale(hit[0].last_seen_at, now)
 
 
 def end(s: Session, session_id: int, now: datetime, by: str, reason: str) -> None:

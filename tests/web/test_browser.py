@@ -132,6 +132,10 @@ def test_wallboard_counters_change_live(served: Any, browser: Any) -> None:
     page.wait_for_function("document.querySelector('#calls-waiting').textContent === '4'")
     assert page.text_content("#longest-wait") == "1:23"
     assert page.locator("#operators li").count() == 2
+    # the service level's tile and its gauge say the same whole percent (12.5 → 13)
+    deps.hub.publish_wallboard({"service_level": 0.125})
+    page.wait_for_function("document.querySelector('#service-level').textContent === '13%'")
+    page.wait_for_function("(document.querySelector('#sl-gauge').dataset.described || '').endsWith('13%')")
     deps.service.accept("operator", NewTicket(service_type="repair", location_code="20101"))
     page.wait_for_function("document.querySelector('#open-total')?.textContent.trim() === '4'")
     shot(page, "wallboard")

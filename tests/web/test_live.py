@@ -147,3 +147,46 @@ def test_a_feed_that_could_not_mark_at_start_marks_on_its_first_poll(web: Web) -
     assert feed.poll_once() == 0, "what changed before the feed knew where to start is not replayed"
     service.accept("li", NewTicket(service_type="repair", location_code="10305"))
     assert feed.poll_once() == 1
+
+
+def test_a_message_is_encoded_once_per_masking_for_every_stream() -> None:
+    from web.api.events import frame
+    from web.masking import redact
+
+    msg = {"type": "ticket", "data": {"id": 7, "reporter_phone": "13812345678", "description": "请回电 13812345678"}}
+    seen = frame(msg, False, lambda v: redact(v, False, ()))
+    masked = frame(msg, True, lambda v: redact(v, True, ()))
+    assert seen.startswith(b"event: ticket\r\ndata: ") and seen.endswith(b"\r\n\r\n")
+    assert b"13812345678" in seen and b"13812345678" not in masked and b"138****5678" in masked
+    # the next stream gets the same bytes; the redaction is not run again
+    assert frame(msg, True, lambda v: pytest.fail("encoded twice")) is masked
+
+
+def test_a_change_committed_after_a_later_one_was_read_is_still_published(web: Web) -> None:
+    """PostgreSQL numbers audit rows as they are inserted: a slow transaction's row can commit
+    below the largest id the feed has already read (made here with explicit ids)."""
+    from sqlalchemy import insert, update
+
+    from ticketing.model import Ticket
+
+    service: TicketService = web.deps.service
+    a = service.accept("li", NewTicket(service_type="repair", location_code="10305")).id
+    b = service.accept("li", NewTicket(service_type="repair", location_code="10305")).id
+    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
+    feed.poll_once()
+    published: list[dict] = []  # type: ignore[type-arg]
+    web.deps.hub.publish_ticket = published.append  # type: ignore[method-assign]
+    with web.deps.store.session() as s:
+        top = s.scalar(select(func.max(AuditLog.id)))
+
+    def change(ticket: int, audit_id: int) -> None:  # a command's commit: the ticket and its row
+        with web.deps.store.session() as s:
+            s.execute(update(Ticket).where(Ticket.id == ticket).values(version=Ticket.version + 1))
+            s.execute(insert(AuditLog).values(id=audit_id, at=datetime.now(UTC), actor="li", entity="ticket",
+                                              entity_key=str(ticket), action="note", before=None, after=None))
+
+    change(a, top + 10)
+    assert feed.poll_once() == 1 and [t["id"] for t in published] == [a]
+    change(b, top + 5)  # committed after top + 10 was read
+    assert feed.poll_once() == 1 and [t["id"] for t in published] == [a, b]
+    assert feed.poll_once() == 0, "read back, not published again"

@@ -223,3 +223,16 @@ def test_redact_walks_keys_values_and_lists_and_leaves_other_types() -> None:
     assert redact(data, masked=True) == {"n": 13800000009, "ok": True, "text": "138****0009",
                                          "ops": {"SIP/138****0001": ["138****0001", None, 1.5]}}
     assert redact(data, masked=False) is data
+
+
+def test_a_desk_stream_asked_for_pops_and_tickets_gets_no_wallboard_figures(web: Web, served: ThreadedServer) -> None:
+    hub = web.deps.hub
+    op = web.login("operator", client=web.new_client())
+
+    def publish() -> None:  # the figures first: a stream that took them would list them first
+        hub.publish_wallboard({"calls_waiting": 2})
+        hub.publish_ticket({"id": 9, "version": 1})
+
+    got = _first_events(served, op.cookies["onestop_session"], "/api/events?kinds=pop,ticket", publish, 2)
+    assert [(e, d.get("id")) for e, d in got] == [("hello", None), ("ticket", 9)]
+    assert op.get("/api/events?kinds=pop,weather").status_code == 422

@@ -59,3 +59,7 @@ def test_the_wallboard_shows_the_panel(web: Web) -> None:
     assert '<b id="logged-in">4</b>' in page and '<b id="available">1</b>' in page
     api = web.login("viewer").get("/api/wallboard").json()
     assert api["service_level"] == 0.873  # the wallboard's API data carries the live figures
+    # whole percents, halves up, as the page's script shows them live (12.5 → 13, 62.5 → 63)
+    web.deps.hub.publish_wallboard({"service_level": 0.125, "abandon_rate": 0.625})
+    page = web.login("viewer").get("/wallboard").text
+    assert '<b id="service-level">13%</b>' in page and '<b id="abandon-rate">63%</b>' in page

@@ -20,7 +20,7 @@ def context(request: Request, user: Desk,
             number: Annotated[str, Query(max_length=40)] = "") -> dict[str, Any]:
     """Who is calling from ``number``: directory entry, location, recent and open tickets."""
     web = web_state(request)
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         return user.redact(caller_context(s, number, web.deps.clock.now()).as_dict(),
                            [number])
 

@@ -4,6 +4,7 @@ list of tickets, and one ticket's page — with the parts the desk's script relo
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,6 +16,7 @@ from web import queries
 from web.api.tickets import ticket_detail
 from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
+from web.listcache import change_mark, next_deadline
 from web.names import Names
 from web.pages import service_types
 from web.paging import Page, page_number
@@ -22,6 +24,7 @@ from web.paging import Page, page_number
 router = APIRouter(include_in_schema=False)
 
 VIEWS = ("open", "overdue", "mine", "today")  # which tickets the desk lists (default: open ones)
+SHARED_VIEWS = ("open", "mine")  # lists that change only by commands (and their rows' time limits)
 LIST_SIZE = 25
 
 
@@ -33,12 +36,13 @@ async def home(request: Request) -> Response:
 
 def _list_context(request: Request, user: CurrentUser, view: str, service: str, q: str,
                   page: str) -> dict[str, Any]:
+    """The list's page; ``deadline``: the first instant a time limit of a ticket on it runs out."""
     web = web_state(request)
     language = web.language(user)
     view = view if view in VIEWS else "open"
     service = service if service in web.deps.service.catalog.types else ""
     params = {"view": view if view != "open" else "", "service": service, "q": q}
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         if q:  # every year's tickets through the search index, a page at a time
             number = page_number(page)
             try:
@@ -50,10 +54,11 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
         else:
             listed = queries.ticket_page(s, web.deps.clock.now(), web.tz, view, service, user.username,
                                          page_number(page), LIST_SIZE, "/desk", params)
-        rows = queries.list_rows(s, listed.rows, web.words(language), language, user.masked,
-                                 web.deps.clock.now())
+        now = web.deps.clock.now()
+        deadline = next_deadline(listed.rows, now)
+        rows = queries.list_rows(s, listed.rows, web.words(language), language, user.masked, now)
     listed.rows = rows
-    return {"listed": listed, "view": view, "service": service, "q": q,
+    return {"listed": listed, "view": view, "service": service, "q": q, "deadline": deadline,
             "views": VIEWS,
             "service_types": service_types(web, language)}
 
@@ -70,10 +75,27 @@ def desk(request: Request, user: DeskPage, view: str = "open", service: str = ""
 @router.get("/desk/list", response_class=HTMLResponse)
 def desk_list(request: Request, user: DeskPage, view: str = "open", service: str = "",
               q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
-    """The desk's list alone (the page's script reloads it when tickets change)."""
+    """The desk's list alone (the page's script reloads it when tickets change). The open and
+    "mine" views are rendered once per change of the store for every desk that asks for the
+    same page (``web.listcache``); ``If-None-Match`` with the page's ``ETag``: 304."""
     web = web_state(request)
-    return web.render(request, "_ticket_list.html", user,
-                      _list_context(request, user, view, service, q, page))
+    if q or view not in SHARED_VIEWS:
+        return web.render(request, "_ticket_list.html", user,
+                          _list_context(request, user, view, service, q, page))
+
+    def render() -> tuple[bytes, datetime | None]:
+        context = _list_context(request, user, view, service, q, page)
+        return bytes(web.render(request, "_ticket_list.html", user, context).body), context["deadline"]
+
+    key = ("desk-list", web.language(user), user.masked, view, service, page_number(page),
+           user.username if view == "mine" else "")
+    with web.deps.store.reading() as s:
+        mark = change_mark(s)
+    listed = web.lists.get(key, mark, web.deps.clock.now(), render)
+    headers = {"ETag": listed.etag, "Cache-Control": "no-store"}
+    if request.headers.get("if-none-match") == listed.etag:
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(listed.body, headers=headers)
 
 
 def detail_context(request: Request, user: CurrentUser, ticket_id: int) -> dict[str, Any]:

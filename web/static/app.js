@@ -13,7 +13,7 @@
 //   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
 //                                the server's translated message
 //   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
-//   refresh(region[, url]), debounce(fn, ms), ready()  — see each below
+//   refresh(region[, url]), coalesce(fn, pause, gap), ready()  — see each below
 "use strict";
 const OneStop = (() => {
   const body = document.body;
@@ -146,11 +146,18 @@ const OneStop = (() => {
   }
 
   // Replace a region with a server-rendered (escaped) fragment: the region's data-live URL,
-  // or ``url`` (which becomes the region's URL from then on).
+  // or ``url`` (which becomes the region's URL from then on). The fragment's ETag goes back
+  // with the next load of the same URL: 304 (nothing changed) leaves the region as it is —
+  // the row in focus, the selection and the scroll stay.
   async function refresh(region, url) {
     if (url) region.dataset.live = url;
-    const resp = await fetch(region.dataset.live, { credentials: "same-origin" });
+    const target = region.dataset.live;
+    const headers = region.__etag && region.__etag.url === target ? { "If-None-Match": region.__etag.tag } : {};
+    const resp = await fetch(target, { credentials: "same-origin", cache: "no-store", headers });
+    if (resp.status === 304) return true;
     if (!resp.ok) return false;
+    const tag = resp.headers.get("ETag");
+    region.__etag = tag ? { url: target, tag } : null;
     const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
     region.replaceChildren(...doc.body.childNodes);
     titleTruncated(region);
@@ -158,9 +165,23 @@ const OneStop = (() => {
     return true;
   }
 
-  function debounce(fn, ms) {
-    let timer = null;
-    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  // Run ``fn`` (async) soon after a call: ``pause`` ms after the first call of a burst, then
+  // at most once every ``gap`` ms while calls keep coming, never two at once, and always once
+  // more after the last call. (A plain debounce never ran while changes arrived more often
+  // than its pause — a morning's stream of ticket events froze the lists it was to refresh.)
+  function coalesce(fn, pause, gap) {
+    let timer = null, running = false, again = false, last = -Infinity;
+    async function run() {
+      timer = null; running = true; last = performance.now();
+      try { await fn(); } catch (e) { /* the next call tries again */ } finally { running = false; }
+      if (again) { again = false; schedule(); }
+    }
+    function schedule() {
+      if (running) { again = true; return; }
+      if (timer) return;
+      timer = setTimeout(run, Math.max(pause, last + gap - performance.now()));
+    }
+    return schedule;
   }
 
   // A page says it is ready for work (its first data shown, its live stream open): the
@@ -194,6 +215,6 @@ const OneStop = (() => {
   }
 
   const shortTime = (iso) => when(iso, "short");
-  return { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated, csrf,
+  return { t, label, when, el, api, toast, live, refresh, coalesce, ready, titleTruncated, csrf,
            shortTime, zone, lang: body.dataset.lang, user: body.dataset.user, role: body.dataset.role };
 })();

@@ -2,9 +2,9 @@
 // The dispatcher's board: the server renders it (with the filters and page in its URL); it is
 // reloaded in place when tickets change, and every 30 s for SMS states (delivery reports).
 (() => {
-  const { live, refresh, debounce, ready, titleTruncated } = OneStop;
+  const { live, refresh, coalesce, ready, titleTruncated } = OneStop;
   const region = document.getElementById("board");
-  const update = debounce(() => refresh(region).then(() => titleTruncated(region)), 300);
+  const update = coalesce(() => refresh(region).then(() => titleTruncated(region)), 300, 1000);
   region.addEventListener("click", (ev) => {
     const link = ev.target.closest(".pager a");
     if (!link) return;

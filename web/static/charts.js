@@ -10,7 +10,7 @@
 //    series: [{name, data: [n|null, …], axis: 0|1, max}],  // axis 1: a second value axis
 //    horizontal: true,                    // bars along the value axis (long names read well)
 //    unit: "%", max: 100,                 // the value axis
-//    value: 0.87}                         // gauge: a fraction 0..1, shown as a percentage
+//    value: 0.87}                         // gauge: a fraction 0..1, shown as a whole percentage
 // Words come from the server (spec names are already translated); the chart's own words
 // (tooltips, the accessible description) follow the page's language. The wallboard's dark
 // theme is chosen by <body class="wall">. Charts resize with their box.
@@ -44,7 +44,8 @@
     const o = base(el);
     const size = o.textStyle.fontSize;
     if (spec.kind === "gauge") {
-      const pct = spec.value === null || spec.value === undefined ? null : Math.round(spec.value * 1000) / 10;
+      // whole percents, rounded half up as the figures beside it (wallboard.html, wallboard.js)
+      const pct = spec.value === null || spec.value === undefined ? null : Math.round(spec.value * 100);
       return Object.assign(o, {
         tooltip: { show: false }, legend: { show: false },
         series: [{
@@ -93,7 +94,7 @@
       const values = (s.data || []).filter((v) => typeof v === "number");
       return values.length ? s.name + " " + Math.max(...values) : "";
     }).filter(Boolean);
-    if (spec.kind === "gauge" && typeof spec.value === "number") parts.push(Math.round(spec.value * 1000) / 10 + "%");
+    if (spec.kind === "gauge" && typeof spec.value === "number") parts.push(Math.round(spec.value * 100) + "%");
     el.dataset.described = [el.dataset.title, ...parts].join(OneStop.t("list_sep"));
   }
 

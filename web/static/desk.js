@@ -3,7 +3,7 @@
 // rendered by the server (/desk/list, /desk/tickets/N/part: one place for words, names and
 // times); this script swaps them in when things change and sends the actions.
 (() => {
-  const { t, label, when, el, api, toast, live, refresh, debounce, ready, titleTruncated } = OneStop;
+  const { t, label, when, el, api, toast, live, refresh, coalesce, ready, titleTruncated } = OneStop;
   const $ = (id) => document.getElementById(id);
   const isDesk = document.body.classList.contains("desk");
   let lastPop = null;
@@ -147,7 +147,8 @@
     markSelected();
     if (focusedId && focusedId.id) { const row = listRegion.querySelector(`tr[data-id="${focusedId.id}"]`); if (row) row.focus(); }
   }
-  const reloadSoon = debounce(() => reloadList().catch(() => {}), 250);
+  // every ticket change anywhere asks for the list again: one load at a time, at most one a second
+  const reloadSoon = coalesce(() => reloadList(), 250, 1000);
 
   // --- detail pane and actions -------------------------------------------------------------
   async function openDetail(id, focusActions) {
@@ -244,7 +245,7 @@
       if (!tr || ev.target.closest("a")) return;
       openDetail(Number(tr.dataset.id)).catch((e) => toast(e.message, true));
     });
-    live("/api/events", {
+    live("/api/events?kinds=pop,ticket", {
       pop: showPop,
       ticket: (tk) => {
         reloadSoon();

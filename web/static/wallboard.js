@@ -6,7 +6,7 @@
 // the `queue` object of the periodic figures alike. The clock is the server's, in the
 // center's zone, so a wallboard PC with a wrong clock still shows the right time.
 (() => {
-  const { t, label, when, el, live, refresh, debounce, ready, chart } = OneStop;
+  const { t, label, when, el, live, refresh, coalesce, ready, chart } = OneStop;
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("wall-data").textContent);
   const queue = Object.assign({}, data.queue);
@@ -15,7 +15,7 @@
     "logged_in", "available", "operators"];
   const names = {}; // member or log-in → the name people know, from the server's lists
   for (const op of queue.operators || []) { if (op.login) names[op.login] = op.name; if (op.member) names[op.member] = op.name; }
-  const refreshTickets = debounce(() => refresh($("wall-tickets")), 200);
+  const refreshTickets = coalesce(() => refresh($("wall-tickets")), 200, 1000);
 
   function mark(node, value) {
     if (!node || node.textContent === value) return;
