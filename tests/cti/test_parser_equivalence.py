@@ -150,9 +150,19 @@ def test_every_trace_in_big_reads_with_the_listeners_filters(scenario: str, read
 
 
 def test_every_split_point_with_filters() -> None:
+    """Every byte of the first 5,000 is once the end of a read. The cuts of one run are
+    500 bytes apart, longer than any message there: between two cuts at least one message
+    ends, so at each cut the parser holds only the message the cut splits — the state one
+    read of everything before it leaves — and the read after it completes that message and
+    goes on, compared read by read with the simple parser. (One parser per cut, fed the
+    rest in one read, tests the same points at ten times the cost: the whole 5,000 bytes
+    parsed twice per cut.)"""
     data = RAW["repair_answered"][:5000]
-    for cut in range(len(data)):
-        assert_same(data, [cut], events=EVENTS, variables=DEFAULT_VARIABLES)
+    step = 500
+    assert max(map(len, data.split(b"\r\n\r\n"))) + 4 < step
+    for first in range(step):
+        cuts = list(range(first, len(data), step))
+        assert_same(data, cuts, events=EVENTS, variables=DEFAULT_VARIABLES)
 
 
 def test_the_filters_keep_what_the_tracker_uses() -> None:
@@ -182,6 +192,44 @@ def test_unwanted_event_with_an_action_id_is_kept() -> None:
             b"Event: QueueEntry\r\nActionID: a-1\r\n\r\nEvent: Newexten\r\nX: 1\r\n\r\n")
     msgs = AmiParser(expect_banner=False, events={"Hangup"}).feed(data)
     assert [m.event for m in msgs] == ["Hangup", "QueueEntry"]
+
+
+def test_every_event_carrying_an_action_id_is_looked_at_not_only_the_last() -> None:
+    # an action's list item nobody filters for, then a wanted event with an ActionID: the
+    # list item is kept whatever its name (it answers an action)
+    data = (b"Event: CoreShowChannel\r\nActionID: a-1\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Hangup\r\nActionID: a-2\r\nUniqueid: 1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    assert [m.event for m in parser.feed(data)] == ["CoreShowChannel", "Hangup"]
+    assert parser.skipped == 1
+
+
+def test_a_batch_opening_with_a_wanted_event_that_carries_an_action_id_is_sorted_in_c(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(*args: object) -> None:
+        raise AssertionError("the per-part path was taken")
+
+    monkeypatch.setattr(AmiParser, "_part", slow)
+    parser = AmiParser(expect_banner=False, events={"OriginateResponse", "Hangup"})
+    data = (b"Event: OriginateResponse\r\nActionID: o-1\r\nResponse: Success\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: OriginateResponse\r\nActionID: o-2\r\nResponse: Failure\r\n\r\n")
+    assert [m["ActionID"] for m in parser.feed(data)] == ["o-1", "o-2"]
+    assert parser.skipped == 1
+
+
+def test_a_reset_connection_is_read_the_crlf_way_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = AmiParser(expect_banner=False, events={"A"})
+    assert [m.event for m in parser.feed(b"Event: A\nX: 1\n\n")] == ["A"]  # went bare LF
+    parser.reset()
+
+    def normalising(*args: object) -> None:
+        raise AssertionError("a CR-LF stream after reset() was normalised")
+
+    monkeypatch.setattr(AmiParser, "_feed_normalised", normalising)
+    msgs = parser.feed(b"Asterisk Call Manager/13.0.0\r\nEvent: A\r\nX: 2\r\n\r\n")
+    assert [m["X"] for m in msgs] == ["2"]
 
 
 def test_varset_filter_reads_the_first_variable_header() -> None:
