@@ -6,22 +6,16 @@ Screenshots go to tests/artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ticketing.context import caller_context
-from ticketing.fakes import FixedClock
 from ticketing.model import SmsOut
-from ticketing.service import NewTicket, TicketService, WorkerReply
-from ticketing.store import Store
-from web.app import create_app
-from web.server import ThreadedServer
+from ticketing.service import NewTicket, WorkerReply
 
-from .conftest import ARTIFACTS, PASSWORD, make_deps, web_settings
+from .conftest import ARTIFACTS, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,18 +23,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
-
-
-@pytest.fixture
-def served(hospital: Store, service: TicketService, clock: FixedClock,
-           tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
-    deps = make_deps(hospital, service, clock, web_settings(tmp_path))
-    deps.feed_interval_s, deps.wallboard_interval_s = 0.1, 0.5
-    server = ThreadedServer(create_app(deps)).start()
-    try:
-        yield deps, server
-    finally:
-        server.stop()
 
 
 def login(browser: Any, url: str, username: str, size: tuple[int, int] = (1600, 900)) -> Any:
