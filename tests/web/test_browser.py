@@ -192,7 +192,7 @@ def test_the_desks_list_keeps_up_while_ticket_events_never_stop(served: Any, bro
         # the stream is busy before the new ticket exists
         page.wait_for_function("(window.__lastEvent?.data || {}).id === 999999")
         tid = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101")).id
-        page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=5_000)
+        page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=10_000)
         assert talker.is_alive()  # shown while the events still came
     finally:
         stop.set()
