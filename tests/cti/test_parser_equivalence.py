@@ -203,6 +203,14 @@ def test_every_event_carrying_an_action_id_is_looked_at_not_only_the_last() -> N
     parser = AmiParser(expect_banner=False, events={"Hangup"})
     assert [m.event for m in parser.feed(data)] == ["CoreShowChannel", "Hangup"]
     assert parser.skipped == 1
+    # the same list item between two wanted events with ActionIDs
+    data = (b"Event: Hangup\r\nActionID: a-0\r\nUniqueid: 0\r\n\r\n"
+            b"Event: CoreShowChannel\r\nActionID: a-1\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Hangup\r\nActionID: a-2\r\nUniqueid: 1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    assert [m.event for m in parser.feed(data)] == ["Hangup", "CoreShowChannel", "Hangup"]
+    assert parser.skipped == 1
 
 
 def test_a_batch_opening_with_a_wanted_event_that_carries_an_action_id_is_sorted_in_c(
