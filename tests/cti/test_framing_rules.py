@@ -213,3 +213,13 @@ def test_message_picks_the_class_by_the_backslash() -> None:
     assert escaped.size == 40
     plain = message("Event: Hangup\nUniqueid: 1.1")
     assert type(plain) is Message and plain.size == len("Event: Hangup\nUniqueid: 1.1")
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_a_banner_with_bytes_not_in_utf8_is_read_not_raised(eol: bytes) -> None:
+    data = b"Asterisk Call Manager/13.0.0 \xff\xfe" + eol + b"Event: FullyBooted" + eol + eol
+    for cut in range(len(data) + 1):
+        parser = AmiParser()
+        msgs = parser.feed(data[:cut]) + parser.feed(data[cut:])
+        assert parser.banner == "Asterisk Call Manager/13.0.0 \ufffd\ufffd", cut
+        assert [m.event for m in msgs] == ["FullyBooted"]
