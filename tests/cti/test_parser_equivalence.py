@@ -252,6 +252,28 @@ def test_varset_filter_reads_the_first_variable_header() -> None:
     assert parser.skipped == 2 and parser.messages == 2
 
 
+def test_varset_filter_with_lines_after_the_value() -> None:
+    """Asterisk before 12 sends VarSet as Channel, Variable, Value, Uniqueid: the name read
+    from the raw bytes ends at its own line end; an empty name is a name like any other."""
+    data = (b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: SERVICE_TYPE\r\nValue: repair\r\n"
+            b"Uniqueid: 1.1\r\n\r\n"
+            b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: BRIDGEPEER\r\nValue: x\r\n"
+            b"Uniqueid: 1.1\r\n\r\n"
+            b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: \r\nValue: y\r\nUniqueid: 1.1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"VarSet"}, variables={"SERVICE_TYPE", ""})
+    assert [(m["Variable"], m["Value"]) for m in parser.feed(data)] == [("SERVICE_TYPE", "repair"),
+                                                                       ("", "y")]
+    assert parser.skipped == 1
+
+
+def test_a_part_that_is_only_event_colon_bang_is_decoded_not_skipped() -> None:
+    # "Event:!" sorts last among the parts the C sort may take: it is no event, so it is
+    # decoded the per-part way (a malformed message), as the simple parser does
+    data = b"Event: Hangup\r\nUniqueid: 1\r\n\r\nEvent:!\r\n\r\n"
+    got = assert_same(data, [], expect_banner=False, events={"Hangup"})
+    assert [t for batch in got for t, _ in batch] == ["Event: Hangup\nUniqueid: 1", "Event:!"]
+
+
 def test_varset_filter_with_a_replacement_character_in_a_name() -> None:
     """A wanted name with U+FFFD matches a byte that is not UTF-8: decided after decoding."""
     data = b"Event: VarSet\r\nUniqueid: 1\r\nVariable: BAD\xff\r\nValue: 1\r\n\r\n"
