@@ -266,6 +266,17 @@ def test_varset_filter_with_lines_after_the_value() -> None:
     assert parser.skipped == 1
 
 
+def test_varset_filter_on_a_gbk_varset_whose_name_the_raw_bytes_cannot_tell() -> None:
+    # "Variable:" without its space: the name is judged once decoded, also when the value
+    # is GBK and the message is decoded value by value
+    value = "张护士".encode("gbk")
+    data = (b"Event: VarSet\r\nUniqueid: 1\r\nVariable:BRIDGEPEER\r\nValue: " + value + b"\r\n\r\n"
+            b"Event: VarSet\r\nUniqueid: 1\r\nVariable:SERVICE_TYPE\r\nValue: " + value + b"\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"VarSet"}, variables={"SERVICE_TYPE"})
+    assert [(m["Variable"], m["Value"]) for m in parser.feed(data)] == [("SERVICE_TYPE", "张护士")]
+    assert parser.skipped == 1 and parser.gb18030 == 1
+
+
 def test_a_part_that_is_only_event_colon_bang_is_decoded_not_skipped() -> None:
     # "Event:!" sorts last among the parts the C sort may take: it is no event, so it is
     # decoded the per-part way (a malformed message), as the simple parser does
