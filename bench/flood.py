@@ -17,8 +17,8 @@ operator as a hospital's hotline sees them, and wait in the queue for an operato
 Meanwhile ``--desks`` desks (a child process of their own, so their reading does not slow the
 emulated Asterisk) hold their event streams, the operators' among them, and do what the desk's
 page does: reload its list (``GET /desk/list``, the page's first 25 open tickets) when ticket
-events arrive — 250 ms after the first, at most once a second while they keep coming, with the
-list's ETag (304 when unchanged); a pop carries what the desk shows of the caller, and asks for
+events arrive — 250–1,000 ms after the first (at random, as the page spreads the desks out), at
+most once a second while they keep coming, with the list's ETag (304 when unchanged); a pop carries what the desk shows of the caller, and asks for
 nothing.
 
 Measured:
@@ -281,11 +281,12 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
 
     class Lister:
         """What the desk's page does with its list (``coalesce`` and ``refresh`` in
-        ``web/static/app.js``): a ticket event asks for ``GET /desk/list`` 250 ms later, at most
-        one load at a time and one a second, once more after the last event; the list's ETag
-        goes back in ``If-None-Match`` (304: unchanged)."""
+        ``web/static/app.js``, ``reloadSoon`` in ``desk.js``): a ticket event asks for
+        ``GET /desk/list`` 250–1,000 ms later (at random: the desks spread out), at most one load
+        at a time and one a second, once more after the last event; the list's ETag goes back
+        in ``If-None-Match`` (304: unchanged)."""
 
-        PAUSE, GAP = 0.25, 1.0
+        PAUSE, GAP, SPREAD = 0.25, 1.0, 0.75
 
         def __init__(self, http: httpx.AsyncClient) -> None:
             self.http, self.etag = http, ""
@@ -297,7 +298,7 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
             if self.running:
                 self.again = True
             elif self.timer is None:
-                wait = max(self.PAUSE, self.last + self.GAP - time.monotonic())
+                wait = max(self.PAUSE + random.random() * self.SPREAD, self.last + self.GAP - time.monotonic())
                 self.timer = spawn(self.run(wait))
 
         async def run(self, wait: float) -> None:

@@ -109,7 +109,8 @@ class ChangeFeed:
             tick += self.deps.feed_interval_s
             try:
                 changed = await run_in_threadpool(self.poll_once)
-                if changed or tick >= self.deps.wallboard_interval_s:
+                # on a change only for the streams that show the figures (the desks' do not)
+                if (changed and self.hub.wants("wallboard")) or tick >= self.deps.wallboard_interval_s:
                     tick = 0.0
                     if self.hub.clients():
                         self.hub.publish_wallboard(self.periodic(await run_in_threadpool(self.wallboard_figures)))

@@ -72,6 +72,10 @@ class LiveHub:
         with self._lock:
             return list(self._clients.values())
 
+    def wants(self, kind: str) -> bool:
+        """Whether an open stream takes ``kind`` messages."""
+        return any(kind in c.kinds for c in self.clients())
+
     def subscribe(self, login: str, role: str,
                   kinds: frozenset[str] = frozenset({"pop", "ticket", "wallboard"}),
                   session: int = 0) -> Client:

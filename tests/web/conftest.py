@@ -21,6 +21,7 @@ from web.app import create_app
 from web.deps import WebDeps
 from web.live import LiveHub
 from web.security import ROLES, hash_password
+from web.server import ThreadedServer
 
 from ..ticketing.factories import small_hospital
 from .assessment_screenshots import ARGS, CHROMIUM
@@ -95,3 +96,25 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def live_intervals() -> dict[str, float]:
+    """How often ``served``'s change feed and wallboard push (``WebDeps`` fields): fast, so a
+    browser test sees a change well within its waits. A test module overrides this fixture
+    for other values (``{}``: the app's own)."""
+    return {"feed_interval_s": 0.1, "wallboard_interval_s": 0.5}
+
+
+@pytest.fixture
+def served(hospital: Store, service: TicketService, clock: FixedClock, tmp_path: Path,
+           live_intervals: dict[str, float]) -> Iterator[tuple[WebDeps, ThreadedServer]]:
+    """``(deps, server)``: the app over the small hospital on a loopback port, for a browser."""
+    deps = make_deps(hospital, service, clock, web_settings(tmp_path))
+    for name, seconds in live_intervals.items():
+        setattr(deps, name, seconds)
+    server = ThreadedServer(create_app(deps)).start()
+    try:
+        yield deps, server
+    finally:
+        server.stop()

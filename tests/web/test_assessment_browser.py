@@ -6,34 +6,24 @@ docs/screenshots/ are made by ``tests.web.assessment_screenshots``)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ticketing.fakes import FixedClock
 from ticketing.service import CampaignSpec, NewTicket, TicketService
-from ticketing.store import Store
-from web.app import create_app
-from web.server import ThreadedServer
 
 from .assessment_screenshots import CHROMIUM, charts_drawn, open_page, shoot, wait_until
-from .conftest import ARTIFACTS, PASSWORD, make_deps, web_settings
+from .conftest import ARTIFACTS, PASSWORD
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
 
 
 @pytest.fixture
-def served(hospital: Store, service: TicketService, clock: FixedClock,
-           tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
-    deps = make_deps(hospital, service, clock, web_settings(tmp_path))
-    server = ThreadedServer(create_app(deps)).start()
-    try:
-        yield deps, server
-    finally:
-        server.stop()
+def live_intervals() -> dict[str, float]:
+    """``served`` with the app's own feed and wallboard intervals."""
+    return {}
 
 
 def _called_back(service: TicketService, clock: FixedClock, worker: str, score: int) -> int:

@@ -6,22 +6,16 @@ Screenshots go to tests/artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ticketing.context import caller_context
-from ticketing.fakes import FixedClock
 from ticketing.model import SmsOut
-from ticketing.service import NewTicket, TicketService, WorkerReply
-from ticketing.store import Store
-from web.app import create_app
-from web.server import ThreadedServer
+from ticketing.service import NewTicket, WorkerReply
 
-from .conftest import ARTIFACTS, PASSWORD, make_deps, web_settings
+from .conftest import ARTIFACTS, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,18 +23,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
-
-
-@pytest.fixture
-def served(hospital: Store, service: TicketService, clock: FixedClock,
-           tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
-    deps = make_deps(hospital, service, clock, web_settings(tmp_path))
-    deps.feed_interval_s, deps.wallboard_interval_s = 0.1, 0.5
-    server = ThreadedServer(create_app(deps)).start()
-    try:
-        yield deps, server
-    finally:
-        server.stop()
 
 
 def login(browser: Any, url: str, username: str, size: tuple[int, int] = (1600, 900)) -> Any:
@@ -186,3 +168,32 @@ def test_a_meal_order_is_keyed_from_the_menu_and_approved_at_the_desk(served: An
     view = deps.service.get(tid)
     assert view.details["approval"]["by"] == "钱护士长" and view.details["meal"]["total"] == "36.00"
     assert view.calls == ("1795487664.9",) and view.location_code == "10305"
+
+
+def test_the_desks_list_keeps_up_while_ticket_events_never_stop(served: Any, browser: Any) -> None:
+    """A morning's ticket events come faster than any pause: the list must still reload while
+    they come (at most once a second), not only after they stop."""
+    import threading
+
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    stop = threading.Event()
+
+    def chatter() -> None:  # another ticket's change every 100 ms, for as long as the test runs
+        n = 0
+        while not stop.wait(0.1):
+            n += 1
+            deps.hub.publish_ticket({"id": 999_999, "version": n})
+
+    talker = threading.Thread(target=chatter, daemon=True)
+    talker.start()
+    try:
+        # the stream is busy before the new ticket exists
+        page.wait_for_function("(window.__lastEvent?.data || {}).id === 999999")
+        tid = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101")).id
+        page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=5_000)
+        assert talker.is_alive()  # shown while the events still came
+    finally:
+        stop.set()
+        talker.join(5)

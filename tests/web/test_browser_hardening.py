@@ -15,11 +15,11 @@ from web.auth import end_user_sessions
 from web.server import ThreadedServer
 
 from .conftest import PASSWORD, make_deps, web_settings
-from .test_browser import login, pytestmark, served  # noqa: F401  (fixtures, markers)
+from .test_browser import login, pytestmark  # noqa: F401  (the browser tests' marks)
 
 
 def test_a_submission_whose_answer_was_lost_is_sent_again_and_makes_one_ticket(
-        served: Any, browser: Any) -> None:  # noqa: F811
+        served: Any, browser: Any) -> None:
     deps, server = served
     page = login(browser, server.url, "operator")
     keys: list[str] = []
@@ -52,7 +52,7 @@ def test_a_submission_whose_answer_was_lost_is_sent_again_and_makes_one_ticket(
 
 
 def test_the_slip_preview_draws_under_the_apps_csp(hospital: Any, service: Any, clock: Any,
-                                                   tmp_path: Any, browser: Any) -> None:  # noqa: F811
+                                                   tmp_path: Any, browser: Any) -> None:
     settings = web_settings(tmp_path)
     deps = make_deps(hospital, service, clock, settings, slip_preview=build_slip_preview(settings))
     view = service.accept("operator", NewTicket(service_type="repair", location_code="10305",
@@ -99,7 +99,7 @@ def test_the_slip_preview_draws_under_the_apps_csp(hospital: Any, service: Any, 
         server.stop()
 
 
-def test_a_desk_whose_session_ends_goes_to_the_log_in_page(served: Any, browser: Any) -> None:  # noqa: F811
+def test_a_desk_whose_session_ends_goes_to_the_log_in_page(served: Any, browser: Any) -> None:
     deps, server = served
     page = login(browser, server.url, "operator")
     page.wait_for_function("window.__live && window.__live.readyState === 1")

@@ -190,3 +190,17 @@ def test_a_change_committed_after_a_later_one_was_read_is_still_published(web: W
     change(b, top + 5)  # committed after top + 10 was read
     assert feed.poll_once() == 1 and [t["id"] for t in published] == [a, b]
     assert feed.poll_once() == 0, "read back, not published again"
+
+
+def test_the_hub_says_whether_any_stream_takes_a_kind() -> None:
+    async def main() -> None:
+        hub = LiveHub()
+        desk = hub.subscribe("operator", "operator", frozenset({"pop", "ticket"}))
+        assert not hub.wants("wallboard") and hub.wants("ticket")
+        wall = hub.subscribe("viewer", "viewer", frozenset({"wallboard"}))
+        assert hub.wants("wallboard")
+        hub.unsubscribe(wall)
+        hub.unsubscribe(desk)
+        assert not hub.wants("ticket")
+
+    asyncio.run(main())

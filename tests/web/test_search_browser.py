@@ -10,7 +10,7 @@ import pytest
 
 from ticketing.service import NewTicket
 
-from .test_browser import CHROMIUM, login, served  # noqa: F401  (fixtures)
+from .test_browser import CHROMIUM, login
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
@@ -21,7 +21,7 @@ def shown(page: Any) -> list[int]:
                                                       "rows => rows.map(r => r.dataset.id)")]
 
 
-def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -> None:  # noqa: F811
+def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -> None:
     deps, server = served
     made = []
     for i in range(30):

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from ticketing.model import SparePart, StockBackorder
 from ticketing.service import NewTicket
 
-from .test_browser import login, pytestmark, served, shot  # noqa: F401  (fixtures, marks)
+from .test_browser import login, pytestmark, shot  # noqa: F401  (the browser tests' marks)
 
 
-def test_a_ticket_is_closed_with_its_parts_and_a_receipt_is_booked(served: Any, browser: Any) -> None:  # noqa: F811
+def test_a_ticket_is_closed_with_its_parts_and_a_receipt_is_booked(served: Any, browser: Any) -> None:
     deps, server = served
     with deps.store.session() as s:
         s.add(SparePart(code="P0002", name="水龙头", spec="DN15", unit="个", stock=2, price=Decimal("45.00"),
@@ -48,7 +48,7 @@ def test_a_ticket_is_closed_with_its_parts_and_a_receipt_is_booked(served: Any, 
         assert s.scalar(select(StockBackorder.status)) == "filled"
 
 
-def test_an_escort_is_booked_from_its_page(served: Any, browser: Any) -> None:  # noqa: F811
+def test_an_escort_is_booked_from_its_page(served: Any, browser: Any) -> None:
     from ticketing.model import Location
 
     deps, server = served

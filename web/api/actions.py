@@ -74,9 +74,16 @@ class AssessIn(BaseModel):
 
 # --- routes: each a ticket command, once per Idempotency-Key (``web.idempotency``) -----------
 
-def _step(request: Request, user: CurrentUser, once: Once, ticket_id: int,
-          do: Callable[[], TicketView]) -> dict[str, Any]:
-    """Run a lifecycle step and answer with the ticket as its page shows it."""
+def ticket_step(request: Request, user: CurrentUser, once: Once, ticket_id: int,
+                do: Callable[[], TicketView]) -> dict[str, Any]:
+    """The HTTP side of a step on ticket ``ticket_id`` (the lifecycle's here, a complaint's in
+    ``web.api.complaints``, a handover in ``web.api.ownership``). ``do`` is one
+    ``TicketService`` command: it loads the ticket, refuses a step its state does not allow
+    and writes the step with its audit and outbox rows in one transaction. It runs once per
+    ``Idempotency-Key`` (``web.idempotency``); the ticket it returns goes to the desks' live
+    streams, and the answer is the ticket as its page shows it to ``user``. A retry with the
+    same key answers as the first request did without running ``do`` again. The command's
+    refusals are not caught here: ``web.api.errors`` answers them (404, 409, 400)."""
     web = web_state(request)
     return once.run(user, lambda: published(web, do()),  # type: ignore[no-any-return]
                     lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)
@@ -87,7 +94,7 @@ def dispatch(request: Request, ticket_id: TicketId, body: DispatchIn, user: Writ
              once: Idempotent) -> dict[str, Any]:
     """派发: one work-order SMS per worker and a work slip."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.dispatch(
+    return ticket_step(request, user, once, ticket_id, lambda: service.dispatch(
         user.username, ticket_id, body.staff_codes, body.printer, body.print_slip))
 
 
@@ -96,7 +103,7 @@ def approve(request: Request, ticket_id: TicketId, body: DecisionIn, user: Write
             once: Idempotent) -> dict[str, Any]:
     """Record the ward head's approval of a meal order (given by phone; ``by`` names them)."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.approve(
+    return ticket_step(request, user, once, ticket_id, lambda: service.approve(
         user.username, ticket_id, by=body.by, note=body.note))
 
 
@@ -105,7 +112,7 @@ def reject(request: Request, ticket_id: TicketId, body: DecisionIn, user: Writer
            once: Idempotent) -> dict[str, Any]:
     """Record the ward head's refusal: the order is cancelled with the reason in ``note``."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.reject(
+    return ticket_step(request, user, once, ticket_id, lambda: service.reject(
         user.username, ticket_id, body.note or "rejected", by=body.by))
 
 
@@ -131,7 +138,7 @@ def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writ
     """办结: close the ticket as done (also for requests solved on the phone), with the spare
     parts used."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.complete(
+    return ticket_step(request, user, once, ticket_id, lambda: service.complete(
         user.username, ticket_id, [(p.code, p.qty) for p in body.parts], note=body.note,
         backorder=body.backorder))
 
@@ -140,7 +147,7 @@ def complete(request: Request, ticket_id: TicketId, body: CompleteIn, user: Writ
 def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer,
            once: Idempotent) -> dict[str, Any]:
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.cancel(
+    return ticket_step(request, user, once, ticket_id, lambda: service.cancel(
         user.username, ticket_id, body.reason or "cancelled"))
 
 
@@ -148,7 +155,7 @@ def cancel(request: Request, ticket_id: TicketId, body: ReasonIn, user: Writer,
 def reopen(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor,
            once: Idempotent) -> dict[str, Any]:
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.reopen(
+    return ticket_step(request, user, once, ticket_id, lambda: service.reopen(
         user.username, ticket_id, body.reason or "reopened"))
 
 
@@ -157,7 +164,7 @@ def merge(request: Request, ticket_id: TicketId, body: MergeIn, user: Supervisor
           once: Idempotent) -> dict[str, Any]:
     """Mark this ticket a duplicate of ``into_id``."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.merge(
+    return ticket_step(request, user, once, ticket_id, lambda: service.merge(
         user.username, ticket_id, body.into_id, body.note))
 
 
@@ -166,7 +173,7 @@ def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writ
              once: Idempotent) -> dict[str, Any]:
     """回访: record the reporter's satisfaction."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.record_callback(
+    return ticket_step(request, user, once, ticket_id, lambda: service.record_callback(
         user.username, ticket_id, body.score, body.comment, body.via))
 
 
@@ -174,7 +181,7 @@ def callback(request: Request, ticket_id: TicketId, body: CallbackIn, user: Writ
 def escalate(request: Request, ticket_id: TicketId, body: ReasonIn, user: Supervisor,
              once: Idempotent) -> dict[str, Any]:
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.escalate(
+    return ticket_step(request, user, once, ticket_id, lambda: service.escalate(
         user.username, ticket_id, body.reason or "by desk"))
 
 
@@ -183,5 +190,5 @@ def assess(request: Request, ticket_id: TicketId, body: AssessIn, user: Supervis
            once: Idempotent) -> dict[str, Any]:
     """考核: the lead's grade with reasons (after the call-back); it feeds the monthly score."""
     service = web_state(request).deps.service
-    return _step(request, user, once, ticket_id, lambda: service.assess(
+    return ticket_step(request, user, once, ticket_id, lambda: service.assess(
         user.username, ticket_id, body.result, grade=body.grade, reasons=body.reasons))

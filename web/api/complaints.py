@@ -15,7 +15,7 @@ from ticketing import complaints as form
 from ticketing.lifecycle import OPEN, label
 from ticketing.model import OrgUnit, Staff, Ticket
 from ticketing.reports.monthly import complaint_types
-from web.api.actions import _step as ticket_step
+from web.api.actions import ticket_step
 from web.deps import Idempotent, Reader, Supervisor, TicketId, Writer, web_state
 
 router = APIRouter(prefix="/api", tags=["complaints"])

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ticketing.lifecycle import label
 from ticketing.model import User
 from ticketing.ownership import my_cases, notices
-from web.api.actions import _step as ticket_step
+from web.api.actions import ticket_step
 from web.deps import Desk, Idempotent, TicketId, Writer, web_state
 
 router = APIRouter(prefix="/api", tags=["first-contact ownership"])

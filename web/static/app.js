@@ -13,7 +13,7 @@
 //   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
 //                                the server's translated message
 //   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
-//   refresh(region[, url]), coalesce(fn, pause, gap), ready()  — see each below
+//   refresh(region[, url]), coalesce(fn, pause, gap, spread), ready()  — see each below
 "use strict";
 const OneStop = (() => {
   const body = document.body;
@@ -165,11 +165,14 @@ const OneStop = (() => {
     return true;
   }
 
-  // Run ``fn`` (async) soon after a call: ``pause`` ms after the first call of a burst, then
-  // at most once every ``gap`` ms while calls keep coming, never two at once, and always once
-  // more after the last call. (A plain debounce never ran while changes arrived more often
-  // than its pause — a morning's stream of ticket events froze the lists it was to refresh.)
-  function coalesce(fn, pause, gap) {
+  // Run ``fn`` (async) soon after a call: ``pause`` ms (plus up to ``spread`` ms at random)
+  // after the first call of a burst, then at most once every ``gap`` ms while calls keep
+  // coming, never two at once, and always once more after the last call. (A plain debounce
+  // never ran while changes arrived more often than its pause — a morning's stream of ticket
+  // events froze the lists it was to refresh.) ``spread``: every open desk hears the same event
+  // at the same instant; without it fifty reloads reached the server in the same millisecond
+  // and the last waited for the other forty-nine.
+  function coalesce(fn, pause, gap, spread) {
     let timer = null, running = false, again = false, last = -Infinity;
     async function run() {
       timer = null; running = true; last = performance.now();
@@ -179,7 +182,8 @@ const OneStop = (() => {
     function schedule() {
       if (running) { again = true; return; }
       if (timer) return;
-      timer = setTimeout(run, Math.max(pause, last + gap - performance.now()));
+      const wait = pause + Math.random() * (spread || 0);
+      timer = setTimeout(run, Math.max(wait, last + gap - performance.now()));
     }
     return schedule;
   }

@@ -4,7 +4,7 @@
 (() => {
   const { live, refresh, coalesce, ready, titleTruncated } = OneStop;
   const region = document.getElementById("board");
-  const update = coalesce(() => refresh(region).then(() => titleTruncated(region)), 300, 1000);
+  const update = coalesce(() => refresh(region).then(() => titleTruncated(region)), 300, 1000, 700);
   region.addEventListener("click", (ev) => {
     const link = ev.target.closest(".pager a");
     if (!link) return;

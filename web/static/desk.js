@@ -147,8 +147,9 @@
     markSelected();
     if (focusedId && focusedId.id) { const row = listRegion.querySelector(`tr[data-id="${focusedId.id}"]`); if (row) row.focus(); }
   }
-  // every ticket change anywhere asks for the list again: one load at a time, at most one a second
-  const reloadSoon = coalesce(() => reloadList(), 250, 1000);
+  // every ticket change anywhere asks for the list again: 0.25–1 s later (the desks spread
+  // out), one load at a time, at most one a second
+  const reloadSoon = coalesce(() => reloadList(), 250, 1000, 750);
 
   // --- detail pane and actions -------------------------------------------------------------
   async function openDetail(id, focusActions) {
