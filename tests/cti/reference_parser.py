@@ -101,7 +101,9 @@ class SimpleAmiParser:
         return True
 
     def _check_size(self) -> None:
-        if len(self._buf) > self.max_message:
+        # the message's size leaves out the line feeds before it and the one that begins
+        # its blank line: a message of exactly ``max_message`` bytes is kept
+        if len(self._buf.strip(b"\n")) > self.max_message:
             self.dropped_oversize += 1
             del self._buf[:-1]
             self._discarding = True

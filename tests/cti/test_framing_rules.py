@@ -213,3 +213,30 @@ def test_message_picks_the_class_by_the_backslash() -> None:
     assert escaped.size == 40
     plain = message("Event: Hangup\nUniqueid: 1.1")
     assert type(plain) is Message and plain.size == len("Event: Hangup\nUniqueid: 1.1")
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_a_banner_with_bytes_not_in_utf8_is_read_not_raised(eol: bytes) -> None:
+    data = b"Asterisk Call Manager/13.0.0 \xff\xfe" + eol + b"Event: FullyBooted" + eol + eol
+    for cut in range(len(data) + 1):
+        parser = AmiParser()
+        msgs = parser.feed(data[:cut]) + parser.feed(data[cut:])
+        assert parser.banner == "Asterisk Call Manager/13.0.0 \ufffd\ufffd", cut
+        assert [m.event for m in msgs] == ["FullyBooted"]
+
+
+def test_extra_blank_lines_between_messages_are_ignored() -> None:
+    data = b"Event: A\r\n\r\n\r\nX-Thing: 1\r\n\r\n\r\n\r\nEvent: B\r\n\r\n"
+    for cut in range(len(data) + 1):
+        msgs, parser = feed(data, [cut])
+        assert [m.text for m in msgs] == ["Event: A", "X-Thing: 1", "Event: B"], cut
+        assert parser.malformed == 0
+
+
+def test_a_gbk_name_with_escapes_is_unescaped_on_the_filtered_way_too() -> None:
+    # a filtered stream of events is sorted in C; a message that is not UTF-8 is then decoded
+    # value by value, and Asterisk's escapes are still undone
+    wire = "张护士".encode("gbk") + rb"\'s"
+    data = b"Event: Newchannel\r\nCallerIDName: " + wire + b"\r\nUniqueid: 1.8\r\n\r\n"
+    (msg,), parser = feed(data, events={"Newchannel"})
+    assert msg["CallerIDName"] == "张护士's" and parser.gb18030 == 1

@@ -203,6 +203,14 @@ def test_every_event_carrying_an_action_id_is_looked_at_not_only_the_last() -> N
     parser = AmiParser(expect_banner=False, events={"Hangup"})
     assert [m.event for m in parser.feed(data)] == ["CoreShowChannel", "Hangup"]
     assert parser.skipped == 1
+    # the same list item between two wanted events with ActionIDs
+    data = (b"Event: Hangup\r\nActionID: a-0\r\nUniqueid: 0\r\n\r\n"
+            b"Event: CoreShowChannel\r\nActionID: a-1\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: 1\r\n\r\n"
+            b"Event: Hangup\r\nActionID: a-2\r\nUniqueid: 1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"Hangup"})
+    assert [m.event for m in parser.feed(data)] == ["Hangup", "CoreShowChannel", "Hangup"]
+    assert parser.skipped == 1
 
 
 def test_a_batch_opening_with_a_wanted_event_that_carries_an_action_id_is_sorted_in_c(
@@ -242,6 +250,39 @@ def test_varset_filter_reads_the_first_variable_header() -> None:
     # The last one is irregular (no space after the colon): decoded, then judged.
     assert [m.get("Variable") for m in msgs] == ["SERVICE_TYPE", "QUEUE"]
     assert parser.skipped == 2 and parser.messages == 2
+
+
+def test_varset_filter_with_lines_after_the_value() -> None:
+    """Asterisk before 12 sends VarSet as Channel, Variable, Value, Uniqueid: the name read
+    from the raw bytes ends at its own line end; an empty name is a name like any other."""
+    data = (b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: SERVICE_TYPE\r\nValue: repair\r\n"
+            b"Uniqueid: 1.1\r\n\r\n"
+            b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: BRIDGEPEER\r\nValue: x\r\n"
+            b"Uniqueid: 1.1\r\n\r\n"
+            b"Event: VarSet\r\nChannel: IAX2/x-1\r\nVariable: \r\nValue: y\r\nUniqueid: 1.1\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"VarSet"}, variables={"SERVICE_TYPE", ""})
+    assert [(m["Variable"], m["Value"]) for m in parser.feed(data)] == [("SERVICE_TYPE", "repair"),
+                                                                       ("", "y")]
+    assert parser.skipped == 1
+
+
+def test_varset_filter_on_a_gbk_varset_whose_name_the_raw_bytes_cannot_tell() -> None:
+    # "Variable:" without its space: the name is judged once decoded, also when the value
+    # is GBK and the message is decoded value by value
+    value = "张护士".encode("gbk")
+    data = (b"Event: VarSet\r\nUniqueid: 1\r\nVariable:BRIDGEPEER\r\nValue: " + value + b"\r\n\r\n"
+            b"Event: VarSet\r\nUniqueid: 1\r\nVariable:SERVICE_TYPE\r\nValue: " + value + b"\r\n\r\n")
+    parser = AmiParser(expect_banner=False, events={"VarSet"}, variables={"SERVICE_TYPE"})
+    assert [(m["Variable"], m["Value"]) for m in parser.feed(data)] == [("SERVICE_TYPE", "张护士")]
+    assert parser.skipped == 1 and parser.gb18030 == 1
+
+
+def test_a_part_that_is_only_event_colon_bang_is_decoded_not_skipped() -> None:
+    # "Event:!" sorts last among the parts the C sort may take: it is no event, so it is
+    # decoded the per-part way (a malformed message), as the simple parser does
+    data = b"Event: Hangup\r\nUniqueid: 1\r\n\r\nEvent:!\r\n\r\n"
+    got = assert_same(data, [], expect_banner=False, events={"Hangup"})
+    assert [t for batch in got for t, _ in batch] == ["Event: Hangup\nUniqueid: 1", "Event:!"]
 
 
 def test_varset_filter_with_a_replacement_character_in_a_name() -> None:
