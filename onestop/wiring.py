@@ -29,7 +29,7 @@ class CoreDirectory:
         self.core = core
 
     def lookup(self, number: str) -> Caller | None:
-        with self.core.store.session() as s:
+        with self.core.store.reading() as s:  # every call's first step: waits for no command
             entry = caller_directory_entry(s, number)
             if entry is None or not entry.active:
                 return None
