@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from ticketing.model import Ticket
 from web.feed import LATE_WINDOW as WINDOW  # audit ids a late commit may lie behind the largest
-from web.queries import OPEN_STATES
+from web.queries import time_limits
 
 MAX_AGE_S = 60.0  # a page is rendered again at least this often, whatever happened
 ENTRIES = 256  # pages kept (languages × masking × views × services × page numbers × "mine" log-ins)
@@ -59,18 +59,9 @@ def change_mark(s: Session) -> Mark:
 
 
 def next_deadline(tickets: Iterable[Ticket], now: datetime) -> datetime | None:
-    """The first instant after ``now`` at which one of ``tickets`` becomes overdue
-    (``web.queries.is_overdue``: the response limit while no worker has accepted, and the
-    completion limit), or None."""
-    due: list[datetime] = []
-    for t in tickets:
-        if t.status not in OPEN_STATES:
-            continue
-        if t.response_due is not None and t.worker_accepted_at is None and t.response_due >= now:
-            due.append(t.response_due)
-        if t.completion_due is not None and t.completion_due >= now:
-            due.append(t.completion_due)
-    return min(due) if due else None
+    """The first instant from ``now`` on at which one of ``tickets`` becomes overdue
+    (``web.queries.time_limits``), or None."""
+    return min((limit for t in tickets for limit in time_limits(t) if limit >= now), default=None)
 
 
 @dataclass(frozen=True)

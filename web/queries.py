@@ -42,11 +42,17 @@ def ticket_row(t: Ticket, language: str, masked: bool, now: datetime) -> dict[st
     return row
 
 
-def is_overdue(t: Ticket, now: datetime) -> bool:
+def time_limits(t: Ticket) -> list[datetime]:
+    """The limits an open ticket can pass: the response one while no worker has accepted, and
+    the completion one (``is_overdue``; the desk's shared list is kept until the next)."""
     if t.status not in OPEN_STATES:
-        return False
-    late_response = t.response_due is not None and t.response_due < now and t.worker_accepted_at is None
-    return late_response or (t.completion_due is not None and t.completion_due < now)
+        return []
+    limits = [t.response_due] if t.response_due is not None and t.worker_accepted_at is None else []
+    return limits + ([t.completion_due] if t.completion_due is not None else [])
+
+
+def is_overdue(t: Ticket, now: datetime) -> bool:
+    return any(limit < now for limit in time_limits(t))
 
 
 def overdue_condition(now: datetime) -> Any:
