@@ -21,12 +21,11 @@ from ticketing.model import SmsOut
 from ticketing.model_facilities import Equipment
 from ticketing.service import NewTicket, WorkerReply
 from ticketing.store import Store
-from web.app import create_app
 from web.server import ThreadedServer
 
 from ..ticketing.factories import small_hospital
-from ..web.conftest import add_users, make_deps
-from ..web.mobile_rig import linked_service, mobile_settings, sms_link
+from ..web.conftest import add_users
+from ..web.mobile_rig import serving, sms_link
 
 
 @pytest.fixture
@@ -34,20 +33,12 @@ def served(store: Store, clock: FixedClock, catalog: Catalog, calendar: Business
            tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
     small_hospital(store)
     add_users(store)
-    service = linked_service(store, clock, catalog, calendar)
-    deps = make_deps(store, service, clock, mobile_settings(tmp_path))
-    deps.feed_interval_s = 3600
-    server = ThreadedServer(create_app(deps))
-    service.links.base_url = server.url  # type: ignore[union-attr]
-    server.start()
-    try:
-        yield deps, server
-    finally:
-        server.stop()
+    with serving(store, clock, catalog, calendar, tmp_path) as served:
+        yield served
 
 
-def test_the_demo_worker_checks_a_round_and_finishes_a_plain_order(served: Any) -> None:
-    deps, server = served
+def oxygen_round(deps: Any) -> tuple[Maintenance, Any]:
+    """The oxygen manifold's daily inspection plan, swept: its first round's order made (W001)."""
     with deps.store.session() as s:
         s.add(Equipment(code="O2-1", name="中心供氧汇流排", type="供氧", location_code="10305"))
     plans = Maintenance(deps.service)
@@ -55,6 +46,12 @@ def test_the_demo_worker_checks_a_round_and_finishes_a_plain_order(served: Any) 
                                "equipment_code": "O2-1", "unit": "day", "staff_code": "W001",
                                "checklist": ["压力表读数", "有无泄漏"]})
     [made] = plans.sweep()
+    return plans, made
+
+
+def test_the_demo_worker_checks_a_round_and_finishes_a_plain_order(served: Any) -> None:
+    deps, server = served
+    plans, made = oxygen_round(deps)
     round_link = server.url + sms_link(deps.store, "work_order", staff_code="W001")
     plain = deps.service.accept("li", NewTicket(service_type="repair", description="灯不亮",
                                                 location_code="10305", reporter_phone="6123"))
@@ -79,13 +76,7 @@ def test_a_demo_worker_refused_a_rounds_sms_done_checks_it_on_the_page_it_was_se
     """By SMS the round's 完成 is refused with the checklist's link; the demo's worker follows
     it, checks every item there and the round is done."""
     deps, server = served
-    with deps.store.session() as s:
-        s.add(Equipment(code="O2-1", name="中心供氧汇流排", type="供氧", location_code="10305"))
-    plans = Maintenance(deps.service)
-    plans.create_plan("lead", {"code": "PM-O2", "name": "中心供氧每日巡检", "kind": "inspection",
-                               "equipment_code": "O2-1", "unit": "day", "staff_code": "W001",
-                               "checklist": ["压力表读数", "有无泄漏"]})
-    [made] = plans.sweep()
+    plans, made = oxygen_round(deps)
     tid = made.ticket_id
     texts: list[str] = []
     workers = FieldWorkers(inbox=lambda: {"+8613800000001": texts}, reply=lambda _n, _t: None, scale=0.001)

@@ -4,6 +4,8 @@ tests (HTTP and browser) share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,29 @@ from ticketing.model import SmsOut
 from ticketing.service import TicketService
 from ticketing.store import Store
 from ticketing.tokens import Links, LinkSigner
+from web.app import create_app
+from web.server import ThreadedServer
 
-from .conftest import web_settings
+from .conftest import make_deps, web_settings
 
 LINK_SECRET = "test-link-secret-0123456789"
+
+
+@contextmanager
+def serving(store: Store, clock: FixedClock, catalog: Catalog, calendar: BusinessCalendar,
+            tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
+    """The web app on a loopback port, its core handing out links to that port (the change
+    feed left to the tests)."""
+    service = linked_service(store, clock, catalog, calendar)
+    deps = make_deps(store, service, clock, mobile_settings(tmp_path))
+    deps.feed_interval_s = 3600
+    server = ThreadedServer(create_app(deps))
+    service.links.base_url = server.url  # type: ignore[union-attr]
+    server.start()
+    try:
+        yield deps, server
+    finally:
+        server.stop()
 
 
 def linked_service(store: Store, clock: FixedClock, catalog: Catalog, calendar: BusinessCalendar,

@@ -25,12 +25,10 @@ from ticketing.model import Ticket, TicketPhoto
 from ticketing.model_facilities import Equipment
 from ticketing.service import NewTicket
 from ticketing.store import Store
-from web.app import create_app
 from web.server import ThreadedServer
 
 from ..ticketing.images import jpeg
-from .conftest import make_deps
-from .mobile_rig import linked_service, mobile_settings, path_of, sms_link
+from .mobile_rig import path_of, serving, sms_link
 from .test_browser import ARGS, CHROMIUM, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60),
@@ -54,16 +52,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def served(hospital: Store, clock: FixedClock, catalog: Catalog, calendar: BusinessCalendar,
            tmp_path: Path) -> Iterator[tuple[Any, ThreadedServer]]:
-    service = linked_service(hospital, clock, catalog, calendar)
-    deps = make_deps(hospital, service, clock, mobile_settings(tmp_path))
-    deps.feed_interval_s = 3600
-    server = ThreadedServer(create_app(deps))
-    service.links.base_url = server.url  # type: ignore[union-attr]
-    server.start()
-    try:
-        yield deps, server
-    finally:
-        server.stop()
+    with serving(hospital, clock, catalog, calendar, tmp_path) as served:
+        yield served
 
 
 def phone(browser: Any, lang: str) -> Any:
