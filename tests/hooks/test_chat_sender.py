@@ -7,23 +7,20 @@ subscription asks for them."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from hooks.sender import WebhookSender
 from ticketing.calendar import BusinessCalendar
 from ticketing.catalog import Catalog
 from ticketing.fakes import PlainComposer
-from ticketing.model_facilities import WebhookDelivery
 from ticketing.outbox import Backoff
 from ticketing.ports import SystemClock
 from ticketing.service import NewTicket, TicketService
@@ -31,6 +28,7 @@ from ticketing.store import Store
 from ticketing.webhooks import Webhooks
 
 from ..ticketing.factories import small_hospital
+from .driving import deliveries, send_until
 from .robot import Robot
 
 SECRET = "SECdingtalk-robot-secret-0123456789abcdef"
@@ -51,25 +49,6 @@ def robot() -> Iterator[Robot]:
         yield r
 
 
-def _rows(store: Store) -> list[WebhookDelivery]:
-    with store.session() as s:
-        return list(s.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
-
-
-def _run(sender: WebhookSender, done: Callable[[], bool], timeout: float = 20.0) -> None:
-    async def main() -> None:
-        await sender.start()
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                raise AssertionError("the deliveries did not settle in time")
-            if not await sender.run_once():
-                await asyncio.sleep(0.02)
-        await sender.stop()
-
-    asyncio.run(main())
-
-
 def _ticket(service: TicketService) -> int:
     t = service.accept("li", NewTicket("repair", "灯不亮", location_code="10305", reporter_phone="13800000009"))
     service.dispatch("li", t.id, ["W001"], print_slip=False)
@@ -85,7 +64,7 @@ def test_a_dingtalk_robot_gets_the_events_signed_in_its_url(world: tuple[Webhook
     hooks.pump()
     tid = _ticket(service)
     assert hooks.pump() == 2
-    _run(WebhookSender(hooks, "test", timeout_s=5), lambda: all(d.status == "delivered" for d in _rows(store)))
+    send_until(WebhookSender(hooks, "test", timeout_s=5), lambda: all(d.status == "delivered" for d in deliveries(store)))
     assert len(robot.hits) == 2
     for hit in robot.hits:
         parts = urlsplit(hit.path)
@@ -114,13 +93,13 @@ def test_a_wecom_robots_errcode_with_http_200_is_a_failed_attempt_tried_again(
     service.accept("li", NewTicket("repair", "灯不亮", location_code="10305"))
     assert hooks.pump() == 1
     sender = WebhookSender(hooks, "test", timeout_s=5)
-    _run(sender, lambda: _rows(store)[0].status != "queued")
-    [first] = _rows(store)
+    send_until(sender, lambda: deliveries(store)[0].status != "queued")
+    [first] = deliveries(store)
     assert (first.status, first.attempts, first.status_code) == ("retry", 1, 200)
     assert first.error == "robot refused: code 45009: api freq out of limit"
     assert sender.stats["delivered"] == 0 and sender.stats["retry"] == 1
-    _run(WebhookSender(hooks, "test", timeout_s=5), lambda: _rows(store)[0].status == "delivered")
-    [done] = _rows(store)
+    send_until(WebhookSender(hooks, "test", timeout_s=5), lambda: deliveries(store)[0].status == "delivered")
+    [done] = deliveries(store)
     assert (done.status, done.attempts, done.error) == ("delivered", 2, "")
     assert [h.body["msgtype"] for h in robot.hits] == ["markdown", "markdown"]
 
@@ -134,8 +113,8 @@ def test_a_robot_that_keeps_refusing_ends_failed_with_its_answer_logged(
     hooks.pump()
     service.accept("li", NewTicket("repair", "灯不亮", location_code="10305"))
     hooks.pump()
-    _run(WebhookSender(hooks, "test", timeout_s=5), lambda: _rows(store)[0].status == "failed")
-    [row] = _rows(store)
+    send_until(WebhookSender(hooks, "test", timeout_s=5), lambda: deliveries(store)[0].status == "failed")
+    [row] = deliveries(store)
     assert row.attempts == 3 and row.error.startswith("robot refused: code 19021: sign match fail")
     assert len(robot.hits) == 3
 
@@ -148,7 +127,7 @@ def test_a_feishu_card_in_english(world: tuple[Webhooks, TicketService], robot: 
     hooks.pump()
     tid = service.accept("li", NewTicket("repair", "灯不亮", location_code="10305")).id
     hooks.pump()
-    _run(WebhookSender(hooks, "test", timeout_s=5), lambda: _rows(store)[0].status == "delivered")
+    send_until(WebhookSender(hooks, "test", timeout_s=5), lambda: deliveries(store)[0].status == "delivered")
     [hit] = robot.hits
     assert "sign" not in hit.body  # no secret given: the robot checks none
     card = hit.body["card"]

@@ -6,7 +6,6 @@ the same id, so the receiver, keeping ids, acts on each exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -19,11 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from hooks.sender import WebhookSender
 from ticketing.fakes import PlainComposer
-from ticketing.model_facilities import WebhookDelivery
 from ticketing.outbox import Backoff
 from ticketing.ports import SystemClock
 from ticketing.service import NewTicket, TicketService
@@ -31,6 +28,7 @@ from ticketing.store import Store
 from ticketing.webhooks import Webhooks
 
 from ..ticketing.factories import small_hospital
+from .driving import deliveries, send_until
 from .receiver import Answer, Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,31 +56,8 @@ def _subscribe(hooks: Webhooks, url: str) -> int:
     return int(sub["id"])
 
 
-def _rows(store: Store) -> list[WebhookDelivery]:
-    with store.session() as s:
-        return list(s.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
-
-
-def _send_until(sender: WebhookSender, done: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Run the sender's rounds until ``done()`` (polling the store: the condition, not a sleep)."""
-    async def loop() -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            if time.monotonic() > deadline:
-                raise AssertionError("the deliveries did not settle in time")
-            if not await sender.run_once():
-                await asyncio.sleep(0.02)
-        await sender.stop()
-
-    async def main() -> None:
-        await sender.start()
-        await loop()
-
-    asyncio.run(main())
-
-
 def _settled(store: Store) -> Callable[[], bool]:
-    return lambda: all(d.status in ("delivered", "failed") for d in _rows(store))
+    return lambda: all(d.status in ("delivered", "failed") for d in deliveries(store))
 
 
 def test_deliveries_arrive_signed_with_their_id_and_event(world, receiver: Receiver, store: Store) -> None:  # type: ignore[no-untyped-def]
@@ -91,9 +66,9 @@ def test_deliveries_arrive_signed_with_their_id_and_event(world, receiver: Recei
     t = service.accept("li", NewTicket("repair", "灯不亮", location_code="10305"))
     service.dispatch("li", t.id, ["W001"], print_slip=False)
     assert hooks.pump() == 2
-    _send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
+    send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
     got = receiver.wait_for(2)
-    rows = _rows(store)
+    rows = deliveries(store)
     assert [r.status for r in rows] == ["delivered", "delivered"]
     assert all(g.signature_ok for g in got)
     assert sorted(g.delivery for g in got) == sorted(str(r.id) for r in rows)
@@ -112,8 +87,8 @@ def test_500s_and_timeouts_are_tried_again_with_the_same_id(world, receiver: Rec
     receiver.script = [Answer(500), Answer(200, delay_s=1.0), Answer(503)]  # then 200
     service.accept("li", NewTicket("repair", "灯不亮", location_code="10305"))
     hooks.pump()
-    _send_until(WebhookSender(hooks, "test", timeout_s=0.3), _settled(store))
-    [row] = _rows(store)
+    send_until(WebhookSender(hooks, "test", timeout_s=0.3), _settled(store))
+    [row] = deliveries(store)
     assert (row.status, row.attempts, row.status_code) == ("delivered", 4, 200)
     got = receiver.wait_for(4)
     assert {g.delivery for g in got} == {str(row.id)} and all(g.signature_ok for g in got)
@@ -129,11 +104,11 @@ def test_a_refusal_fails_at_once_and_retry_after_is_honoured(world, receiver: Re
     receiver.script = [Answer(400), Answer(429, headers={"Retry-After": "1"})]
     service.accept("li", NewTicket("repair", "一", location_code="10305"))
     hooks.pump()
-    _send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
+    send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
     service.accept("li", NewTicket("repair", "二", location_code="10305"))
     hooks.pump()
-    _send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
-    first, second = _rows(store)
+    send_until(WebhookSender(hooks, "test", timeout_s=5), _settled(store))
+    first, second = deliveries(store)
     assert (first.status, first.attempts, first.status_code) == ("failed", 1, 400)
     assert first.error.startswith("HTTP 400")
     assert (second.status, second.attempts) == ("delivered", 2)
@@ -150,8 +125,8 @@ def test_an_unreachable_receiver_is_tried_again_then_given_up(world, store: Stor
     _subscribe(hooks, url)
     service.accept("li", NewTicket("repair", "灯不亮", location_code="10305"))
     hooks.pump()
-    _send_until(WebhookSender(hooks, "test", timeout_s=2), _settled(store))
-    [row] = _rows(store)
+    send_until(WebhookSender(hooks, "test", timeout_s=2), _settled(store))
+    [row] = deliveries(store)
     assert (row.status, row.attempts, row.status_code) == ("failed", 4, None)
     assert "ConnectError" in row.error
 
@@ -172,13 +147,13 @@ def test_a_killed_sender_leaves_each_delivery_to_arrive_exactly_once_by_id(
     finally:
         held.set()
         _stop(first)
-    assert any(d.status == "sending" for d in _rows(store))
+    assert any(d.status == "sending" for d in deliveries(store))
     second = _deliver_process(db_url, tmp_path, "second")
     try:
-        _wait(lambda: all(d.status == "delivered" for d in _rows(store)) and len(_rows(store)) == 6, 60)
+        _wait(lambda: all(d.status == "delivered" for d in deliveries(store)) and len(deliveries(store)) == 6, 60)
     finally:
         _stop(second)
-    rows = _rows(store)
+    rows = deliveries(store)
     got = receiver.received
     assert {g.delivery for g in got} == {str(r.id) for r in rows}  # every delivery arrived
     assert all(g.signature_ok for g in got)
