@@ -31,7 +31,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
+    """``read_only`` (SQLite): connections that only read, in deferred transactions
+    (``Store.reading``); else every transaction is IMMEDIATE, a writer."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -39,8 +41,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
                                json_serializer=dump_json, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "connect", _sqlite_query_only if read_only else _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=dump_json, **kwargs)
 
@@ -164,15 +166,6 @@ def _sqlite_query_only(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA query_only=ON")
 
 
-def make_read_engine(url: str) -> Engine:
-    """SQLite: an engine of connections that only read (``Store.reading``)."""
-    engine = create_engine(normalise_url(url), connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
-                           json_serializer=dump_json, pool_size=8, max_overflow=32)
-    event.listen(engine, "connect", _sqlite_query_only)
-    event.listen(engine, "begin", _sqlite_begin_deferred)
-    return engine
-
-
 _JOINED: ContextVar[Callable[[Tx], None] | None] = ContextVar("onestop_joined_write", default=None)
 
 
@@ -236,7 +229,7 @@ class Store:
         if self._readers is None:
             with self._readers_made:
                 if self._readers is None:
-                    self._read_engine = make_read_engine(str(self.engine.url))
+                    self._read_engine = make_engine(str(self.engine.url), read_only=True, pool_size=8, max_overflow=32)
                     self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
         with self._readers() as session, session.begin():
             yield session
