@@ -53,6 +53,7 @@ from ticketing.tx import Record, Tx
 FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
 PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0009)
 PG_INDEX = "ix_ticket_search_body_trgm"  # PostgreSQL: the pg_trgm GIN index
+PG_PAIRS = "ix_ticket_search_pairs"  # PostgreSQL: the GIN index of the pieces' pairs (0018)
 MAX_BODY = 16_000  # characters a document keeps (the first ones: a ticket's own text comes first)
 MIN_GRAM = 3  # the shortest term the trigram indexes can look up
 MAX_TERMS = 6
@@ -301,7 +302,7 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
     tickets = Found(skip, wanted, PIECES)
     if pg:
-        pg_pieces(s, lead, len(lead) >= MIN_GRAM, ok, params, tickets)
+        pg_pieces(s, lead, ok, params, tickets)
         return tickets.out
     if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
         # (the listed pieces drive, each one's text read by its id: as a join, SQLite's planner

@@ -46,7 +46,20 @@ _SET_BITMAP = ("SELECT set_config('enable_seqscan', '{value}', true),"
                " set_config('enable_indexscan', '{value}', true)")
 
 
-def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params: dict[str, Any],
+def pg_index_match(lead: str, op: str) -> str | None:
+    """PostgreSQL: the condition that finds the pieces holding ``lead`` through an index and
+    checks them (``:lead``: its ``LIKE`` pattern, ``:pair``: the term), or None if no index
+    serves it. Three characters or more: the ``pg_trgm`` index (it checks the matches itself);
+    two: the index of every piece's pairs (migration 0018), then ``LIKE``; one, or a pair with
+    a control character (which that index leaves out): none."""
+    if len(lead) >= 3:
+        return f"body {op} :lead ESCAPE '\\'"
+    if len(lead) == 2 and lead.isprintable():
+        return f"ticket_search_pairs(body) @> ARRAY[lower(:pair)] AND body {op} :lead ESCAPE '\\'"
+    return None
+
+
+def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any],
               tickets: Found) -> None:
     """PostgreSQL: the pieces matching ``lead``, newest first, into ``tickets`` until it is full.
 
@@ -61,11 +74,15 @@ def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params
 
     1. the newest ``WALK`` pieces are read (a subquery ordered and limited by id), which fills
        the page of a common term (one piece in a hundred or more);
-    2. a term of three characters or more, if it is not done, goes to the index (``_pg_index``);
-    3. a term of one or two characters has no trigram: the walk goes on, stretches four times
-       longer each time (stopped by the page's end), to the end if it must."""
+    2. a term of two characters or more, if it is not done, goes to an index (``_pg_index``):
+       ``pg_trgm``'s for three or more, that of the pieces' pairs for two (``pg_index_match``);
+    3. a term of one character has no index: the walk goes on, stretches four times longer
+       each time (stopped by the page's end), to the end if it must."""
     s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     op = op_for(lead, True)
+    match = pg_index_match(lead, op)
+    if match and len(lead) == 2:
+        params = {**params, "pair": lead}
     walk = (f"SELECT p.id, {ok} FROM (SELECT id, body FROM ticket_search WHERE id < :before"
             f" ORDER BY id DESC LIMIT :n) p WHERE p.body {op} :lead ESCAPE '\\' ORDER BY p.id DESC LIMIT :m")
     edge = ("SELECT min(id), max(id), count(*) FROM (SELECT id FROM ticket_search WHERE id < :before"
@@ -82,15 +99,15 @@ def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params
         floor, top, n = s.execute(text(edge), {"before": before, "n": stretch}).one()
         if n < stretch:
             return  # walked to the oldest piece
-        if indexed:
-            _pg_index(s, op, ok, params, floor, found / n, (top or floor) - floor, tickets)
+        if match:
+            _pg_index(s, match, ok, params, floor, found / n, (top or floor) - floor, tickets)
             return
         before, stretch = floor, stretch * 4
 
 
-def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any], before: int,
+def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
               share: float, walked: int, tickets: Found) -> None:
-    """The lead term's matches older than ``before`` through the GIN index, newest first, after
+    """The lead term's matches (``match``) older than ``before`` through its GIN index, newest first, after
     a walk over ``walked`` ids (the newest) found it in ``share`` of the pieces read.
 
     If that share of the store's pieces is under ``probe``, the term may be rare, and the index
@@ -102,10 +119,10 @@ def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any],
     window, the rest of the store, from the index alone. ``probe`` balances its cost against a
     window's: checking a match costs about ``CHECK_COST`` pieces read in order."""
     batch = max(64, 2 * tickets.wanted)
-    rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+    rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
             f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
             " ORDER BY p.id DESC LIMIT :n")
-    window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+    window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
               f" AND id >= :after AND id < :before) SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
     top, pieces_now = s.execute(text("SELECT (SELECT max(id) FROM ticket),"
                                      " (SELECT reltuples FROM pg_class WHERE relname = 'ticket_search')")).one()
