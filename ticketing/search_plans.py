@@ -93,6 +93,8 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
         rows = s.execute(text(walk), {**params, "before": before, "n": stretch, "m": batch}).all()
         tickets.take(rows)
         found += len(rows)
+        if tickets.full():  # a small page can fill before the batch does
+            return
         if len(rows) == batch:  # the stretch holds more: on from the last one
             before = rows[-1][0]
             continue
