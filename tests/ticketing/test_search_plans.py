@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from sqlalchemy import text
 
 from ticketing import search, search_plans
