@@ -108,18 +108,20 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
             return  # walked to the oldest piece
         newest, read = newest or top or floor, read + n
         share, left = found / read, tickets.wanted - len(tickets.out)
+        low = max(0.0, found - 2 * found ** 0.5) / read  # the share, less two of its deviations
         if match:
             if store is None:
                 last, pieces_now = s.execute(text(
                     "SELECT (SELECT max(id) FROM ticket), (SELECT reltuples FROM pg_class"
                     " WHERE relname = 'ticket_search')")).one()
                 store = (last or 0, max(int(pieces_now or 0), 0))
-            # on while the rest of the page, at the share met so far, costs fewer pieces read
-            # in order than checking every match the index would give
-            if not share or left / share > CHECK_COST * share * store[1]:
+            # on while the rest of the page, at the share met so far (less its noise: a few
+            # matches in the newest pieces say little), costs fewer pieces read in order than
+            # checking every match the index would give
+            if not low or left / low > CHECK_COST * low * store[1]:
                 _pg_index(s, match, ok, params, floor, share, (newest - floor) / read, store, tickets)
                 return
-            before, stretch = floor, max(WALK, int(1.5 * left / share))
+            before, stretch = floor, max(WALK, int(2 * left / low))  # the page stops it earlier
             continue
         before, stretch = floor, stretch * 4
 
