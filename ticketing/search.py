@@ -15,9 +15,11 @@ SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index 
 ``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. SQLite looks a term of three
 characters or more up in the index, which gives its matches newest first; PostgreSQL's index
 gives them in no order, so a search there reads the newest pieces first and asks the index
-only for what a short walk did not find (``ticketing.search_plans``). A shorter term (两个字: 漏水, 空调)
-has no trigram and is a ``LIKE`` over the pieces, newest first, which stops at the page's end.
-Migration 0009 makes both and fills them for the tickets already there.
+only for what a walk did not find (``ticketing.search_plans``). A shorter term (两个字: 漏水, 空调)
+has no trigram: on SQLite it is a ``LIKE`` over the pieces, newest first, which stops at the
+page's end; PostgreSQL walks the same way first, then asks a second GIN index, of every
+piece's pairs of characters (migration 0018). Migration 0009 makes the trigram indexes and
+fills them for the tickets already there.
 
 Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
 pending list of its own (``fastupdate``); on SQLite the triggers list a new or changed piece in
