@@ -64,10 +64,10 @@ MIN_GRAM = 3  # the shortest term the trigram indexes can look up
 MAX_TERMS = 6
 MAX_OFFSET = 5_000  # pages further than this are not served: narrow the search instead
 # the system's own notes — a call's id, a reprint, a resend, the call-back's score, the staff
-# codes of a dispatch, an acceptance, a start: not searched (each piece costs the command a
-# write to the index)
-QUIET_NOTES = frozenset({"callback", "dispatch", "link_call", "reprint", "resend", "start",
-                         "worker_accept"})
+# codes of a dispatch, an acceptance, a start, an SMS to the requester sent or not: not
+# searched (each piece costs the command a write to the index)
+QUIET_NOTES = frozenset({"callback", "dispatch", "link_call", "reprint", "requester_sms", "resend",
+                         "start", "worker_accept"})
 UNKNOWN_SENDER = "unknown sender"  # an SMS from a number that is no worker's: never searched
 
 _DIGIT_RUN = re.compile(r"\d{3,}")
