@@ -1,4 +1,4 @@
-"""ticket search: SQLite indexes each piece with a line end after it, and lists its terms
+"""ticket search: SQLite indexes each piece with a line end after it and lists its terms; the notes of an SMS to the requester leave the text
 
 Revision ID: 0017
 Revises: 0016
@@ -18,9 +18,13 @@ The index is built anew from the view, as 0009 built it; the pieces listed for t
 (0013) are in it then, and the list is emptied. The triggers take a deleted or changed piece
 out with the same line end after its text.
 
-PostgreSQL: nothing changes.
+On both engines the pieces that were the system's notes of an SMS to the requester (sent, or
+not and why) are deleted: they are no longer searched, as a dispatch's or a resend's notes are
+not (``ticketing.search.QUIET_NOTES``), and the commands no longer write them. PostgreSQL's
+index is otherwise as it was.
 
-Downgrade builds the index as 0009 made it (the pieces' text alone) with 0013's triggers.
+Downgrade builds the index as 0009 made it (the pieces' text alone) with 0013's triggers; the
+deleted pieces stay deleted (the audit log keeps the notes).
 """
 
 from __future__ import annotations
@@ -49,10 +53,20 @@ def _listed(old_text: str) -> tuple[str, ...]:
         f' WHERE {_UNLISTED}; INSERT OR IGNORE INTO ticket_fts_pending (id) VALUES (new.id); END')
 
 
-def _build(content: str, old_text: str) -> None:
-    """The index anew over ``content``: every piece in it, none listed, the triggers after."""
+# the notes the system wrote of an SMS to the requester (sent, or not and why): no longer
+# searched (``ticketing.search.QUIET_NOTES``), as the commands no longer write them
+_REQUESTER_NOTES = ("body IN ('SMS to the requester: dispatch', 'SMS to the requester: done')"
+                    " OR body LIKE 'no SMS to the requester (dispatch): %'"
+                    " OR body LIKE 'no SMS to the requester (done): %'")
+
+
+def _build(content: str, old_text: str, tidy: str = '') -> None:
+    """The index anew over ``content``: every piece in it, none listed, the triggers after
+    (``tidy``: a statement run on the pieces before, with no trigger)."""
     for name in _TRIGGERS:
         op.execute(f'DROP TRIGGER IF EXISTS {name}')
+    if tidy:
+        op.execute(tidy)
     op.execute('DROP TABLE IF EXISTS ticket_fts_terms')
     op.execute('DROP TABLE ticket_fts')
     op.execute(f"CREATE VIRTUAL TABLE ticket_fts USING fts5(body, content='{content}',"
@@ -67,9 +81,10 @@ def _build(content: str, old_text: str) -> None:
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
+        op.execute(f'DELETE FROM ticket_search WHERE {_REQUESTER_NOTES}')
         return
     op.execute('CREATE VIEW ticket_fts_text (id, body) AS SELECT id, body || char(10) FROM ticket_search')
-    _build('ticket_fts_text', "old.body || char(10)")
+    _build('ticket_fts_text', 'old.body || char(10)', f'DELETE FROM ticket_search WHERE {_REQUESTER_NOTES}')
     op.execute('CREATE VIRTUAL TABLE ticket_fts_terms USING fts5vocab(ticket_fts, row)')
 
 
