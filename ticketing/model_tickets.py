@@ -87,8 +87,9 @@ class TicketSearch(Base):
     reply or comment (× 1024 + 1, + 2…), written by the commands in their own transactions — a
     note adds a short row instead of rewriting the ticket's text and its index entries. SQLite
     indexes it with FTS5's trigram tokenizer (the virtual table ``ticket_fts`` and its
-    triggers, made by migration 0009), PostgreSQL with a ``pg_trgm`` GIN index: neither is a
-    model, as neither engine's index is the other's."""
+    triggers, made by migration 0009; since 0017 over the view ``ticket_fts_text``, each piece
+    with a line end after it), PostgreSQL with a ``pg_trgm`` GIN index: neither is a model, as
+    neither engine's index is the other's."""
 
     __tablename__ = "ticket_search"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,

@@ -15,11 +15,14 @@ SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index 
 ``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. SQLite looks a term of three
 characters or more up in the index, which gives its matches newest first; PostgreSQL's index
 gives them in no order, so a search there reads the newest pieces first and asks the index
-only for what a walk did not find (``ticketing.search_plans``). A shorter term (两个字: 漏水, 空调)
-has no trigram: on SQLite it is a ``LIKE`` over the pieces, newest first, which stops at the
-page's end; PostgreSQL walks the same way first, then asks a second GIN index, of every
-piece's pairs of characters (migration 0018). Migration 0009 makes the trigram indexes and
-fills them for the tickets already there.
+only for what a walk did not find (``ticketing.search_plans``). A term of two characters
+(漏水, 空调) has no trigram of its own, but each of its occurrences starts one: on SQLite the
+index takes each piece with a line end after it (so a pair at a piece's very end starts the
+trigram of the pair and the line end), and after the newest tickets' pieces the search asks the
+index for every term that starts with the pair (``_pair``). PostgreSQL walks the pieces newest
+first, then asks a second GIN index, of every piece's pairs of characters (migration 0018). A
+single character is read newest first with ``LIKE`` until the page is full. Migration 0009
+makes the trigram indexes and fills them for the tickets already there; 0017 the line ends.
 
 Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
 pending list of its own (``fastupdate``); on SQLite the triggers list a new or changed piece in
@@ -53,7 +56,9 @@ from ticketing.search_plans import END, Found, op_for, pg_pieces
 from ticketing.tx import Record, Tx
 
 FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
-PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0009)
+PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0013)
+FTS_TEXT = "ticket_fts_text"  # SQLite: the pieces as the index takes them, a line end after each
+FTS_TERMS = "ticket_fts_terms"  # SQLite: the index's terms (fts5vocab, migration 0017)
 PG_INDEX = "ix_ticket_search_body_trgm"  # PostgreSQL: the pg_trgm GIN index
 PG_PAIRS = "ix_ticket_search_pairs"  # PostgreSQL: the GIN index of the pieces' pairs (0018)
 MAX_BODY = 16_000  # characters a document keeps (the first ones: a ticket's own text comes first)
@@ -61,10 +66,10 @@ MIN_GRAM = 3  # the shortest term the trigram indexes can look up
 MAX_TERMS = 6
 MAX_OFFSET = 5_000  # pages further than this are not served: narrow the search instead
 # the system's own notes — a call's id, a reprint, a resend, the call-back's score, the staff
-# codes of a dispatch, an acceptance, a start: not searched (each piece costs the command a
-# write to the index)
-QUIET_NOTES = frozenset({"callback", "dispatch", "link_call", "reprint", "resend", "start",
-                         "worker_accept"})
+# codes of a dispatch, an acceptance, a start, an SMS to the requester sent or not: not
+# searched (each piece costs the command a write to the index)
+QUIET_NOTES = frozenset({"callback", "dispatch", "link_call", "reprint", "requester_sms", "resend",
+                         "start", "worker_accept"})
 UNKNOWN_SENDER = "unknown sender"  # an SMS from a number that is no worker's: never searched
 
 _DIGIT_RUN = re.compile(r"\d{3,}")
@@ -160,7 +165,8 @@ def catch_up(tx: Tx, batch: int = 500) -> int:
         return 0
     # CROSS JOIN: SQLite's way to fix the join's order. Left to itself the planner scanned every
     # piece of every ticket for the few listed (a ticket_search of millions of rows, each poll).
-    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p CROSS JOIN ticket_search s ON s.id = p.id"
+    # the text as the index takes it: with a line end after it (``FTS_TEXT``)
+    rows = tx.all(f"SELECT p.id, s.body FROM {PENDING} p CROSS JOIN {FTS_TEXT} s ON s.id = p.id"
                   " ORDER BY p.id LIMIT ?", (batch,))
     if rows:
         tx.cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", rows)
@@ -307,26 +313,88 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
         pg_pieces(s, lead, ok, params, tickets)
         return tickets.out
     if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
-        # (the listed pieces drive, each one's text read by its id: as a join, SQLite's planner
-        # read every piece of the store, or built a Bloom filter over them all, for the few listed)
-        params["m"] = '"' + lead.replace('"', '""') + '"'
-        sql = (f"SELECT p.id, {ok} FROM (SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE}"
-               f" WHERE {FTS_TABLE} MATCH :m AND rowid < :before ORDER BY rowid DESC LIMIT :n)"
-               f" UNION ALL SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
-               f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
-               " ORDER BY q.id DESC LIMIT :n) ORDER BY id DESC LIMIT :n) p")
-    else:  # a short term: a scan, newest first
-        sql = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
-               f" AND p.id < :before ORDER BY p.id DESC LIMIT :n")
-    # pieces newest first, a batch at a time, until enough tickets: a ticket's pieces are
-    # neighbours, and a page of a common word ends after its first rows
-    before, batch = END, max(64, 2 * wanted)
+        params["m"] = _phrase(lead)
+        _newest_first(s, _indexed_sql(ok, True), params, tickets, END)
+    elif len(lead) == MIN_GRAM - 1 and _folded_alike(lead):
+        _pair(s, lead, ok, params, tickets)
+    else:  # one character, or letters whose case the index and LIKE fold apart: a scan
+        _newest_first(s, _scan_sql(ok), params, tickets, END)
+    return tickets.out
+
+
+PAIR_WALK = 2_048  # SQLite: a pair reads the pieces of this many newest tickets first
+PAIR_TERMS = 500  # SQLite: a pair followed by more different characters than this is walked
+
+
+def _pair(s: Session | Connection, lead: str, ok: str, params: dict[str, Any], tickets: Found) -> None:
+    """SQLite: the pieces holding a term of two characters, newest first, into ``tickets``.
+
+    Every occurrence of the pair starts a trigram of the index — the pair and the character
+    after it; at a piece's very end the line end the index takes after each piece
+    (``FTS_TEXT``) — so its pieces are those of the index's terms that start with the pair
+    (``FTS_TERMS``), all asked for at once. Listing them counts each one's matches in the
+    index (fts5vocab reads their lists), a cost that grows with how common the pair is: the
+    pieces of the newest ``PAIR_WALK`` tickets are read first (a common pair fills its page
+    there), and the index is asked only for the older ones, with the listed pieces beside it."""
+    top = s.execute(text("SELECT max(id) FROM ticket_search")).scalar()
+    if top is None:
+        return
+    floor = max(0, (top // PIECES - PAIR_WALK + 1) * PIECES)  # a ticket's first piece: whole tickets
+    walk = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
+            f" AND p.id < :before AND p.id >= {floor} ORDER BY p.id DESC LIMIT :n")
+    _newest_first(s, walk, params, tickets, END)
+    if tickets.full() or floor == 0:
+        return
+    key = lead.lower()  # as the index keeps its terms (its tokenizer folds ASCII letters, as LIKE)
+    last = ord(key[-1])  # the terms from the pair up to the next one (U+D800… are no characters)
+    upto = key[:-1] + chr(0xE000 if last == 0xD7FF else last + 1) if last < 0x10FFFF else None
+    terms = [t for (t,) in s.execute(
+        text(f"SELECT term FROM {FTS_TERMS} WHERE term >= :key AND term < :upto LIMIT {PAIR_TERMS + 1}"),
+        {"key": key, "upto": upto})] if upto else []
+    if upto is None or len(terms) > PAIR_TERMS:
+        _newest_first(s, _scan_sql(ok), params, tickets, floor)
+        return
+    params["m"] = " OR ".join(_phrase(t) for t in terms)
+    _newest_first(s, _indexed_sql(ok, bool(terms)), params, tickets, floor)
+
+
+def _folded_alike(term: str) -> bool:
+    """The index and ``LIKE`` agree on the term's characters: none with a case but ASCII's
+    (the trigram tokenizer folds every letter, SQLite's ``LIKE`` ASCII's only)."""
+    return all(c.isascii() or c.lower() == c.upper() for c in term)
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _indexed_sql(ok: str, match: bool) -> str:
+    """SQLite: pieces newest first below ``:before``: the index's matches of ``:m`` (unless
+    ``match`` is false: none) and the listed pieces not in it yet that hold ``:lead``. The
+    listed pieces drive, each one's text read by its id: as a join, SQLite's planner read every
+    piece of the store, or built a Bloom filter over them all, for the few listed."""
+    listed = (f"SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
+              f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
+              " ORDER BY q.id DESC LIMIT :n)")
+    indexed = (f"SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+               " AND rowid < :before ORDER BY rowid DESC LIMIT :n) UNION ALL ") if match else ""
+    return f"SELECT p.id, {ok} FROM ({indexed}{listed} ORDER BY id DESC LIMIT :n) p"
+
+
+def _scan_sql(ok: str) -> str:
+    return (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
+            " AND p.id < :before ORDER BY p.id DESC LIMIT :n")
+
+
+def _newest_first(s: Session | Connection, sql: str, params: dict[str, Any], tickets: Found,
+                  before: int) -> None:
+    """The rows of ``sql`` (pieces below ``:before``, newest first, ``:n`` at a time) into
+    ``tickets`` until it is full: a ticket's pieces are neighbours, and a page of a common word
+    ends after its first rows."""
+    batch = max(64, 2 * tickets.wanted)
     while not tickets.full():
         rows = s.execute(text(sql), {**params, "before": before, "n": batch}).all()
         tickets.take(rows)
         if len(rows) < batch:
             break
         before, batch = rows[-1][0], min(batch * 4, 20_000)
-    return tickets.out
-
-

@@ -1,7 +1,7 @@
 """ticket search: an index of two-character pieces on PostgreSQL, for terms of two characters
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 19:00:00
 
 ``pg_trgm`` has no trigram for a term of two characters (漏水, 冒烟): its index cannot serve
@@ -24,7 +24,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -140,6 +140,17 @@ def test_a_strangers_sms_is_not_searchable(store: Store, service: TicketService,
     assert out.outcome == "rejected" and find(store, "马上到") == []
 
 
+def test_the_systems_own_notes_are_not_searchable(store: Store, service: TicketService,
+                                                  three: dict[str, int]) -> None:
+    leak = three["leak"]  # a mobile number: the requester is told of the dispatch and the end
+    service.dispatch("li", leak, ["W001"])
+    service.complete("li", leak, [], "更换角阀")
+    notes = [e.note for e in service.get(leak).timeline if e.action in search.QUIET_NOTES]
+    assert any(n.startswith("SMS to the requester") for n in notes)  # written down, not searched
+    assert find(store, "requester") == find(store, "SMS") == find(store, "W001") == []
+    assert find(store, "角阀") == [leak]
+
+
 def test_an_edit_replaces_the_text_and_a_refused_command_leaves_none(
         store: Store, service: TicketService, three: dict[str, int]) -> None:
     leak = three["leak"]
