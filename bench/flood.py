@@ -14,12 +14,13 @@ the same instant (the eight o'clock rounds: that many in the IVR at once), the r
 times in the window; callers choose repair, cleaning, transport, oxygen, complaints or the
 operator as a hospital's hotline sees them, and wait in the queue for an operator.
 
-Meanwhile ``--desks`` desks (a child process of their own, so their reading does not slow the
-emulated Asterisk) hold their event streams, the operators' among them, and do what the desk's
-page does: reload its list (``GET /desk/list``, the page's first 25 open tickets) when ticket
-events arrive — 250–1,000 ms after the first (at random, as the page spreads the desks out), at
-most once a second while they keep coming, with the list's ETag (304 when unchanged); a pop carries what the desk shows of the caller, and asks for
-nothing.
+Meanwhile ``--desks`` desks (spread over ``--desk-processes`` child processes, so that their
+reading slows neither the emulated Asterisk nor, through one event loop, each other's clocks)
+hold their event streams, the operators' among them, and do what the desk's page does: reload
+its list (``GET /desk/list``, the page's first 25 open tickets) when ticket events arrive —
+250–1,000 ms after the first (at random, as the page spreads the desks out), at most once a
+second while they keep coming, with the list's ETag (304 when unchanged); a pop carries what
+the desk shows of the caller, and asks for nothing.
 
 Measured:
 - **pop latency** from the AMI bytes to the event at the desk: the emulated Asterisk notes the
@@ -78,6 +79,7 @@ class Plan:
     burst: int = 20
     operators: int = 10
     desks: int = 50
+    desk_processes: int = 5
     time_scale: float = 1.0  # talk, ring and typing times (0.1: ten times faster)
     robot_delay_s: float = 3.0
     settle_s: float = 60.0  # after the last call, how long the store may take to show it all
@@ -366,15 +368,41 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
     return out
 
 
-def start_desks(bases: list[str], logins: list[str]) -> subprocess.Popen[str]:
-    child = subprocess.Popen([sys.executable, __file__, "--desks-child", json.dumps([bases, logins])],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    return child
+class Desks:
+    """The desks, spread over ``processes`` child processes (each its own event loop, as each
+    desk is its own browser on its own computer: one loop reading fifty desks' answers delayed
+    its own clocks by the others' turns)."""
 
+    def __init__(self, bases: list[str], logins: list[str], processes: int) -> None:
+        groups = [logins[i::processes] for i in range(min(processes, len(logins)))]
+        self.children = [subprocess.Popen([sys.executable, __file__, "--desks-child", json.dumps([bases, g])],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                         for g in groups]
+        self.cpu0 = 0.0
 
-def stop_desks(child: subprocess.Popen[str]) -> dict[str, Any]:
-    out, _ = child.communicate("stop\n", timeout=60)
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    def ready(self) -> None:
+        for child in self.children:
+            line = child.stdout.readline()  # type: ignore[union-attr]
+            if line.strip() != "READY":
+                raise RuntimeError(f"the desks did not start: {line!r}")
+
+    def mark_cpu(self) -> None:
+        self.cpu0 = sum(_cpu_of(c.pid) for c in self.children)
+
+    def stop(self) -> dict[str, Any]:
+        """Every desk's figures together; ``cpu_s``: the children's CPU since ``mark_cpu``."""
+        merged: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0,
+                                  "not_modified": 0, "cpu_s": -self.cpu0}
+        for child in self.children:
+            out, _ = child.communicate("stop\n", timeout=60)
+            for key, value in json.loads(out.strip().splitlines()[-1]).items():
+                merged[key] += value
+        return merged
+
+    def kill(self) -> None:
+        for child in self.children:
+            child.kill()
+            child.wait(10)
 
 
 # --- one run --------------------------------------------------------------------------------
@@ -421,21 +449,19 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
         lead = await until(leader, 90, "the AMI listener up in one process", servers)
         pbx.agi_port = lead.agi
         bases = [s.url for s in servers]
-        desks = start_desks(bases, plan.logins()[:plan.desks])
+        desks = Desks(bases, plan.logins()[:plan.desks], plan.desk_processes)
         robots = [DeskRobot(bases[i % len(bases)], f"desk{i + 1:02d}", PASSWORD,
                             delay_s=plan.robot_delay_s * plan.time_scale) for i in range(plan.operators)]
         tasks += [asyncio.create_task(r.run()) for r in robots]
         workers = FieldWorkers(emulator.delivered_texts, emulator.receive, scale=plan.time_scale, page_every=0)
         tasks.append(asyncio.create_task(workers.run()))
-        line = await asyncio.wait_for(asyncio.to_thread(desks.stdout.readline), 150)  # type: ignore[union-attr]
-        if line.strip() != "READY":
-            raise RuntimeError(f"the desks did not start: {line!r}")
+        await asyncio.wait_for(asyncio.to_thread(desks.ready), 150)
         await asyncio.wait_for(asyncio.gather(*(r.ready.wait() for r in robots)), 60)
 
         rng = random.Random(5)
         people = _callers(url, hotline_callers)
         cpu0 = {s.name: s.cpu_s() for s in servers}
-        desks_cpu0 = _cpu_of(desks.pid)
+        desks.mark_cpu()
         world_cpu0 = time.process_time()
         start = time.monotonic()
 
@@ -458,8 +484,8 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
         result.calls, result.tickets = await asyncio.to_thread(count_in_store, url)
         result.sent = dict(pbx.sent)
         result.cpu_s = {f"center_{s.name}": s.cpu_s() - cpu0[s.name] for s in servers}
-        result.desks = await asyncio.to_thread(stop_desks, desks)
-        result.cpu_s["desks"] = result.desks["cpu_s"] - desks_cpu0
+        result.desks = await asyncio.to_thread(desks.stop)
+        result.cpu_s["desks"] = result.desks["cpu_s"]
         result.cpu_s["world"] = time.process_time() - world_cpu0
         desks = None
         result.sms = sum(len(t) for t in emulator.delivered_texts().values())
@@ -472,7 +498,6 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
         await asyncio.gather(*tasks, return_exceptions=True)
         if desks is not None:
             desks.kill()
-            desks.wait(10)
         for s in servers:
             await asyncio.to_thread(s.stop)
         await pbx.stop()
@@ -551,6 +576,7 @@ def main() -> int:
     ap.add_argument("--burst", type=int, default=20, help="calls at the same instant, at the start")
     ap.add_argument("--operators", type=int, default=10)
     ap.add_argument("--desks", type=int, default=50)
+    ap.add_argument("--desk-processes", type=int, default=5, help="child processes the desks are spread over")
     ap.add_argument("--time-scale", type=float, default=1.0)
     ap.add_argument("--engines", default="sqlite,pg", help="sqlite, pg (two serve processes) or both")
     ap.add_argument("--desks-child", help=argparse.SUPPRESS)
@@ -559,7 +585,8 @@ def main() -> int:
         bases, logins = json.loads(args.desks_child)
         print(json.dumps(asyncio.run(run_desks(bases, logins))), flush=True)
         return 0
-    plan = Plan(args.calls, args.window, args.burst, args.operators, args.desks, args.time_scale)
+    plan = Plan(args.calls, args.window, args.burst, args.operators, args.desks,
+                desk_processes=args.desk_processes, time_scale=args.time_scale)
     load = os.getloadavg()[0]
     results: dict[str, dict[str, Any]] = {}
     engines = args.engines.split(",")

@@ -40,10 +40,19 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     log.info("OneStop: %s", settings_summary(settings))
     try:
         wiring = build_center(core, enabled)
-        asyncio.run(wiring.center.run_until_signal())
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(wiring.center.run_until_signal())
     finally:
         core.close()
     return 0
+
+
+def _loop_factory() -> Any:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _enabled_in_settings(settings: Settings, part: str) -> bool:

@@ -155,7 +155,10 @@ def create_app(deps: WebDeps) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    # telemetry: the center exports no OpenTelemetry; left on, FastAPI looks for a configured
+    # provider in the environment on every request
     app = FastAPI(title="OneStop API", version="1", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
                   description="The operator desk's JSON API. Log in at /login (form) for the "
                               "session cookie; state-changing calls need the X-CSRF-Token header "

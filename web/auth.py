@@ -108,8 +108,8 @@ def _load_user(request: Request) -> CurrentUser | None:
     if nonce is None:
         return None
     now = web.deps.clock.now()
-    with web.deps.store.reading() as s:  # every request: a read that waits for no command
-        found = sessions.find(s, nonce, now, web.deps.settings.web, note_use=False)
+    with web.deps.store.read_connection() as c:  # every request: a read that waits for no command
+        found = sessions.find(c, nonce, now, web.deps.settings.web, note_use=False)
     if found is None:
         return None
     if sessions.stale(found.last_seen_at, now):  # at most once a minute per session

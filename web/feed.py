@@ -46,6 +46,13 @@ class ChangeFeed:
             self._recent = set(s.scalars(select(AuditLog.id).where(AuditLog.id > last - LATE_WINDOW)))
             self._last_audit = last
 
+    def mark(self) -> tuple[int, int] | None:
+        """Where the audit log stood at the last poll — its largest id and the ids read within
+        ``LATE_WINDOW`` of it (as ``web.listcache.change_mark`` reads them) — or None before
+        the first."""
+        last, recent = self._last_audit, self._recent
+        return None if last is None else (last, len(recent))
+
     def publish(self, ticket: dict[str, Any]) -> None:
         """Publish a ticket unless this version was already sent."""
         tid, version = ticket["id"], ticket.get("version", 0)

@@ -7,13 +7,19 @@ and each rendering costs ~20 ms of the one process's CPU — the screen pops wai
 same language, masking and (for "mine") log-in, until the store changes or a ticket on it
 passes a time limit; so it is rendered once and the others get the same bytes.
 
-**When the store changed.** Every command writes its audit rows in its transaction, and the
-audit log's ids increase (``web/feed.py`` relies on the same). ``change_mark`` is the largest
-id and how many rows lie in the last ``WINDOW`` ids: on PostgreSQL a transaction that took
-its id before another's may commit after it, which leaves the largest id as it was but adds a
-row to the window. The views cached are those whose rows change only by commands (open tickets,
-mine); a page is kept no longer than until the first time limit of a ticket on it runs out (its
-"overdue" mark) and at most ``MAX_AGE_S``.
+**When the store changed.** A page is made at a mark: how many write transactions this
+process has committed (``Store.commits``), then where the audit log stands. Every command
+writes its audit rows in its transaction, and the audit log's ids increase (``web/feed.py``
+relies on the same): ``change_mark`` is the largest id and how many rows lie in the last
+``WINDOW`` ids — on PostgreSQL a transaction that took its id before another's may commit
+after it, which leaves the largest id as it was but adds a row to the window. The change feed
+reads the same two figures on each poll, so a desk's request takes them from the feed, with no
+statement and no thread: a command of this process moves the mark at once (its commit), one
+of another process when the feed reads its audit rows — the moment the feed tells the desks,
+which is when they reload. Before the feed's first poll the statement is read. The views
+cached are those whose rows change only by commands (open tickets, mine); a page is kept no
+longer than until the first time limit of a ticket on it runs out (its "overdue" mark) and at
+most ``MAX_AGE_S``.
 
 **Only one rendering at a time per page.** The desks ask together; the first renders while the
 others wait for it (a lock per page) and then take its bytes, instead of fifty renderings
@@ -35,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from ticketing.model import Ticket
 from web.feed import LATE_WINDOW as WINDOW  # audit ids a late commit may lie behind the largest
@@ -44,17 +50,17 @@ from web.queries import time_limits
 MAX_AGE_S = 60.0  # a page is rendered again at least this often, whatever happened
 ENTRIES = 256  # pages kept (languages × masking × views × services × page numbers × "mine" log-ins)
 
-Mark = tuple[int, int]
+Mark = tuple[int, ...]  # what the page was made at: ``Store.commits``, then ``change_mark``'s
 
 
 _MARK = (f"SELECT t.top, (SELECT count(*) FROM audit_log WHERE id > t.top - {WINDOW}) "
          "FROM (SELECT coalesce(max(id), 0) AS top FROM audit_log) AS t")
 
 
-def change_mark(s: Session) -> Mark:
+def change_mark(c: Connection) -> tuple[int, int]:
     """Where the store's changes stand: the largest audit id and the rows in the last ``WINDOW``
     ids (one statement, two reads of the primary key's index)."""
-    top, recent = s.connection().exec_driver_sql(_MARK).one()
+    top, recent = c.exec_driver_sql(_MARK).one()
     return int(top), int(recent)
 
 
@@ -92,12 +98,19 @@ class SharedPages:
             page = self._pages.get(key)
             if page is None or now >= page.until:
                 return None
-            # a rendering made at this mark, or at a later one (a desk that read the mark a
-            # moment before another's change may have the newer page)
-            if page.mark == mark or page.mark[0] > mark[0]:
+            # a rendering made at this mark, or at a later one in every part (a desk that read
+            # the mark a moment before another's change may have the newer page)
+            if page.mark == mark or all(p >= m for p, m in zip(page.mark, mark, strict=True)):
                 self._pages.move_to_end(key)
                 return page
             return None
+
+    def peek(self, key: Hashable, mark: Mark, now: datetime) -> Rendered | None:
+        """The page for ``key`` if one was made at ``mark`` (or later), else None."""
+        page = self._fresh(key, mark, now)
+        if page is not None:
+            self.served += 1
+        return page
 
     def get(self, key: Hashable, mark: Mark, now: datetime,
             render: Callable[[], tuple[bytes, datetime | None]]) -> Rendered:

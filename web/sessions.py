@@ -3,8 +3,8 @@ event streams, ended by a log-out (this one, or all of a user's), by an administ
 disabling the account; they expire after ``[web] session_idle_minutes`` without use and
 ``[web] session_hours`` after the log-in whatever the use.
 
-A request costs one read on the token's unique index (the session joined with its user). The
-last use is written at most once a minute per session, so a busy desk does not turn every read
+A request costs one read on the token's unique index (the session joined with its user, as
+plain columns: no ORM objects are made for it). The last use is written at most once a minute per session, so a busy desk does not turn every read
 into a write. There is no cache: an ended session is refused by the next request in every
 process.
 """
@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Delete,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from config.settings import WebSettings
@@ -40,9 +50,17 @@ class Found:
     last_seen_at: datetime | None = None  # as stored (``touch`` writes it again after TOUCH_EVERY)
 
 
-def is_open(row: WebSession, now: datetime, settings: WebSettings) -> bool:
+def is_open(row: Any, now: datetime, settings: WebSettings) -> bool:
+    """``row``: a session (or a row with its ``ended_at``, ``expires_at``, ``last_seen_at``)."""
     return (row.ended_at is None and now < row.expires_at
             and now - row.last_seen_at < timedelta(minutes=settings.session_idle_minutes))
+
+
+_FIND = (select(WebSession.id, WebSession.ended_at, WebSession.expires_at, WebSession.last_seen_at,
+                User.id.label("user_id"), User.active, User.username, User.display_name, User.role,
+                User.language, User.staff_code)
+         .join(User, User.id == WebSession.user_id)
+         .where(WebSession.token_hash == bindparam("token_hash")))  # built once, cached compiled
 
 
 def open_session(s: Session, user_id: int, nonce: str, now: datetime, settings: WebSettings,
@@ -56,20 +74,19 @@ def open_session(s: Session, user_id: int, nonce: str, now: datetime, settings: 
     return row.id
 
 
-def find(s: Session, nonce: str, now: datetime, settings: WebSettings, note_use: bool = True) -> Found | None:
+def find(s: Session | Connection, nonce: str, now: datetime, settings: WebSettings,
+         note_use: bool = True) -> Found | None:
     """The open session ``nonce`` names with its (active) user, or None; notes the use
     (``note_use`` false: in a transaction that only reads — then ``stale`` and ``touch``)."""
-    hit = s.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
-                    .where(WebSession.token_hash == token_hash(nonce))).first()
-    if hit is None:
+    row = s.execute(_FIND, {"token_hash": token_hash(nonce)}).first()
+    if row is None or not row.active or not is_open(row, now, settings):
         return None
-    row, user = hit
-    if not user.active or not is_open(row, now, settings):
-        return None
-    if note_use and stale(row.last_seen_at, now):
-        row.last_seen_at = now
-    return Found(row.id, user.id, user.username, user.display_name or user.username, user.role,
-                 user.language, user.staff_code, row.last_seen_at)
+    last_seen = row.last_seen_at
+    if note_use and stale(last_seen, now):
+        touch(s, row.id, now)
+        last_seen = now
+    return Found(row.id, row.user_id, row.username, row.display_name or row.username, row.role,
+                 row.language, row.staff_code, last_seen)
 
 
 def stale(last_seen_at: datetime | None, now: datetime) -> bool:
@@ -77,7 +94,7 @@ def stale(last_seen_at: datetime | None, now: datetime) -> bool:
     return last_seen_at is not None and now - last_seen_at >= TOUCH_EVERY
 
 
-def touch(s: Session, session_id: int, now: datetime) -> None:
+def touch(s: Session | Connection, session_id: int, now: datetime) -> None:
     """Note a use of an open session (one that ``find`` or ``still_open`` read as ``stale``)."""
     s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None),
                                        WebSession.last_seen_at < now).values(last_seen_at=now))

@@ -26,7 +26,8 @@ from tests.conftest import PG_URL
 @pytest.mark.timeout(240)
 def test_a_small_flood_loses_nothing(db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
-    plan = Plan(calls=10, window_s=2.0, burst=5, operators=3, desks=8, time_scale=0.05, settle_s=60.0)
+    plan = Plan(calls=10, window_s=2.0, burst=5, operators=3, desks=8, desk_processes=2, time_scale=0.05,
+                settle_s=60.0)
     processes = 2 if PG_URL else 1
     got = figures(asyncio.run(flood(db_url, plan, processes, tmp_path, fresh=False)))
     print(f"\nflood ({processes} serve process(es)): {got}")

@@ -1,24 +1,28 @@
-"""``Store.reading``: a transaction that only reads waits for no writer, sees only what was
-committed, and cannot write."""
+"""``Store.reading`` and ``Store.read_connection``: a transaction that only reads waits for no
+writer, sees only what was committed, and cannot write."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from ticketing.model import OrgUnit
 from ticketing.store import Store
 
 
-def units(store: Store) -> int:
+def units(store: Store, way: str = "reading") -> int:
+    if way == "connection":
+        with store.read_connection() as c:
+            return int(c.scalar(select(func.count()).select_from(OrgUnit)) or 0)
     with store.reading() as s:
         return int(s.scalar(select(func.count()).select_from(OrgUnit)) or 0)
 
 
-def test_a_read_does_not_wait_for_a_command_in_progress(store: Store) -> None:
+@pytest.mark.parametrize("way", ["reading", "connection"])
+def test_a_read_does_not_wait_for_a_command_in_progress(store: Store, way: str) -> None:
     with store.session() as s:
         s.add(OrgUnit(code="D01", name="内科", kind="department"))
     holding, release = threading.Event(), threading.Event()
@@ -35,14 +39,14 @@ def test_a_read_does_not_wait_for_a_command_in_progress(store: Store) -> None:
     try:
         assert holding.wait(20)
         seen: list[int] = []
-        reader = threading.Thread(target=lambda: seen.append(units(store)))
+        reader = threading.Thread(target=lambda: seen.append(units(store, way)))
         reader.start()
         reader.join(10)  # a read that queued behind the writer would still be waiting here
         assert not reader.is_alive() and seen == [1]  # the uncommitted row is not seen
     finally:
         release.set()
         writer.join(20)
-    assert units(store) == 2  # the commit is seen by the next read
+    assert units(store, way) == 2  # the commit is seen by the next read
 
 
 def test_a_write_inside_a_read_fails_at_once(store: Store) -> None:
@@ -51,4 +55,12 @@ def test_a_write_inside_a_read_fails_at_once(store: Store) -> None:
     with pytest.raises(OperationalError, match="readonly"), store.reading() as s:
         s.add(OrgUnit(code="D03", name="儿科", kind="department"))
         s.flush()
+    assert units(store) == 0
+
+
+def test_a_write_on_a_read_connection_fails_at_once(store: Store) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL's read connection is a plain one")
+    with pytest.raises(OperationalError, match="readonly"), store.read_connection() as c:
+        c.execute(insert(OrgUnit).values(code="D04", name="眼科", kind="department"))
     assert units(store) == 0

@@ -8,10 +8,14 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 
+from ticketing.calendar import BusinessCalendar
+from ticketing.catalog import Catalog
+from ticketing.fakes import PlainComposer
 from ticketing.model import AuditLog, Ticket
-from ticketing.service import NewTicket
+from ticketing.service import NewTicket, TicketService
 from ticketing.store import Store
 from web.listcache import SharedPages, change_mark, next_deadline
 
@@ -83,18 +87,18 @@ def test_a_ticket_turns_overdue_on_the_shared_page_when_its_time_limit_passes(we
 def test_the_mark_moves_when_a_transaction_commits_an_audit_row_below_the_largest_id(store: Store) -> None:
     """PostgreSQL hands out ids when rows are inserted, not when they commit: a slower
     transaction's row can land below the largest id already seen."""
-    with store.session() as s:
-        top, recent = change_mark(s)
+    with store.read_connection() as c:
+        top, recent = change_mark(c)
     row = {"at": datetime.now(UTC), "actor": "test", "entity": "ticket", "entity_key": "1",
            "action": "note", "before": None, "after": None}
     with store.session() as s:
         s.execute(insert(AuditLog).values(id=top + 10, **row))
-    with store.session() as s:
-        assert change_mark(s) == (top + 10, recent + 1)
+    with store.read_connection() as c:
+        assert change_mark(c) == (top + 10, recent + 1)
     with store.session() as s:  # the late one, below the largest
         s.execute(insert(AuditLog).values(id=top + 5, **row))
-    with store.session() as s:
-        assert change_mark(s) == (top + 10, recent + 2)
+    with store.read_connection() as c:
+        assert change_mark(c) == (top + 10, recent + 2)
 
 
 def test_the_next_deadline_is_the_first_time_limit_still_ahead() -> None:
@@ -157,3 +161,27 @@ def test_the_pages_kept_are_bounded() -> None:
     assert pages.stats()["kept"] == 3
     assert pages.get(9, (1, 1), now, lambda: (b"new", None)).body == b"9"  # kept: the newest
     assert pages.get(0, (1, 1), now, lambda: (b"new", None)).body == b"new"  # dropped: the oldest
+
+
+def test_a_change_made_by_another_process_shows_once_the_feed_has_read_it(
+        web: Web, catalog: Catalog, calendar: BusinessCalendar) -> None:
+    """The page's mark is this process's commits and where the change feed last read the
+    audit log: a command of another process (its own store on the same database) changes
+    neither until the feed reads its audit rows — then the next load has the ticket."""
+    store = web.deps.store
+    if store.engine.url.database in (None, "", ":memory:"):
+        pytest.skip("another process needs a database file or server")
+    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
+    op = web.login("operator")
+    feed.poll_once()
+    before = op.get("/desk/list")
+    other = Store(store.engine.url.render_as_string(hide_password=False))
+    try:
+        elsewhere = TicketService(other, web.deps.clock, catalog, calendar, PlainComposer()).accept(
+            "dispatcher", NewTicket(service_type="repair", location_code="10305")).id
+    finally:
+        other.dispose()
+    assert elsewhere not in ids(op.get("/desk/list").text)  # the feed has not read it yet
+    assert feed.poll_once() == 1  # the feed publishes it to the desks, which reload:
+    after = op.get("/desk/list", headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200 and elsewhere in ids(after.text)

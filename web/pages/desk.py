@@ -9,14 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ticketing.search import NumberSearchRefused
 from ticketing.service import suggest_workers
+from ticketing.store import Store
 from web import queries
 from web.api.tickets import ticket_detail
 from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
-from web.listcache import change_mark, next_deadline
+from web.listcache import Mark, change_mark, next_deadline
 from web.names import Names
 from web.pages import service_types
 from web.paging import Page, page_number
@@ -73,15 +75,16 @@ def desk(request: Request, user: DeskPage, view: str = "open", service: str = ""
 
 
 @router.get("/desk/list", response_class=HTMLResponse)
-def desk_list(request: Request, user: DeskPage, view: str = "open", service: str = "",
-              q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
+async def desk_list(request: Request, user: DeskPage, view: str = "open", service: str = "",
+                    q: Annotated[str, Query(max_length=100)] = "", page: str = "1") -> Response:
     """The desk's list alone (the page's script reloads it when tickets change). The open and
     "mine" views are rendered once per change of the store for every desk that asks for the
-    same page (``web.listcache``); ``If-None-Match`` with the page's ``ETag``: 304."""
+    same page (``web.listcache``); ``If-None-Match`` with the page's ``ETag``: 304. A page
+    already made at the store's mark is answered here, without a thread or a statement."""
     web = web_state(request)
     if q or view not in SHARED_VIEWS:
-        return web.render(request, "_ticket_list.html", user,
-                          _list_context(request, user, view, service, q, page))
+        return await run_in_threadpool(lambda: web.render(request, "_ticket_list.html", user,
+                                                          _list_context(request, user, view, service, q, page)))
 
     def render() -> tuple[bytes, datetime | None]:
         context = _list_context(request, user, view, service, q, page)
@@ -89,13 +92,25 @@ def desk_list(request: Request, user: DeskPage, view: str = "open", service: str
 
     key = ("desk-list", web.language(user), user.masked, view, service, page_number(page),
            user.username if view == "mine" else "")
-    with web.deps.store.reading() as s:
-        mark = change_mark(s)
-    listed = web.lists.get(key, mark, web.deps.clock.now(), render)
+    now = web.deps.clock.now()
+    feed = web.feed.mark()
+    if feed is not None:
+        mark: Mark = (web.deps.store.commits, *feed)
+    else:  # the feed has not read the audit log yet: the statement
+        mark = await run_in_threadpool(_store_mark, web.deps.store)
+    listed = web.lists.peek(key, mark, now)
+    if listed is None:
+        listed = await run_in_threadpool(web.lists.get, key, mark, now, render)
     headers = {"ETag": listed.etag, "Cache-Control": "no-store"}
     if request.headers.get("if-none-match") == listed.etag:
         return Response(status_code=304, headers=headers)
     return HTMLResponse(listed.body, headers=headers)
+
+
+def _store_mark(store: Store) -> Mark:
+    commits = store.commits  # before the statement: a commit between them makes the mark older
+    with store.read_connection() as c:
+        return (commits, *change_mark(c))
 
 
 def detail_context(request: Request, user: CurrentUser, ticket_id: int) -> dict[str, Any]:
