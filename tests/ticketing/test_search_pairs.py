@@ -86,12 +86,15 @@ def written(request: pytest.FixtureRequest, store: Store, service: TicketService
     yield texts
 
 
-@pytest.fixture(params=["walked", "indexed"])
+@pytest.fixture(params=["walked", "indexed", "many terms"])
 def stretch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's first stretch: as it is (a store this small is read in it whole), or the newest
-    two tickets (the rest through the index)."""
-    if request.param == "indexed":
+    two tickets (the rest through the index; with "many terms", a pair followed by more than
+    one different character in the index walks on instead)."""
+    if request.param != "walked":
         monkeypatch.setattr(search, "PAIR_WALK", 2)
+    if request.param == "many terms":
+        monkeypatch.setattr(search, "PAIR_TERMS", 1)
 
 
 def expected(texts: dict[int, list[str]], q: str) -> list[int]:
