@@ -52,8 +52,10 @@ def audit(s: Session | Tx, at: datetime, actor: str, entity: str, key: object, a
            "action": action, "before": b, "after": a}
     if isinstance(s, Tx):
         s.insert(AuditLog.__table__, row)  # type: ignore[arg-type]
+        s.audited = True
     else:
         s.add(AuditLog(**row))
+        s.info["audited"] = True
     if entity == "ticket" and a and a.get("note") and action not in search.QUIET_NOTES:
         search.append(s, int(str(key)), str(a["note"]))
 

@@ -15,13 +15,14 @@ SQLite with an FTS5 table using the trigram tokenizer (``ticket_fts``, an index 
 ``ticket_search``), PostgreSQL with a ``pg_trgm`` GIN index. SQLite looks a term of three
 characters or more up in the index, which gives its matches newest first; PostgreSQL's index
 gives them in no order, so a search there reads the newest pieces first and asks the index
-only for what a short walk did not find (``ticketing.search_plans``). A term of two characters
+only for what a walk did not find (``ticketing.search_plans``). A term of two characters
 (漏水, 空调) has no trigram of its own, but each of its occurrences starts one: on SQLite the
 index takes each piece with a line end after it (so a pair at a piece's very end starts the
 trigram of the pair and the line end), and after the newest tickets' pieces the search asks the
-index for every term that starts with the pair (``_pair``). PostgreSQL, and a single
-character, read the pieces newest first with ``LIKE`` until the page is full. Migration 0009
-makes both indexes and fills them for the tickets already there; 0017 the line ends.
+index for every term that starts with the pair (``_pair``). PostgreSQL walks the pieces newest
+first, then asks a second GIN index, of every piece's pairs of characters (migration 0018). A
+single character is read newest first with ``LIKE`` until the page is full. Migration 0009
+makes the trigram indexes and fills them for the tickets already there; 0017 the line ends.
 
 Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
 pending list of its own (``fastupdate``); on SQLite the triggers list a new or changed piece in
@@ -59,6 +60,7 @@ PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (
 FTS_TEXT = "ticket_fts_text"  # SQLite: the pieces as the index takes them, a line end after each
 FTS_TERMS = "ticket_fts_terms"  # SQLite: the index's terms (fts5vocab, migration 0017)
 PG_INDEX = "ix_ticket_search_body_trgm"  # PostgreSQL: the pg_trgm GIN index
+PG_PAIRS = "ix_ticket_search_pairs"  # PostgreSQL: the GIN index of the pieces' pairs (0018)
 MAX_BODY = 16_000  # characters a document keeps (the first ones: a ticket's own text comes first)
 MIN_GRAM = 3  # the shortest term the trigram indexes can look up
 MAX_TERMS = 6
@@ -308,7 +310,7 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
     tickets = Found(skip, wanted, PIECES)
     if pg:
-        pg_pieces(s, lead, len(lead) >= MIN_GRAM, ok, params, tickets)
+        pg_pieces(s, lead, ok, params, tickets)
         return tickets.out
     if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
         params["m"] = _phrase(lead)

@@ -46,7 +46,20 @@ _SET_BITMAP = ("SELECT set_config('enable_seqscan', '{value}', true),"
                " set_config('enable_indexscan', '{value}', true)")
 
 
-def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params: dict[str, Any],
+def pg_index_match(lead: str, op: str) -> str | None:
+    """PostgreSQL: the condition that finds the pieces holding ``lead`` through an index and
+    checks them (``:lead``: its ``LIKE`` pattern, ``:pair``: the term), or None if no index
+    serves it. Three characters or more: the ``pg_trgm`` index (it checks the matches itself);
+    two: the index of every piece's pairs (migration 0018), then ``LIKE``; one, or a pair with
+    a control character (which that index leaves out): none."""
+    if len(lead) >= 3:
+        return f"body {op} :lead ESCAPE '\\'"
+    if len(lead) == 2 and lead.isprintable():
+        return f"ticket_search_pairs(body) @> ARRAY[lower(:pair)] AND body {op} :lead ESCAPE '\\'"
+    return None
+
+
+def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any],
               tickets: Found) -> None:
     """PostgreSQL: the pieces matching ``lead``, newest first, into ``tickets`` until it is full.
 
@@ -61,37 +74,63 @@ def pg_pieces(s: Session | Connection, lead: str, indexed: bool, ok: str, params
 
     1. the newest ``WALK`` pieces are read (a subquery ordered and limited by id), which fills
        the page of a common term (one piece in a hundred or more);
-    2. a term of three characters or more, if it is not done, goes to the index (``_pg_index``);
-    3. a term of one or two characters has no trigram: the walk goes on, stretches four times
-       longer each time (stopped by the page's end), to the end if it must."""
+    2. a term of two characters or more, if it is not done, walks on while the rest of the page,
+       at the share of pieces that held it so far, costs fewer pieces read in order than
+       checking every match the index would give (``CHECK_COST`` each): a term in one piece of
+       ~700 or more over a million tickets. Else it goes to an index (``_pg_index``):
+       ``pg_trgm``'s for three characters or more, that of the pieces' pairs for two
+       (``pg_index_match``);
+    3. a term of one character has no index: the walk goes on, stretches four times longer
+       each time (stopped by the page's end), to the end if it must."""
     s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     op = op_for(lead, True)
+    match = pg_index_match(lead, op)
+    if match and len(lead) == 2:
+        params = {**params, "pair": lead}
     walk = (f"SELECT p.id, {ok} FROM (SELECT id, body FROM ticket_search WHERE id < :before"
             f" ORDER BY id DESC LIMIT :n) p WHERE p.body {op} :lead ESCAPE '\\' ORDER BY p.id DESC LIMIT :m")
     edge = ("SELECT min(id), max(id), count(*) FROM (SELECT id FROM ticket_search WHERE id < :before"
             " ORDER BY id DESC LIMIT :n) w")
-    before, stretch, found = END, WALK, 0
+    before, stretch, found, read, newest = END, WALK, 0, 0, 0
+    store: tuple[int, int] | None = None  # the newest ticket, the store's pieces (its statistics)
     while not tickets.full():
         batch = max(16, tickets.wanted - len(tickets.out))
         rows = s.execute(text(walk), {**params, "before": before, "n": stretch, "m": batch}).all()
         tickets.take(rows)
         found += len(rows)
+        if tickets.full():  # a small page can fill before the batch does
+            return
         if len(rows) == batch:  # the stretch holds more: on from the last one
             before = rows[-1][0]
             continue
         floor, top, n = s.execute(text(edge), {"before": before, "n": stretch}).one()
         if n < stretch:
             return  # walked to the oldest piece
-        if indexed:
-            _pg_index(s, op, ok, params, floor, found / n, (top or floor) - floor, tickets)
-            return
+        newest, read = newest or top or floor, read + n
+        share, left = found / read, tickets.wanted - len(tickets.out)
+        low = max(0.0, found - 2 * found ** 0.5) / read  # the share, less two of its deviations
+        if match:
+            if store is None:
+                last, pieces_now = s.execute(text(
+                    "SELECT (SELECT max(id) FROM ticket), (SELECT reltuples FROM pg_class"
+                    " WHERE relname = 'ticket_search')")).one()
+                store = (last or 0, max(int(pieces_now or 0), 0))
+            # on while the rest of the page, at the share met so far (less its noise: a few
+            # matches in the newest pieces say little), costs fewer pieces read in order than
+            # checking every match the index would give
+            if not low or left / low > CHECK_COST * low * store[1]:
+                _pg_index(s, match, ok, params, floor, share, (newest - floor) / read, store, tickets)
+                return
+            before, stretch = floor, max(WALK, int(2 * left / low))  # the page stops it earlier
+            continue
         before, stretch = floor, stretch * 4
 
 
-def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any], before: int,
-              share: float, walked: int, tickets: Found) -> None:
-    """The lead term's matches older than ``before`` through the GIN index, newest first, after
-    a walk over ``walked`` ids (the newest) found it in ``share`` of the pieces read.
+def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
+              share: float, per_piece: float, store: tuple[int, int], tickets: Found) -> None:
+    """The lead term's matches (``match``) older than ``before`` through its GIN index, newest
+    first, after a walk that found it in ``share`` of the pieces read, ``per_piece`` ids apart
+    (``store``: the newest ticket, and how many pieces the store holds).
 
     If that share of the store's pieces is under ``probe``, the term may be rare, and the index
     is asked for all its matches, up to ``probe`` (a number, a name, most terms of six
@@ -102,18 +141,17 @@ def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any],
     window, the rest of the store, from the index alone. ``probe`` balances its cost against a
     window's: checking a match costs about ``CHECK_COST`` pieces read in order."""
     batch = max(64, 2 * tickets.wanted)
-    rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+    rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
             f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
             " ORDER BY p.id DESC LIMIT :n")
-    window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE body {op} :lead ESCAPE '\\'"
+    window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
               f" AND id >= :after AND id < :before) SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
-    top, pieces_now = s.execute(text("SELECT (SELECT max(id) FROM ticket),"
-                                     " (SELECT reltuples FROM pg_class WHERE relname = 'ticket_search')")).one()
-    probe = int(max(PROBE_MIN, (max(pieces_now or 0, 0) * tickets.wanted / CHECK_COST) ** 0.5 / 4))
+    top, pieces_now = store
+    probe = int(max(PROBE_MIN, (pieces_now * tickets.wanted / CHECK_COST) ** 0.5 / 4))
     s.execute(text(_SET_BITMAP.format(value="off")))
     try:
-        if share * max(pieces_now or 0, 0) >= probe:
-            span = max(walked, int(walked * 2 * tickets.wanted / (share * WALK)))
+        if share * pieces_now >= probe:
+            span = int(per_piece * max(WALK, 2 * tickets.wanted / share))
         else:
             rows = s.execute(text(rare), {**params, "before": before, "cap": probe, "n": batch}).all()
             if not rows or rows[0][2] < probe:  # rare: these are its matches, newest first
@@ -123,7 +161,7 @@ def _pg_index(s: Session | Connection, op: str, ok: str, params: dict[str, Any],
                         return
                     rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
                                                   "n": batch}).all()
-            span = tickets.pieces * max(WALK, tickets.wanted * (top or 0) // probe)
+            span = tickets.pieces * max(WALK, tickets.wanted * top // probe)
         while not tickets.full() and before > 0:
             after = max(0, before - span)
             # the rest of the store: from the index alone (its ids would only add their bitmap)

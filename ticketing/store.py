@@ -203,14 +203,15 @@ class Store:
         self._readers: sessionmaker[Session] | None = None
         self._read_engine: Engine | None = None
         self._readers_made = threading.Lock()
-        # write transactions this process committed (``session``, ``tx``): a page made from the
-        # store can tell, without a statement, that nothing was written here since
-        self.commits = 0
+        # transactions this process committed with audit rows (``session``, ``tx``; every change
+        # of a ticket writes them): a page made from the store can tell, without a statement,
+        # that nothing it shows was changed here since
+        self.audited_commits = 0
         self._commits_lock = threading.Lock()
 
     def _committed(self) -> None:
         with self._commits_lock:
-            self.commits += 1
+            self.audited_commits += 1
 
     @property
     def dialect(self) -> str:
@@ -220,7 +221,8 @@ class Store:
     def session(self) -> Iterator[Session]:
         with self._plain_session() as session:
             yield session
-        self._committed()
+        if session.info.get("audited"):
+            self._committed()
 
     @contextmanager
     def _plain_session(self) -> Iterator[Session]:
@@ -299,7 +301,8 @@ class Store:
                     joined(tx)
                 tx.finish()
                 raw.commit()
-                self._committed()
+                if tx.audited:
+                    self._committed()
                 reusable = True
             except BaseException:
                 try:

@@ -55,6 +55,7 @@ class Tx:
         self._session: Session | None = None
         self._savepoints = 0
         self.memo: dict[Any, Any] = {}  # a command's own lookups of master data
+        self.audited = False  # an audit row was written (``ticketing.audit``)
         self.now = datetime.now(UTC)  # the command's time (``Store.tx`` sets its clock's)
         self._now_bound: tuple[Any, Any] = (None, None)
 

@@ -7,8 +7,8 @@ and each rendering costs ~20 ms of the one process's CPU — the screen pops wai
 same language, masking and (for "mine") log-in, until the store changes or a ticket on it
 passes a time limit; so it is rendered once and the others get the same bytes.
 
-**When the store changed.** A page is made at a mark: how many write transactions this
-process has committed (``Store.commits``), then where the audit log stands. Every command
+**When the store changed.** A page is made at a mark: how many transactions with audit rows
+this process has committed (``Store.audited_commits``), then where the audit log stands. Every command
 writes its audit rows in its transaction, and the audit log's ids increase (``web/feed.py``
 relies on the same): ``change_mark`` is the largest id and how many rows lie in the last
 ``WINDOW`` ids — on PostgreSQL a transaction that took its id before another's may commit
@@ -50,7 +50,7 @@ from web.queries import time_limits
 MAX_AGE_S = 60.0  # a page is rendered again at least this often, whatever happened
 ENTRIES = 256  # pages kept (languages × masking × views × services × page numbers × "mine" log-ins)
 
-Mark = tuple[int, ...]  # what the page was made at: ``Store.commits``, then ``change_mark``'s
+Mark = tuple[int, ...]  # what the page was made at: ``Store.audited_commits``, then ``change_mark``'s
 
 
 _MARK = (f"SELECT t.top, (SELECT count(*) FROM audit_log WHERE id > t.top - {WINDOW}) "

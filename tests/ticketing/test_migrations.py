@@ -39,7 +39,7 @@ def _tables(store: Store) -> set[str]:
 def _modelled(name: str | None, type_: str, _parent: object) -> bool:
     """The schema objects the models describe: not the search indexes of one engine."""
     return not (type_ == "table" and (name or "").startswith(search.FTS_TABLE)
-                or type_ == "index" and name == search.PG_INDEX)
+                or type_ == "index" and name in (search.PG_INDEX, search.PG_PAIRS))
 
 
 def _current(store: Store) -> str | None:

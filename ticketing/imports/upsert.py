@@ -70,6 +70,7 @@ def upsert_records(s: Session, spec: Kind, records: Iterable[dict[str, Any]], ac
     if new_rows:
         s.execute(insert(model), new_rows)
         s.execute(insert(AuditLog), audit_rows)
+        s.info["audited"] = True
         if spec.name == "parts":
             opening_balances(s, new_rows, actor, at)
     return counts

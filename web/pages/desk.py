@@ -95,7 +95,7 @@ async def desk_list(request: Request, user: DeskPage, view: str = "open", servic
     now = web.deps.clock.now()
     feed = web.feed.mark()
     if feed is not None:
-        mark: Mark = (web.deps.store.commits, *feed)
+        mark: Mark = (web.deps.store.audited_commits, *feed)
     else:  # the feed has not read the audit log yet: the statement
         mark = await run_in_threadpool(_store_mark, web.deps.store)
     listed = web.lists.peek(key, mark, now)
@@ -108,7 +108,7 @@ async def desk_list(request: Request, user: DeskPage, view: str = "open", servic
 
 
 def _store_mark(store: Store) -> Mark:
-    commits = store.commits  # before the statement: a commit between them makes the mark older
+    commits = store.audited_commits  # before the statement: a commit between them makes the mark older
     with store.read_connection() as c:
         return (commits, *change_mark(c))
 
