@@ -4,9 +4,10 @@ very end — in a description, a reporter's number, a note, a worker's SMS reply
 
 On SQLite a pair is looked up in the trigram index (each piece is indexed with a line end
 after it, so a pair at its very end starts a trigram too) once the pieces of the newest
-tickets have been read; here that first stretch is made two tickets long as well as left as
-it is, and the pieces are in the index, still listed for the catch-up, or some of each. The
-expected tickets are computed here from the texts the test wrote."""
+tickets have been read; here that first stretch is left as it is or made two tickets long
+(the index's lookup also made too small for most pairs, which then walk on), and the pieces
+are in the index, still listed for the catch-up, or some of each. The expected tickets are
+computed here from the texts the test wrote."""
 
 from __future__ import annotations
 
