@@ -126,7 +126,8 @@ class Center:
                 log.exception("stopping %s failed", part.name)
         self._started.clear()
 
-    async def run_until_signal(self) -> None:
+    async def run_until_signal(self, started: Callable[[], None] | None = None) -> None:
+        """Start, run until SIGINT or SIGTERM, stop; ``started`` is called once every part is up."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,6 +135,8 @@ class Center:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         await self.start()
+        if started is not None:
+            started()
         try:
             await stop.wait()
         finally:
