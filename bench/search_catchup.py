@@ -1,7 +1,7 @@
 """A command's latency while SQLite's search index catches up a backlog.
 
 The commands list each piece of ticket text they write in ``ticket_fts_pending``; the store's
-maintenance thread (``ticketing.store.SearchIndexer``) moves them into the FTS5 index a
+maintenance thread (``ticketing.store_upkeep.SearchIndexer``) moves them into the FTS5 index a
 transaction at a time. A big backlog (an import, a restore, a store upgraded to the index)
 keeps that thread writing back to back, and each of its transactions holds the store's write
 lock: a command that comes meanwhile waits for it.
@@ -45,7 +45,8 @@ from ticketing.ports import SystemClock  # noqa: E402
 from ticketing.seed import seed_hospital  # noqa: E402
 from ticketing.seed.history import write_tickets  # noqa: E402
 from ticketing.service import NewTicket, ServiceOptions, TicketService  # noqa: E402
-from ticketing.store import SearchIndexer, Store  # noqa: E402
+from ticketing.store import Store  # noqa: E402
+from ticketing.store_upkeep import SearchIndexer  # noqa: E402
 
 
 def backlog(store: Store, n: int) -> int:

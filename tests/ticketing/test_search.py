@@ -17,7 +17,8 @@ from ticketing.fakes import FixedClock
 from ticketing.lifecycle import IllegalTransition
 from ticketing.search import NumberSearchRefused
 from ticketing.service import NewTicket, TicketError, TicketService, WorkerReply
-from ticketing.store import SearchIndexer, Store, alembic_config
+from ticketing.store import Store, alembic_config
+from ticketing.store_upkeep import SearchIndexer
 
 from .factories import small_hospital
 
