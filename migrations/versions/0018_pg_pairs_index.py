@@ -15,8 +15,8 @@ expression of built-in functions (two ``regexp_replace`` over the text and its s
 character on, split into pairs), so the server inlines it: ~30 µs for a ticket's first piece,
 where a loop over the characters took five times that.
 
-SQLite: nothing (its trigram FTS5 index stays; a pair is a scan there). Downgrade drops the
-index and the function.
+SQLite: nothing (0017 has its trigram FTS5 index serve pairs). Downgrade drops the index and
+the function.
 """
 
 from __future__ import annotations
