@@ -21,6 +21,7 @@ from ticketing.store import Store, alembic_config
 from ticketing.store_upkeep import SearchIndexer
 
 from .factories import small_hospital
+from .searching import vm_steps
 
 LEAK = "3号楼西侧卫生间水管漏水，地面积水严重"
 COLD = "空调不制冷，病人投诉室温太高"
@@ -374,19 +375,9 @@ def test_a_search_reads_the_listed_pieces_not_every_piece(store: Store, service:
     small_hospital(store)
 
     def steps_to_search() -> int:
-        steps = [0]
-
-        def count() -> int:
-            steps[0] += 1
-            return 0
-
-        with store.session() as s:
-            raw = s.connection().connection.driver_connection
-            raw.set_progress_handler(count, 1)  # every VM instruction
-            found = search.search(s, "不亮了", 0, 50, True).ids
-            raw.set_progress_handler(None, 1)
+        steps, found = vm_steps(store, "不亮了")
         assert found, "the listed ticket is found"
-        return steps[0]
+        return steps
 
     service.accept("li", NewTicket(service_type="repair", description="床头灯不亮了", location_code="10305",
                                    reporter_name="张护士", reporter_phone="6123"))

@@ -24,6 +24,7 @@ from ticketing.service import NewTicket, TicketService, WorkerReply
 from ticketing.store import Store, alembic_config
 
 from .factories import small_hospital
+from .searching import every_page, vm_steps
 
 N = 36
 LETTERS = "甲乙丙丁戊己"  # the texts' own words: every pair of them is in some, at every place
@@ -107,17 +108,6 @@ def expected(texts: dict[int, list[str]], q: str) -> list[int]:
     return found
 
 
-def every_page(store: Store, q: str, size: int) -> list[int]:
-    out: list[int] = []
-    while True:
-        with store.session() as s:
-            page = search.search(s, q, len(out), size, True)
-        out += page.ids
-        assert len(page.ids) == size or not page.has_more
-        if not page.has_more:
-            return out
-
-
 PAIRS = ["".join(p) for p in itertools.product(LETTERS, repeat=2)]
 
 
@@ -171,19 +161,9 @@ def test_a_rare_pair_reads_the_index_not_every_piece(store: Store, service: Tick
     rare = service.accept("li", NewTicket(service_type="repair", description="门锁庚辛坏了")).id
 
     def steps_to_search() -> int:
-        steps = [0]
-
-        def count() -> int:
-            steps[0] += 1
-            return 0
-
-        with store.session() as s:
-            raw = s.connection().connection.driver_connection
-            raw.set_progress_handler(count, 1)  # every VM instruction
-            found = search.search(s, "庚辛", 0, 50, True).ids
-            raw.set_progress_handler(None, 1)
+        steps, found = vm_steps(store, "庚辛")
         assert found == [rare]
-        return steps[0]
+        return steps
 
     def more_pieces(first: int) -> None:  # 20,000 pieces without the pair, newer than the ticket
         with store.tx() as tx:

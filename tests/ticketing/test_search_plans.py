@@ -21,6 +21,8 @@ from ticketing.search import NumberSearchRefused
 from ticketing.service import NewTicket, TicketService
 from ticketing.store import Store
 
+from .searching import every_page
+
 N = 120
 NAME = "王护士"
 
@@ -69,17 +71,6 @@ def expected(texts: dict[int, str], q: str) -> list[int]:
     if q.isdigit() and int(q) in texts:  # the ticket whose number was typed comes first
         found = [int(q)] + [i for i in found if i != int(q)]
     return found
-
-
-def every_page(store: Store, q: str, size: int = 7, numbers: bool = True) -> list[int]:
-    out: list[int] = []
-    while True:
-        with store.session() as s:
-            page = search.search(s, q, len(out), size, numbers)
-        out += page.ids
-        assert len(page.ids) == size or not page.has_more
-        if not page.has_more:
-            return out
 
 
 def caught_up(store: Store) -> None:
