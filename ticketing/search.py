@@ -340,9 +340,7 @@ def _pair(s: Session | Connection, lead: str, ok: str, params: dict[str, Any], t
     if top is None:
         return
     floor = max(0, (top // PIECES - PAIR_WALK + 1) * PIECES)  # a ticket's first piece: whole tickets
-    walk = (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
-            f" AND p.id < :before AND p.id >= {floor} ORDER BY p.id DESC LIMIT :n")
-    _newest_first(s, walk, params, tickets, END)
+    _newest_first(s, _scan_sql(ok, floor), params, tickets, END)
     if tickets.full() or floor == 0:
         return
     key = lead.lower()  # as the index keeps its terms (its tokenizer folds ASCII letters, as LIKE)
@@ -381,9 +379,10 @@ def _indexed_sql(ok: str, match: bool) -> str:
     return f"SELECT p.id, {ok} FROM ({indexed}{listed} ORDER BY id DESC LIMIT :n) p"
 
 
-def _scan_sql(ok: str) -> str:
+def _scan_sql(ok: str, floor: int = 0) -> str:
+    """SQLite: pieces newest first below ``:before`` (and from ``floor`` on) that hold ``:lead``."""
     return (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
-            " AND p.id < :before ORDER BY p.id DESC LIMIT :n")
+            f" AND p.id < :before AND p.id >= {floor} ORDER BY p.id DESC LIMIT :n")
 
 
 def _newest_first(s: Session | Connection, sql: str, params: dict[str, Any], tickets: Found,

@@ -165,7 +165,7 @@ class Store:
             with self._plain_session() as session:
                 yield session
             return
-        with self._reader_sessions()() as session, session.begin():
+        with self._read_side()[1]() as session, session.begin():
             yield session
 
     @contextmanager
@@ -177,18 +177,18 @@ class Store:
             with self._plain_session() as session:
                 yield session.connection()
             return
-        self._reader_sessions()
-        assert self._read_engine is not None
-        with self._read_engine.connect() as conn, conn.begin():
+        with self._read_side()[0].connect() as conn, conn.begin():
             yield conn
 
-    def _reader_sessions(self) -> sessionmaker[Session]:
+    def _read_side(self) -> tuple[Engine, sessionmaker[Session]]:
+        """SQLite: the engine of read-only connections and its sessions, made on first use."""
         if self._readers is None:
             with self._readers_made:
                 if self._readers is None:
                     self._read_engine = make_engine(str(self.engine.url), read_only=True, pool_size=8, max_overflow=32)
                     self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
-        return self._readers
+        assert self._read_engine is not None
+        return self._read_engine, self._readers
 
     @contextmanager
     def _turn(self) -> Iterator[None]:

@@ -100,7 +100,7 @@ class SharedPages:
                 return None
             # a rendering made at this mark, or at a later one in every part (a desk that read
             # the mark a moment before another's change may have the newer page)
-            if page.mark == mark or all(p >= m for p, m in zip(page.mark, mark, strict=True)):
+            if all(p >= m for p, m in zip(page.mark, mark, strict=True)):
                 self._pages.move_to_end(key)
                 return page
             return None
