@@ -33,15 +33,17 @@ every page here: they hold callers' numbers).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from ticketing.model import Ticket
 from web.feed import LATE_WINDOW as WINDOW  # audit ids a late commit may lie behind the largest
@@ -76,6 +78,7 @@ class Rendered:
     etag: str
     mark: Mark
     until: datetime
+    frames: dict[str, bytes] = field(default_factory=dict, compare=False)  # its SSE frames, made once
 
     @staticmethod
     def of(body: bytes, mark: Mark, until: datetime) -> Rendered:
@@ -90,6 +93,7 @@ class SharedPages:
         self._pages: OrderedDict[Hashable, Rendered] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._flights: dict[tuple[Hashable, Mark], asyncio.Future[Rendered]] = {}  # on the event loop
         self.renders = 0  # how many renderings were made (the rest were shared)
         self.served = 0
 
@@ -137,6 +141,24 @@ class SharedPages:
                     old, _ = self._pages.popitem(last=False)
                     self._locks.pop(old, None)
             return page
+
+    async def shared(self, key: Hashable, mark: Mark, now: datetime,
+                     render: Callable[[], tuple[bytes, datetime | None]]) -> Rendered:
+        """:meth:`get` from the event loop: a page already made is answered at once; requests
+        and streams that miss it together wait for one rendering in one worker thread (fifty
+        desks' streams ask in the same instant: each waiting in a thread of its own on the
+        page's lock held the pool's threads from every other request)."""
+        page = self.peek(key, mark, now)
+        if page is not None:
+            return page
+        flight = self._flights.get((key, mark))
+        if flight is None:
+            flight = asyncio.ensure_future(run_in_threadpool(self.get, key, mark, now, render))
+            self._flights[(key, mark)] = flight
+            flight.add_done_callback(lambda _: self._flights.pop((key, mark), None))
+        else:
+            self.served += 1
+        return await asyncio.shield(flight)
 
     def stats(self) -> dict[str, Any]:
         return {"served": self.served, "rendered": self.renders, "kept": len(self._pages)}

@@ -116,6 +116,11 @@ class LiveHub:
         finally:
             self.unsubscribe(client)
 
+    def tell(self, client: Client, msg: dict[str, Any]) -> None:
+        """A message for one stream alone (on the server's loop), e.g. that its list is due."""
+        if not client.closed:
+            self._deliver(client, msg)
+
     # --- publishing (any thread) ---------------------------------------------------------
 
     def publish_pop(self, login: str, payload: dict[str, Any]) -> None:

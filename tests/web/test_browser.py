@@ -197,3 +197,28 @@ def test_the_desks_list_keeps_up_while_ticket_events_never_stop(served: Any, bro
     finally:
         stop.set()
         talker.join(5)
+
+
+def test_the_open_list_comes_on_the_stream_and_a_filtered_one_asks_for_itself(served: Any, browser: Any) -> None:
+    """The first page of open tickets is pushed to the desk (no request of its own); a desk
+    showing another view reloads it when tickets change, as before."""
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/desk/list" in r.url else None)
+    tid = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101",
+                                                      description="推来的一行")).id
+    page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']")
+    assert "推来的一行" in page.text_content(f"#ticket-table tr[data-id='{tid}'] td.desc")
+    assert asked == [], asked
+
+    page.select_option("#list-filters [name=service]", "cleaning")
+    page.click("#list-filters button[type=submit]")
+    page.wait_for_function("document.getElementById('ticket-list').dataset.live.includes('service=cleaning')")
+    page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", state="detached")  # a repair: not in the view
+    loads = len(asked)
+    other = deps.service.accept("dispatcher", NewTicket(service_type="cleaning", location_code="20101")).id
+    page.wait_for_selector(f"#ticket-table tr[data-id='{other}']")
+    assert len(asked) > loads and all("service=cleaning" in u for u in asked), asked
+

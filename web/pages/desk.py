@@ -18,7 +18,7 @@ from web import queries
 from web.api.tickets import ticket_detail
 from web.auth import CurrentUser, current_user, landing
 from web.deps import DeskPage, ReadPage, web_state
-from web.listcache import Mark, change_mark, next_deadline
+from web.listcache import Mark, Rendered, change_mark, next_deadline
 from web.names import Names
 from web.pages import service_types
 from web.paging import Page, page_number
@@ -85,9 +85,21 @@ async def desk_list(request: Request, user: DeskPage, view: str = "open", servic
     if q or view not in SHARED_VIEWS:
         return await run_in_threadpool(lambda: web.render(request, "_ticket_list.html", user,
                                                           _list_context(request, user, view, service, q, page)))
+    listed = await shared_list(request, user, view, service, page)
+    headers = {"ETag": listed.etag, "Cache-Control": "no-store"}
+    if request.headers.get("if-none-match") == listed.etag:
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(listed.body, headers=headers)
+
+
+async def shared_list(request: Request, user: CurrentUser, view: str = "open", service: str = "",
+                      page: str = "1") -> Rendered:
+    """A page of one of the ``SHARED_VIEWS`` as ``user`` sees it, at the store's mark: made once
+    for every desk (the requests for ``/desk/list`` and the streams that push the list)."""
+    web = web_state(request)
 
     def render() -> tuple[bytes, datetime | None]:
-        context = _list_context(request, user, view, service, q, page)
+        context = _list_context(request, user, view, service, "", page)
         return bytes(web.render(request, "_ticket_list.html", user, context).body), context["deadline"]
 
     key = ("desk-list", web.language(user), user.masked, view, service, page_number(page),
@@ -98,13 +110,7 @@ async def desk_list(request: Request, user: DeskPage, view: str = "open", servic
         mark: Mark = (web.deps.store.audited_commits, *feed)
     else:  # the feed has not read the audit log yet: the statement
         mark = await run_in_threadpool(_store_mark, web.deps.store)
-    listed = web.lists.peek(key, mark, now)
-    if listed is None:
-        listed = await run_in_threadpool(web.lists.get, key, mark, now, render)
-    headers = {"ETag": listed.etag, "Cache-Control": "no-store"}
-    if request.headers.get("if-none-match") == listed.etag:
-        return Response(status_code=304, headers=headers)
-    return HTMLResponse(listed.body, headers=headers)
+    return await web.lists.shared(key, mark, now, render)
 
 
 def _store_mark(store: Store) -> Mark:

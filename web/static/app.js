@@ -13,7 +13,7 @@
 //   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
 //                                the server's translated message
 //   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
-//   refresh(region[, url]), coalesce(fn, pause, gap, spread), ready()  — see each below
+//   refresh(region[, url]), fill(region, html, etag), coalesce(fn, pause, gap, spread), ready()  — see each below
 "use strict";
 const OneStop = (() => {
   const body = document.body;
@@ -156,13 +156,18 @@ const OneStop = (() => {
     const resp = await fetch(target, { credentials: "same-origin", cache: "no-store", headers });
     if (resp.status === 304) return true;
     if (!resp.ok) return false;
-    const tag = resp.headers.get("ETag");
-    region.__etag = tag ? { url: target, tag } : null;
-    const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+    fill(region, await resp.text(), resp.headers.get("ETag"));
+    return true;
+  }
+
+  // Put a fragment the server rendered (escaped) for the region's URL in it — loaded by
+  // ``refresh`` or pushed on the live stream — with its ETag for the next load.
+  function fill(region, html, tag) {
+    region.__etag = tag ? { url: region.dataset.live, tag } : null;
+    const doc = new DOMParser().parseFromString(html, "text/html");
     region.replaceChildren(...doc.body.childNodes);
     titleTruncated(region);
     region.dispatchEvent(new CustomEvent("refreshed", { bubbles: true }));
-    return true;
   }
 
   // Run ``fn`` (async) soon after a call: ``pause`` ms (plus up to ``spread`` ms at random)
@@ -219,6 +224,6 @@ const OneStop = (() => {
   }
 
   const shortTime = (iso) => when(iso, "short");
-  return { t, label, when, el, api, toast, live, refresh, coalesce, ready, titleTruncated, csrf,
+  return { t, label, when, el, api, toast, live, refresh, fill, coalesce, ready, titleTruncated, csrf,
            shortTime, zone, lang: body.dataset.lang, user: body.dataset.user, role: body.dataset.role };
 })();

@@ -3,7 +3,7 @@
 // rendered by the server (/desk/list, /desk/tickets/N/part: one place for words, names and
 // times); this script swaps them in when things change and sends the actions.
 (() => {
-  const { t, label, when, el, api, toast, live, refresh, coalesce, ready, titleTruncated } = OneStop;
+  const { t, label, when, el, api, toast, live, refresh, fill, coalesce, ready, titleTruncated } = OneStop;
   const $ = (id) => document.getElementById(id);
   const isDesk = document.body.classList.contains("desk");
   let lastPop = null;
@@ -140,16 +140,33 @@
     for (const tr of document.querySelectorAll("#ticket-table tbody tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === selected);
     titleTruncated(listRegion);
   }
+  function focusedRow() {
+    const row = document.activeElement && document.activeElement.closest ? document.activeElement.closest("tr[data-id]") : null;
+    return row ? row.dataset.id : null;
+  }
+  function listShown(focusedId) {
+    markSelected();
+    if (focusedId) { const row = listRegion.querySelector(`tr[data-id="${focusedId}"]`); if (row) row.focus(); }
+  }
   async function reloadList(url) {
     if (!isDesk) return;
-    const focusedId = document.activeElement && document.activeElement.closest ? (document.activeElement.closest("tr[data-id]") || {}).dataset : null;
+    const focusedId = focusedRow();
     await refresh(listRegion, url || listUrl());
-    markSelected();
-    if (focusedId && focusedId.id) { const row = listRegion.querySelector(`tr[data-id="${focusedId.id}"]`); if (row) row.focus(); }
+    listShown(focusedId);
   }
-  // every ticket change anywhere asks for the list again: 0.25–1 s later (the desks spread
-  // out), one load at a time, at most one a second
+  // The first page of open tickets comes on the live stream after every change (the server
+  // renders it once for all desks); any other view or page asks for itself: 0.25–1 s after a
+  // change (the desks spread out), one load at a time, at most one a second.
+  const pushed = () => listRegion.dataset.live === "/desk/list";
   const reloadSoon = coalesce(() => reloadList(), 250, 1000, 750);
+  function listPushed(page) {
+    if (!pushed()) return;
+    if (page.stale) { reloadSoon(); return; }
+    if (listRegion.__etag && listRegion.__etag.tag === page.etag) return;
+    const focusedId = focusedRow();
+    fill(listRegion, page.html, page.etag);
+    listShown(focusedId);
+  }
 
   // --- detail pane and actions -------------------------------------------------------------
   async function openDetail(id, focusActions) {
@@ -209,7 +226,7 @@
     try {
       await api("POST", "/api/tickets/" + id + "/" + action, bodyFor(action));
       toast(t("act:" + action) + " · " + t("saved"));
-      if (isDesk) { await openDetail(id, true); reloadSoon(); } else location.reload();
+      if (isDesk) { await openDetail(id, true); if (!pushed()) reloadSoon(); } else location.reload();
     } catch (e) {
       toast(e.message, true);
       button.disabled = false;
@@ -246,10 +263,11 @@
       if (!tr || ev.target.closest("a")) return;
       openDetail(Number(tr.dataset.id)).catch((e) => toast(e.message, true));
     });
-    live("/api/events?kinds=pop,ticket", {
+    live("/api/events?kinds=pop,ticket,list", {
       pop: showPop,
+      list: listPushed,
       ticket: (tk) => {
-        reloadSoon();
+        if (!pushed()) reloadSoon();
         // Re-render only for a newer version: the echo of the desk's own change must not
         // wipe the operator's worker choice and note while they work on it.
         const same = shown && shown.id === tk.id && shown.version === tk.version;
