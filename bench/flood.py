@@ -61,9 +61,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT, ROOT / "bench"):  # the packages; the bench's own modules (run or imported)
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+if str(ROOT / "bench") not in sys.path:  # imported as bench.flood (the tests): its parts, last
+    sys.path.append(str(ROOT / "bench"))
 
 from flood_desks import Desks, run_desks  # noqa: E402
 from flood_world import (  # noqa: E402

@@ -1,10 +1,10 @@
 """The flood's desks: each holds its event stream and reloads its list as the desk's page does.
 
 ``Desks`` spreads the desks over child processes — each its own event loop, as each desk is its
-own browser on its own computer — that run ``run_desks``: ``bench/flood.py --desks-child`` (the
-bench's own script, so that a child starts as the bench does). Each child answers ``READY`` when
-its desks hold their streams, and on ``stop`` its figures as one JSON line: the pops each desk
-read with the time it read them, and the latency of every request the desks made.
+own browser on its own computer — each of which runs ``run_desks`` (``bench/flood.py
+--desks-child``: the option is the bench's). Each child answers ``READY`` when its desks hold
+their streams, and on ``stop`` its figures as one JSON line: the pops each desk read with the
+time it read them, and the latency of every request the desks made.
 """
 
 from __future__ import annotations
