@@ -1,4 +1,9 @@
-"""The flood's desks: each holds its event stream and reloads its list as the desk's page does.
+"""The flood's desks: each holds its event stream and keeps its list as the desk's page does.
+
+Most show the first page of open tickets, which comes on their stream after tickets change
+(``list`` events: the server renders it once for all). Every fifth desk shows another view — the
+repair tickets (``FILTERED``) — and asks for it again when tickets change, as the page does
+for any view but the first page of open tickets.
 
 ``Desks`` spreads the desks over child processes — each its own event loop, as each desk is its
 own browser on its own computer — each of which runs ``run_desks`` (``bench/flood.py
@@ -23,6 +28,7 @@ import httpx
 from flood_world import PASSWORD, cpu_of
 
 FLOOD = Path(__file__).with_name("flood.py")  # the script whose --desks-child runs run_desks
+FILTERED = "/desk/list?service=repair"  # the view of every fifth desk (it reloads it itself)
 
 
 async def log_in(http: httpx.AsyncClient, login: str) -> None:
@@ -36,9 +42,11 @@ async def log_in(http: httpx.AsyncClient, login: str) -> None:
         raise RuntimeError(f"log-in as {login} refused: {r.status_code}")
 
 
-async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
-    """Hold a desk per login (round-robin over ``bases``) until ``stop`` on stdin."""
-    out: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0, "not_modified": 0}
+async def run_desks(bases: list[str], logins: list[str], filtered: set[str]) -> dict[str, Any]:
+    """Hold a desk per login (round-robin over ``bases``) until ``stop`` on stdin; those in
+    ``filtered`` show the ``FILTERED`` view."""
+    out: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0, "not_modified": 0,
+                           "lists_pushed": 0}
     readies = [asyncio.Event() for _ in logins]
     jobs: set[asyncio.Task[None]] = set()
     # one log-in at a time: the desks share one address here, and the center counts each
@@ -53,15 +61,15 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
 
     class Lister:
         """What the desk's page does with its list (``coalesce`` and ``refresh`` in
-        ``web/static/app.js``, ``reloadSoon`` in ``desk.js``): a ticket event asks for
-        ``GET /desk/list`` 250–1,000 ms later (at random: the desks spread out), at most one load
+        ``web/static/app.js``, ``reloadSoon`` in ``desk.js``) with a view it asks for itself: a
+        ticket event asks for the list 250–1,000 ms later (at random: the desks spread out), at most one load
         at a time and one a second, once more after the last event; the list's ETag goes back
         in ``If-None-Match`` (304: unchanged)."""
 
         PAUSE, GAP, SPREAD = 0.25, 1.0, 0.75
 
-        def __init__(self, http: httpx.AsyncClient) -> None:
-            self.http, self.etag = http, ""
+        def __init__(self, http: httpx.AsyncClient, path: str) -> None:
+            self.http, self.path, self.etag = http, path, ""
             self.timer: asyncio.Task[None] | None = None
             self.running = self.again = False
             self.last = -1e9
@@ -87,7 +95,7 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
         async def load(self) -> None:
             t0 = time.perf_counter()
             try:
-                r = await self.http.get("/desk/list", headers={"If-None-Match": self.etag} if self.etag else {})
+                r = await self.http.get(self.path, headers={"If-None-Match": self.etag} if self.etag else {})
                 ok = r.status_code < 400
                 if r.status_code == 200:
                     self.etag = r.headers.get("etag", "")
@@ -97,12 +105,13 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
             out["api_ms"].append((time.perf_counter() - t0) * 1000)
             out["api_errors"] += not ok
 
-    async def desk(base: str, login: str, ready: asyncio.Event) -> None:
+    async def desk(base: str, login: str, ready: asyncio.Event, filtered: bool) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             async with one_at_a_time:
                 await log_in(http, login)
-            lister = Lister(http)
-            async with http.stream("GET", "/api/events?kinds=pop,ticket", timeout=None) as stream:
+            lister = Lister(http, FILTERED if filtered else "/desk/list")
+            kinds = "pop,ticket" if filtered else "pop,ticket,list"
+            async with http.stream("GET", f"/api/events?kinds={kinds}", timeout=None) as stream:
                 event = ""
                 async for line in stream.aiter_lines():
                     if line.startswith("event:"):
@@ -115,14 +124,18 @@ async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
                         if pop.get("update"):
                             continue  # the caller's context arriving later: not a new pop
                         out["pops"].append((pop["uniqueid"], pop["stage"], login, now))
-                    elif event == "ticket":
+                    elif event == "ticket" and filtered:
                         lister.ask()
+                    elif event == "list":  # the first page, pushed: the desk shows it
+                        out["lists_pushed"] += 1
+                        if json.loads(line[5:]).get("stale"):
+                            lister.ask()
                     elif event == "dropped":
                         out["dropped"] += json.loads(line[5:]).get("missed", 0)
                     elif event == "hello":
                         ready.set()
 
-    tasks = [asyncio.create_task(desk(bases[i % len(bases)], login, readies[i]))
+    tasks = [asyncio.create_task(desk(bases[i % len(bases)], login, readies[i], login in filtered))
              for i, login in enumerate(logins)]
     waiting: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*(r.wait() for r in readies)))
     done, _ = await asyncio.wait([waiting, *tasks], timeout=120, return_when=asyncio.FIRST_COMPLETED)
@@ -145,7 +158,9 @@ class Desks:
 
     def __init__(self, bases: list[str], logins: list[str], processes: int) -> None:
         groups = [logins[i::processes] for i in range(min(processes, len(logins)))]
-        self.children = [subprocess.Popen([sys.executable, str(FLOOD), "--desks-child", json.dumps([bases, g])],
+        filtered = logins[4::5]  # every fifth desk shows another view than the first page
+        self.children = [subprocess.Popen([sys.executable, str(FLOOD), "--desks-child",
+                                           json.dumps([bases, g, [x for x in g if x in filtered]])],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                          for g in groups]
         self.cpu0 = 0.0
@@ -162,7 +177,7 @@ class Desks:
     def stop(self) -> dict[str, Any]:
         """Every desk's figures together; ``cpu_s``: the children's CPU since ``mark_cpu``."""
         merged: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0,
-                                  "not_modified": 0, "cpu_s": -self.cpu0}
+                                  "not_modified": 0, "lists_pushed": 0, "cpu_s": -self.cpu0}
         for child in self.children:
             out, _ = child.communicate("stop\n", timeout=60)
             for key, value in json.loads(out.strip().splitlines()[-1]).items():

@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -98,10 +99,24 @@ class DeskRobot:
         self.rng = rng or random.Random(username)
         self.created: list[int] = []
         self.errors = 0
+        # each request it made at the desk (not logging in, not its stream): ("GET /path", ms)
+        self.answered: list[tuple[str, float]] = []
         self.ready = asyncio.Event()  # set once its event stream is subscribed (pops reach it)
+        self._sent: dict[int, float] = {}
+
+    async def _request(self, request: httpx.Request) -> None:
+        self._sent[id(request)] = time.perf_counter()
+
+    async def _response(self, response: httpx.Response) -> None:
+        t0 = self._sent.pop(id(response.request), None)
+        path = response.request.url.path
+        if t0 is not None and path != "/api/events" and self.ready.is_set():
+            what = f"{response.request.method} {re.sub(r'/[0-9]+(?=/|$)', '/{id}', path)}"
+            self.answered.append((what, (time.perf_counter() - t0) * 1000))
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+        hooks: dict[str, list[Any]] = {"request": [self._request], "response": [self._response]}
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30, event_hooks=hooks) as http:
             csrf = await self.log_in(http)
             headers = {"X-CSRF-Token": csrf}
             latest: dict[str, dict[str, Any]] = {}  # call id → the pop with its latest context

@@ -107,7 +107,7 @@ class DeskTelephony:
         start = datetime.combine(day, dtime(0), self.figures.tz)
 
         def read() -> dict[str, Any]:
-            with self.core.store.session() as s:
+            with self.core.store.reading() as s:
                 return queue_day(s, start, start + timedelta(days=1), self.tel.service_level_s)
 
         try:

@@ -91,7 +91,7 @@ class TicketService(ChannelCommands, CommandContext):
 
     def get(self, ticket_id: int) -> TicketView:
         """The ticket with its workers, parts, calls and timeline."""
-        with self.tx() as tx:
+        with self.store.reading_tx() as tx:
             return ticket_detail(tx, load(tx, ticket_id, lock=False))
 
     # --- dispatch and field work (ticketing/commands/dispatch.py) ------------------------

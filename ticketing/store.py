@@ -169,6 +169,28 @@ class Store:
             yield session
 
     @contextmanager
+    def reading_tx(self) -> Iterator[Tx]:
+        """``tx`` for what only reads (a ticket's page, the workers to suggest): on SQLite a
+        deferred transaction on a query-only connection, outside the writer's turn — a command's
+        read held the turn, and the operators' commands waited behind their own pages' reads
+        (a hundred milliseconds and more under a morning's flood). Elsewhere ``tx``."""
+        if not self._own_connections:
+            with self.tx() as tx:
+                yield tx
+            return
+        raw = self._read_side()[0].raw_connection()
+        tx = Tx(self.engine, raw)
+        try:
+            tx.cur.execute("BEGIN")
+            yield tx
+        finally:
+            try:
+                raw.rollback()
+            finally:
+                tx.close()
+                raw.close()
+
+    @contextmanager
     def read_connection(self) -> Iterator[Connection]:
         """``reading`` without the ORM: a connection in a transaction that only reads, for the
         statements of every request (the log-in check, the list's change mark) — an ORM

@@ -75,7 +75,7 @@ class Once:
         return body if status == 200 else JSONResponse(body, status_code=status)
 
     def _find(self, user_id: int) -> IdempotencyKey | None:
-        with self.web.deps.store.session() as s:
+        with self.web.deps.store.reading() as s:
             return s.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,  # type: ignore[no-any-return]
                                                          IdempotencyKey.key == self.key))
 

@@ -41,3 +41,5 @@ def test_a_small_flood_loses_nothing(db_url: str, tmp_path: Path, caplog: pytest
     assert got["tickets_lost"] == 0 and got["tickets_doubled"] == 0
     assert got["robot_errors"] == 0 and got["api_errors"] == 0
     assert got["api_requests"] > 0 and got["pop_p99_ms"] is not None
+    # most desks are given their list on the stream; the one showing repairs asks for it
+    assert got["lists_pushed"] > 0 and got["lists_asked"] > 0

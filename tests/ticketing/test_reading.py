@@ -1,5 +1,5 @@
-"""``Store.reading`` and ``Store.read_connection``: a transaction that only reads waits for no
-writer, sees only what was committed, and cannot write."""
+"""``Store.reading``, ``Store.read_connection`` and ``Store.reading_tx``: a transaction that only
+reads waits for no writer, sees only what was committed, and cannot write."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from ticketing.store import Store
 
 
 def units(store: Store, way: str = "reading") -> int:
+    if way == "tx":
+        with store.reading_tx() as tx:
+            return int(tx.one("SELECT count(*) FROM org_unit")[0])
     if way == "connection":
         with store.read_connection() as c:
             return int(c.scalar(select(func.count()).select_from(OrgUnit)) or 0)
@@ -21,7 +24,7 @@ def units(store: Store, way: str = "reading") -> int:
         return int(s.scalar(select(func.count()).select_from(OrgUnit)) or 0)
 
 
-@pytest.mark.parametrize("way", ["reading", "connection"])
+@pytest.mark.parametrize("way", ["reading", "connection", "tx"])
 def test_a_read_does_not_wait_for_a_command_in_progress(store: Store, way: str) -> None:
     with store.session() as s:
         s.add(OrgUnit(code="D01", name="内科", kind="department"))
@@ -64,3 +67,12 @@ def test_a_write_on_a_read_connection_fails_at_once(store: Store) -> None:
     with pytest.raises(OperationalError, match="readonly"), store.read_connection() as c:
         c.execute(insert(OrgUnit).values(code="D04", name="眼科", kind="department"))
     assert units(store) == 0
+
+
+def test_a_write_in_a_reading_tx_fails_at_once(store: Store) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL's reading_tx is a plain tx")
+    with pytest.raises(Exception, match="readonly"), store.reading_tx() as tx:
+        tx.run("INSERT INTO org_unit (code, name, kind) VALUES ('D05', '口腔科', 'department')")
+    assert units(store) == 0
+

@@ -19,7 +19,7 @@ PhotoId = Annotated[int, Path(ge=1, le=2_147_483_647, description="photo id")]
 
 
 def photo_list(web: Any, ticket_id: int) -> list[dict[str, Any]]:
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         return [{"id": p["id"], "stage": p["stage"], "by": p["by"], "at": p["at"].isoformat(),
                  "width": p["width"], "height": p["height"],
                  "url": f"/api/photos/{p['id']}", "thumb": f"/api/photos/{p['id']}/thumb"}
@@ -34,7 +34,7 @@ def ticket_photos(request: Request, ticket_id: TicketId, user: Desk) -> list[dic
 
 def _photo(request: Request, photo_id: int, thumb: bool) -> Response:
     web = web_state(request)
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         p = linkviews.photo_row(s, photo_id)
         sha = p.sha256 if p is not None else ""
     data = photo_store(request).read(sha, thumb) if sha else None

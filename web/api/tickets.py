@@ -152,7 +152,7 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         if view.service_type in web.deps.service.catalog.types else view.service_type
     language = web.language(user)
     words = web.words(language)
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         out.update(_ticket_extras(s, view))
         out.update(telephony_extras(s, view, user, web.deps.settings.recordings.dir
                                     if web.deps.settings.recordings.enabled else ""))
@@ -227,7 +227,7 @@ def list_tickets(request: Request, user: Reader,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     """Open tickets, newest first."""
     web = web_state(request)
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         return [row(web, t, user) for t in queries.open_tickets(s, limit)]
 
 
@@ -245,7 +245,7 @@ def search_tickets(request: Request, response: Response, user: Reader,
                                  "a number: search a ticket number (#1042), a location code or words")
     if user.masked and looks_like_number(q) and not re.fullmatch(r"#\d{1,9}", q.strip()):
         raise refused
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         try:
             found, more = queries.search(s, q, limit, offset, numbers=not user.masked)
         except NumberSearchRefused:
@@ -298,7 +298,7 @@ def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[
     service = web.deps.service
     view = service.get(ticket_id)
     skill = service.catalog.get(view.service_type).skill if view.service_type in service.catalog.types else ""
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         return [{"code": w.code, "name": w.name, "team": w.team, "skills": w.skills}
                 for w in suggest_workers(s, skill, limit=8)]
 
@@ -307,7 +307,7 @@ def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[
 def slip(request: Request, ticket_id: TicketId, user: Reader) -> Response:
     """The latest work slip of the ticket as a page, rendered by the receipts adapter."""
     web = web_state(request)
-    with web.deps.store.session() as s:
+    with web.deps.store.reading() as s:
         job = s.scalar(select(PrintJob).where(PrintJob.ticket_id == ticket_id)
                        .order_by(PrintJob.id.desc()).limit(1))
         snapshot = dict(job.snapshot) if job else None

@@ -129,7 +129,7 @@ def detail_context(request: Request, user: CurrentUser, ticket_id: int) -> dict[
         catalog = web.deps.service.catalog
         skill = catalog.get(tk["service_type"]).skill if tk["service_type"] in catalog.types else ""
         language = web.language(user)
-        with web.deps.store.session() as s:
+        with web.deps.store.reading() as s:
             workers = suggest_workers(s, skill, limit=8)
             teams = Names(s, web.words(language), language).orgs(w.team for w in workers)
         on_it = {c for c, st in tk["workers"] if st in ("offered", "accepted")}
