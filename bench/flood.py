@@ -38,6 +38,10 @@ Measured:
 PostgreSQL: ``ONESTOP_PG_URL`` or the local server ``.ci/pg-start`` starts (set PGPORT). Ends
 with one JSON line: pop_p50_ms, pop_p99_ms, api_p99_ms, calls_lost, tickets_lost, … and the
 two-process PostgreSQL figures under ``pg2_…``. Exits 1 when something was lost.
+
+The world the flood runs in — the plan, the store, the serve processes, the timed PBX — is
+``bench/flood_world.py``; the desks and their child processes are ``bench/flood_desks.py``;
+this script runs the flood, counts and reports.
 """
 
 from __future__ import annotations
@@ -48,10 +52,6 @@ import contextlib
 import json
 import os
 import random
-import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -63,347 +63,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "bench") not in sys.path:  # imported as bench.flood (the tests): its parts, last
+    sys.path.append(str(ROOT / "bench"))
 
-import httpx  # noqa: E402
-
-PASSWORD = "flood-password-1"
-SECRET = "flood-ami-secret"
-# a hospital morning: repair, cleaning, transport, oxygen, complaints, the operator
-MENU = (("1", 0.40), ("3", 0.22), ("5", 0.18), ("4", 0.08), ("9", 0.04), ("0", 0.08))
-
-
-@dataclass
-class Plan:
-    calls: int = 60
-    window_s: float = 60.0
-    burst: int = 20
-    operators: int = 10
-    desks: int = 50
-    desk_processes: int = 5
-    time_scale: float = 1.0  # talk, ring and typing times (0.1: ten times faster)
-    robot_delay_s: float = 3.0
-    settle_s: float = 60.0  # after the last call, how long the store may take to show it all
-
-    def logins(self) -> list[str]:
-        return [f"desk{i:02d}" for i in range(1, max(self.desks, self.operators) + 1)]
-
-
-# --- the store --------------------------------------------------------------------------------
-
-def prepare_store(url: str, plan: Plan, fresh: bool = True) -> None:
-    """The sample hospital, and a desk log-in per desk (the first ``operators`` of them take
-    calls); ``fresh``: in a new schema (else the store is migrated and empty)."""
-    from ticketing.model import User
-    from ticketing.seed import seed_hospital
-    from ticketing.store import Store
-    from web.security import hash_password
-
-    if fresh:
-        sys.path.insert(0, str(ROOT / "bench"))
-        from ticket_store import fresh_store
-
-        store = fresh_store(url)
-    else:
-        store = Store(url)
-    try:
-        seed_hospital(store, demo_users=True)
-        hashed = hash_password(PASSWORD)
-        with store.session() as s:
-            s.add_all([User(username=login, display_name=f"话务员{login[4:]}", role="operator",
-                            password_hash=hashed, failed_attempts=0, active=True)
-                       for login in plan.logins()])
-    finally:
-        store.dispose()
-
-
-def count_in_store(url: str) -> tuple[Counter[str], Counter[str]]:
-    """(call log rows per call id, tickets linked per call id)."""
-    from sqlalchemy import text
-
-    from ticketing.store import Store
-
-    store = Store(url)
-    try:
-        with store.engine.connect() as conn:
-            calls = Counter({u: n for u, n in conn.execute(text(
-                "SELECT uniqueid, count(*) FROM call_record GROUP BY uniqueid"))})
-            tickets = Counter({u: n for u, n in conn.execute(text(
-                "SELECT uniqueid, count(DISTINCT ticket_id) FROM ticket_call GROUP BY uniqueid"))})
-        return calls, tickets
-    finally:
-        store.dispose()
-
-
-# --- the center: ``onestop serve`` processes ---------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Serve:
-    """One ``python -m onestop serve`` child process."""
-
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, devices: bool) -> None:
-        self.name = name
-        self.http, self.agi = _free_port(), _free_port()
-        self.url = f"http://127.0.0.1:{self.http}"
-        self.log = log_dir / f"serve-{name}.log"
-        off = [] if devices else ["--no-modem", "--no-printer"]  # one process drives the devices
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "onestop", "serve", "--http", f"127.0.0.1:{self.http}", *off],
-                cwd=ROOT, env={**env, "ONESTOP_AGI_PORT": str(self.agi)},
-                stdout=out, stderr=subprocess.STDOUT)
-
-    async def parts(self) -> dict[str, str]:
-        try:
-            async with httpx.AsyncClient(base_url=self.url, timeout=2) as http:
-                return dict((await http.get("/api/health")).json()["parts"])
-        except (httpx.HTTPError, ValueError, KeyError):
-            return {}
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def cpu_s(self) -> float:
-        """CPU seconds the process has used (user + system)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
-def serve_env(url: str, data_dir: Path, ami_port: int, modem: str, printer_port: int,
-              plan: Plan) -> dict[str, str]:
-    operators = [{"interface": f"Local/{200 + i}@agents/n", "name": f"Operator {i:02d}",
-                  "login": f"desk{i:02d}"} for i in range(1, plan.operators + 1)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONESTOP_")}
-    env.update({
-        "ONESTOP_DATABASE_URL": url, "ONESTOP_DATA_DIR": str(data_dir),
-        "ONESTOP_AMI_HOST": "127.0.0.1", "ONESTOP_AMI_PORT": str(ami_port), "ONESTOP_AMI_SECRET": SECRET,
-        "ONESTOP_AMI_OPERATORS": json.dumps(operators), "ONESTOP_AMI_RECONNECT_MIN_S": "0.2",
-        "ONESTOP_AGI_HOST": "127.0.0.1", "ONESTOP_AGI_HOURS": "always",
-        "ONESTOP_MODEM_MODEMS": json.dumps([{"name": "modem1", "port": modem, "max_per_minute": 120}]),
-        "ONESTOP_PRINTER_PRINTERS": json.dumps([{"name": "desk", "transport": "tcp",
-                                                 "target": f"127.0.0.1:{printer_port}"}]),
-        "ONESTOP_RECORDINGS_DIR": str(data_dir / "recordings"),
-        "ONESTOP_WEB_SECRET_KEY": "flood-bench-secret-key-" + "x" * 16,  # every process signs alike
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
-async def until(cond: Any, timeout: float, what: str, servers: list[Serve]) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = await cond()
-        if got:
-            return got
-        await asyncio.sleep(0.2)
-    logs = "\n".join(f"--- {s.name} ---\n{s.tail()}" for s in servers)
-    raise RuntimeError(f"timed out waiting for {what}\n{logs}")
-
-
-# --- the emulated Asterisk, with the time each pop's event left it ----------------------------
-
-def timed_pbx(plan: Plan) -> Any:
-    from onestop.pbx import EmulatedPbx, Operator
-
-    class TimedPbx(EmulatedPbx):
-        sent: dict[tuple[str, str], float]
-
-        def _emit(self, event: str, *pairs: tuple[str, str], privilege: str = "call,all") -> None:
-            stage = {"AgentCalled": "ringing", "AgentConnect": "connected"}.get(event)
-            if stage is not None and self._clients:
-                self.sent[(dict(pairs)["Uniqueid"], stage)] = time.time()
-            super()._emit(event, *pairs, privilege=privilege)
-
-    pbx = TimedPbx(operators=[Operator(f"Local/{200 + i}@agents/n", f"Operator {i:02d}")
-                              for i in range(1, plan.operators + 1)],
-                   secret=SECRET, time_scale=plan.time_scale)
-    pbx.sent = {}
-    return pbx
-
-
-def call_times(plan: Plan, rng: random.Random) -> list[float]:
-    """When each call comes in (seconds from the start): a burst, then the rest of the window."""
-    burst = [0.0] * min(plan.burst, plan.calls)
-    rest = sorted(rng.uniform(0, plan.window_s) for _ in range(plan.calls - len(burst)))
-    return burst + rest
-
-
-def caller_script(rng: random.Random, people: list[Any], plan: Plan) -> Any:
-    from onestop.pbx import CallScript
-
-    who = rng.choice(people)
-    digit = rng.choices([k for k, _ in MENU], [w for _, w in MENU])[0]
-    # patient callers: a morning's queue is long, and each answered call must yield a ticket
-    return CallScript(who.number, who.name, [digit], patience_s=600.0, talk_s=rng.uniform(4, 10))
-
-
-# --- the desks (a child process) ------------------------------------------------------------
-
-async def log_in(http: httpx.AsyncClient, login: str) -> None:
-    page = await http.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    if token is None:
-        raise RuntimeError("the log-in page has no CSRF field")
-    r = await http.post("/login", data={"username": login, "password": PASSWORD,
-                                        "csrf_token": token.group(1)})
-    if r.status_code >= 400:
-        raise RuntimeError(f"log-in as {login} refused: {r.status_code}")
-
-
-async def run_desks(bases: list[str], logins: list[str]) -> dict[str, Any]:
-    """Hold a desk per login (round-robin over ``bases``) until ``stop`` on stdin."""
-    out: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0, "not_modified": 0}
-    readies = [asyncio.Event() for _ in logins]
-    jobs: set[asyncio.Task[None]] = set()
-    # one log-in at a time: the desks share one address here, and the center counts each
-    # attempt in flight against the address until it succeeds ([web] address_attempts)
-    one_at_a_time = asyncio.Semaphore(1)
-
-    def spawn(coro: Any) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
-        jobs.add(task)
-        task.add_done_callback(jobs.discard)
-        return task
-
-    class Lister:
-        """What the desk's page does with its list (``coalesce`` and ``refresh`` in
-        ``web/static/app.js``, ``reloadSoon`` in ``desk.js``): a ticket event asks for
-        ``GET /desk/list`` 250–1,000 ms later (at random: the desks spread out), at most one load
-        at a time and one a second, once more after the last event; the list's ETag goes back
-        in ``If-None-Match`` (304: unchanged)."""
-
-        PAUSE, GAP, SPREAD = 0.25, 1.0, 0.75
-
-        def __init__(self, http: httpx.AsyncClient) -> None:
-            self.http, self.etag = http, ""
-            self.timer: asyncio.Task[None] | None = None
-            self.running = self.again = False
-            self.last = -1e9
-
-        def ask(self) -> None:
-            if self.running:
-                self.again = True
-            elif self.timer is None:
-                wait = max(self.PAUSE + random.random() * self.SPREAD, self.last + self.GAP - time.monotonic())
-                self.timer = spawn(self.run(wait))
-
-        async def run(self, wait: float) -> None:
-            await asyncio.sleep(wait)
-            self.timer, self.running, self.last = None, True, time.monotonic()
-            try:
-                await self.load()
-            finally:
-                self.running = False
-            if self.again:
-                self.again = False
-                self.ask()
-
-        async def load(self) -> None:
-            t0 = time.perf_counter()
-            try:
-                r = await self.http.get("/desk/list", headers={"If-None-Match": self.etag} if self.etag else {})
-                ok = r.status_code < 400
-                if r.status_code == 200:
-                    self.etag = r.headers.get("etag", "")
-                out["not_modified"] += r.status_code == 304
-            except httpx.HTTPError:
-                ok = False
-            out["api_ms"].append((time.perf_counter() - t0) * 1000)
-            out["api_errors"] += not ok
-
-    async def desk(base: str, login: str, ready: asyncio.Event) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            async with one_at_a_time:
-                await log_in(http, login)
-            lister = Lister(http)
-            async with http.stream("GET", "/api/events?kinds=pop,ticket", timeout=None) as stream:
-                event = ""
-                async for line in stream.aiter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                    elif not line.startswith("data:"):
-                        continue
-                    elif event == "pop":
-                        now = time.time()
-                        pop = json.loads(line[5:])
-                        if pop.get("update"):
-                            continue  # the caller's context arriving later: not a new pop
-                        out["pops"].append((pop["uniqueid"], pop["stage"], login, now))
-                    elif event == "ticket":
-                        lister.ask()
-                    elif event == "dropped":
-                        out["dropped"] += json.loads(line[5:]).get("missed", 0)
-                    elif event == "hello":
-                        ready.set()
-
-    tasks = [asyncio.create_task(desk(bases[i % len(bases)], login, readies[i]))
-             for i, login in enumerate(logins)]
-    waiting: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*(r.wait() for r in readies)))
-    done, _ = await asyncio.wait([waiting, *tasks], timeout=120, return_when=asyncio.FIRST_COMPLETED)
-    for t in tasks:
-        if t in done and t.exception() is not None:
-            raise RuntimeError(f"a desk could not start: {t.exception()}")
-    print("READY", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    for t in [*tasks, *jobs]:
-        t.cancel()
-    await asyncio.gather(*tasks, *jobs, return_exceptions=True)
-    out["cpu_s"] = time.process_time()
-    return out
-
-
-class Desks:
-    """The desks, spread over ``processes`` child processes (each its own event loop, as each
-    desk is its own browser on its own computer: one loop reading fifty desks' answers delayed
-    its own clocks by the others' turns)."""
-
-    def __init__(self, bases: list[str], logins: list[str], processes: int) -> None:
-        groups = [logins[i::processes] for i in range(min(processes, len(logins)))]
-        self.children = [subprocess.Popen([sys.executable, __file__, "--desks-child", json.dumps([bases, g])],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-                         for g in groups]
-        self.cpu0 = 0.0
-
-    def ready(self) -> None:
-        for child in self.children:
-            line = child.stdout.readline()  # type: ignore[union-attr]
-            if line.strip() != "READY":
-                raise RuntimeError(f"the desks did not start: {line!r}")
-
-    def mark_cpu(self) -> None:
-        self.cpu0 = sum(_cpu_of(c.pid) for c in self.children)
-
-    def stop(self) -> dict[str, Any]:
-        """Every desk's figures together; ``cpu_s``: the children's CPU since ``mark_cpu``."""
-        merged: dict[str, Any] = {"pops": [], "api_ms": [], "api_errors": 0, "dropped": 0,
-                                  "not_modified": 0, "cpu_s": -self.cpu0}
-        for child in self.children:
-            out, _ = child.communicate("stop\n", timeout=60)
-            for key, value in json.loads(out.strip().splitlines()[-1]).items():
-                merged[key] += value
-        return merged
-
-    def kill(self) -> None:
-        for child in self.children:
-            child.kill()
-            child.wait(10)
-
+from flood_desks import Desks, run_desks  # noqa: E402
+from flood_world import (  # noqa: E402
+    PASSWORD,
+    Plan,
+    Serve,
+    call_times,
+    caller_script,
+    callers,
+    count_in_store,
+    prepare_store,
+    serve_env,
+    timed_pbx,
+    until,
+)
 
 # --- one run --------------------------------------------------------------------------------
 
@@ -426,7 +102,6 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
     from modem.emulator import ModemEmulator
     from modem.emulator import Settings as ModemSettings
     from onestop.actors import DeskRobot, FieldWorkers
-    from onestop.demo import hotline_callers
     from receipts.capture import CapturePrinter
 
     prepare_store(url, plan, fresh)
@@ -459,7 +134,7 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
         await asyncio.wait_for(asyncio.gather(*(r.ready.wait() for r in robots)), 60)
 
         rng = random.Random(5)
-        people = _callers(url, hotline_callers)
+        people = callers(url)
         cpu0 = {s.name: s.cpu_s() for s in servers}
         desks.mark_cpu()
         world_cpu0 = time.process_time()
@@ -504,22 +179,6 @@ async def flood(url: str, plan: Plan, processes: int, data_dir: Path, fresh: boo
         emulator.stop()
         printer.stop()
 
-
-def _cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _callers(url: str, hotline_callers: Any) -> list[Any]:
-    from types import SimpleNamespace
-
-    from ticketing.store import Store
-
-    store = Store(url)
-    try:
-        return list(hotline_callers(SimpleNamespace(store=store)))
-    finally:
-        store.dispose()
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -593,7 +252,6 @@ def main() -> int:
     if "sqlite" in engines:
         results["sqlite"] = run_engine("sqlite", plan, 1)
     if "pg" in engines:
-        sys.path.insert(0, str(ROOT / "bench"))
         from ticket_store import pg_url
 
         results["pg2"] = run_engine(pg_url(), plan, 2)

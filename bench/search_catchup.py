@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from search import _write_docs, describe, history, mobile  # noqa: E402
+from search_history import describe, history, mobile, write_docs  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from ticket_store import composer, fresh_store  # noqa: E402
 
@@ -53,7 +53,7 @@ def backlog(store: Store, n: int) -> int:
     """``n`` tickets whose pieces are written and listed, not indexed; how many pieces."""
     for rows, docs in history(store, n, seed=9):
         write_tickets(store, rows)
-        _write_docs(store, docs)  # the trigger lists each piece in ticket_fts_pending
+        write_docs(store, docs)  # the trigger lists each piece in ticket_fts_pending
     with store.engine.connect() as conn:
         return int(conn.scalar(text(f"SELECT count(*) FROM {search.PENDING}")) or 0)
 

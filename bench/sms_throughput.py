@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +75,7 @@ def queue_orders(store: Store, count: int) -> None:
                   for n in range(1, count + 1))
 
 
-def run(db: str, url: str | None, modems: int, orders: int, latency: float) -> dict[str, float]:
+def run(db: str, url: str | None, modems: int, orders: int, latency: float) -> dict[str, Any]:
     store = fresh_store(url)
     queue_orders(store, orders)
     outbox = SmsOutbox(store, SystemClock())

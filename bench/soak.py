@@ -162,7 +162,7 @@ async def _wait_logged(demo: Demo, listener: Any, count: int, timeout: float = 6
     while time.monotonic() < deadline:
         await listener.flush()
         with demo.core.store.session() as s:
-            if s.scalar(select(func.count()).select_from(CallRecord)) >= count:
+            if (s.scalar(select(func.count()).select_from(CallRecord)) or 0) >= count:
                 return
         await asyncio.sleep(0.2)
 
