@@ -4,7 +4,7 @@ SQLite's are in ``ticketing.search``: its FTS5 index gives the matches newest fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -129,7 +129,8 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
             # matches in the newest pieces say little), costs fewer pieces read in order than
             # checking every match the index would give
             if len(lead) >= 3 or not low or left / low > CHECK_COST * low * store[1]:
-                _pg_index(s, match, ok, params, floor, (share, low), (newest - floor) / read, store,
+                sure = max(0.0, found - found ** 0.5) / read  # less one deviation
+                _pg_index(s, match, ok, params, floor, (share, sure), (newest - floor) / read, store,
                           tickets, len(lead) >= 3)
                 return
             before, stretch = floor, max(WALK, int(2 * left / low))  # the page stops it earlier
@@ -141,7 +142,7 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
               shares: tuple[float, float], per_piece: float, store: tuple[int, int], tickets: Found,
               bucketed: bool) -> None:
     """The lead term's matches (``match``) older than ``before`` through its GIN index, newest
-    first, after a walk that found it in ``shares`` of the pieces read (as met, and less two of
+    first, after a walk that found it in ``shares`` of the pieces read (as met, and less one of
     its deviations), ``per_piece`` ids apart (``store``: the newest ticket, and how many pieces
     the store holds; ``bucketed``: the trigram index, whose first column is a piece's bucket).
 
@@ -155,12 +156,13 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
       the trigram index's first column (``_pg_buckets``). ``probe`` weighs its checks against
       the buckets a page would ask for past it (``BUCKET_COST`` checks each): √(cost × page ×
       buckets), ~790 over a million tickets. A rare term's windows would ask for every bucket,
-      so the probe is skipped only on the share less its noise (none for one match met).
+      so the probe is skipped only on the share less its noise (none for one match met), and
+      made after the first window that gives nothing.
     - two characters: the index of pairs' matches and the window's ids from the primary key
       ANDed (a ``BitmapAnd``), each window four times larger; the last one, the rest of the
       store, from the index alone. ``probe`` balances its cost against a window's: checking a
       match costs about ``CHECK_COST`` pieces read in order."""
-    share, low = shares
+    share, sure = shares
     batch = max(64, 2 * tickets.wanted)
     rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
             f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
@@ -175,20 +177,27 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
         probe = int(max(PROBE_MIN, (pieces_now * tickets.wanted / CHECK_COST) ** 0.5 / 4))
     s.execute(text(_SET_BITMAP.format(value="off")))
     try:
-        if (low if bucketed else share) * pieces_now >= probe:
+        def rest(below: int) -> bool:
+            """All the matches below ``below`` if fewer than ``probe`` (into ``tickets``)."""
+            rows = s.execute(text(rare), {**params, "before": below, "cap": probe, "n": batch}).all()
+            if rows and rows[0][2] >= probe:
+                return False
+            while True:  # rare: these are its matches, newest first
+                tickets.take([r[:2] for r in rows])
+                if len(rows) < batch or tickets.full():
+                    return True
+                rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
+                                              "n": batch}).all()
+
+        probed = not (sure if bucketed else share) * pieces_now >= probe
+        if not probed:
             span = int(per_piece * max(WALK, 2 * tickets.wanted / share))
+        elif rest(before):
+            return
         else:
-            rows = s.execute(text(rare), {**params, "before": before, "cap": probe, "n": batch}).all()
-            if not rows or rows[0][2] < probe:  # rare: these are its matches, newest first
-                while True:
-                    tickets.take([r[:2] for r in rows])
-                    if len(rows) < batch or tickets.full():
-                        return
-                    rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
-                                                  "n": batch}).all()
             span = tickets.pieces * max(WALK, tickets.wanted * top // probe)
         if bucketed:
-            _pg_buckets(s, match, ok, params, before, -(-span >> BUCKET), tickets)
+            _pg_buckets(s, match, ok, params, before, -(-span >> BUCKET), tickets, None if probed else rest)
             return
         while not tickets.full() and before > 0:
             after = max(0, before - span)
@@ -208,12 +217,15 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
 
 
 def _pg_buckets(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
-                size: int, tickets: Found) -> None:
+                size: int, tickets: Found, rest: Callable[[int], bool] | None) -> None:
     """The trigram index's matches older than ``before``, newest first, a window of ``size``
     buckets first (at least one). Each further window is sized from the tickets the buckets
     asked so far gave, for the rest of the page and half as many again (four times the last
     one's size if they gave none), at most ``BRANCHES``: a bucket asked for costs ~0.5 ms to
-    plan and scan, the matches in it a heap page each."""
+    plan and scan, the matches in it a heap page each. ``rest``, if the term was not probed:
+    after a window that gave nothing, the probe of what is left (a term the newest pieces
+    held often, but few older ones: its windows would ask for every bucket); True if it
+    served them."""
     batch = max(64, 2 * tickets.wanted)
     asked, gave = 0, 0
     while not tickets.full() and before > 0:
@@ -227,6 +239,10 @@ def _pg_buckets(s: Session | Connection, match: str, ok: str, params: dict[str, 
             before = got[-1][0]
             continue
         before = (high - size + 1) << BUCKET
+        if rest is not None and len(tickets.out) == had and before > 0:
+            if rest(before):
+                return
+            rest = None
         asked, gave = asked + size, gave + len(tickets.out) - had
         left = tickets.wanted - len(tickets.out)
         size = 4 * size if not gave else min(4 * size, -(-3 * left * asked // (2 * gave)))
