@@ -4,7 +4,7 @@ SQLite's are in ``ticketing.search``: its FTS5 index gives the matches newest fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -41,6 +41,9 @@ class Found:
 WALK = 4_096  # PostgreSQL: the first stretch of pieces read newest first (then 4×, 16×…)
 CHECK_COST = 5  # PostgreSQL: checking a match the GIN index found ÷ reading a piece in order
 PROBE_MIN = 500  # PostgreSQL: the index is asked for all of a term's matches if fewer than this
+BUCKET = 22  # PostgreSQL: a piece's bucket, id >> 22 (4,096 tickets), the trigram index's first column
+BRANCHES = 64  # PostgreSQL: the most buckets one statement asks the trigram index for
+BUCKET_COST = 50  # PostgreSQL: asking the trigram index for a bucket ÷ checking one of its matches
 # off for the index's lookups (for the rest of the transaction's statements): a bitmap or nothing
 _SET_BITMAP = ("SELECT set_config('enable_seqscan', '{value}', true),"
                " set_config('enable_indexscan', '{value}', true)")
@@ -49,7 +52,8 @@ _SET_BITMAP = ("SELECT set_config('enable_seqscan', '{value}', true),"
 def pg_index_match(lead: str, op: str) -> str | None:
     """PostgreSQL: the condition that finds the pieces holding ``lead`` through an index and
     checks them (``:lead``: its ``LIKE`` pattern, ``:pair``: the term), or None if no index
-    serves it. Three characters or more: the ``pg_trgm`` index (it checks the matches itself);
+    serves it. Three characters or more: the ``pg_trgm`` index (it checks the matches itself;
+    its first column, a piece's bucket, narrows it to a window's buckets, migration 0019);
     two: the index of every piece's pairs (migration 0018), then ``LIKE``; one, or a pair with
     a control character (which that index leaves out): none."""
     if len(lead) >= 3:
@@ -81,8 +85,14 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
        ``pg_trgm``'s for three characters or more, that of the pieces' pairs for two
        (``pg_index_match``);
     3. a term of one character has no index: the walk goes on, stretches four times longer
-       each time (stopped by the page's end), to the end if it must."""
+       each time (stopped by the page's end), to the end if it must.
+
+    The statements are planned for their own values (``plan_cache_mode``) and run without
+    parallel workers, for the rest of the transaction."""
     s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # no parallel workers: starting them took 15–20 ms on two busy cores, for a statement whose
+    # own work is a few milliseconds (a window of buckets, planned as a Parallel Append)
+    s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     op = op_for(lead, True)
     match = pg_index_match(lead, op)
     if match and len(lead) == 2:
@@ -118,8 +128,10 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
             # on while the rest of the page, at the share met so far (less its noise: a few
             # matches in the newest pieces say little), costs fewer pieces read in order than
             # checking every match the index would give
-            if not low or left / low > CHECK_COST * low * store[1]:
-                _pg_index(s, match, ok, params, floor, share, (newest - floor) / read, store, tickets)
+            if len(lead) >= 3 or not low or left / low > CHECK_COST * low * store[1]:
+                sure = max(0.0, found - found ** 0.5) / read  # less one deviation
+                _pg_index(s, match, ok, params, floor, (share, sure), (newest - floor) / read, store,
+                          tickets, len(lead) >= 3)
                 return
             before, stretch = floor, max(WALK, int(2 * left / low))  # the page stops it earlier
             continue
@@ -127,19 +139,30 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
 
 
 def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
-              share: float, per_piece: float, store: tuple[int, int], tickets: Found) -> None:
+              shares: tuple[float, float], per_piece: float, store: tuple[int, int], tickets: Found,
+              bucketed: bool) -> None:
     """The lead term's matches (``match``) older than ``before`` through its GIN index, newest
-    first, after a walk that found it in ``share`` of the pieces read, ``per_piece`` ids apart
-    (``store``: the newest ticket, and how many pieces the store holds).
+    first, after a walk that found it in ``shares`` of the pieces read (as met, and less one of
+    its deviations), ``per_piece`` ids apart (``store``: the newest ticket, and how many pieces
+    the store holds; ``bucketed``: the trigram index, whose first column is a piece's bucket).
 
     If that share of the store's pieces is under ``probe``, the term may be rare, and the index
     is asked for all its matches, up to ``probe`` (a number, a name, most terms of six
     characters: fewer than that, sorted newest first, and done). Else, or past ``probe``, the
     matches come in windows of ids, newest first, the first one's size guessed from the share,
-    four times larger each time: the index's matches and the window's ids both from their
-    indexes (a ``BitmapAnd``), so only the window's matches are read and checked; the last
-    window, the rest of the store, from the index alone. ``probe`` balances its cost against a
-    window's: checking a match costs about ``CHECK_COST`` pieces read in order."""
+    so that only the window's matches are read and checked:
+
+    - three characters or more: whole buckets of 4,096 tickets (``BUCKET``), each asked for by
+      the trigram index's first column (``_pg_buckets``). ``probe`` weighs its checks against
+      the buckets a page would ask for past it (``BUCKET_COST`` checks each): √(cost × page ×
+      buckets), ~790 over a million tickets. A rare term's windows would ask for every bucket,
+      so the probe is skipped only on the share less its noise (none for one match met), and
+      made after the first window that gives nothing.
+    - two characters: the index of pairs' matches and the window's ids from the primary key
+      ANDed (a ``BitmapAnd``), each window four times larger; the last one, the rest of the
+      store, from the index alone. ``probe`` balances its cost against a window's: checking a
+      match costs about ``CHECK_COST`` pieces read in order."""
+    share, sure = shares
     batch = max(64, 2 * tickets.wanted)
     rare = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
             f" AND id < :before LIMIT :cap) SELECT p.id, {ok}, (SELECT count(*) FROM m) FROM m p"
@@ -147,27 +170,43 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
     window = (f"WITH m AS MATERIALIZED (SELECT id FROM ticket_search WHERE {match}"
               f" AND id >= :after AND id < :before) SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
     top, pieces_now = store
-    probe = int(max(PROBE_MIN, (pieces_now * tickets.wanted / CHECK_COST) ** 0.5 / 4))
+    if bucketed:
+        buckets = (top * tickets.pieces >> BUCKET) + 1
+        probe = int(max(PROBE_MIN, (BUCKET_COST * tickets.wanted * buckets) ** 0.5))
+    else:
+        probe = int(max(PROBE_MIN, (pieces_now * tickets.wanted / CHECK_COST) ** 0.5 / 4))
     s.execute(text(_SET_BITMAP.format(value="off")))
     try:
-        if share * pieces_now >= probe:
+        def rest(below: int) -> bool:
+            """All the matches below ``below`` if fewer than ``probe`` (into ``tickets``)."""
+            rows = s.execute(text(rare), {**params, "before": below, "cap": probe, "n": batch}).all()
+            if rows and rows[0][2] >= probe:
+                return False
+            while True:  # rare: these are its matches, newest first
+                tickets.take([r[:2] for r in rows])
+                if len(rows) < batch or tickets.full():
+                    return True
+                rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
+                                              "n": batch}).all()
+
+        probed = not (sure if bucketed else share) * pieces_now >= probe
+        if not probed:
             span = int(per_piece * max(WALK, 2 * tickets.wanted / share))
+        elif rest(before):
+            return
         else:
-            rows = s.execute(text(rare), {**params, "before": before, "cap": probe, "n": batch}).all()
-            if not rows or rows[0][2] < probe:  # rare: these are its matches, newest first
-                while True:
-                    tickets.take([r[:2] for r in rows])
-                    if len(rows) < batch or tickets.full():
-                        return
-                    rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
-                                                  "n": batch}).all()
             span = tickets.pieces * max(WALK, tickets.wanted * top // probe)
+        if bucketed:
+            _pg_buckets(s, match, ok, params, before, -(-span >> BUCKET), tickets, None if probed else rest)
+            return
         while not tickets.full() and before > 0:
             after = max(0, before - span)
-            # the rest of the store: from the index alone (its ids would only add their bitmap)
-            got: Sequence[Any] = [r[:2] for r in s.execute(text(rare), {
-                **params, "before": before, "cap": END, "n": batch}).all()] if after == 0 else \
-                s.execute(text(window), {**params, "before": before, "after": after, "n": batch}).all()
+            got: Sequence[Any]
+            if after == 0:  # the rest of the store: from the index alone (its ids would only add their bitmap)
+                got = [r[:2] for r in s.execute(text(rare), {**params, "before": before, "cap": END,
+                                                             "n": batch}).all()]
+            else:
+                got = s.execute(text(window), {**params, "before": before, "after": after, "n": batch}).all()
             tickets.take(got)
             if len(got) == batch:  # the window holds more: on from the last one
                 before = got[-1][0]
@@ -175,3 +214,48 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
             before, span = after, span * 4
     finally:
         s.execute(text(_SET_BITMAP.format(value="on")))
+
+
+def _pg_buckets(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
+                size: int, tickets: Found, rest: Callable[[int], bool] | None) -> None:
+    """The trigram index's matches older than ``before``, newest first, a window of ``size``
+    buckets first (at least one). Each further window is sized from the tickets the buckets
+    asked so far gave, for the rest of the page and half as many again (four times the last
+    one's size if they gave none), at most ``BRANCHES``: a bucket asked for costs ~0.5 ms to
+    plan and scan, the matches in it a heap page each. ``rest``, if the term was not probed:
+    after a window that gave nothing, the probe of what is left (a term the newest pieces
+    held often, but few older ones: its windows would ask for every bucket); True if it
+    served them."""
+    batch = max(64, 2 * tickets.wanted)
+    asked, gave = 0, 0
+    while not tickets.full() and before > 0:
+        high = (before - 1) >> BUCKET
+        size = max(1, min(size, BRANCHES, high + 1))
+        had = len(tickets.out)
+        got = s.execute(text(_buckets_sql(match, ok, size)), {
+            **params, **{f"b{i}": high - i for i in range(size)}, "before": before, "n": batch}).all()
+        tickets.take(got)
+        if len(got) == batch:  # the window holds more: on from the last one
+            before = got[-1][0]
+            continue
+        before = (high - size + 1) << BUCKET
+        if rest is not None and len(tickets.out) == had and before > 0:
+            if rest(before):
+                return
+            rest = None
+        asked, gave = asked + size, gave + len(tickets.out) - had
+        left = tickets.wanted - len(tickets.out)
+        size = 4 * size if not gave else min(4 * size, -(-3 * left * asked // (2 * gave)))
+
+
+def _buckets_sql(match: str, ok: str, n: int) -> str:
+    """PostgreSQL: the matches of ``match`` below ``:before`` in the buckets ``:b0``…, newest
+    first. Each bucket is a statement of its own in the union: an equality of the trigram
+    index's first column, which the planner always takes into the index's scan (an ``= ANY``
+    of the buckets it may leave a filter on every match, each read and checked — as it left
+    the primary key's range of a large window). ``id + 0``: a filter, not a range of the
+    primary key ANDed in."""
+    union = " UNION ALL ".join(f"SELECT id FROM ticket_search WHERE (id >> {BUCKET}) = CAST(:b{i} AS bigint)"
+                               f" AND {match}" for i in range(n))
+    return (f"WITH m AS MATERIALIZED (SELECT id FROM ({union}) u WHERE id + 0 < :before)"
+            f" SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
