@@ -87,6 +87,16 @@ def web(hospital: Store, service: TicketService, clock: FixedClock, tmp_path: Pa
 
 
 @pytest.fixture
+def web_served(web: Web) -> Iterator[ThreadedServer]:
+    """``web``'s app on a loopback port too: event streams and requests sent at once."""
+    server = ThreadedServer(web.client.app).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def browser() -> Iterator[Any]:
     """A headless Chromium of the test's own (the mobile pages' module shares one of its own)."""
     sync_api = pytest.importorskip("playwright.sync_api")

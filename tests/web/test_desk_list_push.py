@@ -9,7 +9,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,15 +26,6 @@ LIST_PUSH = "/api/events?kinds=pop,ticket,list"
 
 def ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<tr data-id="(\d+)"', html)]
-
-
-@pytest.fixture
-def served(web: Web) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(web.client.app).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Stream:
@@ -91,12 +82,30 @@ class Stream:
         return out
 
 
+@dataclass
+class Desk:
+    """An operator's desk on the served app: the service and change feed behind it, its log-in
+    and its streams."""
+
+    svc: TicketService
+    feed: Any
+    op: Any  # the operator's client (logged in)
+    server: ThreadedServer
+
+    def stream(self, path: str = LIST_PUSH) -> Stream:
+        return Stream(self.server, self.op.cookies["onestop_session"], path)
+
+
+@pytest.fixture
+def desk(web: Web, web_served: ThreadedServer) -> Desk:
+    return Desk(web.deps.service, web.client.app.state.web.feed,  # type: ignore[attr-defined]
+                web.login("operator", client=web.new_client()), web_served)
+
+
 def test_the_first_page_comes_on_the_stream_after_a_change_as_the_list_gives_it(
-        web: Web, served: ThreadedServer) -> None:
-    svc: TicketService = web.deps.service
-    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
-    op = web.login("operator", client=web.new_client())
-    stream = Stream(served, op.cookies["onestop_session"], LIST_PUSH)
+        web: Web, desk: Desk) -> None:
+    svc, feed, op = desk.svc, desk.feed, desk.op
+    stream = desk.stream()
 
     tid = svc.accept("dispatcher", NewTicket(service_type="repair", location_code="10305",
                                              description="3楼护士站灯管不亮")).id
@@ -118,11 +127,9 @@ def test_the_first_page_comes_on_the_stream_after_a_change_as_the_list_gives_it(
 
 
 def test_a_burst_of_changes_makes_one_or_two_pushes_and_the_last_has_them_all(
-        web: Web, served: ThreadedServer) -> None:
-    svc: TicketService = web.deps.service
-    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
-    op = web.login("operator", client=web.new_client())
-    stream = Stream(served, op.cookies["onestop_session"], LIST_PUSH)
+        desk: Desk) -> None:
+    svc, feed = desk.svc, desk.feed
+    stream = desk.stream()
     made = []
     for n in range(5):  # five tickets in a quarter of a second, each read by its own poll
         made.append(svc.accept("dispatcher", NewTicket(service_type="cleaning", location_code="10305",
@@ -137,17 +144,15 @@ def test_a_burst_of_changes_makes_one_or_two_pushes_and_the_last_has_them_all(
     stream.stop = True
 
 
-def test_a_stream_asking_only_for_its_list_gets_no_ticket_events(web: Web, served: ThreadedServer) -> None:
-    svc: TicketService = web.deps.service
-    feed = web.client.app.state.web.feed  # type: ignore[attr-defined]
-    op = web.login("operator", client=web.new_client())
-    stream = Stream(served, op.cookies["onestop_session"], "/api/events?kinds=list")
+def test_a_stream_asking_only_for_its_list_gets_no_ticket_events(desk: Desk) -> None:
+    svc, feed = desk.svc, desk.feed
+    stream = desk.stream("/api/events?kinds=list")
     tid = svc.accept("dispatcher", NewTicket(service_type="repair", location_code="10305")).id
     feed.poll_once()
     pushed, before = stream.until("list")
     assert before == [] and ids(pushed["html"]) == [tid]
     # the default streams do not carry the list
-    plain = Stream(served, op.cookies["onestop_session"], "/api/events")
+    plain = desk.stream("/api/events")
     svc.accept("dispatcher", NewTicket(service_type="repair", location_code="10305"))
     feed.poll_once()
     assert "list" not in [e for e, _ in plain.within(1.6)]

@@ -5,7 +5,6 @@ in the command's own transaction."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -114,23 +113,14 @@ def test_keys_expire(web: Web) -> None:
     assert _count(web, IdempotencyKey) == 0
 
 
-@pytest.fixture
-def served(web: Web) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(web.client.app).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_the_same_key_sent_at_once_acts_once(web: Web, served: ThreadedServer) -> None:
+def test_the_same_key_sent_at_once_acts_once(web: Web, web_served: ThreadedServer) -> None:
     op = web.login("operator")
     cookies = {"onestop_session": op.cookies["onestop_session"]}
     rounds = 6
     answers: list[list[int]] = [[] for _ in range(rounds)]
 
     def send(i: int, gate: threading.Barrier) -> None:
-        with httpx.Client(base_url=served.url, cookies=cookies, timeout=30) as h:
+        with httpx.Client(base_url=web_served.url, cookies=cookies, timeout=30) as h:
             gate.wait()
             resp = h.post("/api/tickets", json={**NEW, "description": f"灯不亮 {i}"},
                           headers={"X-CSRF-Token": op.headers["X-CSRF-Token"],

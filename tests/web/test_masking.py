@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -159,15 +158,6 @@ def test_a_viewer_cannot_search_by_number(web: Web, story: dict[str, int]) -> No
 
 # --- event streams, per role ---------------------------------------------------------------
 
-@pytest.fixture
-def served(web: Web) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(web.client.app).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _first_events(server: ThreadedServer, cookie: str, path: str, publish: Any,
                   wanted: int) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
@@ -187,18 +177,18 @@ def _first_events(server: ThreadedServer, cookie: str, path: str, publish: Any,
     return out
 
 
-def test_event_streams_mask_numbers_for_viewers_only(web: Web, served: ThreadedServer) -> None:
+def test_event_streams_mask_numbers_for_viewers_only(web: Web, web_served: ThreadedServer) -> None:
     hub = web.deps.hub
     hub.publish_wallboard({"operators": {f"Local/{WORKER}@from-internal": {"state": "idle"}}})
     figures = {"operators": {f"SIP/{CALLER}": {"state": "ringing"}}, "calls_waiting": 2}
     viewer = web.login("viewer", client=web.new_client())
-    got = _first_events(served, viewer.cookies["onestop_session"], "/api/wallboard/events",
+    got = _first_events(web_served, viewer.cookies["onestop_session"], "/api/wallboard/events",
                         lambda: hub.publish_wallboard(figures), 2)
     text = json.dumps(got, ensure_ascii=False)
     assert [e for e, _d in got] == ["hello", "wallboard"] and _full_numbers(text) == []
     assert "SIP/138****0009" in got[1][1]["operators"]
     op = web.login("operator", client=web.new_client())
-    got = _first_events(served, op.cookies["onestop_session"], "/api/events",
+    got = _first_events(web_served, op.cookies["onestop_session"], "/api/events",
                         lambda: hub.publish_wallboard(figures), 2)
     assert f"SIP/{CALLER}" in got[1][1]["operators"]
 
@@ -225,7 +215,7 @@ def test_redact_walks_keys_values_and_lists_and_leaves_other_types() -> None:
     assert redact(data, masked=False) is data
 
 
-def test_a_desk_stream_asked_for_pops_and_tickets_gets_no_wallboard_figures(web: Web, served: ThreadedServer) -> None:
+def test_a_desk_stream_asked_for_pops_and_tickets_gets_no_wallboard_figures(web: Web, web_served: ThreadedServer) -> None:
     hub = web.deps.hub
     op = web.login("operator", client=web.new_client())
 
@@ -233,6 +223,6 @@ def test_a_desk_stream_asked_for_pops_and_tickets_gets_no_wallboard_figures(web:
         hub.publish_wallboard({"calls_waiting": 2})
         hub.publish_ticket({"id": 9, "version": 1})
 
-    got = _first_events(served, op.cookies["onestop_session"], "/api/events?kinds=pop,ticket", publish, 2)
+    got = _first_events(web_served, op.cookies["onestop_session"], "/api/events?kinds=pop,ticket", publish, 2)
     assert [(e, d.get("id")) for e, d in got] == [("hello", None), ("ticket", 9)]
     assert op.get("/api/events?kinds=pop,weather").status_code == 422
