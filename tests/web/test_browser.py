@@ -222,3 +222,17 @@ def test_the_open_list_comes_on_the_stream_and_a_filtered_one_asks_for_itself(se
     page.wait_for_selector(f"#ticket-table tr[data-id='{other}']")
     assert len(asked) > loads and all("service=cleaning" in u for u in asked), asked
 
+
+def test_a_desk_whose_stream_came_back_shows_what_changed_meanwhile(served: Any, browser: Any) -> None:
+    """The stream ends (a restart, a proxy's timeout) and the browser opens it again by itself:
+    a ticket made while it was away shows on the list."""
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    page.evaluate("window.__opens = 0; window.__live.addEventListener('open', () => window.__opens++)")
+    deps.hub.close()  # every stream ends ("bye")
+    page.wait_for_function("window.__live.readyState !== 1")
+    tid = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101")).id
+    page.wait_for_function("window.__opens >= 1", timeout=15_000)  # open again
+    page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=10_000)
+

@@ -276,6 +276,10 @@
       dropped: () => { toast(t("missed")); reloadSoon(); },
     });
     window.__live.addEventListener("open", ready, { once: true });
+    // The stream came back after a break (the browser reconnects by itself): what changed
+    // meanwhile came to nobody — ask for the list once (304 when nothing did).
+    let opened = false;
+    window.__live.addEventListener("open", () => { if (opened) reloadSoon(); opened = true; });
     markSelected();
     document.addEventListener("keydown", (ev) => {
       const typing = ev.target.matches("input, textarea, select");
