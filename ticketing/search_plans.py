@@ -189,7 +189,7 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
                 rows = s.execute(text(rare), {**params, "before": rows[-1][0], "cap": probe,
                                               "n": batch}).all()
 
-        probed = not (sure if bucketed else share) * pieces_now >= probe
+        probed = (sure if bucketed else share) * pieces_now < probe  # may be rare: asked for all
         if not probed:
             span = int(per_piece * max(WALK, 2 * tickets.wanted / share))
         elif rest(before):

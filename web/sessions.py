@@ -5,8 +5,8 @@ disabling the account; they expire after ``[web] session_idle_minutes`` without 
 
 A request costs one read on the token's unique index (the session joined with its user, as
 plain columns: no ORM objects are made for it). The last use is written at most once a minute
-per session, so a busy desk does not turn every read into a write. There is no cache: an ended session is refused by the next request in every
-process.
+per session, so a busy desk does not turn every read into a write. There is no cache: an ended
+session is refused by the next request in every process.
 """
 
 from __future__ import annotations

@@ -75,6 +75,11 @@ class ListPush:
         self.last = -1e9  # monotonic time of the last push
         self.etag = ""  # what this stream was last sent
 
+    def lost(self) -> None:
+        """The stream lost messages, its ``list-due`` perhaps among them: due again."""
+        self.pending = False
+        self.changed()
+
     def changed(self) -> None:
         """A ticket changed (on the server's loop)."""
         if self.pending:
@@ -122,9 +127,8 @@ async def _sse(request: Request, user: CurrentUser, kinds: frozenset[str]) -> Ev
         async with aclosing(hub.stream(client, heartbeat_s=min(15.0, every))) as stream:
             async for msg in stream:
                 if pushing is not None:
-                    if msg["type"] == "dropped":  # its list's turn may have been among them
-                        pushing.pending = False
-                        pushing.changed()
+                    if msg["type"] == "dropped":
+                        pushing.lost()
                     if msg is ListPush.DUE:
                         pushed = await pushing.frame(request, user)
                         if pushed is not None:
