@@ -28,13 +28,16 @@ def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -
         deps.clock.advance(minutes=1)
         made.append(deps.service.accept("operator", NewTicket(
             service_type="repair", location_code="10305", description=f"{i + 1}床呼叫器没有声音")).id)
-    deps.service.accept("operator", NewTicket(service_type="repair", location_code="10305",
-                                              description="走廊灯不亮"))  # not a match
+    other = deps.service.accept("operator", NewTicket(
+        service_type="repair", location_code="10305", description="走廊灯不亮")).id  # not a match
     newest = list(reversed(made))  # newest first, 25 a page
     page = login(browser, server.url, "operator")
     page.set_default_timeout(30_000)  # each wait is for a condition; a loaded machine is slow
     page.fill("#search-q", "呼叫器")
     page.press("#search-q", "Enter")
+    # The open tickets' first page has a pager too: wait until the ticket that doesn't match
+    # has left the list, i.e. the search's own page is shown.
+    page.wait_for_selector(f"#ticket-table tbody tr[data-id='{other}']", state="detached")
     page.wait_for_selector(".pager a[rel=next]")
     assert shown(page) == newest[:25]
     page.click(".pager a[rel=next]")
@@ -44,3 +47,33 @@ def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -
     page.click(".pager a[rel=prev]")
     page.wait_for_selector(".pager a[rel=next]")
     assert shown(page) == newest[:25]
+
+
+def test_a_late_answer_for_the_list_the_desk_left_does_not_cover_the_search(served: Any,
+                                                                           browser: Any) -> None:
+    """The operator pages the open tickets, then searches before the page has come: the
+    search's answer is shown, and the page's answer, arriving after it, is dropped."""
+    deps, server = served
+    made = []
+    for i in range(30):
+        deps.clock.advance(minutes=1)
+        made.append(deps.service.accept("operator", NewTicket(
+            service_type="repair", location_code="10305", description=f"{i + 1}床呼叫器没有声音")).id)
+    other = deps.service.accept("operator", NewTicket(
+        service_type="repair", location_code="10305", description="走廊灯不亮")).id
+    page = login(browser, server.url, "operator")
+    page.set_default_timeout(30_000)
+    held: list[Any] = []
+    page.route("**/desk/list?page=2", lambda route: held.append(route))  # the second page's answer waits here
+    page.click(".pager a[rel=next]")
+    while not held:
+        page.wait_for_timeout(20)
+    page.fill("#search-q", "呼叫器")
+    page.press("#search-q", "Enter")
+    page.wait_for_selector(f"#ticket-table tbody tr[data-id='{other}']", state="detached")
+    assert shown(page) == list(reversed(made))[:25]
+    with page.expect_request_finished(lambda r: r.url.endswith("/desk/list?page=2")):
+        held[0].continue_()
+    page.evaluate("() => new Promise((r) => setTimeout(r, 50))")  # the page has read the answer
+    assert shown(page) == list(reversed(made))[:25]
+    assert page.locator("#ticket-list").get_attribute("data-live").startswith("/desk/list?q=")

@@ -156,7 +156,11 @@ const OneStop = (() => {
     const resp = await fetch(target, { credentials: "same-origin", cache: "no-store", headers });
     if (resp.status === 304) return true;
     if (!resp.ok) return false;
-    fill(region, await resp.text(), resp.headers.get("ETag"));
+    const html = await resp.text();
+    // The region was sent elsewhere meanwhile (a search typed while a page was on its way):
+    // this answer is for a list no longer asked for, and must not cover the newer one.
+    if (region.dataset.live !== target) return false;
+    fill(region, html, resp.headers.get("ETag"));
     return true;
   }
 
