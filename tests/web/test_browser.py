@@ -6,6 +6,8 @@ Screenshots go to tests/artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import os
+import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -236,3 +238,39 @@ def test_a_desk_whose_stream_came_back_shows_what_changed_meanwhile(served: Any,
     page.wait_for_function("window.__opens >= 1", timeout=15_000)  # open again
     page.wait_for_selector(f"#ticket-table tr[data-id='{tid}']", timeout=10_000)
 
+
+
+def held_route(page: Any, held: list[Any], timeout_s: float = 30.0) -> Any:
+    """The first request ``page.route`` has held (Playwright's events pumped meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    while not held:
+        assert time.monotonic() < deadline, "the request was never sent"
+        page.wait_for_timeout(20)  # lets the route's handler run
+    return held[0]
+
+
+def test_the_new_tickets_actions_keep_the_focus_whatever_loads_its_pane(served: Any, browser: Any) -> None:
+    """A ticket made at the desk opens with the focus on its actions (D dispatches it). Its own
+    change's event may come while that pane is on its way and load it again: the newer load
+    puts the focus there all the same. A newer version re-rendered under the focus keeps it."""
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    held: list[Any] = []
+    page.route("**/desk/tickets/*/part", lambda route: route.continue_() if held else held.append(route))
+    page.fill("#new-ticket [name=location_code]", "10305")
+    page.fill("#new-ticket [name=description]", "走廊灯闪")
+    page.keyboard.press("Control+Enter")
+    first = held_route(page, held)  # the pane of the new ticket, on its way
+    tid = int(re.search(r"/desk/tickets/(\d+)/part", first.request.url).group(1))  # type: ignore[union-attr]
+    deps.hub.publish_ticket({"id": tid, "version": 1})  # its event (the feed sends one too)
+    page.wait_for_selector(f"#ticket-detail[data-id='{tid}'] #act-dispatch")  # a later load shows it
+    assert page.evaluate("document.activeElement.id") == "act-dispatch"
+    first.continue_()  # the first load's answer: dropped, the focus stays
+    page.evaluate("document.getElementById('ticket-detail').__old = true")
+    deps.service.edit("dispatcher", tid, description="走廊灯闪，两盏")  # a newer version, elsewhere
+    page.wait_for_function("!document.getElementById('ticket-detail').__old")  # re-rendered
+    assert "两盏" in page.text_content("#ticket-detail")
+    assert page.evaluate("document.activeElement.id") == "act-dispatch"
+    page.keyboard.press("d")
+    page.wait_for_function("document.querySelector('#detail-status')?.dataset.status === 'dispatched'")

@@ -10,7 +10,7 @@ import pytest
 
 from ticketing.service import NewTicket
 
-from .test_browser import CHROMIUM, login
+from .test_browser import CHROMIUM, held_route, login
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
@@ -52,7 +52,8 @@ def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -
 def test_a_late_answer_for_the_list_the_desk_left_does_not_cover_the_search(served: Any,
                                                                            browser: Any) -> None:
     """The operator pages the open tickets, then searches before the page has come: the
-    search's answer is shown, and the page's answer, arriving after it, is dropped."""
+    search's answer is shown, and the page's answer, arriving after it, is dropped — nor does
+    it take the focus from the search box."""
     deps, server = served
     made = []
     for i in range(30):
@@ -66,14 +67,14 @@ def test_a_late_answer_for_the_list_the_desk_left_does_not_cover_the_search(serv
     held: list[Any] = []
     page.route("**/desk/list?page=2", lambda route: held.append(route))  # the second page's answer waits here
     page.click(".pager a[rel=next]")
-    while not held:
-        page.wait_for_timeout(20)
+    second = held_route(page, held)
     page.fill("#search-q", "呼叫器")
     page.press("#search-q", "Enter")
     page.wait_for_selector(f"#ticket-table tbody tr[data-id='{other}']", state="detached")
     assert shown(page) == list(reversed(made))[:25]
-    with page.expect_request_finished(lambda r: r.url.endswith("/desk/list?page=2")):
-        held[0].continue_()
-    page.evaluate("() => new Promise((r) => setTimeout(r, 50))")  # the page has read the answer
+    assert page.locator("#ticket-list[aria-busy=true]").count() == 1  # the page's answer is still out
+    second.continue_()
+    page.wait_for_selector("#ticket-list:not([aria-busy])", state="attached")  # …and has been dealt with
     assert shown(page) == list(reversed(made))[:25]
     assert page.locator("#ticket-list").get_attribute("data-live").startswith("/desk/list?q=")
+    assert page.evaluate("document.activeElement.id") == "search-q"

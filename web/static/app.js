@@ -149,19 +149,27 @@ const OneStop = (() => {
   // or ``url`` (which becomes the region's URL from then on). The fragment's ETag goes back
   // with the next load of the same URL: 304 (nothing changed) leaves the region as it is —
   // the row in focus, the selection and the scroll stay.
+  // The region is aria-busy while any of its loads is on its way (screen readers wait; the
+  // browser tests know when a late answer has been dealt with).
   async function refresh(region, url) {
     if (url) region.dataset.live = url;
     const target = region.dataset.live;
     const headers = region.__etag && region.__etag.url === target ? { "If-None-Match": region.__etag.tag } : {};
-    const resp = await fetch(target, { credentials: "same-origin", cache: "no-store", headers });
-    if (resp.status === 304) return true;
-    if (!resp.ok) return false;
-    const html = await resp.text();
-    // The region was sent elsewhere meanwhile (a search typed while a page was on its way):
-    // this answer is for a list no longer asked for, and must not cover the newer one.
-    if (region.dataset.live !== target) return false;
-    fill(region, html, resp.headers.get("ETag"));
-    return true;
+    region.__loads = (region.__loads || 0) + 1;
+    region.setAttribute("aria-busy", "true");
+    try {
+      const resp = await fetch(target, { credentials: "same-origin", cache: "no-store", headers });
+      if (resp.status === 304) return region.dataset.live === target;
+      if (!resp.ok) return false;
+      const html = await resp.text();
+      // The region was sent elsewhere meanwhile (a search typed while a page was on its way):
+      // this answer is for a list no longer asked for, and must not cover the newer one.
+      if (region.dataset.live !== target) return false;
+      fill(region, html, resp.headers.get("ETag"));
+      return true;
+    } finally {
+      if (--region.__loads === 0) region.removeAttribute("aria-busy");
+    }
   }
 
   // Put a fragment the server rendered (escaped) for the region's URL in it — loaded by

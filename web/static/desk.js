@@ -10,6 +10,7 @@
   let selected = null;
   let shown = null; // { id, version } of the ticket in the detail pane
   let detailSeq = 0; // only the newest openDetail renders
+  let focusWanted = null; // the ticket whose actions take the focus when its pane is shown
 
   // --- screen pop ------------------------------------------------------------------------
   function popFacts(p) {
@@ -144,15 +145,21 @@
     const row = document.activeElement && document.activeElement.closest ? document.activeElement.closest("tr[data-id]") : null;
     return row ? row.dataset.id : null;
   }
+  // The row that had the focus before the list was replaced has it again — unless the
+  // operator has gone elsewhere meanwhile (typing a search while the list was on its way).
   function listShown(focusedId) {
     markSelected();
-    if (focusedId) { const row = listRegion.querySelector(`tr[data-id="${focusedId}"]`); if (row) row.focus(); }
+    const away = document.activeElement && document.activeElement !== document.body && !listRegion.contains(document.activeElement);
+    if (focusedId && !away) { const row = listRegion.querySelector(`tr[data-id="${focusedId}"]`); if (row) row.focus(); }
   }
+  // true when the list shown is the one asked for (false: its answer came for a list the
+  // desk has left, and was dropped)
   async function reloadList(url) {
-    if (!isDesk) return;
+    if (!isDesk) return false;
     const focusedId = focusedRow();
-    await refresh(listRegion, url || listUrl());
-    listShown(focusedId);
+    const shownNow = await refresh(listRegion, url || listUrl());
+    if (shownNow) listShown(focusedId);
+    return shownNow;
   }
   // The first page of open tickets comes on the live stream after every change (the server
   // renders it once for all desks); any other view or page asks for itself: 0.25–1 s after a
@@ -169,9 +176,12 @@
   }
 
   // --- detail pane and actions -------------------------------------------------------------
+  // ``focusActions``: the pane's actions take the focus once shown — also when a newer load
+  // of the same ticket (its own change's event, come while this one was on its way) shows it.
   async function openDetail(id, focusActions) {
     selected = id;
     const seq = ++detailSeq;
+    if (focusActions) focusWanted = id; else if (focusWanted !== id) focusWanted = null;
     const pane = $("detail");
     const resp = await fetch("/desk/tickets/" + id + "/part", { credentials: "same-origin" });
     if (seq !== detailSeq) return; // a newer load of the pane is on its way
@@ -179,6 +189,8 @@
     const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
     // keep what the operator was typing in the action bar across a live re-render
     const note = $("action-note") && shown && shown.id === id ? $("action-note").value : "";
+    // …and the focus, when it was in the pane (a newer version re-rendered under it)
+    const had = shown && shown.id === id && pane.contains(document.activeElement) ? document.activeElement.id || "?" : "";
     pane.replaceChildren(...doc.body.childNodes);
     pane.hidden = false;
     $("desk-grid").classList.add("with-detail");
@@ -187,10 +199,12 @@
     if (note && $("action-note")) $("action-note").value = note;
     titleTruncated(pane);
     markSelected();
-    if (focusActions) {
+    const again = had && had !== "?" ? $(had) : null;
+    if (focusWanted === id || (had && !again)) {
+      focusWanted = null;
       const first = pane.querySelector("#actions button");
       if (first) first.focus(); else pane.querySelector("h2 a").focus();
-    }
+    } else if (again) again.focus();
   }
 
   function closeDetail() {
@@ -256,7 +270,10 @@
       if (link) {
         ev.preventDefault();
         const url = new URL(link.href);
-        reloadList("/desk/list" + url.search).then(() => { const first = listRegion.querySelector("tbody tr"); if (first) first.focus(); });
+        reloadList("/desk/list" + url.search).then((shownNow) => {
+          const first = shownNow && listRegion.querySelector("tbody tr");
+          if (first) first.focus();
+        });
         return;
       }
       const tr = ev.target.closest("tr[data-id]");
