@@ -64,7 +64,7 @@ async def login(browser: Any, url: str, username: str, size: tuple[int, int]) ->
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", DEMO_PASSWORD)
     await page.click("button[type=submit]")
-    await page.wait_for_load_state("networkidle")
+    await page.wait_for_url(lambda u: "/login" not in u)  # logged in: the session's cookie is set
     return page
 
 

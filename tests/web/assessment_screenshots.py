@@ -34,7 +34,7 @@ def open_page(browser: Any, url: str, username: str, password: str, size: tuple[
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda u: "/login" not in u)  # logged in: the session's cookie is set
     return page
 
 

@@ -37,8 +37,13 @@ def login(browser: Any, url: str, username: str, size: tuple[int, int] = (1600, 
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle") if username == "viewer" else page.wait_for_url("**/desk")
+    page.wait_for_url(logged_in)  # the session's cookie is set before the next page is asked for
     return page
+
+
+def logged_in(url: str) -> bool:
+    """The browser has left the log-in form (for the user's first page)."""
+    return "/login" not in url
 
 
 def shot(page: Any, name: str) -> None:

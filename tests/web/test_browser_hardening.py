@@ -15,7 +15,7 @@ from web.auth import end_user_sessions
 from web.server import ThreadedServer
 
 from .conftest import PASSWORD, make_deps, web_settings
-from .test_browser import login, pytestmark  # noqa: F401  (the browser tests' marks)
+from .test_browser import logged_in, login, pytestmark  # noqa: F401  (the browser tests' marks)
 
 
 def test_a_submission_whose_answer_was_lost_is_sent_again_and_makes_one_ticket(
@@ -69,7 +69,7 @@ def test_the_slip_preview_draws_under_the_apps_csp(hospital: Any, service: Any, 
         page.fill("input[name=username]", "viewer")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_url(logged_in)
         page.goto(f"{server.url}/api/tickets/{view.id}/slip")
         page.wait_for_selector(".slip .qr svg")
         page.wait_for_load_state("networkidle")

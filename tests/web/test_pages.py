@@ -88,6 +88,11 @@ def site(_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
             store.dispose()
 
 
+def logged_in(url: str) -> bool:
+    """The browser has left the log-in form: its session's cookie is set."""
+    return "/login" not in url
+
+
 def until(page: Any, js: str, timeout: float = 10.0) -> Any:
     """Poll ``js`` (an expression) in the page until it is truthy (no string-eval waits: the
     pages' CSP forbids eval, and it stays on)."""
@@ -123,7 +128,7 @@ class Tab:
         self.page.fill("input[name=username]", user)
         self.page.fill("input[name=password]", W.PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_load_state("load")
+        self.page.wait_for_url(logged_in)
 
     def open(self, path: str, ready: bool = True) -> Any:
         self.page.goto(self.site.url + path)
@@ -242,7 +247,7 @@ def log_in_pages(site: Site, language: str, size: tuple[int, int]) -> list[str]:
         found += check(lp, "login-failed")
         lp.page.fill("input[name=password]", W.PASSWORD)
         lp.page.click("button[type=submit]")
-        lp.page.wait_for_load_state("load")
+        lp.page.wait_for_url(logged_in)
         lp.page.goto(f"{site.url}/admin")
         found += check(lp, "error-403")
     finally:
