@@ -279,3 +279,34 @@ def test_the_new_tickets_actions_keep_the_focus_whatever_loads_its_pane(served: 
     assert page.evaluate("document.activeElement.id") == "act-dispatch"
     page.keyboard.press("d")
     page.wait_for_function("document.querySelector('#detail-status')?.dataset.status === 'dispatched'")
+
+
+def test_a_late_answer_older_than_the_pushed_list_does_not_cover_it(served: Any, browser: Any) -> None:
+    """The desk asks for its list after making a ticket; the server renders it at once but the
+    answer comes late, after another desk's ticket has come on the stream in a newer list. The
+    late answer is dropped: it would take that ticket off the list, and no further push would
+    bring it back."""
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    held: list[Any] = []
+
+    def render_now_answer_later(route: Any) -> None:
+        if held:
+            route.continue_()
+            return
+        headers = {k: v for k, v in route.request.headers.items() if k.lower() != "if-none-match"}
+        held.append((route, route.fetch(headers=headers)))  # rendered now, whatever the desk had
+
+    page.route("**/desk/list", render_now_answer_later)
+    page.fill("#new-ticket [name=location_code]", "10305")
+    page.fill("#new-ticket [name=description]", "走廊灯闪")
+    page.keyboard.press("Control+Enter")
+    route, answer = held_route(page, held)
+    other = deps.service.accept("dispatcher", NewTicket(service_type="repair", location_code="20101",
+                                                        description="另一位的工单")).id
+    page.wait_for_selector(f"#ticket-table tr[data-id='{other}']")  # the newer list, pushed
+    route.fulfill(response=answer)
+    page.wait_for_selector("#ticket-list:not([aria-busy])", state="attached")  # the answer dealt with
+    assert page.locator(f"#ticket-table tr[data-id='{other}']").count() == 1
+    page.wait_for_selector("#act-dispatch")  # the desk went on to the ticket it made

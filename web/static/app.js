@@ -13,7 +13,7 @@
 //   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
 //                                the server's translated message
 //   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
-//   refresh(region[, url]), fill(region, html, etag), coalesce(fn, pause, gap, spread), ready()  — see each below
+//   refresh(region[, url]), fill(region, html, etag[, asked]), coalesce(fn, pause, gap, spread), ready()  — see each below
 "use strict";
 const OneStop = (() => {
   const body = document.body;
@@ -150,11 +150,14 @@ const OneStop = (() => {
   // with the next load of the same URL: 304 (nothing changed) leaves the region as it is —
   // the row in focus, the selection and the scroll stay.
   // The region is aria-busy while any of its loads is on its way (screen readers wait; the
-  // browser tests know when a late answer has been dealt with).
+  // browser tests know when a late answer has been dealt with). An answer older than what the
+  // region shows is dropped: that of a load begun before another load's answer or a pushed
+  // fragment (``fill`` without ``asked``) was put in.
   async function refresh(region, url) {
     if (url) region.dataset.live = url;
     const target = region.dataset.live;
     const headers = region.__etag && region.__etag.url === target ? { "If-None-Match": region.__etag.tag } : {};
+    const asked = region.__asked = (region.__asked || 0) + 1;
     region.__loads = (region.__loads || 0) + 1;
     region.setAttribute("aria-busy", "true");
     try {
@@ -165,7 +168,8 @@ const OneStop = (() => {
       // The region was sent elsewhere meanwhile (a search typed while a page was on its way):
       // this answer is for a list no longer asked for, and must not cover the newer one.
       if (region.dataset.live !== target) return false;
-      fill(region, html, resp.headers.get("ETag"));
+      if (asked <= (region.__shown || 0)) return false; // a newer list came meanwhile
+      fill(region, html, resp.headers.get("ETag"), asked);
       return true;
     } finally {
       if (--region.__loads === 0) region.removeAttribute("aria-busy");
@@ -173,8 +177,10 @@ const OneStop = (() => {
   }
 
   // Put a fragment the server rendered (escaped) for the region's URL in it — loaded by
-  // ``refresh`` or pushed on the live stream — with its ETag for the next load.
-  function fill(region, html, tag) {
+  // ``refresh`` (``asked``: which of its loads) or pushed on the live stream (newer than any
+  // load begun before it came) — with its ETag for the next load.
+  function fill(region, html, tag, asked) {
+    region.__shown = asked === undefined ? region.__asked || 0 : asked;
     region.__etag = tag ? { url: region.dataset.live, tag } : null;
     const doc = new DOMParser().parseFromString(html, "text/html");
     region.replaceChildren(...doc.body.childNodes);
