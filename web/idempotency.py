@@ -11,7 +11,8 @@ process dies between the two, a retry rebuilds the answer from the ticket. Keys 
 ``[web] idempotency_hours`` (``web.housekeeping``).
 
 The desk sends one key per form submission (``OneStop.api`` in ``static/app.js``) and
-retries with it when the network failed."""
+retries with it when the network failed. A retry gets the first answer as it was — the
+ticket's page, or the ticket alone when the first asked for ``Prefer: return=minimal``."""
 
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ TICKETS = Ticket.__table__
 
 
 class Once:
-    """One request's key, route and body hash (``once`` is the route dependency)."""
+    """One request's key, route and body hash (``once`` is the route dependency), and whether
+    its client asked for a short answer (``Prefer: return=minimal``, RFC 7240: the ticket as
+    the command left it rather than its whole page — the desk reads the page it shows anyway)."""
 
-    def __init__(self, web: Any, key: str, route: str, request_hash: str) -> None:
+    def __init__(self, web: Any, key: str, route: str, request_hash: str,
+                 minimal: bool = False) -> None:
         self.web, self.key, self.route, self.request_hash = web, key, route, request_hash
+        self.minimal = minimal
 
     def run(self, user: CurrentUser, command: Callable[[], Any], answer: Callable[[Any], Any],
             status: int = 200, ticket_id: int | None = None, rebuild: bool = True) -> Any:
@@ -49,7 +54,7 @@ class Once:
         with the key; ``rebuild``: ``answer(ticket id)`` rebuilds the body when the first
         answer was lost (a command's result is its ticket)."""
         if not self.key:
-            return answer(command())
+            return self._answered(answer(command()), status)
         stored = self._find(user.id)
         if stored is not None:
             return self._replay(user, stored, answer, status, rebuild)
@@ -72,6 +77,11 @@ class Once:
             return self._replay(user, stored, answer, status, rebuild)
         body = answer(result)
         self._save(user.id, status, body)
+        return self._answered(body, status)
+
+    def _answered(self, body: Any, status: int) -> Any:
+        if self.minimal:
+            return JSONResponse(body, status_code=status, headers={"Preference-Applied": "return=minimal"})
         return body if status == 200 else JSONResponse(body, status_code=status)
 
     def _find(self, user_id: int) -> IdempotencyKey | None:
@@ -103,12 +113,26 @@ class Once:
         return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
 
 
+def prefers_minimal(prefer: str) -> bool:
+    """``Prefer: return=minimal`` among a request's preferences (RFC 7240: comma-separated,
+    each with optional ``;`` parameters; names case-insensitive, a value maybe quoted)."""
+    for preference in prefer.split(","):
+        name, _eq, value = preference.split(";")[0].partition("=")
+        if name.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+            return True
+    return False
+
+
 async def once(request: Request, idempotency_key: Annotated[str, Header(
         alias=HEADER, max_length=100, pattern=_KEY.pattern,
         description="one per request (a UUID, say): a retry with the same key and body gets "
-                    "the first answer instead of acting again")] = "") -> Once:
+                    "the first answer instead of acting again")] = "",
+        prefer: Annotated[str, Header(
+            max_length=200, description="return=minimal: the ticket as the command left it "
+                                        "(no SMS, prints, photos, names or actions) instead of "
+                                        "its whole page")] = "") -> Once:
     """The route dependency: the request's ``Idempotency-Key`` (none: every call runs), its
-    method and path, and a hash of its body."""
+    method and path, a hash of its body, and its ``Prefer``."""
     key = idempotency_key
     raw = await request.body()
     try:
@@ -117,4 +141,4 @@ async def once(request: Request, idempotency_key: Annotated[str, Header(
         canonical = raw
     route = f"{request.method} {request.url.path}"[:200]
     digest = hashlib.sha256(route.encode() + b"\n" + canonical).hexdigest()
-    return Once(request.app.state.web, key, route, digest)
+    return Once(request.app.state.web, key, route, digest, prefers_minimal(prefer))
