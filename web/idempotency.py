@@ -6,8 +6,10 @@ The key's row (``idempotency_key``) is written in the command's own transaction
 (``ticketing.store.joined_write``), with the ticket the command made or acted on: the command
 and the key commit together or not at all. Two requests with one key at once: the second
 command's transaction fails on the key's unique index and is rolled back whole, and the second
-request answers with the first's result. The answer is stored after the commit; if the
-process dies between the two, a retry rebuilds the answer from the ticket. Keys are kept
+request answers with the first's result. The ticket's page is stored after the commit; if the
+process dies between the two, a retry rebuilds the answer from the ticket. A minimal answer
+(``Prefer: return=minimal``: the ticket alone, made from the transaction's own record of it)
+is stored with the key, in the command's transaction. Keys are kept
 ``[web] idempotency_hours`` (``web.housekeeping``).
 
 The desk sends one key per form submission (``OneStop.api`` in ``static/app.js``) and
@@ -30,6 +32,7 @@ from sqlalchemy import select, update
 from ticketing.model import IdempotencyKey, Ticket
 from ticketing.store import joined_write
 from ticketing.tx import Tx
+from ticketing.views import TicketView, ticket_view
 from web.auth import CurrentUser
 
 HEADER = "Idempotency-Key"
@@ -48,24 +51,32 @@ class Once:
         self.minimal = minimal
 
     def run(self, user: CurrentUser, command: Callable[[], Any], answer: Callable[[Any], Any],
-            status: int = 200, ticket_id: int | None = None, rebuild: bool = True) -> Any:
+            status: int = 200, ticket_id: int | None = None, rebuild: bool = True,
+            kept: Callable[[TicketView], Any] | None = None) -> Any:
         """``command()`` (one ticket command) once per key; ``answer(result)`` is the body.
         ``ticket_id``: the ticket the request names, else the one the command creates — kept
         with the key; ``rebuild``: ``answer(ticket id)`` rebuilds the body when the first
-        answer was lost (a command's result is its ticket)."""
+        answer was lost (a command's result is its ticket). ``kept``: the body made from the
+        ticket as the command's transaction leaves it, reading nothing (a minimal answer) —
+        stored with the key in that transaction, where the page is stored after it."""
         if not self.key:
             return self._answered(answer(command()), status)
         stored = self._find(user.id)
         if stored is not None:
             return self._replay(user, stored, answer, status, rebuild)
+        early: list[Any] = []
 
         def write(tx: Tx) -> None:
-            made = [r.id for r in tx.loaded(TICKETS)]  # type: ignore[arg-type]
+            made = tx.loaded(TICKETS)  # type: ignore[arg-type]
+            target = ticket_id if ticket_id is not None else (made[-1].id if made else None)
+            ticket = next((r for r in made if r.id == target), None)
+            if kept is not None and ticket is not None:
+                early.append(kept(ticket_view(ticket)))
             tx.insert(IdempotencyKey.__table__, {  # type: ignore[arg-type]
                 "user_id": user.id, "key": self.key, "route": self.route,
-                "request_hash": self.request_hash,
-                "result_id": ticket_id if ticket_id is not None else (made[-1] if made else None),
-                "status": None, "response": None, "created_at": tx.now})
+                "request_hash": self.request_hash, "result_id": target,
+                "status": status if early else None, "response": early[0] if early else None,
+                "created_at": tx.now})
 
         try:
             with joined_write(write):
@@ -75,6 +86,8 @@ class Once:
             if stored is None:
                 raise
             return self._replay(user, stored, answer, status, rebuild)
+        if early:
+            return self._answered(early[0], status)
         body = answer(result)
         self._save(user.id, status, body)
         return self._answered(body, status)

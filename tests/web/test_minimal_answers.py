@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from ticketing.model import IdempotencyKey
 from web.idempotency import prefers_minimal
 
 from .conftest import Web
@@ -65,6 +66,12 @@ def test_a_new_ticket_answers_with_itself_and_reads_nothing_for_the_answer(web: 
     # The page's reads are not made: no SMS, prints, photos, costs or staff names looked up.
     for table in ("sms_out", "sms_in", "print_job", "photo", "staff"):
         assert not reads_of(seen, table), table
+    # The answer went in with the key, in the command's transaction: no second write for it.
+    assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE IDEMPOTENCY_KEY")]
+    with web.deps.store.session() as s:
+        key = s.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "m-1"))
+        assert key is not None and key.result_id == tk["id"]
+        assert (key.status, key.response) == (201, tk)
     # The whole page is still what GET (and a command without the preference) answers.
     page = op.get(f"/api/tickets/{tk['id']}").json()
     assert page.keys() >= PAGE_ONLY

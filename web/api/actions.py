@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ticketing.views import TicketView
-from web.api.tickets import published, ticket_answer
+from web.api.tickets import kept_record, published, ticket_answer
 from web.auth import CurrentUser
 from web.deps import Idempotent, Supervisor, TicketId, Writer, web_state
 from web.idempotency import Once
@@ -87,7 +87,8 @@ def ticket_step(request: Request, user: CurrentUser, once: Once, ticket_id: int,
     refusals are not caught here: ``web.api.errors`` answers them (404, 409, 400)."""
     web = web_state(request)
     return once.run(user, lambda: published(web, do()),  # type: ignore[no-any-return]
-                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id)
+                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id,
+                    kept=kept_record(web, user, once.minimal))
 
 
 @router.post("/tickets/{ticket_id}/dispatch")

@@ -164,6 +164,12 @@ def ticket_record(web: Any, view: TicketView, user: CurrentUser) -> dict[str, An
     return user.redact(out, [view.reporter_phone])  # type: ignore[no-any-return]
 
 
+def kept_record(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView], dict[str, Any]] | None:
+    """A minimal answer's maker (it reads nothing), for ``Once.run`` to store the answer with
+    the request's key in the command's own transaction; None for the page."""
+    return (lambda view: ticket_record(web, view, user)) if minimal else None
+
+
 def ticket_answer(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView | int], dict[str, Any]]:
     """What a ticket command answers, from its result (the ticket it left) or, when a retry
     rebuilds a lost answer, from the ticket's id: the ticket's page (``ticket_detail``), or the
@@ -298,7 +304,8 @@ def create_ticket(request: Request, body: NewTicketIn, user: Writer, once: Idemp
         published(web, view)
         return view
 
-    return once.run(user, command, ticket_answer(web, user, once.minimal), status=201)  # type: ignore[no-any-return]
+    return once.run(user, command, ticket_answer(web, user, once.minimal), status=201,  # type: ignore[no-any-return]
+                    kept=kept_record(web, user, once.minimal))
 
 
 @router.get("/tickets/{ticket_id}")
@@ -320,7 +327,8 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
     if "reporter_phone" in changes:
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
     return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
-                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id)
+                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id,
+                    kept=kept_record(web, user, once.minimal))
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
