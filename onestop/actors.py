@@ -118,7 +118,9 @@ class DeskRobot:
         hooks: dict[str, list[Any]] = {"request": [self._request], "response": [self._response]}
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30, event_hooks=hooks) as http:
             csrf = await self.log_in(http)
-            headers = {"X-CSRF-Token": csrf}
+            # As the desk's page: the answer to a command is the ticket alone (the page shows
+            # the ticket's own page after it).
+            headers = {"X-CSRF-Token": csrf, "Prefer": "return=minimal"}
             latest: dict[str, dict[str, Any]] = {}  # call id → the pop with its latest context
             async with http.stream("GET", "/api/events?kinds=pop", timeout=None) as stream:
                 event = ""

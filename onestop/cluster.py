@@ -3,9 +3,10 @@
 - **Leadership**: the AMI listener runs only in the process that holds a PostgreSQL advisory
   lock. The lock lives on a dedicated connection: if the process dies, PostgreSQL drops the
   connection and the lock with it, and a standby takes over on its next try.
-- **Fan-out**: pops and wallboard updates go through ``NOTIFY onestop_live``; every process
-  ``LISTEN``s and hands them to its own desk clients, so an operator gets the pop whichever
-  process behind the load balancer serves the page.
+- **Fan-out**: pops and wallboard updates go to the publishing process's own desk clients at
+  once and through ``NOTIFY onestop_live`` to the others; every process ``LISTEN``s and hands
+  the others' to its own desk clients, so an operator gets the pop whichever process behind
+  the load balancer serves the page.
 
 With SQLite (one machine, one process) the lock is always held and fan-out is local.
 """
@@ -17,6 +18,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -95,11 +97,15 @@ class AdvisoryLeader:
 
 
 class PgFanout:
-    """Publish live messages to every process and deliver those of others locally."""
+    """Publish live messages to every process: this one's own desks at once (``deliver``),
+    the others' through ``NOTIFY``; deliver the other processes' messages as they arrive. A
+    process's own message coming back from ``LISTEN`` is dropped — its desks had it a round
+    trip to the database earlier, and whole (a ``NOTIFY`` payload may be trimmed)."""
 
     def __init__(self, url: str, deliver: Callable[[str, dict[str, Any]], None]) -> None:
         self.url = url
         self.deliver = deliver
+        self.origin = uuid.uuid4().hex[:16]  # this process's mark on its messages
         self._stop = threading.Event()
         self.listening = threading.Event()  # set while LISTEN holds: others' messages arrive
         self._thread: threading.Thread | None = None
@@ -120,13 +126,17 @@ class PgFanout:
                 self._pub.close()
 
     def publish(self, kind: str, payload: dict[str, Any]) -> None:
+        """Deliver to this process's desks, then ``NOTIFY`` the others (which raises when the
+        database is away: the others miss it, this process's desks have it)."""
         import psycopg
 
-        text = json.dumps({"kind": kind, "payload": payload}, ensure_ascii=False)
+        self.deliver(kind, payload)
+        text = json.dumps({"kind": kind, "payload": payload, "from": self.origin}, ensure_ascii=False)
         if len(text.encode()) > NOTIFY_LIMIT:
             # Keep the pop small: recent tickets are dropped first (the desk refetches them).
             payload = {k: v for k, v in payload.items() if k != "context"}
-            text = json.dumps({"kind": kind, "payload": payload, "truncated": True}, ensure_ascii=False)
+            text = json.dumps({"kind": kind, "payload": payload, "truncated": True, "from": self.origin},
+                              ensure_ascii=False)
         with self._pub_lock:
             if self._pub is None or self._pub.closed:
                 self._pub = psycopg.connect(_pg_conninfo(self.url), autocommit=True)
@@ -152,6 +162,8 @@ class PgFanout:
     def _handle(self, text: str) -> None:
         try:
             msg = json.loads(text)
+            if msg.get("from") == self.origin:
+                return  # delivered here when it was published
             self.deliver(msg["kind"], msg["payload"])
             self.received += 1
         except Exception:
@@ -159,8 +171,8 @@ class PgFanout:
 
 
 class FanoutPublisher:
-    """The CTI's ``PopPublisher``/``WallboardPublisher`` across processes: a pop goes out by
-    NOTIFY and comes back to every process's own desk clients (this one's included)."""
+    """The CTI's ``PopPublisher``/``WallboardPublisher`` across processes: a pop goes to this
+    process's desk clients at once and by NOTIFY to every other process's."""
 
     name = "fanout"
 
@@ -178,10 +190,9 @@ class FanoutPublisher:
     def _publish(self, kind: str, payload: dict[str, Any]) -> None:
         try:
             self.fanout.publish(kind, payload)
-        except Exception as exc:  # the database is away: this process's desks still get it
+        except Exception as exc:  # the database is away: this process's desks had it
             self.errors += 1
-            log.warning("NOTIFY failed (%s); delivering locally only", exc)
-            self._deliver(kind, payload)
+            log.warning("NOTIFY failed (%s); delivered locally only", exc)
 
     def _deliver(self, kind: str, payload: dict[str, Any]) -> None:
         if kind == "pop":

@@ -42,6 +42,7 @@ WALK = 4_096  # PostgreSQL: the first stretch of pieces read newest first (then 
 CHECK_COST = 5  # PostgreSQL: checking a match the GIN index found ÷ reading a piece in order
 PROBE_MIN = 500  # PostgreSQL: the index is asked for all of a term's matches if fewer than this
 BUCKET = 22  # PostgreSQL: a piece's bucket, id >> 22 (4,096 tickets), the trigram index's first column
+FIRST = 4  # PostgreSQL: the buckets a term that may be rare asks for before its probe
 BRANCHES = 64  # PostgreSQL: the most buckets one statement asks the trigram index for
 BUCKET_COST = 50  # PostgreSQL: asking the trigram index for a bucket ÷ checking one of its matches
 # off for the index's lookups (for the rest of the transaction's statements): a bitmap or nothing
@@ -89,10 +90,10 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
 
     The statements are planned for their own values (``plan_cache_mode``) and run without
     parallel workers, for the rest of the transaction."""
-    s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     # no parallel workers: starting them took 15–20 ms on two busy cores, for a statement whose
     # own work is a few milliseconds (a window of buckets, planned as a Parallel Append)
-    s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    s.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                   " set_config('max_parallel_workers_per_gather', '0', true)"))
     op = op_for(lead, True)
     match = pg_index_match(lead, op)
     if match and len(lead) == 2:
@@ -156,8 +157,12 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
       the trigram index's first column (``_pg_buckets``). ``probe`` weighs its checks against
       the buckets a page would ask for past it (``BUCKET_COST`` checks each): √(cost × page ×
       buckets), ~790 over a million tickets. A rare term's windows would ask for every bucket,
-      so the probe is skipped only on the share less its noise (none for one match met), and
-      made after the first window that gives nothing.
+      so the probe is skipped on the share less its noise (none for one match met). A term the
+      walk met but that may be rare asks for ``FIRST`` buckets before the probe, and any term
+      is probed after its first window only if what the window gave puts fewer than ``probe``
+      tickets in the store: a failed probe reads ``probe`` matches, the oldest (a bitmap's heap
+      pages in order), for nothing, and the few matches a stretch of 4,096 pieces meets do not
+      tell ~500 matches in the store from ~2,000 — the buckets' 16,000 tickets do.
     - two characters: the index of pairs' matches and the window's ids from the primary key
       ANDed (a ``BitmapAnd``), each window four times larger; the last one, the rest of the
       store, from the index alone. ``probe`` balances its cost against a window's: checking a
@@ -190,14 +195,20 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
                                               "n": batch}).all()
 
         probed = (sure if bucketed else share) * pieces_now < probe  # may be rare: asked for all
+        if bucketed and share:  # met by the walk: a window first, then the probe if it gave few
+            span = FIRST << BUCKET if probed else int(per_piece * max(WALK, 2 * tickets.wanted / share))
+            low = max(0, before - span) >> BUCKET  # the oldest bucket the window reaches
+            _pg_buckets(s, match, ok, params, before, ((before - 1) >> BUCKET) - low + 1, tickets,
+                        (rest, probe, top))
+            return
         if not probed:
             span = int(per_piece * max(WALK, 2 * tickets.wanted / share))
         elif rest(before):
             return
         else:
             span = tickets.pieces * max(WALK, tickets.wanted * top // probe)
-        if bucketed:
-            _pg_buckets(s, match, ok, params, before, -(-span >> BUCKET), tickets, None if probed else rest)
+        if bucketed:  # a term the walk did not meet, past the probe
+            _pg_buckets(s, match, ok, params, before, -(-span >> BUCKET), tickets, None)
             return
         while not tickets.full() and before > 0:
             after = max(0, before - span)
@@ -217,21 +228,21 @@ def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, An
 
 
 def _pg_buckets(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
-                size: int, tickets: Found, rest: Callable[[int], bool] | None) -> None:
+                size: int, tickets: Found, rest: tuple[Callable[[int], bool], int, int] | None) -> None:
     """The trigram index's matches older than ``before``, newest first, a window of ``size``
     buckets first (at least one). Each further window is sized from the tickets the buckets
     asked so far gave, for the rest of the page and half as many again (four times the last
     one's size if they gave none), at most ``BRANCHES``: a bucket asked for costs ~0.5 ms to
     plan and scan, the matches in it a heap page each. ``rest``, if the term was not probed:
-    after a window that gave nothing, the probe of what is left (a term the newest pieces
-    held often, but few older ones: its windows would ask for every bucket); True if it
-    served them."""
+    the probe of what is left (True if it served them), its cap and the newest ticket — made
+    after the first window if the tickets it gave, at that rate over the store, are fewer
+    than the cap (a term the newest pieces held often, but few older ones, or one the walk
+    met once: its windows would ask for every bucket)."""
     batch = max(64, 2 * tickets.wanted)
-    asked, gave = 0, 0
+    asked, gave, start, had = 0, 0, before, len(tickets.out)
     while not tickets.full() and before > 0:
         high = (before - 1) >> BUCKET
         size = max(1, min(size, BRANCHES, high + 1))
-        had = len(tickets.out)
         got = s.execute(text(_buckets_sql(match, ok, size)), {
             **params, **{f"b{i}": high - i for i in range(size)}, "before": before, "n": batch}).all()
         tickets.take(got)
@@ -239,11 +250,13 @@ def _pg_buckets(s: Session | Connection, match: str, ok: str, params: dict[str, 
             before = got[-1][0]
             continue
         before = (high - size + 1) << BUCKET
-        if rest is not None and len(tickets.out) == had and before > 0:
-            if rest(before):
+        asked, gave, had = asked + size, gave + len(tickets.out) - had, len(tickets.out)
+        if rest is not None and before > 0:  # after the first window: probed if it gave few
+            probe, cap, top = rest
+            span = max(1, (start - before) // tickets.pieces)  # the tickets the window asked for
+            if gave * top < cap * span and probe(before):
                 return
             rest = None
-        asked, gave = asked + size, gave + len(tickets.out) - had
         left = tickets.wanted - len(tickets.out)
         size = 4 * size if not gave else min(4 * size, -(-3 * left * asked // (2 * gave)))
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from onestop.cluster import AdvisoryLeader, PgFanout
+from onestop.cluster import AdvisoryLeader, FanoutPublisher, PgFanout
 from tests.conftest import PG_URL
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="needs ONESTOP_TEST_DATABASE_URL (PostgreSQL)")
@@ -61,9 +61,34 @@ def test_live_messages_reach_every_process() -> None:
     b.start()
     assert a.listening.wait(10) and b.listening.wait(10)  # a NOTIFY before LISTEN reaches no one
     a.publish("pop", {"login": "li", "caller_name": "张护士 <script>", "context": {"x": "y" * 9000}})
-    assert _wait(lambda: len(got["a"]) == 1 and len(got["b"]) == 1)
+    assert got["a"] and got["a"][0][1]["context"]  # its own desks: at once, whole
+    assert _wait(lambda: len(got["b"]) == 1)
     kind, payload = got["b"][0]
     assert kind == "pop" and payload["caller_name"] == "张护士 <script>"
     assert "context" not in payload  # an oversized pop is trimmed, never refused
+    # b's message reaches a after a's own NOTIFY would have (one session's notifications and
+    # the next's arrive in commit order): a has its own once, then b's.
+    b.publish("wallboard", {"calls_waiting": 3})
+    assert _wait(lambda: len(got["a"]) == 2 and len(got["b"]) == 2)
+    assert [k for k, _p in got["a"]] == ["pop", "wallboard"] and got["a"][1][1] == {"calls_waiting": 3}
+    assert (a.received, b.received) == (1, 1)
     a.stop()
     b.stop()
+
+
+def test_a_pop_reaches_this_process_s_desks_when_the_database_is_away() -> None:
+    """NOTIFY fails (nothing listens on the port): the publishing process's own desks have
+    the pop all the same, once; the failure is counted."""
+    got: list[tuple[str, dict]] = []  # type: ignore[type-arg]
+
+    class Hub:
+        def publish_pop(self, login: str, pop: dict) -> None:  # type: ignore[type-arg]
+            got.append((login, pop))
+
+        def publish_wallboard(self, payload: dict) -> None:  # type: ignore[type-arg]
+            got.append(("wallboard", payload))
+
+    live = FanoutPublisher("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2", Hub())
+    live.publish_pop("li", {"caller_num": "13800000009"})
+    assert got == [("li", {"caller_num": "13800000009"})]
+    assert live.errors == 1 and live.health()["errors"] == 1

@@ -38,6 +38,8 @@ def describe(group: int, n: int) -> str:
         parts.append("床头灯不亮")  # one group's every ticket
     if group == GROUPS - 1 and n >= PER_GROUP - 4 or group == 0 and n == 5:
         parts.append("呼叫器失灵")  # the newest four tickets, and one of the oldest
+    if group == GROUPS - 1 and n == PER_GROUP - 1 or group in (GROUPS - 2, GROUPS - 3):
+        parts.append("监护仪报警")  # the newest ticket, and every one of the next two groups
     return "，".join(parts)
 
 
@@ -79,7 +81,7 @@ def expected(texts: dict[int, str], q: str) -> list[int]:
 
 
 QUERIES = ["输液架", "输液架松动", "架松动", "负压吸引器漏气", "床头灯不亮", "输液架 床头灯", "呼叫器失灵",
-           "请处理", "王护士", "13900", "0002", "1390100"]
+           "请处理", "王护士", "13900", "0002", "1390100", "监护仪报警"]
 
 
 def test_every_match_is_found_by_paging_newest_first(store: Store, tickets: dict[int, str]) -> None:
@@ -143,3 +145,24 @@ def test_a_term_the_newest_pieces_hold_but_few_older_ones_is_probed_after_one_wi
         before = scans(s)
         assert search.search(s, "呼叫器失灵", 0, 7).ids == want
         assert scans(s) - before <= 2  # the window's one bucket, then the probe
+
+
+def test_a_term_the_walk_met_once_asks_for_buckets_before_a_probe(
+        store: Store, db_url: str, tickets: dict[int, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """监护仪报警: once in the pieces the walk read, so it may be rare (a probe of 15 here); but
+    the first window's buckets (``FIRST``, here as many as a statement asks for) give the page,
+    and the probe — which would have read 15 of its 20 older matches, the oldest first, only to
+    learn that it is not rare — is not made."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's buckets")
+    monkeypatch.setattr(search_plans, "PROBE_MIN", 15)
+    want = expected(tickets, "监护仪报警")
+    newest = sorted(tickets, reverse=True)[:search_plans.WALK]
+    assert sum("监护仪报警" in tickets[i] for i in newest) == 1
+    assert len(want) == 1 + 2 * PER_GROUP > search_plans.PROBE_MIN
+    with store.session() as s:
+        before = fetched(s)
+        assert search.search(s, "监护仪报警", 0, 7).ids == want[:7]
+        read = fetched(s) - before
+    # the walk's pieces and the matches of the window's buckets, no more
+    assert read <= search_plans.WALK + 2 * PER_GROUP

@@ -1,13 +1,15 @@
 """Tickets: list, search, create (受理), read, edit, worker suggestions and the slip preview.
 
-``ticket_detail`` is what the ticket page and every ticket command answer with; ``published``
-sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api.actions``.
+``ticket_detail`` is what the ticket page and every ticket command answer with
+(``ticket_answer``: the ticket alone, ``ticket_record``, to a client that asks for a minimal
+answer); ``published`` sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api.actions``.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -126,30 +128,70 @@ def row(web: Any, t: Ticket | TicketView, user: CurrentUser) -> dict[str, Any]:
     return queries.ticket_row(t, user.language, user.masked, web.deps.clock.now())  # type: ignore[arg-type]
 
 
-def published(web: Any, view: TicketView) -> dict[str, Any]:
+def published(web: Any, view: TicketView) -> TicketView:
     """Send the changed ticket to the desks' live streams (``ticket`` events)."""
-    data = queries.ticket_row(view, web.deps.settings.language, False, web.deps.clock.now())  # type: ignore[arg-type]
-    web.feed.publish(data)
-    return data
+    web.feed.publish(queries.ticket_row(view, web.deps.settings.language, False, web.deps.clock.now()))  # type: ignore[arg-type]
+    return view
 
 
 CODE_NOTES = frozenset({"dispatch", "worker_accept", "start", "release", "approval_requested", "escalate"})
 
 
-def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]:
-    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
-    names of its place, department, workers and people (``place``, ``org_name``,
-    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language),
-    its telephony (``web.api.telephony``: calls placed, recordings) and the ``actions`` it
-    offers this user (``web.ticket_actions``)."""
-    from web.api.telephony import telephony_extras
-
-    view = web.deps.service.get(ticket_id)
+def _ticket(web: Any, view: TicketView, user: CurrentUser) -> dict[str, Any]:
     out = view.as_dict()
     out["overdue"] = queries.is_overdue(view, web.deps.clock.now())  # type: ignore[arg-type]
     out["status_label"] = label(view.status, user.language)
     out["service_name"] = web.deps.service.catalog.get(view.service_type).name(user.language) \
         if view.service_type in web.deps.service.catalog.types else view.service_type
+    if user.masked:
+        escort = out["details"].get("escort")
+        if isinstance(escort, dict):  # a patient's name is personal data too
+            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
+    return out
+
+
+RECORD_ONLY = ("workers", "parts", "calls", "timeline")  # the page's, read after the command
+
+
+def ticket_record(web: Any, view: TicketView, user: CurrentUser) -> dict[str, Any]:
+    """The ticket as a command left it — its own fields (status, version, times, details…)
+    with ``overdue``, ``status_label`` and ``service_name``, not its workers, parts, calls or
+    timeline — from the command's own result, reading nothing: a command's answer to
+    ``Prefer: return=minimal``."""
+    out = _ticket(web, view, user)
+    for key in RECORD_ONLY:
+        del out[key]
+    return user.redact(out, [view.reporter_phone])  # type: ignore[no-any-return]
+
+
+def kept_record(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView], dict[str, Any]] | None:
+    """A minimal answer's maker (it reads nothing), for ``Once.run`` to store the answer with
+    the request's key in the command's own transaction; None for the page."""
+    return (lambda view: ticket_record(web, view, user)) if minimal else None
+
+
+def ticket_answer(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView | int], dict[str, Any]]:
+    """What a ticket command answers, from its result (the ticket it left) or, when a retry
+    rebuilds a lost answer, from the ticket's id: the ticket's page (``ticket_detail``), or the
+    ticket alone (``ticket_record``) when the client asked for a minimal answer."""
+    def answer(result: TicketView | int) -> dict[str, Any]:
+        view = result if isinstance(result, TicketView) else web.deps.service.get(result)
+        return ticket_record(web, view, user) if minimal else ticket_detail(web, view.id, user, view)
+    return answer
+
+
+def ticket_detail(web: Any, ticket_id: int, user: CurrentUser,
+                  view: TicketView | None = None) -> dict[str, Any]:
+    """Everything the ticket page shows: the ticket, its timeline, SMS and print jobs, the
+    names of its place, department, workers and people (``place``, ``org_name``,
+    ``worker_names``, each step's ``actor_name`` and ``note_text`` in the user's language),
+    its telephony (``web.api.telephony``: calls placed, recordings) and the ``actions`` it
+    offers this user (``web.ticket_actions``). ``view``: the ticket as a command just left
+    it, when there is one (else it is read)."""
+    from web.api.telephony import telephony_extras
+
+    view = view if view is not None else web.deps.service.get(ticket_id)
+    out = _ticket(web, view, user)
     language = web.language(user)
     words = web.words(language)
     with web.deps.store.reading() as s:
@@ -169,10 +211,6 @@ def ticket_detail(web: Any, ticket_id: int, user: CurrentUser) -> dict[str, Any]
         step["actor_name"] = explain.actor(step["actor"], words, people)
         step["note_text"] = explain.note(step["action"], step["note"], words, people,
                                          explain.actor_code(step["actor"]))
-    if user.masked:
-        escort = out["details"].get("escort")
-        if isinstance(escort, dict):  # a patient's name is personal data too
-            out["details"]["escort"] = {**escort, "patient_name": mask_name(escort.get("patient_name", ""))}
     for sms in out["sms"]:  # a work order's link acts as its worker: the desk sees one was sent
         sms["staff_name"] = people.get(sms["staff_code"], sms["staff_code"])
         sms["text"] = hide_link_tokens(sms["text"])
@@ -261,12 +299,13 @@ def create_ticket(request: Request, body: NewTicketIn, user: Writer, once: Idemp
     web = web_state(request)
     fields = body.model_dump(exclude={"details"})
 
-    def command() -> int:
+    def command() -> TicketView:
         view = web.deps.service.accept(user.username, NewTicket(**fields, details=body.details.plain()))
         published(web, view)
-        return view.id
+        return view
 
-    return once.run(user, command, lambda tid: ticket_detail(web, tid, user), status=201)  # type: ignore[no-any-return]
+    return once.run(user, command, ticket_answer(web, user, once.minimal), status=201,  # type: ignore[no-any-return]
+                    kept=kept_record(web, user, once.minimal))
 
 
 @router.get("/tickets/{ticket_id}")
@@ -288,7 +327,8 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
     if "reporter_phone" in changes:
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
     return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
-                    lambda _r: ticket_detail(web, ticket_id, user), ticket_id=ticket_id)
+                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id,
+                    kept=kept_record(web, user, once.minimal))
 
 
 @router.get("/tickets/{ticket_id}/suggestions")

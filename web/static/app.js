@@ -10,8 +10,10 @@
 //   OneStop.when(iso, style)     a time in the center's zone (<body data-tz>), never the
 //                                browser's: "short" MM-DD HH:MM, "time" HH:MM, "date",
 //                                "full" YYYY-MM-DD HH:MM, "seconds", "clock" (web/timefmt.py)
-//   OneStop.api(method, url, body)  JSON call with the CSRF token; throws Error(message) with
-//                                the server's translated message
+//   OneStop.api(method, url, body[, { minimal: true }])  JSON call with the CSRF token; throws
+//                                Error(message) with the server's translated message; minimal:
+//                                a ticket command answers with the ticket alone, not its page
+//                                (for a page that shows the ticket its own way afterwards)
 //   OneStop.el(tag, attrs, ...children), toast(msg, bad), live(url, handlers),
 //   refresh(region[, url]), fill(region, html, etag[, asked]), coalesce(fn, pause, gap, spread), ready()  — see each below
 "use strict";
@@ -93,9 +95,10 @@ const OneStop = (() => {
   const explain = (detail) => typeof detail === "string" ? detail : Array.isArray(detail)
     ? detail.map((d) => (d.loc ? d.loc[d.loc.length - 1] + ": " : "") + d.msg).join("; ") : JSON.stringify(detail);
 
-  async function api(method, url, payload) {
+  async function api(method, url, payload, options) {
     const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
     if (method !== "GET") { opts.headers["X-CSRF-Token"] = csrf; opts.headers["Idempotency-Key"] = newKey(); }
+    if (options && options.minimal) opts.headers["Prefer"] = "return=minimal";
     if (payload instanceof FormData) opts.body = payload;
     else if (payload !== undefined) {
       opts.headers["Content-Type"] = "application/json";

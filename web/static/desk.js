@@ -116,7 +116,7 @@
     body.source = body.call_uniqueid ? "phone" : "desk";
     body.details = typeDetails(body.service_type);
     try {
-      const tk = await api("POST", "/api/tickets", body);
+      const tk = await api("POST", "/api/tickets", body, { minimal: true });
       form.reset();
       $("cleaning-area").value = "";
       showTypeFields().catch(() => {});
@@ -238,7 +238,7 @@
     const action = button.dataset.action;
     button.disabled = true;
     try {
-      await api("POST", "/api/tickets/" + id + "/" + action, bodyFor(action));
+      await api("POST", "/api/tickets/" + id + "/" + action, bodyFor(action), { minimal: true });
       toast(t("act:" + action) + " · " + t("saved"));
       if (isDesk) { await openDetail(id, true); if (!pushed()) reloadSoon(); } else location.reload();
     } catch (e) {

@@ -16,7 +16,7 @@
                    reporter_name: f.reporter_name.value.trim(), reporter_phone: f.reporter_phone.value.trim(),
                    description: [escort.exam, escort.note].filter(Boolean).join(" "), details: { escort } };
     try {
-      const tk = await api("POST", "/api/tickets", body);
+      const tk = await api("POST", "/api/tickets", body, { minimal: true });
       toast(t("escort_booked") + " #" + tk.id);
       location.reload();
     } catch (e) { toast(e.message, true); }

@@ -71,7 +71,7 @@
     const parts = lines(done, false);
     try {
       await api("POST", `/api/tickets/${done.dataset.ticket}/complete`,
-        { parts, backorder: done.elements.backorder.checked, note: done.elements.note.value });
+        { parts, backorder: done.elements.backorder.checked, note: done.elements.note.value }, { minimal: true });
       toast(t("saved"));
       location.reload();
     } catch (e) { toast(e.message, true); }
