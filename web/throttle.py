@@ -90,11 +90,15 @@ def retry_after(until: datetime, now: datetime) -> int:
 
 
 def _row(s: Session, key: str, now: datetime) -> LoginThrottle:
-    """The key's row, made if missing (two processes may make it at once), locked."""
+    """The key's row, made if missing (two processes may make it at once), locked. On
+    PostgreSQL a good log-in of the same name (two tabs, two devices) may delete the row
+    between the insert that found it there and the lock: then it is made again."""
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(LoginThrottle).values(key=key, failures=0, first_at=now, last_at=now)
-              .on_conflict_do_nothing(index_elements=["key"]))
-    row = s.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
-                   .execution_options(populate_existing=True))
-    assert row is not None
-    return row
+    for _attempt in range(5):
+        s.execute(insert(LoginThrottle).values(key=key, failures=0, first_at=now, last_at=now)
+                  .on_conflict_do_nothing(index_elements=["key"]))
+        row = s.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
+                       .execution_options(populate_existing=True))
+        if row is not None:
+            return row
+    raise RuntimeError(f"log-in throttle row {key!r} deleted each time it was made")

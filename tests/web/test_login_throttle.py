@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
 
 from ticketing.fakes import FixedClock
-from ticketing.model import AuditLog
+from ticketing.model import AuditLog, LoginThrottle
 from ticketing.service import TicketService
 from ticketing.store import Store
 from web.app import create_app
@@ -173,3 +173,33 @@ def test_https_settings_give_secure_cookies_and_hsts(proxied: Web, web: Web) -> 
     plain = web.login("operator", client=web.new_client()).last_login  # type: ignore[attr-defined]
     assert "secure" not in plain.headers["set-cookie"].lower()
     assert "strict-transport-security" not in plain.headers
+
+
+def test_a_count_deleted_between_its_insert_and_its_lock_is_made_again(web: Web) -> None:
+    """PostgreSQL: a good log-in of a name (another tab) deletes the name's counts while a
+    wrong password for it is being counted — after the insert that found the row, before the
+    lock. The wrong one is answered as a failure (it was a 500) and counted."""
+    if web.deps.store.dialect != "postgresql":
+        pytest.skip("SQLite's writer lock runs the two one after the other")
+    engine = web.deps.store.engine
+    c = _from(web, "10.0.0.7")
+    assert _answer(_try(web, c, "operator"))[0] == 401  # the rows exist now
+    key = "pair:10.0.0.7|operator"
+    done: list[bool] = []
+
+    def meanwhile(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_a: Any) -> None:
+        if done or not statement.startswith("INSERT INTO login_throttle") or key not in str(parameters):
+            return
+        done.append(True)
+        with engine.begin() as other:  # the other tab's good log-in, committed in between
+            other.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+    event.listen(engine, "after_cursor_execute", meanwhile)
+    try:
+        status = _answer(_try(web, c, "operator"))[0]
+    finally:
+        event.remove(engine, "after_cursor_execute", meanwhile)
+    assert done and status == 401
+    with web.deps.store.session() as s:
+        row = s.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+        assert row is not None and row.failures == 1  # counted afresh
