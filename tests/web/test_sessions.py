@@ -230,3 +230,25 @@ def test_a_stream_cannot_be_opened_with_an_ended_session(web: Web, served_other:
     _logout(op)
     with httpx.Client(base_url=server.url, cookies={"onestop_session": cookie}, timeout=5) as h:
         assert h.get("/api/events").status_code == 401
+
+
+def test_a_pop_does_not_wait_for_the_session_s_check(web: Web, served_other: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check of a stream's session against the store runs beside the stream: a pop that
+    comes while a check is due (here a check that takes 3 s) goes out at once."""
+    other, server = served_other
+    monkeypatch.setattr("web.api.events._open", lambda _web, _sid: time.sleep(3) or True)
+    op = web.login("operator", client=web.new_client())
+    took: list[float] = []
+    with httpx.Client(base_url=server.url, cookies={"onestop_session": op.cookies["onestop_session"]},
+                      timeout=httpx.Timeout(20)) as h, h.stream("GET", "/api/events?kinds=pop") as resp:
+        sent = 0.0
+        for line in resp.iter_lines():
+            if line.startswith("event: hello") or line.startswith("event:hello"):
+                time.sleep(0.5)  # past session_check_s (0.2): a check is due, or under way
+                sent = time.monotonic()
+                other.deps.hub.publish_pop("operator", {"uniqueid": "1733.1", "stage": "ringing"})
+            elif line.startswith("event:") and "pop" in line:
+                took.append(time.monotonic() - sent)
+                break
+    assert took and took[0] < 1.5, took

@@ -8,13 +8,15 @@ requests of the one process for every change on a busy morning (``bench/flood.py
 
 A stream belongs to a log-in session: it opens only with an open session and ends — with a
 ``logout`` event — when the session ends (log-out, an administrator, expiry): at once when it
-ended in this process, else at the next check of the store (``WebDeps.session_check_s``)."""
+ended in this process, else at the next check of the store (every ``WebDeps.session_check_s``,
+beside the stream: no message waits for it)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -121,9 +123,32 @@ async def _sse(request: Request, user: CurrentUser, kinds: frozenset[str]) -> Ev
     pushing = ListPush(hub, client) if "list" in kinds else None
     first = {"login": user.username, "wallboard": user.redact(hub.last_wallboard)}
 
+    async def watch() -> None:
+        """The session's check against the store, beside the stream rather than in its way: a
+        pop that came when a check was due waited for the check's query (and streams opened
+        together came due together, their queries at once every ``every`` seconds). The first
+        check comes after a random part of ``every``, so the streams' checks spread out."""
+        await asyncio.sleep(every * random.uniform(0.5, 1.0))
+        while not client.closed:
+            try:
+                alive = await run_in_threadpool(_open, web, user.token.session_id)
+            except Exception:  # the store is away: keep the stream, check again next time
+                alive = True
+            if not alive:
+                hub.tell(client, {"type": "logout"})
+                return
+            await asyncio.sleep(every)
+
     async def events() -> AsyncIterator[dict[str, str] | bytes]:
         yield {"event": "hello", "data": json.dumps(first, ensure_ascii=False)}
-        checked = time.monotonic()
+        watching = asyncio.create_task(watch())
+        try:
+            async for out in relay():
+                yield out
+        finally:
+            watching.cancel()
+
+    async def relay() -> AsyncIterator[bytes]:
         async with aclosing(hub.stream(client, heartbeat_s=min(15.0, every))) as stream:
             async for msg in stream:
                 if pushing is not None:
@@ -138,14 +163,6 @@ async def _sse(request: Request, user: CurrentUser, kinds: frozenset[str]) -> Ev
                         pushing.changed()
                         if "ticket" not in kinds:
                             continue
-                if msg["type"] != "logout" and time.monotonic() - checked >= every:
-                    checked = time.monotonic()
-                    try:
-                        alive = await run_in_threadpool(_open, web, user.token.session_id)
-                    except Exception:  # the store is away: keep the stream, check again next time
-                        alive = True
-                    if not alive:
-                        msg = {"type": "logout"}
                 yield frame(msg, user.masked, user.redact)
                 if msg["type"] == "logout":
                     return
