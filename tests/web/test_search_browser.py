@@ -21,16 +21,21 @@ def shown(page: Any) -> list[int]:
                                                       "rows => rows.map(r => r.dataset.id)")]
 
 
-def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -> None:
-    deps, server = served
+def tickets(deps: Any) -> tuple[list[int], int]:
+    """30 tickets that match 呼叫器, newest first (25 a page), and one after them that doesn't."""
     made = []
     for i in range(30):
         deps.clock.advance(minutes=1)
         made.append(deps.service.accept("operator", NewTicket(
             service_type="repair", location_code="10305", description=f"{i + 1}床呼叫器没有声音")).id)
     other = deps.service.accept("operator", NewTicket(
-        service_type="repair", location_code="10305", description="走廊灯不亮")).id  # not a match
-    newest = list(reversed(made))  # newest first, 25 a page
+        service_type="repair", location_code="10305", description="走廊灯不亮")).id
+    return list(reversed(made)), other
+
+
+def test_the_desks_search_pages_through_its_results(served: Any, browser: Any) -> None:
+    deps, server = served
+    newest, other = tickets(deps)
     page = login(browser, server.url, "operator")
     page.set_default_timeout(30_000)  # each wait is for a condition; a loaded machine is slow
     page.fill("#search-q", "呼叫器")
@@ -55,13 +60,7 @@ def test_a_late_answer_for_the_list_the_desk_left_does_not_cover_the_search(serv
     search's answer is shown, and the page's answer, arriving after it, is dropped — nor does
     it take the focus from the search box."""
     deps, server = served
-    made = []
-    for i in range(30):
-        deps.clock.advance(minutes=1)
-        made.append(deps.service.accept("operator", NewTicket(
-            service_type="repair", location_code="10305", description=f"{i + 1}床呼叫器没有声音")).id)
-    other = deps.service.accept("operator", NewTicket(
-        service_type="repair", location_code="10305", description="走廊灯不亮")).id
+    newest, other = tickets(deps)
     page = login(browser, server.url, "operator")
     page.set_default_timeout(30_000)
     held: list[Any] = []
@@ -71,10 +70,10 @@ def test_a_late_answer_for_the_list_the_desk_left_does_not_cover_the_search(serv
     page.fill("#search-q", "呼叫器")
     page.press("#search-q", "Enter")
     page.wait_for_selector(f"#ticket-table tbody tr[data-id='{other}']", state="detached")
-    assert shown(page) == list(reversed(made))[:25]
+    assert shown(page) == newest[:25]
     assert page.locator("#ticket-list[aria-busy=true]").count() == 1  # the page's answer is still out
     second.continue_()
     page.wait_for_selector("#ticket-list:not([aria-busy])", state="attached")  # …and has been dealt with
-    assert shown(page) == list(reversed(made))[:25]
+    assert shown(page) == newest[:25]
     assert page.locator("#ticket-list").get_attribute("data-live").startswith("/desk/list?q=")
     assert page.evaluate("document.activeElement.id") == "search-q"
