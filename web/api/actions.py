@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ticketing.views import TicketView
-from web.api.tickets import kept_record, published, ticket_answer
+from web.api.tickets import published, run_ticket_command
 from web.auth import CurrentUser
 from web.deps import Idempotent, Supervisor, TicketId, Writer, web_state
 from web.idempotency import Once
@@ -82,13 +82,11 @@ def ticket_step(request: Request, user: CurrentUser, once: Once, ticket_id: int,
     and writes the step with its audit and outbox rows in one transaction. It runs once per
     ``Idempotency-Key`` (``web.idempotency``); the ticket it returns goes to the desks' live
     streams, and the answer is the ticket as its page shows it to ``user`` (with ``Prefer:
-    return=minimal``, the ticket alone: ``web.api.tickets.ticket_answer``). A retry with the
+    return=minimal``, the ticket alone: ``web.api.tickets.run_ticket_command``). A retry with the
     same key answers as the first request did without running ``do`` again. The command's
     refusals are not caught here: ``web.api.errors`` answers them (404, 409, 400)."""
     web = web_state(request)
-    return once.run(user, lambda: published(web, do()),  # type: ignore[no-any-return]
-                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id,
-                    kept=kept_record(web, user, once.minimal))
+    return run_ticket_command(web, user, once, lambda: published(web, do()), ticket_id=ticket_id)  # type: ignore[no-any-return]
 
 
 @router.post("/tickets/{ticket_id}/dispatch")

@@ -1,8 +1,9 @@
 """Tickets: list, search, create (受理), read, edit, worker suggestions and the slip preview.
 
 ``ticket_detail`` is what the ticket page and every ticket command answer with
-(``ticket_answer``: the ticket alone, ``ticket_record``, to a client that asks for a minimal
-answer); ``published`` sends a changed ticket to the live pages. The lifecycle's steps are in ``web.api.actions``.
+(``run_ticket_command``: the ticket alone, ``ticket_record``, to a client that asks for a
+minimal answer); ``published`` sends a changed ticket to the live pages. The lifecycle's steps
+are in ``web.api.actions``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from web import explain, queries
 from web.api.photos import photo_list
 from web.auth import CurrentUser
 from web.deps import Desk, Idempotent, Reader, TicketId, Writer, web_state
+from web.idempotency import Once
 from web.linkpages import hide_link_tokens
 from web.masking import looks_like_number
 from web.names import Names, place
@@ -164,10 +166,14 @@ def ticket_record(web: Any, view: TicketView, user: CurrentUser) -> dict[str, An
     return user.redact(out, [view.reporter_phone])  # type: ignore[no-any-return]
 
 
-def kept_record(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView], dict[str, Any]] | None:
-    """A minimal answer's maker (it reads nothing), for ``Once.run`` to store the answer with
-    the request's key in the command's own transaction; None for the page."""
-    return (lambda view: ticket_record(web, view, user)) if minimal else None
+def run_ticket_command(web: Any, user: CurrentUser, once: Once, command: Callable[[], TicketView],
+                       status: int = 200, ticket_id: int | None = None) -> Any:
+    """``once.run`` for a ticket command: the answer is the ticket's page, or the ticket alone
+    when the client asked for a minimal answer — that one made without reading anything, so
+    ``Once.run`` keeps it with the request's key in the command's own transaction."""
+    kept = (lambda view: ticket_record(web, view, user)) if once.minimal else None
+    return once.run(user, command, ticket_answer(web, user, once.minimal), status=status,
+                    ticket_id=ticket_id, kept=kept)
 
 
 def ticket_answer(web: Any, user: CurrentUser, minimal: bool) -> Callable[[TicketView | int], dict[str, Any]]:
@@ -304,8 +310,7 @@ def create_ticket(request: Request, body: NewTicketIn, user: Writer, once: Idemp
         published(web, view)
         return view
 
-    return once.run(user, command, ticket_answer(web, user, once.minimal), status=201,  # type: ignore[no-any-return]
-                    kept=kept_record(web, user, once.minimal))
+    return run_ticket_command(web, user, once, command, status=201)  # type: ignore[no-any-return]
 
 
 @router.get("/tickets/{ticket_id}")
@@ -326,9 +331,9 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
         raise HTTPException(400, "nothing to change")
     if "reporter_phone" in changes:
         changes["reporter_phone"] = normalise_number(changes["reporter_phone"])
-    return once.run(user, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),  # type: ignore[no-any-return]
-                    ticket_answer(web, user, once.minimal), ticket_id=ticket_id,
-                    kept=kept_record(web, user, once.minimal))
+    return run_ticket_command(  # type: ignore[no-any-return]
+        web, user, once, lambda: published(web, web.deps.service.edit(user.username, ticket_id, **changes)),
+        ticket_id=ticket_id)
 
 
 @router.get("/tickets/{ticket_id}/suggestions")
