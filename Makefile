@@ -3,11 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The suite runs in as many processes as the machine has cores, tests handed out one by one
-# (a module's servers and browsers start once in each process that runs its tests);
+# The suite runs in as many processes as the machine has cores, the tests shared out and an
+# idle process taking over half of a busy one's queue (the longest modules first: tests/conftest.py;
+# a module's servers and browsers start once in each process that runs its tests);
 # TEST_WORKERS=0 runs it in one.
 TEST_WORKERS ?= auto
-PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist load)
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 # Front-end libraries (package.json, package-lock.json) from the npm registry, copied where the
 # app serves them: nothing is fetched from a CDN at run time.
 VENDOR := web/static/vendor

@@ -60,18 +60,12 @@ class Site:
 @pytest.fixture(scope="module")
 def site(_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     sync_api = pytest.importorskip("playwright.sync_api")
-    from sqlalchemy import text
-
-    from tests.conftest import PG_URL
-    from ticketing.model import Base
+    from tests.conftest import PG_URL, empty_pg_tables
 
     tmp = tmp_path_factory.mktemp("pages")
     if PG_URL:
         url = PG_URL
-        s = Store(url)
-        with s.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} RESTART IDENTITY CASCADE"))
-        s.dispose()
+        empty_pg_tables(url)
     else:
         shutil.copy(_migrated, tmp / "pages.sqlite")
         url = f"sqlite:///{tmp / 'pages.sqlite'}"
