@@ -106,13 +106,13 @@ def _org_name(tx: Tx, code: str) -> str:
 PIECES = 1024  # pieces a ticket may have: its ids are ticket × PIECES … + PIECES - 1
 
 
-def index_new(tx: Tx, t: Record, location: Record | None = None) -> None:
-    """The first piece of a ticket just accepted (``location``: its location's row, when the
-    command has it at hand)."""
+def index_new(tx: Tx, t: Record, location: Record | None = None, department: str | None = None) -> None:
+    """The first piece of a ticket just accepted (``location``: its location's row, and
+    ``department``: the name of the ticket's department, when the command has them at hand)."""
     place = ((location.campus, location.building, location.floor, location.room, location.name)
              if location is not None else _place(tx, t.location_code))
     body = header(t.description, t.reporter_name, t.reporter_phone, t.location_code, place,
-                  _org_name(tx, t.org_code))
+                  _org_name(tx, t.org_code) if department is None else department)
     tx.run("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)", (t.id * PIECES, t.id, body))
 
 

@@ -88,6 +88,24 @@ def test_numbers_whole_in_part_and_as_written(store: Store, three: dict[str, int
     assert find(store, f"#{leak}") == [leak]
 
 
+def test_the_department_searched_is_the_ticket_s(store: Store, service: TicketService) -> None:
+    """A ticket's department is the one the desk gave, else its location's: its name is found,
+    the location's other department's is not."""
+    small_hospital(store)
+    own = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="10305")).id
+    given = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="10305",
+                                           org_code="D02")).id
+    none = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", org_code="T01")).id
+    assert find(store, "门锁 心内科") == [own]  # 10305's department
+    assert find(store, "门锁 ICU") == [given]
+    assert find(store, "门锁 维修班") == [none]
+    with pytest.raises(TicketError, match="location"):
+        service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="99999"))
+    with pytest.raises(TicketError, match="department"):
+        service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="20101",
+                                       org_code="D99"))
+
+
 def test_a_ticket_number_comes_first_then_the_newest(store: Store, service: TicketService) -> None:
     small_hospital(store)
     ids = [service.accept("li", NewTicket(service_type="repair", description=f"第{n}次 报修 2号楼",
