@@ -24,7 +24,7 @@ from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.model_facilities import MaintenanceRun
 from ticketing.phone import normalise_number
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
-from ticketing.service import NewTicket, suggest_workers
+from ticketing.service import NewTicket, TicketNotFound, suggest_workers
 from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import explain, queries
@@ -340,10 +340,12 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
 def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[str, Any]]:
     """Qualified on-duty workers for the ticket's service, least loaded first."""
     web = web_state(request)
-    service = web.deps.service
-    view = service.get(ticket_id)
-    skill = service.catalog.get(view.service_type).skill if view.service_type in service.catalog.types else ""
-    with web.deps.store.reading() as s:
+    catalog = web.deps.service.catalog
+    with web.deps.store.reading() as s:  # the ticket's service, not its page
+        service_type = s.scalar(select(Ticket.service_type).where(Ticket.id == ticket_id))
+        if service_type is None:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        skill = catalog.get(service_type).skill if service_type in catalog.types else ""
         return [{"code": w.code, "name": w.name, "team": w.team, "skills": w.skills}
                 for w in suggest_workers(s, skill, limit=8)]
 
