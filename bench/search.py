@@ -115,7 +115,7 @@ def time_queries(store: Store, qs: dict[str, list[str]]) -> dict[str, dict[str, 
         for q in texts:
             t0 = time.perf_counter()
             with store.session() as s:
-                rows, _more = desk_search(s, q, 50)
+                rows, _more, _from = desk_search(s, q, 50)
             ms.append((time.perf_counter() - t0) * 1000)
             found += bool(rows)
         q99 = statistics.quantiles(ms, n=100)[98]

@@ -283,7 +283,9 @@ def search_tickets(request: Request, response: Response, user: Reader,
     """Every year's tickets by ticket number, caller number, location, department, or any
     words of their text, notes and workers' SMS replies (Chinese: any part of a word); the
     ticket whose number was typed first, then newest first. A page of ``limit`` from
-    ``offset``; ``X-More: 1`` when there is a next page."""
+    ``offset``; ``X-More: 1`` when there is a next page. A single character is looked for in
+    the newest 100,000 tickets: ``X-Searched-From`` names the oldest of them when there are
+    older ones (two characters search every year)."""
     web = web_state(request)
     refused = HTTPException(403, "caller numbers are masked for your role, so you may not search by "
                                  "a number: search a ticket number (#1042), a location code or words")
@@ -291,10 +293,12 @@ def search_tickets(request: Request, response: Response, user: Reader,
         raise refused
     with web.deps.store.reading() as s:
         try:
-            found, more = queries.search(s, q, limit, offset, numbers=not user.masked)
+            found, more, searched_from = queries.search(s, q, limit, offset, numbers=not user.masked)
         except NumberSearchRefused:
             raise refused from None
         response.headers["X-More"] = "1" if more else "0"
+        if searched_from is not None:
+            response.headers["X-Searched-From"] = str(searched_from)
         return [row(web, t, user) for t in found]
 
 
