@@ -16,9 +16,10 @@ have written them — and indexed. Then:
   done), and a full loop (accept → dispatch → the worker's SMS 接单 → done with a note →
   call-back with a comment: five commands, four of which write a piece of text):
   lifecycles/s with the text and its index kept ÷ lifecycles/s with the text's writes left
-  out, in alternating blocks of the same run on the same store, pinned to one core with the
-  store's maintenance threads (and the same ratio in this process's CPU time, which the
-  machine's other work does not move).
+  out, in alternating blocks of the same run on the same store (five lifecycles a block, so that
+  the machine's other work falls on both sides alike), pinned to one core with the store's
+  maintenance threads (and the same ratio in this process's CPU time, which the machine's other
+  work does not move).
 
 PostgreSQL: ``ONESTOP_PG_URL`` or the local server ``.ci/pg-start`` starts (database
 onestop_bench; set PGPORT for your own). Its memory is the server's setting, not the bench's:
@@ -30,7 +31,7 @@ the queries again with ``--reuse --prewarm`` (the pieces and indexes read in fir
 one JSON line.
 
     .venv/bin/python bench/search.py [--tickets 1000000] [--queries 200] [--skip-pg | --skip-sqlite]
-    .venv/bin/python bench/search.py --tickets 1000000 --reuse [--prewarm]
+    .venv/bin/python bench/search.py --tickets 1000000 --reuse [--prewarm] [--lifecycles]
 
 The tickets, their pieces of text and the index are written by ``bench/search_history.py``;
 this script draws and times the queries and the lifecycles, and reports.
@@ -114,7 +115,7 @@ def time_queries(store: Store, qs: dict[str, list[str]]) -> dict[str, dict[str, 
         for q in texts:
             t0 = time.perf_counter()
             with store.session() as s:
-                rows, _more = desk_search(s, q, 50)
+                rows, _more, _from = desk_search(s, q, 50)
             ms.append((time.perf_counter() - t0) * 1000)
             found += bool(rows)
         q99 = statistics.quantiles(ms, n=100)[98]
@@ -239,7 +240,7 @@ def run_engine(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"[{name}] queries…", file=sys.stderr, flush=True)
         time_queries(store, queries(drawn, args.queries, seed=1))  # warm-up: other queries
         out["queries"] = time_queries(store, queries(drawn, args.queries, seed=2))
-        if args.reuse:
+        if args.reuse and not args.lifecycles:
             print(f"[{name}] {json.dumps(out, ensure_ascii=False)}", file=sys.stderr, flush=True)
             return out
         print(f"[{name}] lifecycles with and without the index…", file=sys.stderr, flush=True)
@@ -255,14 +256,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--queries", type=int, default=200, help="of each kind")
-    ap.add_argument("--rounds", type=int, default=8)
-    ap.add_argument("--block", type=int, default=50, help="lifecycles per block")
+    ap.add_argument("--rounds", type=int, default=80)
+    ap.add_argument("--block", type=int, default=5, help="lifecycles per block")
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
     ap.add_argument("--reuse", action="store_true",
                     help="PostgreSQL: the queries again over the tickets an earlier run of the same --tickets "
                          "left in onestop_bench (no writing, no lifecycles; the text of the tickets its "
                          "lifecycles wrote is taken out of the search first)")
+    ap.add_argument("--lifecycles", action="store_true",
+                    help="with --reuse: the lifecycles too, over the tickets already there (they add theirs)")
     ap.add_argument("--prewarm", action="store_true",
                     help="PostgreSQL: read the pieces and their indexes into shared_buffers before the queries")
     args = ap.parse_args()
@@ -298,21 +301,30 @@ def main() -> None:
     for e in engines:
         for kind, q in results[e]["queries"].items():
             print(f"slowest {kind:8} {e:7}" + "  ".join(f"{t} {ms:.0f} ms" for t, ms in q["slowest"]))
+
+    def lifecycle_lines() -> None:
+        for key, label in (("lifecycle", "accept → dispatch → done"), ("loop", "+ reply, note, comment")):
+            line(f"{label}: lifecycles/s with", lambda r, k=key: r[k]["with_per_s"], "{:,.0f}")
+            line("  without the index", lambda r, k=key: r[k]["without_per_s"], "{:,.0f}")
+            line("  ratio (wall / CPU)", lambda r, k=key: f"{r[k]['ratio']:.3f} / {r[k]['cpu_ratio']:.3f}", "{}")
+
     if args.reuse:
+        pg = results["pg"]
+        if args.lifecycles:
+            lifecycle_lines()
         print(json.dumps({"tickets": args.tickets, "pg_search_p99_ms": round(max(
-            q["p99_ms"] for q in results["pg"]["queries"].values()), 1), "reused": True,
-            "pg_shared_buffers_mb": round(results["pg"]["server"]["shared_buffers_mb"]),
+            q["p99_ms"] for q in pg["queries"].values()), 1), "reused": True,
+            "pg_shared_buffers_mb": round(pg["server"]["shared_buffers_mb"]),
             "prewarmed": args.prewarm,
-            "p99_ms_by_kind": {"pg": {k: round(v["p99_ms"], 1) for k, v in results["pg"]["queries"].items()}},
+            "p99_ms_by_kind": {"pg": {k: round(v["p99_ms"], 1) for k, v in pg["queries"].items()}},
+            **({"pg_lifecycle_cost_ratio": round(pg["lifecycle"]["ratio"], 3),
+                "pg_loop_cost_ratio": round(pg["loop"]["ratio"], 3)} if args.lifecycles else {}),
             "load_average": round(load_avg, 1)}))
         return
     line("write rows + documents s", lambda r: r["load"]["rows_s"], "{:.0f}")
     line("build the indexes s", lambda r: r["load"]["index_s"], "{:.0f}")
     line("  of which the pairs index s", lambda r: r["load"]["pairs_index_s"], "{:.0f}")
-    for key, label in (("lifecycle", "accept → dispatch → done"), ("loop", "+ reply, note, comment")):
-        line(f"{label}: lifecycles/s with", lambda r, k=key: r[k]["with_per_s"], "{:,.0f}")
-        line("  without the index", lambda r, k=key: r[k]["without_per_s"], "{:,.0f}")
-        line("  ratio (wall / CPU)", lambda r, k=key: f"{r[k]['ratio']:.3f} / {r[k]['cpu_ratio']:.3f}", "{}")
+    lifecycle_lines()
 
     def worst(e: str) -> float | None:
         return round(max(q["p99_ms"] for q in results[e]["queries"].values()), 1) if e in results else None

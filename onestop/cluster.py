@@ -6,7 +6,9 @@
 - **Fan-out**: pops and wallboard updates go to the publishing process's own desk clients at
   once and through ``NOTIFY onestop_live`` to the others; every process ``LISTEN``s and hands
   the others' to its own desk clients, so an operator gets the pop whichever process behind
-  the load balancer serves the page.
+  the load balancer serves the page. The ``NOTIFY`` is sent by a thread of its own: the
+  publisher (the AMI listener, on the serving process's event loop) never waits for the
+  database, which a burst of calls keeps busy and which may be away.
 
 With SQLite (one machine, one process) the lock is always held and fan-out is local.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "onestop_live"
 AMI_LOCK_KEY = 0x0E570A11  # "onestop AMI"
 NOTIFY_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes or more
+STALE_S = 5.0  # a live message not sent by then is dropped: a pop is for the call ringing now
+RETRY_S = 1.0  # after a failed NOTIFY, messages are dropped this long before connecting again
 
 
 def _pg_conninfo(url: str) -> str:
@@ -109,27 +114,29 @@ class PgFanout:
         self._stop = threading.Event()
         self.listening = threading.Event()  # set while LISTEN holds: others' messages arrive
         self._thread: threading.Thread | None = None
-        self._pub_lock = threading.Lock()
-        self._pub: Any = None
+        self._out: queue.SimpleQueue[tuple[float, str] | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self._sender_lock = threading.Lock()
         self.received = 0
+        self.sent = 0
+        self.failed = 0  # messages the other processes missed: the database away, or too late
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._listen, name="pg-fanout", daemon=True)
         self._thread.start()
+        self._start_sender()
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
-        with self._pub_lock:
-            if self._pub is not None:
-                self._pub.close()
+        if self._sender is not None:
+            self._out.put(None)
+            self._sender.join(5)
 
     def publish(self, kind: str, payload: dict[str, Any]) -> None:
-        """Deliver to this process's desks, then ``NOTIFY`` the others (which raises when the
-        database is away: the others miss it, this process's desks have it)."""
-        import psycopg
-
+        """Deliver to this process's desks, and queue the ``NOTIFY`` for the others (sent by
+        the sender thread; when the database is away the others miss it, ``failed`` counts it)."""
         self.deliver(kind, payload)
         text = json.dumps({"kind": kind, "payload": payload, "from": self.origin}, ensure_ascii=False)
         if len(text.encode()) > NOTIFY_LIMIT:
@@ -137,10 +144,53 @@ class PgFanout:
             payload = {k: v for k, v in payload.items() if k != "context"}
             text = json.dumps({"kind": kind, "payload": payload, "truncated": True, "from": self.origin},
                               ensure_ascii=False)
-        with self._pub_lock:
-            if self._pub is None or self._pub.closed:
-                self._pub = psycopg.connect(_pg_conninfo(self.url), autocommit=True)
-            self._pub.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+        self._start_sender()
+        self._out.put((time.monotonic(), text))
+
+    def _start_sender(self) -> None:
+        with self._sender_lock:
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send, name="pg-notify", daemon=True)
+                self._sender.start()
+
+    def _send(self) -> None:
+        """The queued messages in order, one ``NOTIFY`` each on a connection of this thread.
+        A message older than ``STALE_S`` is dropped, and so is every message for ``RETRY_S``
+        after a failure: the database away costs the others the messages of that time, never
+        this process's loop a wait."""
+        import psycopg
+
+        conn: Any = None
+        retry_at = 0.0
+        failing = False
+        while (item := self._out.get()) is not None:
+            queued_at, text = item
+            now = time.monotonic()
+            if now - queued_at > STALE_S or now < retry_at:
+                self.failed += 1
+                continue
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(_pg_conninfo(self.url), autocommit=True)
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+                self.sent += 1
+                if failing:
+                    failing = False
+                    log.info("NOTIFY %s works again", CHANNEL)
+            except Exception as exc:
+                self.failed += 1
+                retry_at = time.monotonic() + RETRY_S
+                if not failing:  # once an outage, not once a message
+                    failing = True
+                    log.warning("NOTIFY %s failed (%s): the other processes' desks miss live messages"
+                                " until it works again; this process's desks have them", CHANNEL, exc)
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                    conn = None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _listen(self) -> None:
         import psycopg
@@ -179,20 +229,17 @@ class FanoutPublisher:
     def __init__(self, url: str, hub: Any) -> None:
         self.hub = hub
         self.fanout = PgFanout(url, self._deliver)
-        self.errors = 0
+
+    @property
+    def errors(self) -> int:
+        """Messages the other processes missed (``PgFanout.failed``)."""
+        return self.fanout.failed
 
     def publish_pop(self, login: str, payload: dict[str, Any]) -> None:
-        self._publish("pop", {"login": login, "pop": payload})
+        self.fanout.publish("pop", {"login": login, "pop": payload})
 
     def publish_wallboard(self, payload: dict[str, Any]) -> None:
-        self._publish("wallboard", payload)
-
-    def _publish(self, kind: str, payload: dict[str, Any]) -> None:
-        try:
-            self.fanout.publish(kind, payload)
-        except Exception as exc:  # the database is away: this process's desks had it
-            self.errors += 1
-            log.warning("NOTIFY failed (%s); delivered locally only", exc)
+        self.fanout.publish("wallboard", payload)
 
     def _deliver(self, kind: str, payload: dict[str, Any]) -> None:
         if kind == "pop":
@@ -207,4 +254,4 @@ class FanoutPublisher:
         self.fanout.stop()
 
     def health(self) -> dict[str, Any]:
-        return {"state": "up", "received": self.fanout.received, "errors": self.errors}
+        return {"state": "up", "received": self.fanout.received, "sent": self.fanout.sent, "errors": self.errors}

@@ -21,7 +21,9 @@ index takes each piece with a line end after it (so a pair at a piece's very end
 trigram of the pair and the line end), and after the newest tickets' pieces the search asks the
 index for every term that starts with the pair (``_pair``). PostgreSQL walks the pieces newest
 first, then asks a second GIN index, of every piece's pairs of characters (migration 0018). A
-single character is read newest first with ``LIKE`` until the page is full. Migration 0009
+single character is read newest first with ``LIKE`` until the page is full, down to the pieces
+of the newest ``SCAN_TICKETS`` (100,000) tickets: the page says where it stopped
+(``Page.searched_from``), and a second character searches every year. Migration 0009
 makes the trigram indexes and fills them for the tickets already there; 0017 the line ends.
 
 Each engine takes new entries into its index in batches: PostgreSQL's GIN index keeps a
@@ -52,7 +54,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from ticketing.phone import normalise_number
-from ticketing.search_plans import END, Found, op_for, pg_pieces
+from ticketing.search_plans import END, Found, op_for, pg_pieces, scan_floor
 from ticketing.tx import Record, Tx
 
 FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
@@ -106,13 +108,13 @@ def _org_name(tx: Tx, code: str) -> str:
 PIECES = 1024  # pieces a ticket may have: its ids are ticket × PIECES … + PIECES - 1
 
 
-def index_new(tx: Tx, t: Record, location: Record | None = None) -> None:
-    """The first piece of a ticket just accepted (``location``: its location's row, when the
-    command has it at hand)."""
+def index_new(tx: Tx, t: Record, location: Record | None = None, department: str | None = None) -> None:
+    """The first piece of a ticket just accepted (``location``: its location's row, and
+    ``department``: the name of the ticket's department, when the command has them at hand)."""
     place = ((location.campus, location.building, location.floor, location.room, location.name)
              if location is not None else _place(tx, t.location_code))
     body = header(t.description, t.reporter_name, t.reporter_phone, t.location_code, place,
-                  _org_name(tx, t.org_code))
+                  _org_name(tx, t.org_code) if department is None else department)
     tx.run("INSERT INTO ticket_search (id, ticket_id, body) VALUES (?, ?, ?)", (t.id * PIECES, t.id, body))
 
 
@@ -269,6 +271,9 @@ def parse(raw: str, numbers: bool = True) -> Query:
 class Page:
     ids: list[int]  # tickets, best first
     has_more: bool
+    # the oldest ticket a term no index serves (one character) was looked for in, when older
+    # ones were left unread (``SCAN_TICKETS``): None when every year was searched
+    searched_from: int | None = None
 
 
 def search(s: Session | Connection, raw: str, offset: int = 0, limit: int = 50,
@@ -281,22 +286,27 @@ def search(s: Session | Connection, raw: str, offset: int = 0, limit: int = 50,
             text("SELECT 1 FROM ticket WHERE id = :i"), {"i": query.ticket_id}).first():
         first = [query.ticket_id]
     wanted = offset + limit + 1  # one more than the page: is there a next one?
-    found = first + _matching(s, query, set(first), wanted - len(first))
-    return Page(found[offset:offset + limit], len(found) > offset + limit)
+    tickets = _matching(s, query, set(first), wanted - len(first))
+    found = first + tickets.out
+    more = len(found) > offset + limit
+    return Page(found[offset:offset + limit], more,
+                tickets.floor // PIECES if tickets.floor and not more else None)
 
 
 def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int) -> list[int]:
+def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int) -> Found:
     """Up to ``wanted`` tickets matching the query, newest first, but for ``skip``."""
+    tickets = Found(skip, wanted, PIECES)
     if wanted <= 0 or not (query.terms or query.location_code):
-        return []
+        return tickets
     if query.location_code:
         at = s.execute(text("SELECT id FROM ticket WHERE location_code = :code ORDER BY id DESC"
                             " LIMIT :n"), {"code": query.location_code, "n": wanted + len(skip)})
-        return [r[0] for r in at if r[0] not in skip][:wanted]
+        tickets.take([(r[0] * PIECES, 1) for r in at])
+        return tickets
     dialect = s.get_bind().dialect.name if isinstance(s, Session) else s.dialect.name
     pg = dialect == "postgresql"
     terms = sorted(query.terms, key=len, reverse=True)  # the longest drives: the fewest rows
@@ -308,18 +318,17 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
                         f" AND (p.id / {PIECES}) * {PIECES} + {PIECES - 1} AND x.body {op_for(t, pg)} :l{i}"
                         " ESCAPE '\\')" for i, t in enumerate(others))
     ok = f"CASE WHEN {also} THEN 1 ELSE 0 END" if also else "1"
-    tickets = Found(skip, wanted, PIECES)
     if pg:
         pg_pieces(s, lead, ok, params, tickets)
-        return tickets.out
+        return tickets
     if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
         params["m"] = _phrase(lead)
         _newest_first(s, _indexed_sql(ok, True), params, tickets, END)
     elif len(lead) == MIN_GRAM - 1 and _folded_alike(lead):
         _pair(s, lead, ok, params, tickets)
-    else:  # one character, or letters whose case the index and LIKE fold apart: a scan
-        _newest_first(s, _scan_sql(ok), params, tickets, END)
-    return tickets.out
+    else:  # one character, or letters whose case the index and LIKE fold apart: a scan of
+        _newest_first(s, _scan_sql(ok, scan_floor(s, tickets)), params, tickets, END)  # the newest
+    return tickets
 
 
 PAIR_WALK = 2_048  # SQLite: a pair reads the pieces of this many newest tickets first

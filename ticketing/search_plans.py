@@ -26,6 +26,7 @@ class Found:
     def __init__(self, skip: set[int], wanted: int, pieces: int) -> None:
         self.skip, self.wanted, self.pieces = skip, wanted, pieces
         self.out: list[int] = []
+        self.floor = 0  # a piece: the search read no older one (``SCAN_TICKETS``), 0: every one
 
     def take(self, rows: Sequence[Any]) -> None:
         for pid, matches in rows:
@@ -38,6 +39,7 @@ class Found:
         return len(self.out) >= self.wanted
 
 
+SCAN_TICKETS = 100_000  # a term no index serves (one character) reads this many newest tickets' pieces
 WALK = 4_096  # PostgreSQL: the first stretch of pieces read newest first (then 4×, 16×…)
 CHECK_COST = 5  # PostgreSQL: checking a match the GIN index found ÷ reading a piece in order
 PROBE_MIN = 500  # PostgreSQL: the index is asked for all of a term's matches if fewer than this
@@ -86,7 +88,8 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
        ``pg_trgm``'s for three characters or more, that of the pieces' pairs for two
        (``pg_index_match``);
     3. a term of one character has no index: the walk goes on, stretches four times longer
-       each time (stopped by the page's end), to the end if it must.
+       each time (stopped by the page's end), down to the pieces of the newest
+       ``SCAN_TICKETS`` tickets (``scan_floor``).
 
     The statements are planned for their own values (``plan_cache_mode``) and run without
     parallel workers, for the rest of the transaction."""
@@ -98,10 +101,11 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
     match = pg_index_match(lead, op)
     if match and len(lead) == 2:
         params = {**params, "pair": lead}
-    walk = (f"SELECT p.id, {ok} FROM (SELECT id, body FROM ticket_search WHERE id < :before"
+    floor = 0 if match else scan_floor(s, tickets)
+    walk = (f"SELECT p.id, {ok} FROM (SELECT id, body FROM ticket_search WHERE id < :before AND id >= {floor}"
             f" ORDER BY id DESC LIMIT :n) p WHERE p.body {op} :lead ESCAPE '\\' ORDER BY p.id DESC LIMIT :m")
     edge = ("SELECT min(id), max(id), count(*) FROM (SELECT id FROM ticket_search WHERE id < :before"
-            " ORDER BY id DESC LIMIT :n) w")
+            f" AND id >= {floor} ORDER BY id DESC LIMIT :n) w")
     before, stretch, found, read, newest = END, WALK, 0, 0, 0
     store: tuple[int, int] | None = None  # the newest ticket, the store's pieces (its statistics)
     while not tickets.full():
@@ -114,10 +118,10 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
         if len(rows) == batch:  # the stretch holds more: on from the last one
             before = rows[-1][0]
             continue
-        floor, top, n = s.execute(text(edge), {"before": before, "n": stretch}).one()
+        oldest, top, n = s.execute(text(edge), {"before": before, "n": stretch}).one()
         if n < stretch:
-            return  # walked to the oldest piece
-        newest, read = newest or top or floor, read + n
+            return  # walked to the oldest piece, or to the floor
+        newest, read = newest or top or oldest, read + n
         share, left = found / read, tickets.wanted - len(tickets.out)
         low = max(0.0, found - 2 * found ** 0.5) / read  # the share, less two of its deviations
         if match:
@@ -131,12 +135,23 @@ def pg_pieces(s: Session | Connection, lead: str, ok: str, params: dict[str, Any
             # checking every match the index would give
             if len(lead) >= 3 or not low or left / low > CHECK_COST * low * store[1]:
                 sure = max(0.0, found - found ** 0.5) / read  # less one deviation
-                _pg_index(s, match, ok, params, floor, (share, sure), (newest - floor) / read, store,
+                _pg_index(s, match, ok, params, oldest, (share, sure), (newest - oldest) / read, store,
                           tickets, len(lead) >= 3)
                 return
-            before, stretch = floor, max(WALK, int(2 * left / low))  # the page stops it earlier
+            before, stretch = oldest, max(WALK, int(2 * left / low))  # the page stops it earlier
             continue
-        before, stretch = floor, stretch * 4
+        before, stretch = oldest, stretch * 4
+
+
+def scan_floor(s: Session | Connection, tickets: Found) -> int:
+    """The first piece of the oldest of the newest ``SCAN_TICKETS`` tickets, where a term no index
+    serves stops reading (a rare character read every piece of a million tickets: seconds of
+    the desk's wait and of a database connection); kept in ``tickets.floor`` for the answer to
+    say so. 0 when the store holds no older ticket."""
+    low, top = s.execute(text("SELECT (SELECT min(id) FROM ticket_search), (SELECT max(id) FROM ticket_search)")).one()
+    floor = (int(top or 0) // tickets.pieces - SCAN_TICKETS + 1) * tickets.pieces
+    tickets.floor = floor if low is not None and floor > low else 0
+    return tickets.floor
 
 
 def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,

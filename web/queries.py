@@ -101,14 +101,16 @@ def open_tickets(s: Session, limit: int = 100) -> list[Ticket]:
 
 
 def search(s: Session, query: str, limit: int = 50, offset: int = 0,
-           numbers: bool = True) -> tuple[list[Ticket], bool]:
+           numbers: bool = True) -> tuple[list[Ticket], bool, int | None]:
     """A page of tickets matching ``query`` over every year (``ticketing.search``): the ticket
-    whose number was typed, then those whose text holds every term, newest first; and whether
-    there is a next page. ``numbers`` false (a viewer): ``NumberSearchRefused`` for a term with
-    a run of digits, and digits alone are a ticket number or a location code."""
+    whose number was typed, then those whose text holds every term, newest first; whether
+    there is a next page; and, for a single character, the oldest ticket it was looked for in
+    when older ones were not (``Page.searched_from``). ``numbers`` false (a viewer):
+    ``NumberSearchRefused`` for a term with a run of digits, and digits alone are a ticket
+    number or a location code."""
     page = find(s, query, offset, limit, numbers)
     by_id = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_(page.ids)))}
-    return [by_id[i] for i in page.ids if i in by_id], page.has_more
+    return [by_id[i] for i in page.ids if i in by_id], page.has_more, page.searched_from
 
 
 def sms_states(s: Session, ticket_ids: list[int]) -> dict[tuple[int, str], str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -91,4 +92,50 @@ def test_a_pop_reaches_this_process_s_desks_when_the_database_is_away() -> None:
     live = FanoutPublisher("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2", Hub())
     live.publish_pop("li", {"caller_num": "13800000009"})
     assert got == [("li", {"caller_num": "13800000009"})]
-    assert live.errors == 1 and live.health()["errors"] == 1
+    assert _wait(lambda: live.errors == 1) and live.health()["errors"] == 1
+    assert live.health()["sent"] == 0
+
+
+def test_a_burst_of_pops_does_not_wait_for_the_database() -> None:
+    """The database takes the connection and answers nothing (a server busy or half away): the
+    publisher — the AMI listener, on the serving process's loop — goes on at once, and its own
+    desks have every pop in order. When the connection fails, the message that waited and the
+    ones queued behind it are counted as missed by the other processes, not sent late."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    held: list[socket.socket] = []
+    release = threading.Event()
+
+    def hold() -> None:
+        conn, _addr = srv.accept()
+        held.append(conn)
+        release.wait(60)
+        conn.close()
+        srv.close()
+
+    threading.Thread(target=hold, daemon=True).start()
+    got: list[str] = []
+
+    class Hub:
+        def publish_pop(self, login: str, pop: dict) -> None:  # type: ignore[type-arg]
+            got.append(pop["caller_num"])
+
+    live = FanoutPublisher(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none?connect_timeout=60", Hub())
+    published = threading.Event()
+
+    def burst() -> None:
+        for i in range(20):
+            live.publish_pop("li", {"caller_num": f"1380000{i:04}"})
+        published.set()
+
+    threading.Thread(target=burst, daemon=True).start()
+    try:
+        assert published.wait(10), "the publisher waited for the database"
+        assert got == [f"1380000{i:04}" for i in range(20)]
+        assert _wait(lambda: bool(held))  # the NOTIFY is on its way meanwhile
+        assert live.errors == 0
+    finally:
+        release.set()
+    assert _wait(lambda: live.errors == 20)
+    assert live.health()["sent"] == 0
+    live.fanout.stop()

@@ -12,7 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from ticketing import search
+from ticketing import search, search_plans
 from ticketing.fakes import FixedClock
 from ticketing.lifecycle import IllegalTransition
 from ticketing.search import NumberSearchRefused
@@ -86,6 +86,51 @@ def test_numbers_whole_in_part_and_as_written(store: Store, three: dict[str, int
     assert find(store, "6123") == [three["cold"]]  # an extension
     assert find(store, "10306") == [three["gas"]]  # a location code
     assert find(store, f"#{leak}") == [leak]
+
+
+def test_the_department_searched_is_the_ticket_s(store: Store, service: TicketService) -> None:
+    """A ticket's department is the one the desk gave, else its location's: its name is found,
+    the location's other department's is not."""
+    small_hospital(store)
+    own = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="10305")).id
+    given = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="10305",
+                                           org_code="D02")).id
+    none = service.accept("li", NewTicket(service_type="repair", description="门锁坏了", org_code="T01")).id
+    assert find(store, "门锁 心内科") == [own]  # 10305's department
+    assert find(store, "门锁 ICU") == [given]
+    assert find(store, "门锁 维修班") == [none]
+    with pytest.raises(TicketError, match="location"):
+        service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="99999"))
+    with pytest.raises(TicketError, match="department"):
+        service.accept("li", NewTicket(service_type="repair", description="门锁坏了", location_code="20101",
+                                       org_code="D99"))
+
+
+def test_one_character_reads_the_newest_tickets_and_says_where_it_stopped(
+        store: Store, service: TicketService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A term no index serves (one character) is looked for in the newest ``SCAN_TICKETS``
+    tickets only, and the page names the oldest of them when there are older ones; a page it
+    fills, a store no bigger than that, or two characters: every year, nothing named."""
+    small_hospital(store)
+    monkeypatch.setattr(search_plans, "SCAN_TICKETS", 3)
+    ids = [service.accept("li", NewTicket(service_type="repair", description=d, location_code="10305")).id
+           for d in ("鑫达送货", "灯不亮", "鑫达送水", "灯不亮", "灯不亮", "窗坏了")]
+    newest = ids[-3:]
+
+    def page(q: str, limit: int = 50) -> search.Page:
+        if CAUGHT_UP["on"]:
+            catch_up(store)
+        with store.session() as s:
+            return search.search(s, q, 0, limit, True)
+
+    assert page("鑫") == search.Page([], False, newest[0])  # 鑫 is in tickets 1 and 3 only
+    assert page("灯") == search.Page([ids[4], ids[3]], False, newest[0])
+    assert page("灯", limit=1) == search.Page([ids[4]], True, None)  # the next page may say it
+    assert page("鑫达") == search.Page([ids[2], ids[0]], False, None)
+    assert page("鑫 送") == search.Page([], False, newest[0])  # every term one character
+    assert page("鑫达 送") == search.Page([ids[2], ids[0]], False, None)  # the longest drives
+    monkeypatch.setattr(search_plans, "SCAN_TICKETS", len(ids))
+    assert page("鑫") == search.Page([ids[2], ids[0]], False, None)
 
 
 def test_a_ticket_number_comes_first_then_the_newest(store: Store, service: TicketService) -> None:

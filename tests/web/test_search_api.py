@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from ticketing import search_plans
 from ticketing.fakes import FixedClock
 from ticketing.service import NewTicket, TicketService
 
@@ -45,3 +48,24 @@ def test_a_viewer_finds_words_but_not_numbers(web: Web, service: TicketService) 
             assert resp.status_code == 403 and "number" in resp.json()["detail"], q
     op = web.login("operator", client=web.new_client())
     assert [t["id"] for t in op.get("/api/tickets/search", params={"q": "0077"}).json()] == [tid]
+
+
+def test_one_character_says_how_far_back_it_looked(web: Web, service: TicketService,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A single character is looked for in the newest tickets only (here three): the API names
+    the oldest of them, the desk's list says so in the operator's language; two characters
+    search every year."""
+    monkeypatch.setattr(search_plans, "SCAN_TICKETS", 3)
+    ids = [_accept(service, d) for d in ("鑫达公司送货", "灯不亮", "门锁坏", "鑫达送水", "灯不亮", "窗坏了灯不亮")]
+    op = web.login("operator")
+    one = op.get("/api/tickets/search", params={"q": "鑫"})
+    assert [t["id"] for t in one.json()] == [ids[3]] and one.headers["X-Searched-From"] == str(ids[3])
+    two = op.get("/api/tickets/search", params={"q": "鑫达"})
+    assert [t["id"] for t in two.json()] == [ids[3], ids[0]] and "X-Searched-From" not in two.headers
+    full = op.get("/api/tickets/search", params={"q": "灯", "limit": 1})  # a page filled: nothing left out yet
+    assert full.headers["X-More"] == "1" and "X-Searched-From" not in full.headers
+    listed = op.get("/desk/list", params={"q": "鑫"}).text
+    assert f"单个字只查找了 {ids[3]} 号及以后的工单" in listed and "全部年份，按匹配" not in listed
+    assert "全部年份，按匹配与时间排序" in op.get("/desk/list", params={"q": "鑫达"}).text
+    manager = web.login("manager", client=web.new_client())  # reads English
+    assert f"tickets from No. {ids[3]} on only" in manager.get("/desk/list", params={"q": "鑫"}).text

@@ -28,6 +28,7 @@ from ticketing.commands.rows import (
     load,
     org_by_code,
     require_location,
+    require_location_department,
     require_service_type,
 )
 from ticketing.deadlines import due_times, pickup_at
@@ -53,12 +54,17 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
     if st.urgent_always and priority == "normal":
         priority = "urgent"
     org = new.org_code
-    if org and org_by_code(tx, org) is None:
-        raise TicketError(f"unknown department code {org!r}")
+    department = ""  # its name, for the search
+    if org:
+        unit = org_by_code(tx, org)
+        if unit is None:
+            raise TicketError(f"unknown department code {org!r}")
+        department = unit.name
     loc = None
     if new.location_code:
-        loc = require_location(tx, new.location_code)
-        org = org or loc.org_code  # the location's department, as its import checked it
+        loc, loc_department = require_location_department(tx, new.location_code)
+        if not org:  # the location's department, as its import checked it
+            org, department = loc.org_code, loc_department
     now = tx.now
     details = checked_details(ctx, tx, st, new.details, now, org)
     response_due, completion_due = due_times(ctx.catalog, ctx.calendar, st.key, priority, now, details)
@@ -73,7 +79,7 @@ def accept(ctx: CommandContext, tx: Tx, actor: str, new: NewTicket) -> Record:
         "created_at": now, "response_due": response_due, "completion_due": completion_due,
         "escalation_level": 0, "breach_notified": False, "reopen_count": 0, "version": 1})
     audit(tx, now, actor, "ticket", t.id, "create", None, row_dict(t))
-    search.index_new(tx, t, loc)
+    search.index_new(tx, t, loc, department)
     bump_daily(tx, t, ctx.calendar.tz, created=1)
     if new.call_uniqueid:
         attach_call(tx, t.id, new.call_uniqueid)

@@ -78,6 +78,21 @@ def require_location(tx: Tx, code: str) -> Record:
     return loc
 
 
+def require_location_department(tx: Tx, code: str) -> tuple[Record, str]:
+    """An active location and the name of its own department, in one statement (a new
+    ticket's search text carries the name)."""
+    if ("location", code) in tx.memo:
+        loc = require_location(tx, code)
+        org = org_by_code(tx, loc.org_code) if loc.org_code else None
+        return loc, org.name if org else ""
+    found, extra = tx.record_with(LOCATION, "(SELECT name FROM org_unit WHERE org_unit.code = location.org_code)",
+                                  "code = ?", (code,))
+    tx.memo[("location", code)] = found
+    if found is None or not found.active:
+        raise TicketError(f"unknown location code {code!r}")
+    return found, str(extra[0] or "")
+
+
 def org_by_code(tx: Tx, code: str) -> Record | None:
     return tx.record(ORG_UNIT, "code = ?", (code,))
 

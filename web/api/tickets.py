@@ -24,7 +24,7 @@ from ticketing.model import PrintJob, SmsIn, SmsOut, Staff, Ticket
 from ticketing.model_facilities import MaintenanceRun
 from ticketing.phone import normalise_number
 from ticketing.search import MAX_OFFSET, NumberSearchRefused
-from ticketing.service import NewTicket, suggest_workers
+from ticketing.service import NewTicket, TicketNotFound, suggest_workers
 from ticketing.stores import ticket_costs
 from ticketing.views import TicketView
 from web import explain, queries
@@ -283,7 +283,9 @@ def search_tickets(request: Request, response: Response, user: Reader,
     """Every year's tickets by ticket number, caller number, location, department, or any
     words of their text, notes and workers' SMS replies (Chinese: any part of a word); the
     ticket whose number was typed first, then newest first. A page of ``limit`` from
-    ``offset``; ``X-More: 1`` when there is a next page."""
+    ``offset``; ``X-More: 1`` when there is a next page. A single character is looked for in
+    the newest 100,000 tickets: ``X-Searched-From`` names the oldest of them when there are
+    older ones (two characters search every year)."""
     web = web_state(request)
     refused = HTTPException(403, "caller numbers are masked for your role, so you may not search by "
                                  "a number: search a ticket number (#1042), a location code or words")
@@ -291,10 +293,12 @@ def search_tickets(request: Request, response: Response, user: Reader,
         raise refused
     with web.deps.store.reading() as s:
         try:
-            found, more = queries.search(s, q, limit, offset, numbers=not user.masked)
+            found, more, searched_from = queries.search(s, q, limit, offset, numbers=not user.masked)
         except NumberSearchRefused:
             raise refused from None
         response.headers["X-More"] = "1" if more else "0"
+        if searched_from is not None:
+            response.headers["X-Searched-From"] = str(searched_from)
         return [row(web, t, user) for t in found]
 
 
@@ -340,10 +344,12 @@ def edit_ticket(request: Request, ticket_id: TicketId, body: EditIn, user: Write
 def suggestions(request: Request, ticket_id: TicketId, user: Desk) -> list[dict[str, Any]]:
     """Qualified on-duty workers for the ticket's service, least loaded first."""
     web = web_state(request)
-    service = web.deps.service
-    view = service.get(ticket_id)
-    skill = service.catalog.get(view.service_type).skill if view.service_type in service.catalog.types else ""
-    with web.deps.store.reading() as s:
+    catalog = web.deps.service.catalog
+    with web.deps.store.reading() as s:  # the ticket's service, not its page
+        service_type = s.scalar(select(Ticket.service_type).where(Ticket.id == ticket_id))
+        if service_type is None:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        skill = catalog.get(service_type).skill if service_type in catalog.types else ""
         return [{"code": w.code, "name": w.name, "team": w.team, "skills": w.skills}
                 for w in suggest_workers(s, skill, limit=8)]
 

@@ -44,12 +44,13 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
     view = view if view in VIEWS else "open"
     service = service if service in web.deps.service.catalog.types else ""
     params = {"view": view if view != "open" else "", "service": service, "q": q}
+    searched_from: int | None = None  # a single character's search stopped at this ticket
     with web.deps.store.reading() as s:
         if q:  # every year's tickets through the search index, a page at a time
             number = page_number(page)
             try:
-                found, more = queries.search(s, q, LIST_SIZE, (number - 1) * LIST_SIZE,
-                                             numbers=not user.masked)
+                found, more, searched_from = queries.search(s, q, LIST_SIZE, (number - 1) * LIST_SIZE,
+                                                            numbers=not user.masked)
             except NumberSearchRefused:
                 found, more = [], False
             listed = Page.open_ended(found, number, LIST_SIZE, more, "/desk", params)
@@ -61,6 +62,7 @@ def _list_context(request: Request, user: CurrentUser, view: str, service: str, 
         rows = queries.list_rows(s, listed.rows, web.words(language), language, user.masked, now)
     listed.rows = rows
     return {"listed": listed, "view": view, "service": service, "q": q, "deadline": deadline,
+            "searched_from": searched_from,
             "views": VIEWS,
             "service_types": service_types(web, language)}
 
