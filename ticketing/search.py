@@ -19,7 +19,7 @@ only for what a walk did not find (``ticketing.search_plans``). A term of two ch
 (漏水, 空调) has no trigram of its own, but each of its occurrences starts one: on SQLite the
 index takes each piece with a line end after it (so a pair at a piece's very end starts the
 trigram of the pair and the line end), and after the newest tickets' pieces the search asks the
-index for every term that starts with the pair (``_pair``). PostgreSQL walks the pieces newest
+index for every term that starts with the pair (``search_plans.pair``). PostgreSQL walks the pieces newest
 first, then asks a second GIN index, of every piece's pairs of characters (migration 0018). A
 single character is read newest first with ``LIKE`` until the page is full, down to the pieces
 of the newest ``SCAN_TICKETS`` (100,000) tickets: the page says where it stopped
@@ -54,13 +54,24 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from ticketing.phone import normalise_number
-from ticketing.search_plans import END, Found, op_for, pg_pieces, scan_floor
+from ticketing.search_plans import (
+    END,
+    FTS_TABLE,
+    FTS_TEXT,
+    PENDING,
+    Found,
+    folded_alike,
+    newest_first,
+    op_for,
+    pair,
+    pg_pieces,
+    phrase,
+    scan_floor,
+    scan_sql,
+    sqlite_indexed_sql,
+)
 from ticketing.tx import Record, Tx
 
-FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
-PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0013)
-FTS_TEXT = "ticket_fts_text"  # SQLite: the pieces as the index takes them, a line end after each
-FTS_TERMS = "ticket_fts_terms"  # SQLite: the index's terms (fts5vocab, migration 0017)
 PG_INDEX = "ix_ticket_search_bucket_trgm"  # PostgreSQL: the pg_trgm GIN index, a piece's bucket first (0019)
 PG_PAIRS = "ix_ticket_search_pairs"  # PostgreSQL: the GIN index of the pieces' pairs (0018)
 MAX_BODY = 16_000  # characters a document keeps (the first ones: a ticket's own text comes first)
@@ -322,87 +333,10 @@ def _matching(s: Session | Connection, query: Query, skip: set[int], wanted: int
         pg_pieces(s, lead, ok, params, tickets)
         return tickets
     if len(lead) >= MIN_GRAM:  # SQLite: the trigram index, and the pieces not in it yet
-        params["m"] = _phrase(lead)
-        _newest_first(s, _indexed_sql(ok, True), params, tickets, END)
-    elif len(lead) == MIN_GRAM - 1 and _folded_alike(lead):
-        _pair(s, lead, ok, params, tickets)
+        params["m"] = phrase(lead)
+        newest_first(s, sqlite_indexed_sql(ok, True), params, tickets, END)
+    elif len(lead) == MIN_GRAM - 1 and folded_alike(lead):
+        pair(s, lead, ok, params, tickets)
     else:  # one character, or letters whose case the index and LIKE fold apart: a scan of
-        _newest_first(s, _scan_sql(ok, scan_floor(s, tickets)), params, tickets, END)  # the newest
+        newest_first(s, scan_sql(ok, scan_floor(s, tickets)), params, tickets, END)  # the newest
     return tickets
-
-
-PAIR_WALK = 2_048  # SQLite: a pair reads the pieces of this many newest tickets first
-PAIR_TERMS = 500  # SQLite: a pair followed by more different characters than this is walked
-
-
-def _pair(s: Session | Connection, lead: str, ok: str, params: dict[str, Any], tickets: Found) -> None:
-    """SQLite: the pieces holding a term of two characters, newest first, into ``tickets``.
-
-    Every occurrence of the pair starts a trigram of the index — the pair and the character
-    after it; at a piece's very end the line end the index takes after each piece
-    (``FTS_TEXT``) — so its pieces are those of the index's terms that start with the pair
-    (``FTS_TERMS``), all asked for at once. Listing them counts each one's matches in the
-    index (fts5vocab reads their lists), a cost that grows with how common the pair is: the
-    pieces of the newest ``PAIR_WALK`` tickets are read first (a common pair fills its page
-    there), and the index is asked only for the older ones, with the listed pieces beside it."""
-    top = s.execute(text("SELECT max(id) FROM ticket_search")).scalar()
-    if top is None:
-        return
-    floor = max(0, (top // PIECES - PAIR_WALK + 1) * PIECES)  # a ticket's first piece: whole tickets
-    _newest_first(s, _scan_sql(ok, floor), params, tickets, END)
-    if tickets.full() or floor == 0:
-        return
-    key = lead.lower()  # as the index keeps its terms (its tokenizer folds ASCII letters, as LIKE)
-    last = ord(key[-1])  # the terms from the pair up to the next one (U+D800… are no characters)
-    upto = key[:-1] + chr(0xE000 if last == 0xD7FF else last + 1) if last < 0x10FFFF else None
-    terms = [t for (t,) in s.execute(
-        text(f"SELECT term FROM {FTS_TERMS} WHERE term >= :key AND term < :upto LIMIT {PAIR_TERMS + 1}"),
-        {"key": key, "upto": upto})] if upto else []
-    if upto is None or len(terms) > PAIR_TERMS:
-        _newest_first(s, _scan_sql(ok), params, tickets, floor)
-        return
-    params["m"] = " OR ".join(_phrase(t) for t in terms)
-    _newest_first(s, _indexed_sql(ok, bool(terms)), params, tickets, floor)
-
-
-def _folded_alike(term: str) -> bool:
-    """The index and ``LIKE`` agree on the term's characters: none with a case but ASCII's
-    (the trigram tokenizer folds every letter, SQLite's ``LIKE`` ASCII's only)."""
-    return all(c.isascii() or c.lower() == c.upper() for c in term)
-
-
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _indexed_sql(ok: str, match: bool) -> str:
-    """SQLite: pieces newest first below ``:before``: the index's matches of ``:m`` (unless
-    ``match`` is false: none) and the listed pieces not in it yet that hold ``:lead``. The
-    listed pieces drive, each one's text read by its id: as a join, SQLite's planner read every
-    piece of the store, or built a Bloom filter over them all, for the few listed."""
-    listed = (f"SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
-              f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
-              " ORDER BY q.id DESC LIMIT :n)")
-    indexed = (f"SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
-               " AND rowid < :before ORDER BY rowid DESC LIMIT :n) UNION ALL ") if match else ""
-    return f"SELECT p.id, {ok} FROM ({indexed}{listed} ORDER BY id DESC LIMIT :n) p"
-
-
-def _scan_sql(ok: str, floor: int = 0) -> str:
-    """SQLite: pieces newest first below ``:before`` (and from ``floor`` on) that hold ``:lead``."""
-    return (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
-            f" AND p.id < :before AND p.id >= {floor} ORDER BY p.id DESC LIMIT :n")
-
-
-def _newest_first(s: Session | Connection, sql: str, params: dict[str, Any], tickets: Found,
-                  before: int) -> None:
-    """The rows of ``sql`` (pieces below ``:before``, newest first, ``:n`` at a time) into
-    ``tickets`` until it is full: a ticket's pieces are neighbours, and a page of a common word
-    ends after its first rows."""
-    batch = max(64, 2 * tickets.wanted)
-    while not tickets.full():
-        rows = s.execute(text(sql), {**params, "before": before, "n": batch}).all()
-        tickets.take(rows)
-        if len(rows) < batch:
-            break
-        before, batch = rows[-1][0], min(batch * 4, 20_000)

@@ -1,6 +1,7 @@
 """How the search finds a term's pieces newest first, a page's worth: the tickets met
-(``Found``), and PostgreSQL's plans (``pg_pieces``), which its planner would not pick by itself.
-SQLite's are in ``ticketing.search``: its FTS5 index gives the matches newest first."""
+(``Found``), PostgreSQL's plans (``pg_pieces``), which its planner would not pick by itself, and
+SQLite's (``sqlite_indexed_sql``, ``pair``, ``scan_sql``, ``newest_first``): its FTS5 index
+gives the matches newest first."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 END = 2 ** 62  # above every piece's id
+FTS_TABLE = "ticket_fts"  # SQLite: the FTS5 index and its shadow tables (ticket_fts_*)
+PENDING = "ticket_fts_pending"  # SQLite: pieces written, not yet in the index (migration 0013)
+FTS_TEXT = "ticket_fts_text"  # SQLite: the pieces as the index takes them, a line end after each
+FTS_TERMS = "ticket_fts_terms"  # SQLite: the index's terms (fts5vocab, migration 0017)
 
 
 def op_for(term: str, pg: bool) -> str:
@@ -287,3 +292,82 @@ def _buckets_sql(match: str, ok: str, n: int) -> str:
                                f" AND {match}" for i in range(n))
     return (f"WITH m AS MATERIALIZED (SELECT id FROM ({union}) u WHERE id + 0 < :before)"
             f" SELECT p.id, {ok} FROM m p ORDER BY p.id DESC LIMIT :n")
+
+
+# --- SQLite: its FTS5 index gives the matches newest first ------------------------------
+
+PAIR_WALK = 2_048  # SQLite: a pair reads the pieces of this many newest tickets first
+PAIR_TERMS = 500  # SQLite: a pair followed by more different characters than this is walked
+
+
+def pair(s: Session | Connection, lead: str, ok: str, params: dict[str, Any], tickets: Found) -> None:
+    """SQLite: the pieces holding a term of two characters, newest first, into ``tickets``.
+
+    Every occurrence of the pair starts a trigram of the index — the pair and the character
+    after it; at a piece's very end the line end the index takes after each piece
+    (``FTS_TEXT``) — so its pieces are those of the index's terms that start with the pair
+    (``FTS_TERMS``), all asked for at once. Listing them counts each one's matches in the
+    index (fts5vocab reads their lists), a cost that grows with how common the pair is: the
+    pieces of the newest ``PAIR_WALK`` tickets are read first (a common pair fills its page
+    there), and the index is asked only for the older ones, with the listed pieces beside it."""
+    top = s.execute(text("SELECT max(id) FROM ticket_search")).scalar()
+    if top is None:
+        return
+    floor = max(0, (top // tickets.pieces - PAIR_WALK + 1) * tickets.pieces)  # a ticket's first piece
+    newest_first(s, scan_sql(ok, floor), params, tickets, END)
+    if tickets.full() or floor == 0:
+        return
+    key = lead.lower()  # as the index keeps its terms (its tokenizer folds ASCII letters, as LIKE)
+    last = ord(key[-1])  # the terms from the pair up to the next one (U+D800… are no characters)
+    upto = key[:-1] + chr(0xE000 if last == 0xD7FF else last + 1) if last < 0x10FFFF else None
+    terms = [t for (t,) in s.execute(
+        text(f"SELECT term FROM {FTS_TERMS} WHERE term >= :key AND term < :upto LIMIT {PAIR_TERMS + 1}"),
+        {"key": key, "upto": upto})] if upto else []
+    if upto is None or len(terms) > PAIR_TERMS:
+        newest_first(s, scan_sql(ok), params, tickets, floor)
+        return
+    params["m"] = " OR ".join(phrase(t) for t in terms)
+    newest_first(s, sqlite_indexed_sql(ok, bool(terms)), params, tickets, floor)
+
+
+def folded_alike(term: str) -> bool:
+    """The index and ``LIKE`` agree on the term's characters: none with a case but ASCII's
+    (the trigram tokenizer folds every letter, SQLite's ``LIKE`` ASCII's only)."""
+    return all(c.isascii() or c.lower() == c.upper() for c in term)
+
+
+def phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def sqlite_indexed_sql(ok: str, match: bool) -> str:
+    """SQLite: pieces newest first below ``:before``: the index's matches of ``:m`` (unless
+    ``match`` is false: none) and the listed pieces not in it yet that hold ``:lead``. The
+    listed pieces drive, each one's text read by its id: as a join, SQLite's planner read every
+    piece of the store, or built a Bloom filter over them all, for the few listed."""
+    listed = (f"SELECT id FROM (SELECT q.id AS id FROM {PENDING} q WHERE q.id < :before"
+              f" AND (SELECT s.body FROM ticket_search s WHERE s.id = q.id) LIKE :lead ESCAPE '\\'"
+              " ORDER BY q.id DESC LIMIT :n)")
+    indexed = (f"SELECT id FROM (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+               " AND rowid < :before ORDER BY rowid DESC LIMIT :n) UNION ALL ") if match else ""
+    return f"SELECT p.id, {ok} FROM ({indexed}{listed} ORDER BY id DESC LIMIT :n) p"
+
+
+def scan_sql(ok: str, floor: int = 0) -> str:
+    """SQLite: pieces newest first below ``:before`` (and from ``floor`` on) that hold ``:lead``."""
+    return (f"SELECT p.id, {ok} FROM ticket_search p WHERE p.body LIKE :lead ESCAPE '\\'"
+            f" AND p.id < :before AND p.id >= {floor} ORDER BY p.id DESC LIMIT :n")
+
+
+def newest_first(s: Session | Connection, sql: str, params: dict[str, Any], tickets: Found,
+                  before: int) -> None:
+    """The rows of ``sql`` (pieces below ``:before``, newest first, ``:n`` at a time) into
+    ``tickets`` until it is full: a ticket's pieces are neighbours, and a page of a common word
+    ends after its first rows."""
+    batch = max(64, 2 * tickets.wanted)
+    while not tickets.full():
+        rows = s.execute(text(sql), {**params, "before": before, "n": batch}).all()
+        tickets.take(rows)
+        if len(rows) < batch:
+            break
+        before, batch = rows[-1][0], min(batch * 4, 20_000)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.script import ScriptDirectory
 
-from ticketing import search
+from ticketing import search, search_plans
 from ticketing.fakes import FixedClock
 from ticketing.service import NewTicket, TicketService, WorkerReply
 from ticketing.store import Store, alembic_config
@@ -94,9 +94,9 @@ def stretch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     two tickets (the rest through the index; with "many terms", a pair followed by more than
     one different character in the index walks on instead)."""
     if request.param != "walked":
-        monkeypatch.setattr(search, "PAIR_WALK", 2)
+        monkeypatch.setattr(search_plans, "PAIR_WALK", 2)
     if request.param == "many terms":
-        monkeypatch.setattr(search, "PAIR_TERMS", 1)
+        monkeypatch.setattr(search_plans, "PAIR_TERMS", 1)
 
 
 def expected(texts: dict[int, list[str]], q: str) -> list[int]:
@@ -139,7 +139,7 @@ def test_a_pair_at_a_pieces_very_end_only(store: Store, service: TicketService,
     """A pair found nowhere but at the end of pieces (a description alone, a note) in tickets
     older than the first stretch: on SQLite only the index's line end after each piece finds it."""
     small_hospital(store)
-    monkeypatch.setattr(search, "PAIR_WALK", 1)
+    monkeypatch.setattr(search_plans, "PAIR_WALK", 1)
     ends = [service.accept("li", NewTicket(service_type="repair", description="水管庚辛")).id]
     t = service.accept("li", NewTicket(service_type="repair", description="水管坏了"))
     service.cancel("li", t.id, "已经庚辛")
@@ -157,7 +157,7 @@ def test_a_rare_pair_reads_the_index_not_every_piece(store: Store, service: Tick
     if store.dialect != "sqlite":
         pytest.skip("SQLite's trigram index; PostgreSQL's pg_trgm has no term of two characters")
     small_hospital(store)
-    monkeypatch.setattr(search, "PAIR_WALK", 2)
+    monkeypatch.setattr(search_plans, "PAIR_WALK", 2)
     rare = service.accept("li", NewTicket(service_type="repair", description="门锁庚辛坏了")).id
 
     def steps_to_search() -> int:
@@ -206,7 +206,7 @@ def test_the_migration_builds_the_index_with_line_ends(store: Store, service: Ti
     with store.tx() as tx:
         assert tx.one(f"SELECT count(*) FROM {search.PENDING}")[0] == 0
     _integrity_check(store)
-    monkeypatch.setattr(search, "PAIR_WALK", 1)
+    monkeypatch.setattr(search_plans, "PAIR_WALK", 1)
     for _ in range(2):
         service.accept("li", NewTicket(service_type="repair", description="辛庚"))
     t = service.accept("li", NewTicket(service_type="repair", description="水管庚辛")).id
