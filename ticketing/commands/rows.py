@@ -81,10 +81,6 @@ def require_location(tx: Tx, code: str) -> Record:
 def require_location_department(tx: Tx, code: str) -> tuple[Record, str]:
     """An active location and the name of its own department, in one statement (a new
     ticket's search text carries the name)."""
-    if ("location", code) in tx.memo:
-        loc = require_location(tx, code)
-        org = org_by_code(tx, loc.org_code) if loc.org_code else None
-        return loc, org.name if org else ""
     found, extra = tx.record_with(LOCATION, "(SELECT name FROM org_unit WHERE org_unit.code = location.org_code)",
                                   "code = ?", (code,))
     tx.memo[("location", code)] = found
