@@ -154,9 +154,15 @@ def scan_floor(s: Session | Connection, tickets: Found) -> int:
     the desk's wait and of a database connection); kept in ``tickets.floor`` for the answer to
     say so. 0 when the store holds no older ticket."""
     low, top = s.execute(text("SELECT (SELECT min(id) FROM ticket_search), (SELECT max(id) FROM ticket_search)")).one()
-    floor = (int(top or 0) // tickets.pieces - SCAN_TICKETS + 1) * tickets.pieces
+    floor = newest_tickets_floor(int(top or 0), SCAN_TICKETS, tickets.pieces)
     tickets.floor = floor if low is not None and floor > low else 0
     return tickets.floor
+
+
+def newest_tickets_floor(top: int, n: int, pieces: int) -> int:
+    """The first piece of the oldest of the newest ``n`` tickets, ``top`` the newest piece
+    (whole tickets: a ticket's pieces are ``pieces`` ids from its first); 0 for fewer tickets."""
+    return max(0, (top // pieces - n + 1) * pieces)
 
 
 def _pg_index(s: Session | Connection, match: str, ok: str, params: dict[str, Any], before: int,
@@ -313,7 +319,7 @@ def pair(s: Session | Connection, lead: str, ok: str, params: dict[str, Any], ti
     top = s.execute(text("SELECT max(id) FROM ticket_search")).scalar()
     if top is None:
         return
-    floor = max(0, (top // tickets.pieces - PAIR_WALK + 1) * tickets.pieces)  # a ticket's first piece
+    floor = newest_tickets_floor(top, PAIR_WALK, tickets.pieces)
     newest_first(s, scan_sql(ok, floor), params, tickets, END)
     if tickets.full() or floor == 0:
         return
