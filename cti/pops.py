@@ -7,7 +7,9 @@ published at once with ``context_pending`` and published again when the lookup r
 
 Caller ID is untrusted text: control and format characters (bidi overrides included) are
 removed and it is cut to ``max_len`` characters. It is never interpreted or escaped here:
-escaping is the display's job (the desk sets ``textContent``).
+escaping is the display's job (the desk sets ``textContent``). A field Asterisk had nothing
+for arrives as ``<unknown>``; the pop carries it as empty, so no desk shows it as a name or
+puts it into a ticket's reporter.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ from cti.tracker import Pop
 log = logging.getLogger(__name__)
 
 _STRIP = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+# What Asterisk's events carry in a caller-ID or connected-line field that has no value
+# (main/manager_channels.c: ``S_OR(snapshot->caller->name, "<unknown>")``), as
+# the recorded traces show for calls from a trunk that sends no name.
+ABSENT = "<unknown>"
+
+
+def caller_id(value: str, max_len: int = 64) -> str:
+    """A caller-ID field for the desk: "" where Asterisk had none, else ``clean_text``."""
+    return "" if value.strip() == ABSENT else clean_text(value, max_len)
 
 
 def clean_text(value: str, max_len: int = 64) -> str:
@@ -112,8 +123,8 @@ class PopBuilder:
         vars_ = {k: clean_text(v, self.max_len) for k, v in pop.variables.items()}
         return {
             "call_id": pop.uniqueid, "uniqueid": pop.uniqueid, "linkedid": pop.linkedid,
-            "stage": pop.stage, "caller_num": clean_text(pop.caller_num, 40),
-            "caller_name": clean_text(pop.caller_name, self.max_len),
+            "stage": pop.stage, "caller_num": caller_id(pop.caller_num, 40),
+            "caller_name": caller_id(pop.caller_name, self.max_len),
             "service_type": vars_.get("SERVICE_TYPE", ""),
             "ivr_choice": vars_.get("SERVICE_TYPE", ""),
             "location_code": vars_.get("LOCATION_CODE", ""), "variables": vars_,

@@ -69,3 +69,19 @@ def test_payload_shape() -> None:
     p = PopBuilder(RecordingPopPublisher()).payload(pop(), 5.0)
     assert p["call_id"] == "1.5" and p["ivr_choice"] == "repair" and p["location_code"] == "A0305"
     assert p["queue"] == "hotline" and p["operator"] == "Operator Li" and p["received_at"] == 5.0
+
+
+def test_a_caller_id_asterisk_had_no_value_for_pops_empty() -> None:
+    # Asterisk writes "<unknown>" into CallerIDName/CallerIDNum when the trunk sent none (the
+    # recorded abandoned_in_queue trace): the desk shows "—" and the form's reporter stays
+    # empty, rather than a person called "<unknown>".
+    pub = RecordingPopPublisher()
+    builder = PopBuilder(pub)
+    builder.pop(pop(name="<unknown>"))
+    builder.pop(pop(num="<unknown>", name=" <unknown> "))
+    builder.pop(pop(name="<unknown> Zhang"))  # a name that merely holds the word stays
+    (_, named), (_, anonymous), (_, other) = pub.pops
+    assert (named["caller_num"], named["caller_name"]) == ("6123", "")
+    assert (anonymous["caller_num"], anonymous["caller_name"]) == ("", "")
+    assert other["caller_name"] == "<unknown> Zhang"
+    builder.close()

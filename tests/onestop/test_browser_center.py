@@ -145,11 +145,14 @@ async def scenario(demo: Demo, browser: Any) -> dict[str, Any]:
     # The phone rings: AMI events into the listener, the caller presses 1 in the FastAGI IVR.
     call = asyncio.create_task(demo.pbx.place_call(CallScript(CALLER, "", ["1"], talk_s=100)))
     await desk.wait_for_selector("#pop-body:not([hidden])")
-    # the first pop may go out before the directory lookup returns; its update carries it
-    await desk.wait_for_function("loc => document.querySelector('#pop-location').textContent.startsWith(loc)",
-                                 arg=location)
+    # the first pop may go out before the directory lookup returns (showing the IVR's location
+    # code and no name); its update carries the person and the building
+    await desk.wait_for_function(
+        """([loc, person]) => document.querySelector('#pop-location').textContent.startsWith(loc)
+                              && document.querySelector('#pop-person').textContent.includes(person)""",
+        arg=[location, person])
     assert await text(desk, "#pop-number") == CALLER
-    assert person in await text(desk, "#pop-person")
+    assert building in await text(desk, "#pop-location")
     assert await text(desk, "#pop-ivr") == "维修"
     await shot(desk, "desk-pop")
     await wall.wait_for_function(  # the wallboard's operator tiles come from the AMI stream
