@@ -11,7 +11,6 @@ on its owner thread.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,10 +28,11 @@ class Inbound:
     # the gateway's settings and state this part uses
     name: str
     sweep_interval_s: float
+    clock: Callable[[], float]  # monotonic seconds
     health: Health
     on_inbound: Callable[[InboundSms], None]
     stored_reports: bool
-    _sweep_due: float  # monotonic time of the next sweep; 0.0: at once
+    _sweep_due: float  # ``clock()`` time of the next sweep; 0.0: at once
     _pending_in: set[int]  # SIM indexes handed out, not yet acknowledged
     _partial: dict[tuple[str, int, int], float]  # (number, reference, parts) → first seen
     _pending_reports: set[tuple[str, int]]
@@ -51,7 +51,7 @@ class Inbound:
     def _sweep(self) -> int:
         """+CMGL all: hand out whole received messages, report status reports; nothing
         stays on the SIM unnoticed."""
-        self._sweep_due = time.monotonic() + self.sweep_interval_s
+        self._sweep_due = self.clock() + self.sweep_interval_s
         groups: dict[tuple[str, int, int], list[tuple[int, pdumod.Decoded]]] = {}
         handed = 0
         for index, stat, hexpdu in parse_cmgl(self._write("AT+CMGL=4")):
@@ -84,8 +84,9 @@ class Inbound:
         return handed
 
     def _partial_expired(self, key: tuple[str, int, int], after_s: float = 600.0) -> bool:
-        first = self._partial.setdefault(key, time.monotonic())
-        return time.monotonic() - first > after_s
+        now = self.clock()
+        first = self._partial.setdefault(key, now)
+        return now - first > after_s
 
     def _hand_out(self, parts: list[tuple[int, pdumod.Decoded]]) -> int:
         d0 = parts[0][1]

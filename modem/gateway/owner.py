@@ -50,11 +50,13 @@ class ModemGateway(SendJournal, StatusReports, Inbound, Connection):
                  command_timeout_s: float = 10.0, submit_timeout_s: float = 40.0,
                  reconnect_min_s: float = 0.1, reconnect_max_s: float = 10.0,
                  on_inbound: Callable[[InboundSms], None] | None = None,
-                 on_report: Callable[[DeliveryReport], None] | None = None) -> None:
+                 on_report: Callable[[DeliveryReport], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.name, self.port, self.baudrate, self.pin, self.smsc = name, port, baudrate, pin, smsc
         self.rtscts, self.dsrdtr = rtscts, dsrdtr
         self.guards = guards or Guards()
         self.sweep_interval_s = sweep_interval_s
+        self.clock = clock  # the sweeps' schedule and the age of a long SMS's first parts
         self.command_timeout_s, self.submit_timeout_s = command_timeout_s, submit_timeout_s
         self.reconnect_min_s, self.reconnect_max_s = reconnect_min_s, reconnect_max_s
         self.inbound: queue.Queue[InboundSms] = queue.Queue()
@@ -190,7 +192,7 @@ class ModemGateway(SendJournal, StatusReports, Inbound, Connection):
         self._hand_results()
 
     def _step(self) -> None:
-        timeout = max(0.0, self._sweep_due - time.monotonic()) if self.guards.sweep_stored else 1.0
+        timeout = max(0.0, self._sweep_due - self.clock()) if self.guards.sweep_stored else 1.0
         if self._modem is None or not self._modem.alive:
             self._lost(PortGone("serial port closed"))
             return
@@ -213,7 +215,7 @@ class ModemGateway(SendJournal, StatusReports, Inbound, Connection):
                 self._handle_urcs(item)
             if self._reports_due:
                 self._read_stored_reports()
-            if self.guards.sweep_stored and time.monotonic() >= self._sweep_due:
+            if self.guards.sweep_stored and self.clock() >= self._sweep_due:
                 self._sweep()
             self._timeouts = 0
         except PortGone as exc:
