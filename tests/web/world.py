@@ -39,7 +39,9 @@ from .world_services import BASE_URL, LINK_SECRET, stage_links, stage_services
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 PASSWORD = DEMO_PASSWORD
-CTI = {"calls_waiting": 2, "longest_wait_s": 37.0,
+# as the listener publishes them: the members and Asterisk's QueueSummary of them (a paused
+# member is logged in but not available)
+CTI = {"calls_waiting": 2, "longest_wait_s": 37.0, "logged_in": 3, "available": 1,
        "operators": {"Operator Li": {"state": "in_call", "paused": False, "reason": "", "login": "li"},
                      "Operator Wang": {"state": "idle", "paused": False, "reason": "", "login": "wang"},
                      "赵敏": {"state": "paused", "paused": True, "reason": "午休", "login": ""}}}
