@@ -115,10 +115,29 @@ def callers(url: str) -> list[Any]:
 
 # --- the center: ``onestop serve`` processes ---------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_HANDED: set[int] = set()  # the ports free_ports gave this process
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` ports free now, for child processes to listen on: distinct from each other and
+    from those handed out before in this process. The kernel may give the same port to two
+    binds one after the other, so the sockets stay bound until all ``n`` are drawn; a port
+    handed to one child that has not started listening yet is not handed to the next."""
+    socks: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        while len(ports) < n:
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+            if port not in _HANDED:
+                ports.append(port)
+                _HANDED.add(port)
+    finally:
+        for s in socks:
+            s.close()
+    return ports
 
 
 def cpu_of(pid: int) -> float:
@@ -132,7 +151,7 @@ class Serve:
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, devices: bool) -> None:
         self.name = name
-        self.http, self.agi = _free_port(), _free_port()
+        self.http, self.agi = free_ports(2)
         self.url = f"http://127.0.0.1:{self.http}"
         self.log = log_dir / f"serve-{name}.log"
         off = [] if devices else ["--no-modem", "--no-printer"]  # one process drives the devices

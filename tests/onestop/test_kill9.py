@@ -24,7 +24,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.flood_world import free_ports
 from modem.emulator import ModemEmulator
 from modem.emulator import Settings as ModemSettings
 from receipts.capture import CapturePrinter
@@ -54,18 +54,12 @@ ORDER = re.compile(r"接单/到达/完成(?:/无法)?\s*(\d+)(?:\s+https?://\S+/
 WORKERS = {"W001": "13800000001", "W002": "13800000002"}  # small_hospital's repair workers
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Serve:
     """One ``python -m onestop serve`` child with the parts named."""
 
     def __init__(self, db_url: str, data_dir: Path, log: Path, parts: tuple[str, ...],
                  env: dict[str, str]) -> None:
-        self.http = _free_port()
+        (self.http,) = free_ports(1)
         self.url = f"http://127.0.0.1:{self.http}"
         off = [f"--no-{p}" for p in ("web", "ami", "agi", "modem", "printer", "sweeper")
                if p not in parts]

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bench.flood_world import free_ports
 from onestop.demo import DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SECRET
 from onestop.pbx import CallResult, CallScript, EmulatedPbx, Operator
 from tests.conftest import PG_URL, ROOT
@@ -32,12 +32,6 @@ from ticketing.model import CallRecord
 from ticketing.store import Store
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs ONESTOP_TEST_DATABASE_URL (PostgreSQL)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(db_url: str, ami_port: int, data_dir: Path) -> dict[str, str]:
@@ -59,8 +53,7 @@ class Serve:
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
         self.name = name
-        self.http = _free_port()
-        self.agi = _free_port()
+        self.http, self.agi = free_ports(2)
         self.url = f"http://127.0.0.1:{self.http}"
         self.log = log_dir / f"{name}.log"
         env = {**env, "ONESTOP_AGI_PORT": str(self.agi)}
