@@ -1,6 +1,6 @@
 """What the browser tests check on every page: no raw identifier or missing catalog entry among
-the words a person sees, nothing wider than its box, no cell narrower than its shortest word,
-no page taller than a few screens, and axe-core's accessibility rules (WCAG 2 A/AA, colour
+the words a person sees, nothing wider than its box, no cell narrower than its shortest word, no
+word of a label, button, heading cell or tile broken across two lines, no page taller than a few screens, and axe-core's accessibility rules (WCAG 2 A/AA, colour
 contrast included).
 
 The raw-identifier check reads the visible text node by node (hidden parts, and parts marked
@@ -79,7 +79,7 @@ def raw_identifiers(texts: list[str], language: str) -> list[str]:
 
 
 MEASURE_JS = """() => {
-  const out = { overflow: [], narrow: [], cut_without_title: [], width: document.documentElement.scrollWidth,
+  const out = { overflow: [], narrow: [], cut_without_title: [], broken: [], width: document.documentElement.scrollWidth,
                 height: document.documentElement.scrollHeight, vw: innerWidth, vh: innerHeight };
   const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.classList.length ? '.' + [...el.classList].join('.') : '');
@@ -111,6 +111,19 @@ MEASURE_JS = """() => {
     const shortest = Math.min(...words.map((w) => ctx.measureText(w).width));
     if (inner + 1 < shortest) out.narrow.push(name(cell) + ' ' + Math.round(inner) + 'px < ' + Math.round(shortest) + 'px: ' + text.slice(0, 30));
   }
+  // a word broken across two lines where a person reads a name or a choice (Repa|ir)
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const holder = node.parentElement.closest('label, button, legend, th, dt, .status, .chip, .tile');
+    if (!holder || !holder.checkVisibility()) continue;
+    for (const m of node.data.matchAll(/[A-Za-z]{2,}/g)) {
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) out.broken.push(name(holder) + ': ' + m[0]);
+    }
+  }
   return out;
 }"""
 
@@ -118,6 +131,7 @@ MEASURE_JS = """() => {
 def layout_problems(m: dict[str, Any], max_screens: float) -> list[str]:
     problems = [f"overflow: {o}" for o in m["overflow"]] + [f"narrow cell: {n}" for n in m["narrow"]]
     problems += [f"cut without tooltip: {c}" for c in m["cut_without_title"]]
+    problems += [f"a word broken across lines: {b}" for b in m["broken"]]
     if m["width"] > m["vw"] + 1:
         problems.append(f"page {m['width']} px wide in a {m['vw']} px window")
     if m["height"] > m["vh"] * max_screens + 1:
