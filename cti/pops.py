@@ -73,9 +73,9 @@ class PopBuilder:
 
     def prefetch(self, number: str) -> None:
         """Start looking ``number`` up now, so the pop finds it cached."""
-        if self.lookup is None:
+        number = caller_id(number, 40)
+        if self.lookup is None or not number:
             return
-        number = clean_text(number, 40)
         if self._cached(number) is None and number not in self._inflight:
             self._start_lookup(number)
 
@@ -143,8 +143,9 @@ class PopBuilder:
             return
         payload = self.payload(pop, received_at)
         number = payload["caller_num"]
-        context = self._cached(number) if self.lookup is not None else None
-        pending = self.lookup is not None and context is None
+        asks = self.lookup is not None and bool(number)  # a withheld number has no one to look up
+        context = self._cached(number) if asks else None
+        pending = asks and context is None
         payload["context"], payload["context_pending"] = context, pending
         self._publish(pop.login, payload)
         if pending:

@@ -85,3 +85,16 @@ def test_a_caller_id_asterisk_had_no_value_for_pops_empty() -> None:
     assert (anonymous["caller_num"], anonymous["caller_name"]) == ("", "")
     assert other["caller_name"] == "<unknown> Zhang"
     builder.close()
+
+
+def test_a_withheld_number_pops_at_once_and_is_not_looked_up() -> None:
+    async def go() -> None:
+        pub, lookup = RecordingPopPublisher(), DictContextLookup()
+        builder = PopBuilder(pub, lookup)
+        builder.prefetch("<unknown>")
+        builder.pop(pop(num="<unknown>", name="<unknown>"))
+        await asyncio.sleep(0.1)  # an update, had a lookup started, would have come by now
+        assert len(pub.pops) == 1 and pub.pops[0][1]["context_pending"] is False
+        assert lookup.asked == []
+        builder.close()
+    asyncio.run(go())

@@ -106,6 +106,24 @@ def test_pop_to_dispatch_to_worker_reply_without_reload(served: Any, browser: An
     shot(page, "board")
 
 
+def test_a_call_whose_number_was_withheld_pops_as_withheld_with_an_empty_form(served: Any, browser: Any) -> None:
+    deps, server = served
+    page = login(browser, server.url, "operator")
+    page.wait_for_function("window.__live && window.__live.readyState === 1")
+    # what cti.pops sends for Asterisk's "<unknown>" caller ID: no number, no name, no lookup
+    deps.hub.publish_pop("operator", {"uniqueid": "1795487664.9", "caller_num": "", "caller_name": "",
+                                      "ivr_choice": "oxygen", "context": None, "context_pending": False})
+    page.wait_for_selector("#pop-body:not([hidden])")
+    assert page.text_content("#pop-number") == "未显示号码"
+    assert page.text_content("#pop-person") == "—"
+    page.keyboard.press("Enter")
+    form = "#new-ticket "
+    assert page.input_value(form + "[name=service_type]") == "oxygen"
+    assert page.input_value(form + "[name=reporter_phone]") == ""
+    assert page.input_value(form + "[name=reporter_name]") == ""
+    page.close()
+
+
 def test_wallboard_counters_change_live(served: Any, browser: Any) -> None:
     deps, server = served
     for i in range(3):

@@ -14,6 +14,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "repeat_caller": ("重复来电：24小时内有未完成工单", "Repeat caller: open ticket in the last 24 h"),
     "vip": ("重点科室", "VIP"),
     "unknown_caller": ("号码不在电话簿中", "Number not in the directory"),
+    "number_withheld": ("未显示号码", "Number withheld"),
     "open_here": ("该来电/地点的近期工单", "Recent tickets of this caller / location"),
     "new_ticket_from_pop": ("据此新建工单 (Enter)", "New ticket from this call (Enter)"),
     "search_hint": ("号码 / 工单号 / 地点 / 文字  ( / )", "Number / ticket # / location / text  ( / )"),

@@ -43,7 +43,7 @@
     if (taken) fillForm(f, true);
     $("pop-idle").hidden = true;
     $("pop-body").hidden = false;
-    $("pop-number").textContent = f.number || "—";
+    $("pop-number").textContent = f.number || t("number_withheld"); // Asterisk had no caller ID
     $("pop-person").textContent = (f.person || "—") + (f.vip ? " · " + t("vip") : "");
     $("pop-department").textContent = f.department || "—";
     $("pop-location").textContent = (f.location_code + " " + f.location).trim() || "—";
