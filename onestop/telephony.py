@@ -38,7 +38,9 @@ class DeskTelephony:
         self.tel = core.settings.telephony
         self.legs = OutboundLegs(self.tel.desk_context)
         listener.client.subscribe(self.legs.handle)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
+        # a click-to-call's legs, stored in the order their events came (one thread)
+        self._legs_thread = ThreadPoolExecutor(1, thread_name_prefix="desk-call-legs")
         # the operators' time: from the tracker's counters and finished calls, stored in order
         self.clock = OperatorClock(self.tel.wrapup_s)
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="operator-time")
@@ -149,6 +151,7 @@ class DeskTelephony:
 
     def close(self) -> None:
         self._store_thread.shutdown(wait=True)
+        self._legs_thread.shutdown(wait=True)
 
     # --- the operator's queue controls -----------------------------------------------------
 
@@ -219,7 +222,16 @@ class DeskTelephony:
             self.legs.done()
 
     def _later(self, loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
-        """Store off the event path (the legs' callbacks run on the AMI dispatcher)."""
-        task = loop.create_task(asyncio.to_thread(fn, *args))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Store off the event path (the legs' callbacks run on the AMI dispatcher), one after
+        the other in the order the events came: when the number answered and hung up within
+        moments (or both events came before the call was watched), its end must not be
+        stored first, or the call is recorded unanswered."""
+        def store() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("click-to-call: %s%r not stored", getattr(fn, "__name__", fn), args)
+
+        fut = loop.run_in_executor(self._legs_thread, store)
+        self._tasks.add(fut)
+        fut.add_done_callback(self._tasks.discard)

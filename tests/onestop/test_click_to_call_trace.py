@@ -5,15 +5,20 @@ ticket — linked, on the timeline, answered, with its talk time."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
 
+from config.settings import Settings
 from cti.listener import AmiOriginator, CtiListener
 from cti.responder import ActionReplay
 from onestop.core import build_core
 from onestop.telephony import OUTBOUND_EVENTS, DeskTelephony
 from tests.conftest import TRACES
+from tests.cti.test_outbound_legs import UID, stream
 from tests.onestop.test_center import _settings
 from tests.ticketing.factories import small_hospital
 from ticketing.fakes import PlainComposer
@@ -67,3 +72,42 @@ def test_the_recorded_click_to_call_lands_on_the_ticket(store: Store, tmp_path: 
     assert linked == ["1796444370.83"]
     assert ("call_out", "101 → reporter") in notes
     assert ("call_result", "reporter: answered (DialStatus ANSWER)") in notes
+
+
+def test_a_call_answered_and_ended_at_once_is_stored_answered_then_ended() -> None:
+    """Both far-leg events already in when the call is watched (OriginateResponse came after
+    them, as it may): the answer is stored before the end however slowly its write runs,
+    and the call is not recorded unanswered."""
+    stored: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    class Service:
+        def desk_call_result(self, call_id: int, stage: str, outcome: str, *rest: Any) -> None:
+            if stage == "far":
+                time.sleep(0.3)  # a slow write (a loaded machine, a busy database)
+            with lock:
+                stored.append((stage, outcome))
+
+    async def go() -> None:
+        listener = SimpleNamespace(client=SimpleNamespace(subscribe=lambda handler: None),
+                                   on_counters=[], on_record=[])
+        tel: DeskTelephony
+
+        class Originator:
+            ready = True
+
+            async def place(self, request: Any) -> Any:
+                for m, t in stream():  # every recorded event, before the call is watched
+                    tel.legs.handle([m], t)  # type: ignore[list-item]
+                return SimpleNamespace(outcome="answered", detail="", uniqueid=UID)
+
+        tel = DeskTelephony(SimpleNamespace(settings=Settings(), service=Service()), listener, Originator())
+        try:
+            tel.click_to_call(7, "a-7", "101", "13900139000", 1)
+            await asyncio.sleep(0.05)
+            await tel.drain()
+        finally:
+            tel.close()
+
+    asyncio.run(go())
+    assert stored == [("operator", "answered"), ("far", "answered"), ("ended", "")]
