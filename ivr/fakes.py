@@ -109,6 +109,7 @@ class FakeOriginator:
     by_number: dict[str, Outcome] = field(default_factory=dict)
     requests: list[OriginateRequest] = field(default_factory=list)
     on_answer: Callable[[OriginateRequest], None] | None = None
+    ready: bool = True  # logged in to Asterisk (AmiOriginator.ready)
 
     async def originate(self, request: OriginateRequest) -> Outcome:
         self.requests.append(request)

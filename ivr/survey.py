@@ -169,8 +169,10 @@ class SurveyScheduler(CallPoller[DueSurvey]):
 
     async def due(self) -> Sequence[DueSurvey]:
         """What is due now — none in quiet hours, no more than the hour's budget — each call
-        counted against the budget as it is claimed."""
-        if self.in_quiet_hours(self.now()):
+        counted against the budget as it is claimed. Nothing while the originator cannot
+        dial (the AMI link not up yet or lost, a standby process): a call that cannot go out
+        must not spend one of the reporter's attempts."""
+        if not getattr(self.originator, "ready", True) or self.in_quiet_hours(self.now()):
             return ()
         room = self.budget()
         if room == 0:

@@ -111,6 +111,25 @@ def test_answered_call_carries_the_recorded_originate_shape() -> None:
     assert queue.results == [(7, 5, "answered")] and queue.status[7] == "done"
 
 
+def test_nothing_is_claimed_while_the_originator_cannot_dial() -> None:
+    # the AMI link not up yet (or lost): a call-back would fail without ringing anyone and
+    # spend one of the reporter's attempts; it waits in the queue until the link is back
+    async def scenario() -> tuple[FakeSurveyQueue, FakeOriginator, int, int]:
+        queue = FakeSurveyQueue([DueCall(7, 1042, "6123")])
+        orig = FakeOriginator(outcome="no_answer", ready=False)
+        s = scheduler(queue, orig, Clock(DAY))
+        down = await s.tick()
+        orig.ready = True
+        up = await s.tick()
+        await s.drain()
+        return queue, orig, down, up
+
+    queue, orig, down, up = asyncio.run(scenario())
+    assert (down, up) == (0, 1)
+    assert [r.channel for r in orig.requests] == ["IAX2/pstn/6123"]
+    assert queue.claimed[7].attempts == 1 and queue.results == [(7, None, "no_answer")]
+
+
 def test_no_answer_and_busy_retry_then_manual() -> None:
     async def scenario() -> FakeSurveyQueue:
         queue = FakeSurveyQueue([DueCall(1, 11, "6001"), DueCall(2, 12, "6002")], max_attempts=2)
