@@ -47,13 +47,15 @@ def _settings(db_url: str) -> Any:
         "ONESTOP_MODEM_RETRY_BASE_S": "0.5", "ONESTOP_PRINTER_RETRY_BASE_S": "0.3"})
 
 
-async def _until(cond: Any, timeout: float, what: str, poll: float = 0.05) -> None:
+async def _until(cond: Any, timeout: float, what: str, poll: float = 0.05,
+                 left: Any = None) -> None:
+    """Wait for ``cond``; on a timeout, say what ``left()`` says is still missing."""
     try:
         async with asyncio.timeout(timeout):
             while not cond():
                 await asyncio.sleep(poll)
     except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
+        raise AssertionError(f"timed out waiting for {what}" + (f": {left()}" if left else "")) from None
 
 
 class Run:
@@ -91,11 +93,22 @@ class Run:
             unsent = sum(1 for m in s.scalars(select(SmsOut)) if m.status not in ("sent", "delivered"))
         return len(tickets), open_, unprinted, unsent
 
+    def pending(self) -> dict[str, list[tuple[Any, ...]]]:
+        """What is not there yet: tickets not done, slips not printed, SMS not sent."""
+        with self.demo.core.store.session() as s:
+            return {
+                "tickets": [(t.id, t.status, t.service_type, t.details) for t in s.scalars(select(Ticket))
+                            if t.status != "done"],
+                "slips": [(j.id, j.ticket_id, j.status, j.attempts, str(j.due_at), j.error[:60])
+                          for j in s.scalars(select(PrintJob)) if j.status != "printed"],
+                "sms": [(m.id, m.kind, m.status, m.attempts, m.error[:60])
+                        for m in s.scalars(select(SmsOut)) if m.status not in ("sent", "delivered")]}
+
     async def settle(self, answered: int, timeout: float = 60) -> None:
         """Every answered call has its ticket, done by SMS, every slip printed, every SMS sent."""
         await _until(lambda: self.counts()[0] >= answered, timeout, f"{answered} tickets")
         await _until(lambda: self.counts()[1:] == (0, 0, 0), timeout,
-                     "tickets done, slips printed and SMS sent", poll=0.2)
+                     "tickets done, slips printed and SMS sent", poll=0.2, left=self.pending)
         printed = self.counts()[0]
         await asyncio.to_thread(self.demo.extras["printer"].wait_for_jobs, printed, 10)
 

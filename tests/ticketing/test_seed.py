@@ -47,7 +47,9 @@ def test_the_sample_is_deterministic_and_of_hospital_size() -> None:
     assert a == b
     assert len(a.locations) == 4000 and len(a.parts) == 2000
     assert 55 <= len(a.org_units) <= 75 and 310 <= len(a.staff) <= 360
-    assert {r["menu_date"] for r in a.menus} == {date(2026, 11, 23 + i) for i in range(7)}
+    # this week's menus and next week's (a Sunday evening's order is for Monday)
+    assert {r["menu_date"] for r in a.menus} == {WEEK + timedelta(days=i) for i in range(14)}
+    assert len(a.menus) == 14 * 3 * 5  # every day three meals of five dishes
     codes = [r["code"] for r in a.locations]
     assert len(set(codes)) == 4000 and all(c.isdigit() and len(c) == 5 for c in codes)
     buildings = {r["building"] for r in a.locations}

@@ -76,9 +76,14 @@ DISHES = {
 CUTOFFS = {"breakfast": "06:30", "lunch": "10:00", "dinner": "15:30"}
 
 
+MENU_DAYS = 14  # this week's and next week's, as a kitchen publishes the next before this one ends
+
+
 def menu_records(rng: random.Random, start: date) -> list[dict[str, Any]]:
+    """The menus of ``MENU_DAYS`` days from ``start`` (a Monday): with one week only, a meal
+    ordered on Sunday after the dinner's cut-off had no day left to be ordered for."""
     out = []
-    for d in (start + timedelta(days=i) for i in range(7)):
+    for d in (start + timedelta(days=i) for i in range(MENU_DAYS)):
         for meal, dishes in DISHES.items():
             for n, (name, diet) in enumerate(rng.sample(dishes, 5), start=1):
                 out.append({"code": f"M{d:%Y%m%d}{meal[0].upper()}{n:02d}", "name": name,
